@@ -1,0 +1,161 @@
+import AmplifyCore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Claims PENDING jobs from the store and builds them, at most `maxConcurrentBuilds` at once.
+///
+/// A `Service` of the server's service group. StartJob wakes it; StopJob, DeleteBranch and DeleteApp
+/// ask it to stop builds. It also polls the store, so jobs that another writer queued get built too.
+public final class BuildRunner: Service, Sendable {
+    public struct Configuration: Sendable {
+        public var mode: BuildMode
+        public var simulatedBuildSeconds: Double
+        public var maxConcurrentBuilds: Int
+        public var pollInterval: Duration
+
+        public init(mode: BuildMode = .auto, simulatedBuildSeconds: Double = 1, maxConcurrentBuilds: Int = 5, pollInterval: Duration = .seconds(1)) {
+            self.mode = mode
+            self.simulatedBuildSeconds = simulatedBuildSeconds
+            self.maxConcurrentBuilds = maxConcurrentBuilds
+            self.pollInterval = pollInterval
+        }
+    }
+
+    private struct State {
+        var running: Set<JobKey> = []
+        var stopRequests: Set<JobKey> = []
+    }
+
+    private let store: any Store
+    private let clock: ServiceClock
+    private let configuration: Configuration
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let wakeups: AsyncStream<Void>
+    private let wakeup: AsyncStream<Void>.Continuation
+
+    public init(store: any Store, clock: ServiceClock = .system, configuration: Configuration, logger: Logger) {
+        self.store = store
+        self.clock = clock
+        self.configuration = configuration
+        self.logger = logger
+        (self.wakeups, self.wakeup) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Tells the runner a job may be waiting.
+    public func wake() {
+        self.wakeup.yield()
+    }
+
+    /// Asks for the job's build to stop; the job is already CANCELLING in the store.
+    public func stop(_ key: JobKey) {
+        _ = self.state.withLock { $0.stopRequests.insert(key) }
+        self.wake()
+    }
+
+    /// Stops the builds of an app's jobs (of one branch, when `branchName` is given) that are being deleted.
+    public func stopBuilds(of scope: Scope, appId: String, branchName: String? = nil) {
+        self.state.withLock { state in
+            for key in state.running where key.scope == scope && key.appId == appId && (branchName == nil || key.branchName == branchName) {
+                state.stopRequests.insert(key)
+            }
+        }
+    }
+
+    private func isStopRequested(_ key: JobKey) -> Bool {
+        self.state.withLock { $0.stopRequests.contains(key) }
+    }
+
+    /// How many builds run now.
+    public var runningCount: Int {
+        self.state.withLock { $0.running.count }
+    }
+
+    public func run() async throws {
+        let interrupted = try await self.store.finishInterruptedJobs(
+            reason: "The build was interrupted: amplify-local stopped while the job was in progress.", now: self.clock.now()
+        )
+        if interrupted > 0 {
+            self.logger.notice("Finished jobs left in progress by the previous run", metadata: ["jobs": "\(interrupted)"])
+        }
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.tick() }
+            await withGracefulShutdownHandler {
+                self.wake()
+                for await _ in self.wakeups {
+                    await self.settleStopRequests()
+                    while let job = await self.claimIfFree() {
+                        group.addTask { await self.build(job) }
+                    }
+                }
+            } onGracefulShutdown: {
+                self.wakeup.finish()
+            }
+            group.cancelAll()
+        }
+    }
+
+    private func tick() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: self.configuration.pollInterval)
+            self.wake()
+        }
+    }
+
+    /// Cancels stopped jobs that no build of this runner owns (they were still PENDING).
+    private func settleStopRequests() async {
+        let orphans = self.state.withLock { state in
+            let orphans = state.stopRequests.subtracting(state.running)
+            state.stopRequests.subtract(orphans)
+            return orphans
+        }
+        for key in orphans {
+            do {
+                _ = try await self.store.updateJob(key) { [now = self.clock.now()] job in
+                    if job.status == .cancelling { try job.apply(.cancelled, at: now) }
+                }
+            } catch let error as AmplifyError where error.code == .notFound {
+                continue
+            } catch {
+                self.logger.error("Could not cancel a stopped job", metadata: ["job.id": "\(key)", "error": "\(error)"])
+            }
+        }
+    }
+
+    private func claimIfFree() async -> Job? {
+        guard self.runningCount < self.configuration.maxConcurrentBuilds else { return nil }
+        do {
+            guard let job = try await self.store.claimNextPendingJob(now: self.clock.now()) else { return nil }
+            _ = self.state.withLock { $0.running.insert(job.key) }
+            return job
+        } catch {
+            self.logger.error("Could not claim a pending job", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    private func build(_ job: Job) async {
+        var logger = self.logger
+        logger[metadataKey: "job.id"] = "\(job.key)"
+        let build = SimulatedBuild(
+            job: job.key, store: self.store, clock: self.clock, totalSeconds: self.configuration.simulatedBuildSeconds,
+            reason: self.simulationReason, isStopRequested: { self.isStopRequested(job.key) },
+            logger: logger
+        )
+        await build.run()
+        self.state.withLock { state in
+            state.running.remove(job.key)
+            state.stopRequests.remove(job.key)
+        }
+        self.wake()
+    }
+
+    private var simulationReason: String {
+        switch self.configuration.mode {
+        case .simulate: "the build mode is simulate"
+        case .auto, .run: "real builds are not available in this version of amplify-local"
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+
+extension Job {
+    /// Moves the job through the state machine at `now`, stamping times and closing steps as it finishes.
+    public mutating func apply(_ event: JobStateMachine.Event, at now: Date, reason: String? = nil) throws(JobStateMachine.IllegalTransition) {
+        var machine = JobStateMachine(self.status)
+        try machine.apply(event)
+        self.status = machine.status
+        if let reason { self.statusReason = reason }
+        guard self.status.isFinished else { return }
+        self.endTime = now
+        for index in self.steps.indices where !self.steps[index].status.isFinished {
+            self.steps[index].status = self.status
+            self.steps[index].endTime = now
+            if let reason { self.steps[index].statusReason = reason }
+        }
+    }
+
+    /// Starts step `name` at `now`; the step before it, if still running, ends as succeeded.
+    public mutating func beginStep(_ name: String, at now: Date) {
+        self.endRunningStep(.succeed, at: now)
+        self.steps.append(JobStep(stepName: name, status: .running, startTime: now))
+    }
+
+    /// Ends the running step, if any, with `status`.
+    public mutating func endRunningStep(_ status: JobStatus, at now: Date, reason: String? = nil) {
+        guard let index = self.steps.lastIndex(where: { !$0.status.isFinished }) else { return }
+        self.steps[index].status = status
+        self.steps[index].endTime = now
+        self.steps[index].statusReason = reason
+    }
+
+    /// DeleteJob removes finished jobs only; a job in progress has to be stopped first.
+    public func requireDeletable() throws(AmplifyError) {
+        guard self.status.isFinished else {
+            throw .badRequest("Job \(self.key.jobId) is \(self.status.rawValue) and cannot be deleted. Stop the job first.")
+        }
+    }
+
+    /// StopJob: the job goes to CANCELLING; a job that already ended cannot be stopped.
+    public mutating func stop(at now: Date) throws(AmplifyError) {
+        if self.status == .cancelling { return }
+        do {
+            try self.apply(.stop, at: now)
+        } catch {
+            throw .badRequest("Job \(self.key.jobId) is \(self.status.rawValue) and cannot be stopped.")
+        }
+    }
+}

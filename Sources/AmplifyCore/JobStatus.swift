@@ -1,0 +1,22 @@
+/// The status of a job or of one of its steps.
+public enum JobStatus: String, Codable, Sendable, CaseIterable {
+    case created = "CREATED"
+    case pending = "PENDING"
+    case provisioning = "PROVISIONING"
+    case running = "RUNNING"
+    case failed = "FAILED"
+    case succeed = "SUCCEED"
+    case cancelling = "CANCELLING"
+    case cancelled = "CANCELLED"
+
+    /// SUCCEED, FAILED and CANCELLED: nothing happens to the job any more.
+    public var isFinished: Bool {
+        switch self {
+        case .succeed, .failed, .cancelled: true
+        default: false
+        }
+    }
+
+    /// The statuses that hold a branch: while one of its jobs is in one of them, StartJob is refused.
+    public static let active: [JobStatus] = allCases.filter { !$0.isFinished }
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+/// Where the service keeps its state. Each requirement is one use case and one transaction.
+///
+/// Implementations throw `AmplifyError` for what the client did wrong (NotFoundException for a
+/// missing app, branch or job; LimitExceededException for a busy branch) and change nothing then.
+public protocol Store: Sendable {
+    /// Stores a new app.
+    func createApp(_ app: App) async throws
+    /// The app, or NotFoundException.
+    func app(_ scope: Scope, appId: String) async throws -> App
+    /// The scope's apps in creation order.
+    func listApps(_ scope: Scope, after token: PageToken?, limit: Int) async throws -> Page<App>
+    /// Changes the app with `update` and stores it; returns the stored app.
+    func updateApp(_ scope: Scope, appId: String, _ update: @Sendable (inout App) throws -> Void) async throws -> App
+    /// Removes the app with its branches, jobs and logs; returns the app as it was.
+    func deleteApp(_ scope: Scope, appId: String) async throws -> App
+
+    /// Stores a new branch of an existing app; a second branch of the same name is BadRequestException.
+    func createBranch(_ branch: Branch) async throws
+    /// The branch, or NotFoundException for it or its app.
+    func branch(_ scope: Scope, appId: String, branchName: String) async throws -> Branch
+    /// The app's branches in creation order.
+    func listBranches(_ scope: Scope, appId: String, after token: PageToken?, limit: Int) async throws -> Page<Branch>
+    /// Changes the branch with `update` and stores it; returns the stored branch.
+    func updateBranch(_ scope: Scope, appId: String, branchName: String, _ update: @Sendable (inout Branch) throws -> Void) async throws -> Branch
+    /// Removes the branch with its jobs and logs; returns the branch as it was.
+    func deleteBranch(_ scope: Scope, appId: String, branchName: String) async throws -> Branch
+
+    /// Adds the branch's next job, made by `request.makeJob`, unless the branch has an active job
+    /// (LimitExceededException). Job ids count up per branch and are never reused.
+    func startJob(_ scope: Scope, appId: String, branchName: String, _ request: JobRequest, now: Date) async throws -> Job
+    /// The job, or NotFoundException for it, its branch or its app.
+    func job(_ key: JobKey) async throws -> Job
+    /// The branch's jobs, newest first.
+    func listJobs(_ scope: Scope, appId: String, branchName: String, after token: PageToken?, limit: Int) async throws -> Page<Job>
+    /// Changes the job with `update` and stores it; returns the stored job.
+    func updateJob(_ key: JobKey, _ update: @Sendable (inout Job) throws -> Void) async throws -> Job
+    /// Removes a finished job and its logs (`Job.requireDeletable`); returns the job as it was.
+    func deleteFinishedJob(_ key: JobKey) async throws -> Job
+    /// Takes the oldest PENDING job for a build, moving it to PROVISIONING; nil when none waits.
+    func claimNextPendingJob(now: Date) async throws -> Job?
+    /// Ends the jobs a stopped server left in progress: FAILED with `reason`, or CANCELLED if a stop
+    /// was asked for. Returns how many there were.
+    func finishInterruptedJobs(reason: String, now: Date) async throws -> Int
+
+    /// Appends text to the log of one step of a job.
+    func appendLog(_ key: JobKey, step: String, text: String) async throws
+    /// The log of one step of a job; nil when the job or the log does not exist.
+    func log(_ key: JobKey, step: String) async throws -> String?
+
+    /// Drops all state.
+    func reset() async throws
+}

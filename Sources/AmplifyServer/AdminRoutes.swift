@@ -1,0 +1,55 @@
+import AmplifyBuilds
+import AmplifyCore
+import Foundation
+import Hummingbird
+
+/// The server's own endpoints under `/_amplify-local/`: health, reset, and job step logs.
+struct AdminRoutes {
+    let store: any Store
+    let runner: BuildRunner
+    let configuration: ServerConfiguration
+
+    func add(to router: Router<AmplifyRequestContext>) {
+        let group = router.group("_amplify-local")
+        group.get("health") { _, _ in
+            try Self.json([
+                "status": "ok",
+                "version": AmplifyLocal.version,
+                "buildMode": self.configuration.buildMode.rawValue,
+                "storage": self.configuration.dataDirectory == nil ? "memory" : "sqlite",
+            ] as [String: String])
+        }
+        group.post("reset") { _, _ in
+            try await self.store.reset()
+            return try Self.json(["status": "reset"])
+        }
+        group.get("logs/:account/:region/:appId/:branchName/:jobId/:step") { _, context in
+            try await self.log(context)
+        }
+    }
+
+    private func log(_ context: AmplifyRequestContext) async throws -> Response {
+        func parameter(_ name: String) throws -> String {
+            guard let raw = context.parameters.get(name), let value = raw.removingPercentEncoding else {
+                throw HTTPError(.badRequest, message: "Bad \(name) in the log path.")
+            }
+            return value
+        }
+        guard let jobId = Int(try parameter("jobId")) else { throw HTTPError(.notFound) }
+        let key = JobKey(
+            scope: Scope(account: try parameter("account"), region: try parameter("region")),
+            appId: try parameter("appId"), branchName: try parameter("branchName"), jobId: jobId
+        )
+        guard let text = try await self.store.log(key, step: try parameter("step")) else {
+            throw HTTPError(.notFound, message: "No such log.")
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text))
+        )
+    }
+
+    private static func json(_ object: [String: String]) throws -> Response {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

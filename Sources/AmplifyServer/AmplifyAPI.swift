@@ -1,0 +1,58 @@
+import AmplifyBuilds
+import AmplifyCore
+import AmplifyWire
+import Foundation
+
+/// The operations of the Amplify API: each reads its wire input, applies Core's rules through the
+/// store, and answers with its wire output.
+struct AmplifyAPI: Sendable {
+    let store: any Store
+    let runner: BuildRunner
+    let clock: ServiceClock
+
+    /// Runs one operation on a request that the router matched to it; returns the JSON body.
+    func respond(to operation: WireOperation, _ request: WireRequest, _ call: APICall) async throws -> Data {
+        switch operation {
+        case .createApp: try await self.run(request, call, self.createApp)
+        case .getApp: try await self.run(request, call, self.getApp)
+        case .listApps: try await self.run(request, call, self.listApps)
+        case .updateApp: try await self.run(request, call, self.updateApp)
+        case .deleteApp: try await self.run(request, call, self.deleteApp)
+        case .createBranch: try await self.run(request, call, self.createBranch)
+        case .getBranch: try await self.run(request, call, self.getBranch)
+        case .listBranches: try await self.run(request, call, self.listBranches)
+        case .updateBranch: try await self.run(request, call, self.updateBranch)
+        case .deleteBranch: try await self.run(request, call, self.deleteBranch)
+        case .startJob: try await self.run(request, call, self.startJob)
+        case .getJob: try await self.run(request, call, self.getJob)
+        case .listJobs: try await self.run(request, call, self.listJobs)
+        case .stopJob: try await self.run(request, call, self.stopJob)
+        case .deleteJob: try await self.run(request, call, self.deleteJob)
+        default:
+            throw AmplifyError(.unknownOperation, "\(operation.rawValue) is not implemented by amplify-local yet.")
+        }
+    }
+
+    /// Decodes and validates the input against the model, then runs the operation.
+    private func run<Input: WireInput, Output: Encodable>(
+        _ request: WireRequest, _ call: APICall, _ operation: (Input, APICall) async throws -> Output
+    ) async throws -> Data {
+        let input = try Input.decode(request)
+        let violations = input.violations()
+        if !violations.isEmpty {
+            throw AmplifyError.badRequest(Validator.message(for: violations))
+        }
+        return try WireJSON.encoder.encode(try await operation(input, call))
+    }
+
+    /// The page size: the model allows 0, which means the default.
+    static func pageSize(_ maxResults: Int?, default value: Int) -> Int {
+        guard let maxResults, maxResults > 0 else { return value }
+        return maxResults
+    }
+
+    static func pageToken(_ token: String?, list: String) throws -> PageToken? {
+        guard let token, !token.isEmpty else { return nil }
+        return try PageToken(decoding: token, list: list)
+    }
+}

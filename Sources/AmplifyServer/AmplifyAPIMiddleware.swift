@@ -1,0 +1,85 @@
+import AmplifyCore
+import AmplifyWire
+import Foundation
+import Hummingbird
+
+/// Serves the Amplify API: every request outside `/_amplify-local/` is routed by the model's URI
+/// templates to an operation of `AmplifyAPI`, and answered with JSON or an AWS error.
+struct AmplifyAPIMiddleware: RouterMiddleware {
+    typealias Context = AmplifyRequestContext
+
+    static let adminPrefix = "/_amplify-local/"
+
+    let api: AmplifyAPI
+    let router = OperationRouter()
+    let fallbackBaseURL: String
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let rawPath = request.uri.path
+        if rawPath.hasPrefix(Self.adminPrefix) {
+            return try await next(request, context)
+        }
+        var logger = context.logger
+        do {
+            let match = try self.match(request.method.rawValue, rawPath)
+            logger[metadataKey: "aws.operation"] = .string(match.operation.rawValue)
+            guard let query = WireRequest.parseQuery(request.uri.query.map { $0[...] }) else {
+                throw AmplifyError.badRequest("The query string is not valid percent-encoded text.")
+            }
+            var request = request
+            let body = try await request.collectBody(upTo: context.maxUploadSize)
+            let wireRequest = WireRequest(labels: match.labels, query: query, body: Data(body.readableBytesView))
+            let call = APICall(scope: Self.scope(of: request), baseURL: self.baseURL(of: request), logger: logger)
+            let output = try await self.api.respond(to: match.operation, wireRequest, call)
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: output))
+            )
+        } catch let error as AmplifyError {
+            logger.debug("Request refused", metadata: ["error": "\(error)"])
+            return AWSErrorResponse.response(for: error)
+        } catch let error as WireInputError {
+            return AWSErrorResponse.response(for: .badRequest(error.message))
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            return AWSErrorResponse.response(for: .badRequest("The request body is larger than \(context.maxUploadSize) bytes."))
+        } catch {
+            logger.error("Operation failed", metadata: ["error": "\(error)"])
+            return AWSErrorResponse.response(for: .init(.internalFailure, "An internal error occurred."))
+        }
+    }
+
+    private func match(_ method: String, _ rawPath: String) throws -> OperationRouter.Match {
+        do {
+            return try self.router.match(method: method, rawPath: rawPath[...])
+        } catch .badEncoding {
+            throw AmplifyError.badRequest("The request path is not valid percent-encoded text.")
+        } catch .methodNotAllowed {
+            throw AmplifyError(.unknownOperation, "No operation has method \(method) on this path.")
+        } catch .unknownPath {
+            throw AmplifyError(.unknownOperation, "No operation has this path.")
+        }
+    }
+
+    /// The account and region from the SigV4 credential (header, or query for presigned requests).
+    static func scope(of request: Request) -> Scope {
+        let credential: Substring? =
+            if let authorization = request.headers[.authorization],
+                let range = authorization.range(of: "Credential=")
+            {
+                authorization[range.upperBound...].prefix { $0 != "," && $0 != " " }
+            } else {
+                request.uri.queryParameters["X-Amz-Credential"]
+            }
+        let parts = credential?.split(separator: "/", omittingEmptySubsequences: false) ?? []
+        return Scope(
+            accessKeyId: parts.first.map(String.init),
+            region: parts.count > 2 ? String(parts[2]) : nil
+        )
+    }
+
+    private func baseURL(of request: Request) -> String {
+        guard let host = request.head.authority, !host.isEmpty,
+            host.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "/" && $0 != "@" })
+        else { return self.fallbackBaseURL }
+        return "http://\(host)"
+    }
+}

@@ -1,0 +1,90 @@
+import AmplifyCore
+import AmplifyWire
+import Foundation
+
+extension App {
+    /// Applies the members an UpdateApp request sets; members it leaves out keep their values.
+    mutating func apply(_ update: Wire.UpdateAppRequest, now: Date) throws(AmplifyError) {
+        if let name = update.name { self.name = name }
+        if let description = update.description { self.description = description }
+        if let platform = update.platform { self.platform = platform }
+        if let computeRoleArn = update.computeRoleArn { self.computeRoleArn = computeRoleArn }
+        if let iamServiceRoleArn = update.iamServiceRoleArn { self.iamServiceRoleArn = iamServiceRoleArn }
+        EnvironmentVariables.apply(update.environmentVariables, to: &self.environmentVariables)
+        if let value = update.enableBranchAutoBuild { self.enableBranchAutoBuild = value }
+        if let value = update.enableBranchAutoDeletion { self.enableBranchAutoDeletion = value }
+        if let value = update.enableBasicAuth { self.enableBasicAuth = value }
+        if let value = update.basicAuthCredentials { self.basicAuthCredentials = value }
+        if let rules = update.customRules {
+            self.customRules = rules.map { CustomRule(source: $0.source!, target: $0.target!, status: $0.status, condition: $0.condition) }
+        }
+        if let buildSpec = update.buildSpec { self.buildSpec = buildSpec }
+        if let customHeaders = update.customHeaders { self.customHeaders = customHeaders }
+        if let value = update.enableAutoBranchCreation { self.enableAutoBranchCreation = value }
+        if let patterns = update.autoBranchCreationPatterns { self.autoBranchCreationPatterns = patterns }
+        if let config = update.autoBranchCreationConfig { self.autoBranchCreationConfig = AutoBranchCreationConfig(config) }
+        if let jobConfig = update.jobConfig { self.jobConfig = JobConfig(buildComputeType: jobConfig.buildComputeType!) }
+        if let cacheConfig = update.cacheConfig { self.cacheConfig = CacheConfig(type: cacheConfig.type!) }
+        if let accessToken = update.accessToken { self.accessToken = accessToken }
+        if let oauthToken = update.oauthToken { self.oauthToken = oauthToken }
+        if let repository = update.repository { self.repository = repository }
+        try self.requireCloneToken()
+        self.updateTime = now
+    }
+
+    /// A remote repository needs a token to clone it, as on AWS; a repository on this machine does not.
+    func requireCloneToken() throws(AmplifyError) {
+        guard let repository, !repository.isEmpty, !Self.isLocalRepository(repository) else { return }
+        if (self.accessToken ?? "").isEmpty && (self.oauthToken ?? "").isEmpty {
+            throw .badRequest("You should at least provide one valid token")
+        }
+    }
+
+    /// A path or `file://` URL: a repository on this machine.
+    static func isLocalRepository(_ repository: String) -> Bool {
+        repository.hasPrefix("/") || repository.hasPrefix("file://") || repository.hasPrefix("./") || repository.hasPrefix("../")
+    }
+}
+
+extension AutoBranchCreationConfig {
+    init(_ wire: Wire.AutoBranchCreationConfig) {
+        self.init()
+        self.stage = wire.stage
+        self.framework = wire.framework
+        self.enableAutoBuild = wire.enableAutoBuild
+        self.environmentVariables = wire.environmentVariables
+        self.basicAuthCredentials = wire.basicAuthCredentials
+        self.enableBasicAuth = wire.enableBasicAuth
+        self.enablePerformanceMode = wire.enablePerformanceMode
+        self.buildSpec = wire.buildSpec
+        self.enablePullRequestPreview = wire.enablePullRequestPreview
+        self.pullRequestEnvironmentName = wire.pullRequestEnvironmentName
+    }
+}
+
+/// How requests change environment variables.
+enum EnvironmentVariables {
+    /// A map replaces the variables; `{"": ""}` (how Terraform clears them) empties them; an absent or
+    /// empty map changes nothing, as on AWS.
+    static func apply(_ update: [String: String]?, to variables: inout [String: String]) {
+        guard let update, !update.isEmpty else { return }
+        variables = update.filter { !$0.key.isEmpty }
+    }
+}
+
+extension Wire.UpdateAppRequest {
+    /// The settings of a CreateApp request, which are those UpdateApp can change.
+    init(creating create: Wire.CreateAppRequest) {
+        self.init(
+            appId: nil, name: create.name, description: create.description, platform: create.platform,
+            computeRoleArn: create.computeRoleArn, iamServiceRoleArn: create.iamServiceRoleArn,
+            environmentVariables: create.environmentVariables, enableBranchAutoBuild: create.enableBranchAutoBuild,
+            enableBranchAutoDeletion: create.enableBranchAutoDeletion, enableBasicAuth: create.enableBasicAuth,
+            basicAuthCredentials: create.basicAuthCredentials, customRules: create.customRules, buildSpec: create.buildSpec,
+            customHeaders: create.customHeaders, enableAutoBranchCreation: create.enableAutoBranchCreation,
+            autoBranchCreationPatterns: create.autoBranchCreationPatterns, autoBranchCreationConfig: create.autoBranchCreationConfig,
+            repository: create.repository, oauthToken: create.oauthToken, accessToken: create.accessToken,
+            jobConfig: create.jobConfig, cacheConfig: create.cacheConfig
+        )
+    }
+}

@@ -1,0 +1,51 @@
+import AmplifyBuilds
+import AmplifyCore
+import AmplifyStore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The composition root: opens the store, creates the build runner, and wires the routes.
+///
+/// `onListening` is called with the bound port once the server accepts connections.
+public func buildApplication(
+    configuration: ServerConfiguration,
+    clock: ServiceClock = .system,
+    logger: Logger = Logger(label: "amplify-local"),
+    onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+) async throws -> some ApplicationProtocol {
+    let store = try openStore(configuration)
+    let runner = BuildRunner(
+        store: store, clock: clock,
+        configuration: .init(
+            mode: configuration.buildMode, simulatedBuildSeconds: configuration.simulatedBuildSeconds,
+            maxConcurrentBuilds: configuration.maxConcurrentBuilds
+        ),
+        logger: logger
+    )
+    let router = Router(context: AmplifyRequestContext.self)
+    router.add(middleware: RequestIDMiddleware())
+    router.add(
+        middleware: AmplifyAPIMiddleware(
+            api: AmplifyAPI(store: store, runner: runner, clock: clock),
+            fallbackBaseURL: "http://\(configuration.host):\(configuration.port)"
+        )
+    )
+    AdminRoutes(store: store, runner: runner, configuration: configuration).add(to: router)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "amplify-local"),
+        services: [runner],
+        onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
+        logger: logger
+    )
+}
+
+private func openStore(_ configuration: ServerConfiguration) throws -> any Store {
+    guard let directory = configuration.dataDirectory else {
+        return try SQLiteStore(path: nil)
+    }
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    return try SQLiteStore(path: (directory as NSString).appendingPathComponent("amplify-local.sqlite"))
+}

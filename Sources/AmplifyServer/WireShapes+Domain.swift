@@ -1,0 +1,71 @@
+import AmplifyCore
+import AmplifyWire
+import Foundation
+
+extension Wire.App {
+    /// The app as the API shows it: tokens are never returned.
+    init(_ app: App) {
+        self.init(
+            appId: app.appId, appArn: app.arn, name: app.name, tags: app.tags, description: app.description,
+            repository: app.repository, platform: app.platform, createTime: app.createTime, updateTime: app.updateTime,
+            computeRoleArn: app.computeRoleArn, iamServiceRoleArn: app.iamServiceRoleArn,
+            environmentVariables: app.environmentVariables, defaultDomain: app.defaultDomain,
+            enableBranchAutoBuild: app.enableBranchAutoBuild, enableBranchAutoDeletion: app.enableBranchAutoDeletion,
+            enableBasicAuth: app.enableBasicAuth, basicAuthCredentials: app.basicAuthCredentials,
+            customRules: app.customRules.map { Wire.CustomRule(source: $0.source, target: $0.target, status: $0.status, condition: $0.condition) },
+            buildSpec: app.buildSpec, customHeaders: app.customHeaders, enableAutoBranchCreation: app.enableAutoBranchCreation,
+            autoBranchCreationPatterns: app.autoBranchCreationPatterns,
+            autoBranchCreationConfig: app.autoBranchCreationConfig.map(Wire.AutoBranchCreationConfig.init),
+            repositoryCloneMethod: app.hasRepository ? "TOKEN" : nil,
+            cacheConfig: Wire.CacheConfig(type: app.cacheConfig.type), jobConfig: Wire.JobConfig(buildComputeType: app.jobConfig.buildComputeType)
+        )
+    }
+}
+
+extension Wire.AutoBranchCreationConfig {
+    init(_ config: AutoBranchCreationConfig) {
+        self.init(
+            stage: config.stage, framework: config.framework, enableAutoBuild: config.enableAutoBuild,
+            environmentVariables: config.environmentVariables, basicAuthCredentials: config.basicAuthCredentials,
+            enableBasicAuth: config.enableBasicAuth, enablePerformanceMode: config.enablePerformanceMode, buildSpec: config.buildSpec,
+            enablePullRequestPreview: config.enablePullRequestPreview, pullRequestEnvironmentName: config.pullRequestEnvironmentName
+        )
+    }
+}
+
+extension Wire.Branch {
+    init(_ branch: Branch) {
+        self.init(
+            branchArn: branch.arn, branchName: branch.branchName, description: branch.description, tags: branch.tags,
+            stage: branch.stage, displayName: branch.displayName, enableNotification: branch.enableNotification,
+            createTime: branch.createTime, updateTime: branch.updateTime, environmentVariables: branch.environmentVariables,
+            enableAutoBuild: branch.enableAutoBuild, enableSkewProtection: branch.enableSkewProtection, customDomains: [],
+            framework: branch.framework, activeJobId: branch.activeJobId.map(String.init),
+            totalNumberOfJobs: String(branch.totalNumberOfJobs), enableBasicAuth: branch.enableBasicAuth,
+            enablePerformanceMode: branch.enablePerformanceMode, basicAuthCredentials: branch.basicAuthCredentials,
+            buildSpec: branch.buildSpec, ttl: branch.ttl, associatedResources: [],
+            enablePullRequestPreview: branch.enablePullRequestPreview,
+            pullRequestEnvironmentName: branch.pullRequestEnvironmentName, backendEnvironmentArn: branch.backendEnvironmentArn,
+            backend: branch.backendStackArn.map { Wire.Backend(stackArn: $0) }, computeRoleArn: branch.computeRoleArn
+        )
+    }
+}
+
+extension Wire.JobSummary {
+    init(_ job: Job) {
+        self.init(
+            jobArn: job.arn, jobId: String(job.key.jobId), commitId: job.commitId, commitMessage: job.commitMessage,
+            commitTime: job.commitTime, startTime: job.startTime, status: job.status.rawValue, endTime: job.endTime,
+            jobType: job.jobType.rawValue, sourceUrl: job.sourceUrl, sourceUrlType: job.sourceUrlType
+        )
+    }
+}
+
+extension Wire.Step {
+    init(_ step: JobStep, logUrl: String) {
+        self.init(
+            stepName: step.stepName, startTime: step.startTime, status: step.status.rawValue, endTime: step.endTime,
+            logUrl: logUrl, statusReason: step.statusReason
+        )
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+
+/// JSON as the service speaks it: timestamps are epoch seconds (fractions allowed), ISO 8601 accepted on input.
+public enum WireJSON {
+    public static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        return encoder
+    }
+
+    public static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            if let seconds = try? container.decode(Double.self) {
+                return Date(timeIntervalSince1970: seconds)
+            }
+            let text = try container.decode(String.self)
+            if let seconds = Double(text) {
+                return Date(timeIntervalSince1970: seconds)
+            }
+            if let date = try? Date(text, strategy: .iso8601) {
+                return date
+            }
+            if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) {
+                return date
+            }
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "Member must be a timestamp in epoch seconds")
+        }
+        return decoder
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+
+/// The parts of an HTTP request that operation inputs are bound from.
+public struct WireRequest: Sendable {
+    /// Path labels of the matched URI template, percent-decoded.
+    public var labels: [String: String]
+    /// Query parameters, percent-decoded, repeated keys kept in order.
+    public var query: [String: [String]]
+    /// The raw request body.
+    public var body: Data
+
+    public init(labels: [String: String] = [:], query: [String: [String]] = [:], body: Data = Data()) {
+        self.labels = labels
+        self.query = query
+        self.body = body
+    }
+
+    /// Parses a raw query string (`a=1&b=x%2Fy`); returns nil when its percent-encoding is broken.
+    public static func parseQuery(_ raw: Substring?) -> [String: [String]]? {
+        var result: [String: [String]] = [:]
+        guard let raw, !raw.isEmpty else { return result }
+        for pair in raw.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard
+                let key = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding,
+                let value = (parts.count > 1 ? String(parts[1]) : "").replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+            else { return nil }
+            result[key, default: []].append(value)
+        }
+        return result
+    }
+
+    public func label(_ name: String) -> String? {
+        self.labels[name]
+    }
+
+    public func queryString(_ name: String) -> String? {
+        self.query[name]?.last
+    }
+
+    public func queryList(_ name: String) -> [String]? {
+        self.query[name]
+    }
+
+    public func queryInteger(_ name: String) throws(WireInputError) -> Int? {
+        guard let text = self.query[name]?.last else { return nil }
+        guard let value = Int(text) else {
+            throw WireInputError("Value '\(ViolationText.quote(text))' at '\(name)' failed to satisfy constraint: Member must be an integer")
+        }
+        return value
+    }
+
+    /// Decodes the JSON body; an empty body is an empty object, as botocore sends `{}` for no members.
+    public func decodeBody<T: Decodable>(_ type: T.Type) throws(WireInputError) -> T {
+        let body = self.body.allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 } ? Data("{}".utf8) : self.body
+        do {
+            return try WireJSON.decoder.decode(T.self, from: body)
+        } catch let error as DecodingError {
+            throw WireInputError(Self.describe(error))
+        } catch {
+            throw WireInputError("The request body is not valid JSON.")
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            codingPath.map { $0.intValue.map { String($0 + 1) } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
+            let member = path(context.codingPath)
+            if member.isEmpty { return "The request body must be a JSON object." }
+            return "Value at '\(member)' failed to satisfy constraint: Member must be of type \(Self.typeName(type))"
+        case .dataCorrupted(let context):
+            let member = path(context.codingPath)
+            if member.isEmpty { return "The request body is not valid JSON." }
+            return "Value at '\(member)' failed to satisfy constraint: \(context.debugDescription)"
+        case .keyNotFound(let key, let context):
+            return "Value null at '\(path(context.codingPath + [key]))' failed to satisfy constraint: Member must not be null"
+        @unknown default:
+            return "The request body could not be read."
+        }
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "string"
+        case is Bool.Type: "boolean"
+        case is Int.Type: "integer"
+        case is Date.Type: "timestamp"
+        case is Double.Type: "number"
+        default: String(describing: type).contains("Dictionary") ? "map" : String(describing: type).contains("Array") ? "list" : "structure"
+        }
+    }
+}

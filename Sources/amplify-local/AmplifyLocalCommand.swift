@@ -1,0 +1,92 @@
+import AmplifyBuilds
+import AmplifyServer
+import ArgumentParser
+import Foundation
+import Logging
+
+@main
+struct AmplifyLocalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "amplify-local",
+        abstract: "A local, API-compatible AWS Amplify Hosting.",
+        version: AmplifyLocal.version,
+        subcommands: [Serve.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+extension BuildMode: ExpressibleByArgument {}
+
+/// `amplify-local serve`: runs the server. Each flag falls back to its `AMPLIFY_LOCAL_*` variable.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the Amplify API (the default command).")
+
+    @Option(help: "Address to listen on. [env: AMPLIFY_LOCAL_HOST] (default: 127.0.0.1)")
+    var host: String?
+
+    @Option(help: "Port to listen on; 0 picks a free one. [env: AMPLIFY_LOCAL_PORT] (default: 4566)")
+    var port: Int?
+
+    @Option(help: "Where state is kept. [env: AMPLIFY_LOCAL_DATA_DIR] (default: ./.amplify-local)")
+    var dataDir: String?
+
+    @Flag(help: "Keep all state in memory: no files at all. [env: AMPLIFY_LOCAL_IN_MEMORY=1]")
+    var inMemory = false
+
+    @Option(help: "auto, run or simulate. [env: AMPLIFY_LOCAL_BUILD_MODE] (default: auto)")
+    var buildMode: BuildMode?
+
+    @Option(help: "Total time of a simulated build, in seconds. [env: AMPLIFY_LOCAL_SIMULATED_BUILD_SECONDS] (default: 1.0)")
+    var simulatedBuildSeconds: Double?
+
+    @Option(help: "Builds that run at once; more wait in PENDING. [env: AMPLIFY_LOCAL_MAX_CONCURRENT_BUILDS] (default: 5)")
+    var maxConcurrentBuilds: Int?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical. [env: AMPLIFY_LOCAL_LOG_LEVEL] (default: info)")
+    var logLevel: String?
+
+    func run() async throws {
+        let configuration = try self.serverConfiguration(ProcessInfo.processInfo.environment)
+        var logger = Logger(label: "amplify-local")
+        let level = self.logLevel ?? ProcessInfo.processInfo.environment["AMPLIFY_LOCAL_LOG_LEVEL"] ?? "info"
+        guard let logLevel = Logger.Level(rawValue: level) else {
+            throw ValidationError("Unknown log level '\(level)'.")
+        }
+        logger.logLevel = logLevel
+        let storage = configuration.dataDirectory.map { "data in \($0)" } ?? "state in memory"
+        let app = try await buildApplication(configuration: configuration, logger: logger) { port in
+            let line = "amplify-local \(AmplifyLocal.version) listening on http://\(configuration.host):\(port) (\(storage))\n"
+            FileHandle.standardOutput.write(Data(line.utf8))
+        }
+        try await app.runService()
+    }
+
+    func serverConfiguration(_ environment: [String: String]) throws -> ServerConfiguration {
+        func value<T>(_ flag: T?, _ name: String, _ parse: (String) -> T?) throws -> T? {
+            if let flag { return flag }
+            guard let text = environment["AMPLIFY_LOCAL_\(name)"], !text.isEmpty else { return nil }
+            guard let parsed = parse(text) else { throw ValidationError("AMPLIFY_LOCAL_\(name) has a bad value: '\(text)'.") }
+            return parsed
+        }
+        var configuration = ServerConfiguration()
+        configuration.host = try value(self.host, "HOST", { $0 }) ?? configuration.host
+        configuration.port = try value(self.port, "PORT", Int.init) ?? configuration.port
+        configuration.dataDirectory = try value(self.dataDir, "DATA_DIR", { $0 }) ?? configuration.dataDirectory
+        let inMemoryVariable = try value(nil as Bool?, "IN_MEMORY", { ["1", "true", "yes"].contains($0.lowercased()) })
+        if self.inMemory || inMemoryVariable == true { configuration.dataDirectory = nil }
+        configuration.buildMode = try value(self.buildMode, "BUILD_MODE", BuildMode.init(rawValue:)) ?? configuration.buildMode
+        configuration.simulatedBuildSeconds =
+            try value(self.simulatedBuildSeconds, "SIMULATED_BUILD_SECONDS", Double.init) ?? configuration.simulatedBuildSeconds
+        configuration.maxConcurrentBuilds =
+            try value(self.maxConcurrentBuilds, "MAX_CONCURRENT_BUILDS", Int.init) ?? configuration.maxConcurrentBuilds
+        guard (0...65535).contains(configuration.port) else { throw ValidationError("The port must be between 0 and 65535.") }
+        guard configuration.simulatedBuildSeconds >= 0, configuration.simulatedBuildSeconds.isFinite else {
+            throw ValidationError("The simulated build time must be 0 or more seconds.")
+        }
+        guard configuration.maxConcurrentBuilds >= 1 else { throw ValidationError("At least one build must be able to run.") }
+        if configuration.buildMode == .run {
+            throw ValidationError("Build mode 'run' needs real builds, which this version of amplify-local does not have yet; use auto or simulate.")
+        }
+        return configuration
+    }
+}
