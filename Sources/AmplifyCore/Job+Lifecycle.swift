@@ -9,10 +9,19 @@ extension Job {
         if let reason { self.statusReason = reason }
         guard self.status.isFinished else { return }
         self.endTime = now
+        var closedStep = false
         for index in self.steps.indices where !self.steps[index].status.isFinished {
             self.steps[index].status = self.status
             self.steps[index].endTime = now
             if let reason { self.steps[index].statusReason = reason }
+            closedStep = true
+        }
+        // The summary has no room for a reason: a job that failed before its first step shows it on a BUILD step.
+        if let reason, self.status == .failed, !closedStep {
+            var step = JobStep(stepName: "BUILD", status: .failed, startTime: now)
+            step.endTime = now
+            step.statusReason = reason
+            self.steps.append(step)
         }
     }
 

@@ -24,6 +24,11 @@ public struct JobStateMachine: Sendable, Equatable {
     public struct IllegalTransition: Error, Sendable, Equatable {
         public var from: JobStatus
         public var event: Event
+
+        public init(from: JobStatus, event: Event) {
+            self.from = from
+            self.event = event
+        }
     }
 
     public private(set) var status: JobStatus

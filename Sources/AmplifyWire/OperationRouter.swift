@@ -8,6 +8,11 @@ public struct OperationRouter: Sendable {
     public struct Match: Sendable, Equatable {
         public var operation: WireOperation
         public var labels: [String: String]
+
+        public init(operation: WireOperation, labels: [String: String]) {
+            self.operation = operation
+            self.labels = labels
+        }
     }
 
     /// Why no operation matched.

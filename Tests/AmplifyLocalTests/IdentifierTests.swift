@@ -1,0 +1,43 @@
+import AmplifyCore
+import AmplifyWire
+import Testing
+
+@Suite struct IdentifierTests {
+    @Test func appIdsLookLikeTheRealOnes() {
+        let pattern = WirePattern("d[a-z0-9]+")
+        var seen = Set<String>()
+        for _ in 0..<1000 {
+            let id = AppID.generate()
+            #expect(id.count == 14)
+            #expect(pattern.matches(id))
+            seen.insert(id)
+        }
+        #expect(seen.count == 1000)
+    }
+
+    @Test func arnsKeepBranchSlashesAndPadJobIds() {
+        let scope = Scope(account: "123456789012", region: "us-west-1")
+        #expect(ARN.app(scope, appId: "d1") == "arn:aws:amplify:us-west-1:123456789012:apps/d1")
+        #expect(ARN.job(scope, appId: "d1", branchName: "aws/dev", jobId: 2)
+            == "arn:aws:amplify:us-west-1:123456789012:apps/d1/branches/aws/dev/jobs/0000000002")
+        #expect(ARN.paddedJobId(12_345_678_901) == "12345678901")
+    }
+
+    @Test func scopeComesFromTheCredential() {
+        #expect(Scope(accessKeyId: "123456789012", region: "eu-west-2") == Scope(account: "123456789012", region: "eu-west-2"))
+        #expect(Scope(accessKeyId: "AKIAEXAMPLE", region: nil) == Scope(account: "000000000000", region: "us-east-1"))
+        #expect(Scope(accessKeyId: "12345678901", region: "") == Scope(account: "000000000000", region: "us-east-1"))
+    }
+
+    @Test func pageTokensBelongToOneList() throws {
+        let token = PageToken(list: "jobs", position: 42)
+        #expect(try PageToken(decoding: token.encoded, list: "jobs") == token)
+        #expect(throws: AmplifyError.badRequest("Invalid nextToken.")) { try PageToken(decoding: token.encoded, list: "apps") }
+        #expect(throws: AmplifyError.self) { try PageToken(decoding: "garbage!", list: "jobs") }
+    }
+
+    @Test func displayNamesAreDNSLabels() {
+        #expect(Branch.defaultDisplayName("main") == "main")
+        #expect(Branch.defaultDisplayName("feature/X_1") == "feature-x-1")
+    }
+}

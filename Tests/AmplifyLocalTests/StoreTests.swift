@@ -1,0 +1,235 @@
+import AmplifyCore
+import AmplifyStore
+import Foundation
+import Testing
+
+/// One suite for every Store implementation.
+@Suite struct StoreTests {
+    enum Kind: String, CaseIterable, CustomTestStringConvertible {
+        case sqliteMemory, sqliteFile
+        var testDescription: String { self.rawValue }
+
+        func make() throws -> any Store {
+            switch self {
+            case .sqliteMemory: return try SQLiteStore(path: nil)
+            case .sqliteFile:
+                let directory = FileManager.default.temporaryDirectory.appendingPathComponent("amplify-store-\(UUID().uuidString)")
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                return try SQLiteStore(path: directory.appendingPathComponent("db.sqlite").path)
+            }
+        }
+    }
+
+    let scope = Fixtures.scope
+    let now = Date(timeIntervalSince1970: 1_700_000_000)
+
+    func seed(_ store: any Store, appId: String = "d1abc", branch: String = "main", repository: String? = "/tmp/repo") async throws {
+        var app = App(scope: scope, appId: appId, name: "app", now: now)
+        app.repository = repository
+        try await store.createApp(app)
+        try await store.createBranch(Branch(scope: scope, appId: appId, branchName: branch, now: now))
+    }
+
+    func key(_ jobId: Int, appId: String = "d1abc", branch: String = "main") -> JobKey {
+        JobKey(scope: scope, appId: appId, branchName: branch, jobId: jobId)
+    }
+
+    func finish(_ store: any Store, _ key: JobKey) async throws {
+        _ = try await store.updateJob(key) { [now] job in
+            try job.stop(at: now)
+            try job.apply(.cancelled, at: now)
+        }
+    }
+
+    @Test(arguments: Kind.allCases) func appsRoundTripAndStayInTheirScope(kind: Kind) async throws {
+        let store = try kind.make()
+        var app = App(scope: scope, appId: "d1abc", name: "app", now: now)
+        app.environmentVariables = ["A": "1"]
+        app.customRules = [CustomRule(source: "/<*>", target: "/index.html", status: "404-200")]
+        try await store.createApp(app)
+        #expect(try await store.app(scope, appId: "d1abc") == app)
+        let other = Scope(account: "000000000000", region: "eu-west-2")
+        await #expect(throws: AmplifyError.appNotFound("d1abc")) { try await store.app(other, appId: "d1abc") }
+        #expect(try await store.listApps(other, after: nil, limit: 10).items.isEmpty)
+        let updated = try await store.updateApp(scope, appId: "d1abc") { $0.name = "renamed" }
+        #expect(updated.name == "renamed")
+        #expect(try await store.app(scope, appId: "d1abc").name == "renamed")
+    }
+
+    @Test(arguments: Kind.allCases) func failedUpdatesChangeNothing(kind: Kind) async throws {
+        let store = try kind.make()
+        try await seed(store)
+        await #expect(throws: AmplifyError.self) {
+            try await store.updateApp(scope, appId: "d1abc") { app in
+                app.name = "half"
+                throw AmplifyError.badRequest("no")
+            }
+        }
+        #expect(try await store.app(scope, appId: "d1abc").name == "app")
+    }
+
+    @Test(arguments: Kind.allCases) func branchNamesAreUniquePerApp(kind: Kind) async throws {
+        let store = try kind.make()
+        try await seed(store)
+        await #expect(throws: AmplifyError.badRequest("Branch main already exists.")) {
+            try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "main", now: now))
+        }
+        await #expect(throws: AmplifyError.appNotFound("d9")) {
+            try await store.createBranch(Branch(scope: scope, appId: "d9", branchName: "main", now: now))
+        }
+    }
+
+    @Test(arguments: Kind.allCases) func jobIdsCountUpAndAreNeverReused(kind: Kind) async throws {
+        let store = try kind.make()
+        try await seed(store)
+        let first = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
+        #expect(first.key.jobId == 1)
+        #expect(first.status == .pending)
+        try await finish(store, first.key)
+        _ = try await store.deleteFinishedJob(first.key)
+        let second = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
+        #expect(second.key.jobId == 2)
+        let branch = try await store.branch(scope, appId: "d1abc", branchName: "main")
+        #expect(branch.totalNumberOfJobs == 2)
+        #expect(branch.activeJobId == 2)
+    }
+
+    @Test(arguments: Kind.allCases) func oneActiveJobPerBranch(kind: Kind) async throws {
+        let store = try kind.make()
+        try await seed(store)
+        _ = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
+        await #expect(throws: AmplifyError.limitExceeded("The requested branch main already have pending or running jobs")) {
+            try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
+        }
+        #expect(try await store.branch(scope, appId: "d1abc", branchName: "main").totalNumberOfJobs == 1)
+        try await finish(store, key(1))
+        let next = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
+        #expect(next.key.jobId == 2)
+    }
+
+    @Test(arguments: Kind.allCases) func retryCopiesTheCommitOfAnExistingJob(kind: Kind) async throws {
+        let store = try kind.make()
+        try await seed(store)
+        let request = JobRequest(jobType: .release, commitId: "abc123", commitMessage: "fix")
+        _ = try await store.startJob(scope, appId: "d1abc", branchName: "main", request, now: now)
+        try await finish(store, key(1))
+        let retry = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .retry, jobId: 1), now: now)
+        #expect(retry.jobType == .retry)
+        #expect(retry.commitId == "abc123")
+        #expect(retry.key.jobId == 2)
+        try await finish(store, key(2))
+        await #expect(throws: AmplifyError.jobNotFound("9")) {
+            try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .retry, jobId: 9), now: now)
+        }
+    }
+
+    @Test(arguments: Kind.allCases) func releaseNeedsARepository(kind: Kind) async throws {
+        let store = try kind.make()
+        try await seed(store, repository: nil)
+        await #expect(throws: AmplifyError.self) {
+            try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
+        }
+        #expect(try await store.branch(scope, appId: "d1abc", branchName: "main").totalNumberOfJobs == 0)
+    }
+
+    @Test(arguments: Kind.allCases) func deleteRefusesJobsInProgress(kind: Kind) async throws {
+        let store = try kind.make()
+        try await seed(store)
+        _ = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
+        await #expect(throws: AmplifyError.badRequest("Job 1 is PENDING and cannot be deleted. Stop the job first.")) {
+            try await store.deleteFinishedJob(key(1))
+        }
+        try await store.appendLog(key(1), step: "BUILD", text: "one\n")
+        try await store.appendLog(key(1), step: "BUILD", text: "two\n")
+        #expect(try await store.log(key(1), step: "BUILD") == "one\ntwo\n")
+        try await finish(store, key(1))
+        let deleted = try await store.deleteFinishedJob(key(1))
+        #expect(deleted.status == .cancelled)
+        await #expect(throws: AmplifyError.jobNotFound("1")) { try await store.job(key(1)) }
+        #expect(try await store.log(key(1), step: "BUILD") == nil)
+    }
+
+    @Test(arguments: Kind.allCases) func listJobsIsNewestFirstAndPaged(kind: Kind) async throws {
+        let store = try kind.make()
+        try await seed(store)
+        for id in 1...7 {
+            _ = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
+            try await finish(store, key(id))
+        }
+        var ids: [Int] = []
+        var token: PageToken?
+        repeat {
+            let page = try await store.listJobs(scope, appId: "d1abc", branchName: "main", after: token, limit: 3)
+            ids += page.items.map(\.key.jobId)
+            token = try page.nextToken.map { try PageToken(decoding: $0, list: "jobs") }
+        } while token != nil
+        #expect(ids == [7, 6, 5, 4, 3, 2, 1])
+    }
+
+    @Test(arguments: Kind.allCases) func deletingABranchOrAppCascades(kind: Kind) async throws {
+        let store = try kind.make()
+        try await seed(store)
+        _ = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
+        try await store.appendLog(key(1), step: "BUILD", text: "x")
+        _ = try await store.deleteBranch(scope, appId: "d1abc", branchName: "main")
+        await #expect(throws: AmplifyError.branchNotFound("main")) { try await store.job(key(1)) }
+        // A branch of the same name starts again at job 1: it is a new branch.
+        try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "main", now: now))
+        #expect(try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now).key.jobId == 1)
+        _ = try await store.deleteApp(scope, appId: "d1abc")
+        await #expect(throws: AmplifyError.appNotFound("d1abc")) { try await store.branch(scope, appId: "d1abc", branchName: "main") }
+        #expect(try await store.claimNextPendingJob(now: now) == nil)
+    }
+
+    @Test(arguments: Kind.allCases) func claimsTakeTheOldestPendingJobOnce(kind: Kind) async throws {
+        let store = try kind.make()
+        try await seed(store, branch: "a")
+        try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "b", now: now))
+        _ = try await store.startJob(scope, appId: "d1abc", branchName: "a", JobRequest(jobType: .release), now: now)
+        _ = try await store.startJob(scope, appId: "d1abc", branchName: "b", JobRequest(jobType: .release), now: now)
+        let first = try #require(try await store.claimNextPendingJob(now: now))
+        #expect(first.key.branchName == "a")
+        #expect(first.status == .provisioning)
+        let second = try #require(try await store.claimNextPendingJob(now: now))
+        #expect(second.key.branchName == "b")
+        #expect(try await store.claimNextPendingJob(now: now) == nil)
+    }
+
+    @Test(arguments: Kind.allCases) func interruptedJobsEndWithAReason(kind: Kind) async throws {
+        let store = try kind.make()
+        try await seed(store, branch: "a")
+        try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "b", now: now))
+        try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "c", now: now))
+        for branch in ["a", "b", "c"] {
+            _ = try await store.startJob(scope, appId: "d1abc", branchName: branch, JobRequest(jobType: .release), now: now)
+        }
+        _ = try await store.claimNextPendingJob(now: now)  // a: PROVISIONING
+        _ = try await store.claimNextPendingJob(now: now)  // b: PROVISIONING, then stopped
+        _ = try await store.updateJob(key(1, branch: "b")) { [now] in try $0.stop(at: now) }
+        #expect(try await store.finishInterruptedJobs(reason: "server died", now: now) == 2)
+        let a = try await store.job(key(1, branch: "a"))
+        #expect(a.status == .failed)
+        #expect(a.steps.last?.statusReason == "server died")
+        #expect(try await store.job(key(1, branch: "b")).status == .cancelled)
+        #expect(try await store.job(key(1, branch: "c")).status == .pending)
+    }
+
+    @Test(arguments: Kind.allCases) func resetDropsEverything(kind: Kind) async throws {
+        let store = try kind.make()
+        try await seed(store)
+        try await store.reset()
+        #expect(try await store.listApps(scope, after: nil, limit: 10).items.isEmpty)
+    }
+
+    @Test func fileStoreKeepsStateAcrossOpens() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("amplify-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("db.sqlite").path
+        do {
+            let store = try SQLiteStore(path: path)
+            try await seed(store)
+        }
+        let reopened = try SQLiteStore(path: path)
+        #expect(try await reopened.branch(scope, appId: "d1abc", branchName: "main").branchName == "main")
+    }
+}

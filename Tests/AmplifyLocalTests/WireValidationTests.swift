@@ -1,0 +1,99 @@
+import AmplifyWire
+import Foundation
+import Testing
+
+@Suite struct WireValidationTests {
+    @Test func patternsMatchTheWholeValue() {
+        let appId = WirePattern("d[a-z0-9]+")
+        #expect(appId.matches("d1abc"))
+        #expect(!appId.matches("xd1abc"))
+        #expect(!appId.matches("d1abc!"))
+        #expect(!appId.matches("D1ABC"))
+        let anything = WirePattern("(?s).*")
+        #expect(anything.matches(""))
+        let nonEmpty = WirePattern("(?s).+")
+        #expect(!nonEmpty.matches(""))
+        #expect(nonEmpty.matches("\n"))
+    }
+
+    @Test func tagValuesUseUnicodeClasses() {
+        let tagValue = WirePattern("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")
+        #expect(tagValue.matches("Grüße 123 @team"))
+        #expect(!tagValue.matches("semi;colon"))
+        let tagKey = WirePattern("^(?!aws:)[a-zA-Z+-=._:/]+$")
+        #expect(tagKey.matches("env"))
+        #expect(!tagKey.matches("aws:reserved"))
+    }
+
+    @Test func missingRequiredMemberIsNamed() {
+        let violations = Wire.CreateAppRequest().violations()
+        #expect(violations.map(\.member) == ["name"])
+        #expect(Validator.message(for: violations) == "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null")
+    }
+
+    @Test func everyViolationIsReported() {
+        let input = Wire.CreateBranchRequest(appId: "XX", branchName: String(repeating: "b", count: 256), stage: "PROD", ttl: "five")
+        let members = input.violations().map(\.member)
+        #expect(members == ["appId", "branchName", "stage", "ttl"])
+        let message = Validator.message(for: input.violations())
+        #expect(message.hasPrefix("4 validation errors detected: "))
+        #expect(message.contains("Member must satisfy enum value set: [PRODUCTION, BETA, DEVELOPMENT, EXPERIMENTAL, PULL_REQUEST]"))
+        #expect(message.contains("Member must have length less than or equal to 255"))
+    }
+
+    @Test func nestedMembersAndMapsAreValidated() {
+        let input = Wire.CreateAppRequest(
+            name: "app", customRules: [Wire.CustomRule(source: "/a", target: "/b"), Wire.CustomRule(source: "", target: "/b")],
+            tags: ["aws:x": "v"], jobConfig: Wire.JobConfig(buildComputeType: "HUGE")
+        )
+        let members = Set(input.violations().map(\.member))
+        #expect(members == ["customRules.2.member.source", "tags.key", "jobConfig.buildComputeType"])
+    }
+
+    @Test func sensitiveValuesAreNotEchoed() {
+        let input = Wire.CreateAppRequest(name: "app", accessToken: "")
+        let message = Validator.message(for: input.violations())
+        #expect(message.hasPrefix("2 validation errors detected: Value at 'accessToken' failed to satisfy constraint:"))
+        #expect(!message.contains("''"))
+    }
+
+    @Test func maxResultsRange() {
+        #expect(Wire.ListAppsRequest(maxResults: 100).violations().isEmpty)
+        #expect(Wire.ListAppsRequest(maxResults: 101).violations().map(\.member) == ["maxResults"])
+        #expect(Wire.ListJobsRequest(appId: "d1", branchName: "b", maxResults: 51).violations().map(\.member) == ["maxResults"])
+        #expect(Wire.ListJobsRequest(appId: "d1", branchName: "b", maxResults: -1).violations().map(\.member) == ["maxResults"])
+    }
+
+    @Test func bodiesDecodeWithEpochSecondsOrISOTimestamps() throws {
+        for body in [#"{"jobType":"RELEASE","commitTime":1704110400}"#, #"{"jobType":"RELEASE","commitTime":1704110400.5}"#,
+                     #"{"jobType":"RELEASE","commitTime":"2024-01-01T12:00:00Z"}"#] {
+            let input = try Wire.StartJobRequest.decode(WireRequest(labels: ["appId": "d1", "branchName": "main"], body: Data(body.utf8)))
+            #expect(input.commitTime.map { Int($0.timeIntervalSince1970) } == 1_704_110_400)
+            #expect(input.appId == "d1")
+        }
+    }
+
+    @Test func wrongJSONTypesNameTheMember() {
+        #expect(throws: WireInputError("Value at 'enableAutoBuild' failed to satisfy constraint: Member must be of type boolean")) {
+            try Wire.CreateBranchRequest.decode(WireRequest(body: Data(#"{"branchName":"b","enableAutoBuild":"yes"}"#.utf8)))
+        }
+        #expect(throws: WireInputError("The request body must be a JSON object.")) {
+            try Wire.CreateAppRequest.decode(WireRequest(body: Data("[1]".utf8)))
+        }
+        #expect(throws: WireInputError("The request body is not valid JSON.")) {
+            try Wire.CreateAppRequest.decode(WireRequest(body: Data("{nope".utf8)))
+        }
+    }
+
+    @Test func queryValuesAreBound() throws {
+        let query = try #require(WireRequest.parseQuery("maxResults=5&nextToken=a%2Fb%2B%3D"))
+        let input = try Wire.ListJobsRequest.decode(WireRequest(labels: ["appId": "d1", "branchName": "x/y"], query: query))
+        #expect(input.maxResults == 5)
+        #expect(input.nextToken == "a/b+=")
+        #expect(input.branchName == "x/y")
+        #expect(throws: WireInputError.self) {
+            try Wire.ListJobsRequest.decode(WireRequest(query: ["maxResults": ["ten"]]))
+        }
+        #expect(WireRequest.parseQuery("a=%ZZ") == nil)
+    }
+}
