@@ -55,7 +55,10 @@ let package = Package(
             name: "AmplifyLocalTests",
             dependencies: [
                 "AmplifyWire", "AmplifyCore", "AmplifyStore", "AmplifyBuilds", "AmplifyServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ]

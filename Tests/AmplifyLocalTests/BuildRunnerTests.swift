@@ -1,0 +1,119 @@
+import AmplifyBuilds
+import AmplifyCore
+import AmplifyStore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Testing
+
+@Suite struct BuildRunnerTests {
+    let scope = Fixtures.scope
+    let now = Date(timeIntervalSince1970: 1_700_000_000)
+
+    /// Runs `body` while a runner serves `store`, then shuts the runner down.
+    func withRunner(
+        _ store: any Store, _ configuration: BuildRunner.Configuration, _ body: (BuildRunner) async throws -> Void
+    ) async throws {
+        let runner = BuildRunner(store: store, configuration: configuration, logger: Logger(label: "test"))
+        let group = ServiceGroup(services: [runner], logger: Logger(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await body(runner)
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    func seed(_ store: any Store, branches: [String]) async throws {
+        var app = App(scope: scope, appId: "d1abc", name: "app", now: now)
+        app.repository = "/srv/repo"
+        try await store.createApp(app)
+        for branch in branches {
+            try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: branch, now: now))
+        }
+    }
+
+    func wait(until condition: () async throws -> Bool) async throws {
+        for _ in 0..<500 {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("condition not reached in 5 seconds")
+    }
+
+    @Test func honoursTheConcurrencyLimit() async throws {
+        let store = try SQLiteStore(path: nil)
+        let branches = (1...4).map { "b\($0)" }
+        try await seed(store, branches: branches)
+        try await withRunner(store, .init(mode: .simulate, simulatedBuildSeconds: 0.6, maxConcurrentBuilds: 2)) { runner in
+            for branch in branches {
+                _ = try await store.startJob(scope, appId: "d1abc", branchName: branch, JobRequest(jobType: .release), now: now)
+            }
+            runner.wake()
+            try await Task.sleep(for: .milliseconds(200))
+            let statuses = try await branches.asyncMap {
+                try await store.job(JobKey(scope: scope, appId: "d1abc", branchName: $0, jobId: 1)).status
+            }
+            #expect(statuses.filter { $0 == .pending }.count == 2)
+            #expect(runner.runningCount <= 2)
+            try await wait {
+                try await branches.asyncMap {
+                    try await store.job(JobKey(scope: scope, appId: "d1abc", branchName: $0, jobId: 1)).status
+                }.allSatisfy { $0 == .succeed }
+            }
+        }
+    }
+
+    @Test func stoppingAPendingJobCancelsIt() async throws {
+        let store = try SQLiteStore(path: nil)
+        try await seed(store, branches: ["a", "b"])
+        try await withRunner(store, .init(mode: .simulate, simulatedBuildSeconds: 5, maxConcurrentBuilds: 1)) { runner in
+            _ = try await store.startJob(scope, appId: "d1abc", branchName: "a", JobRequest(jobType: .release), now: now)
+            runner.wake()
+            try await wait { runner.runningCount == 1 }
+            _ = try await store.startJob(scope, appId: "d1abc", branchName: "b", JobRequest(jobType: .release), now: now)
+            let waiting = JobKey(scope: scope, appId: "d1abc", branchName: "b", jobId: 1)
+            _ = try await store.updateJob(waiting) { [now] in try $0.stop(at: now) }
+            runner.stop(waiting)
+            try await wait { try await store.job(waiting).status == .cancelled }
+            let running = JobKey(scope: scope, appId: "d1abc", branchName: "a", jobId: 1)
+            _ = try await store.updateJob(running) { [now] in try $0.stop(at: now) }
+            runner.stop(running)
+            try await wait { try await store.job(running).status == .cancelled }
+        }
+    }
+
+    @Test func aDeletedBranchEndsItsBuild() async throws {
+        let store = try SQLiteStore(path: nil)
+        try await seed(store, branches: ["a"])
+        try await withRunner(store, .init(mode: .simulate, simulatedBuildSeconds: 5, maxConcurrentBuilds: 1)) { runner in
+            _ = try await store.startJob(scope, appId: "d1abc", branchName: "a", JobRequest(jobType: .release), now: now)
+            runner.wake()
+            try await wait { runner.runningCount == 1 }
+            _ = try await store.deleteBranch(scope, appId: "d1abc", branchName: "a")
+            runner.stopBuilds(of: scope, appId: "d1abc", branchName: "a")
+            try await wait { runner.runningCount == 0 }
+        }
+    }
+
+    @Test func jobsLeftRunningByACrashFailAtStart() async throws {
+        let store = try SQLiteStore(path: nil)
+        try await seed(store, branches: ["a"])
+        _ = try await store.startJob(scope, appId: "d1abc", branchName: "a", JobRequest(jobType: .release), now: now)
+        _ = try await store.claimNextPendingJob(now: now)
+        try await withRunner(store, .init(mode: .simulate, simulatedBuildSeconds: 0)) { _ in
+            let key = JobKey(scope: scope, appId: "d1abc", branchName: "a", jobId: 1)
+            try await wait { try await store.job(key).status == .failed }
+            let job = try await store.job(key)
+            #expect(job.steps.last?.statusReason?.contains("interrupted") == true)
+        }
+    }
+}
+
+extension Array {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var result: [T] = []
+        for element in self { result.append(try await transform(element)) }
+        return result
+    }
+}
