@@ -1,0 +1,168 @@
+"""The conformance suite: boto3 (and the AWS CLI) against the real amplify-local binary.
+
+The binary is $AMPLIFY_LOCAL_BINARY, else the newest of .build/{release,debug}/amplify-local.
+Every server listens on 127.0.0.1 on a port the OS picks (--port 0) and says which on stdout.
+"""
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import boto3
+import pytest
+from botocore.config import Config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+
+
+def binary_path():
+    explicit = os.environ.get("AMPLIFY_LOCAL_BINARY")
+    if explicit:
+        return explicit
+    candidates = [os.path.join(ROOT, ".build", kind, "amplify-local") for kind in ("release", "debug")]
+    existing = [path for path in candidates if os.path.exists(path)]
+    if not existing:
+        pytest.exit("amplify-local is not built: run `swift build` first (scripts/test does)", returncode=2)
+    return max(existing, key=os.path.getmtime)
+
+
+class Server:
+    """One amplify-local process."""
+
+    def __init__(self, *args, data_dir=None, env=None):
+        self.args = list(args)
+        self.data_dir = data_dir
+        self.env = env or {}
+        self.process = None
+        self.port = None
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        command = [binary_path(), "serve", "--host", "127.0.0.1", "--port", "0", "--log-level", "warning", *self.args]
+        command += ["--data-dir", self.data_dir] if self.data_dir else ["--in-memory"]
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("AMPLIFY_LOCAL_")}
+        environment.update(self.env)
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
+        started = time.monotonic()
+        line = self.process.stdout.readline()
+        if "listening on http://" not in line:
+            self.process.kill()
+            raise RuntimeError(f"server did not start: {line!r} {self.process.stderr.read()}")
+        self.port = int(line.split("listening on http://")[1].split()[0].rsplit(":", 1)[1])
+        while time.monotonic() - started < 10:
+            try:
+                with urllib.request.urlopen(f"{self.endpoint}/_amplify-local/health", timeout=1) as response:
+                    if json.load(response)["status"] == "ok":
+                        return self
+            except OSError:
+                time.sleep(0.02)
+        raise RuntimeError("server never became healthy")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def kill9(self):
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def reset(self):
+        request = urllib.request.Request(f"{self.endpoint}/_amplify-local/reset", method="POST")
+        urllib.request.urlopen(request).close()
+
+    def client(self, account=ACCOUNT, region=REGION, validate=True):
+        return make_client(self.endpoint, account, region, validate)
+
+
+def make_client(endpoint, account=ACCOUNT, region=REGION, validate=True):
+    """A boto3 Amplify client. Retries are off so that errors are seen once; `validate=False` turns off
+    botocore's own parameter checks so that bad input reaches the server."""
+    return boto3.client(
+        "amplify",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=account,
+        aws_secret_access_key="secret",
+        config=Config(retries={"max_attempts": 1, "mode": "legacy"}, parameter_validation=validate),
+    )
+
+
+@pytest.fixture(scope="session")
+def server():
+    """A shared in-memory server with fast simulated builds."""
+    instance = Server("--simulated-build-seconds", "0.3").start()
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture
+def fresh_server():
+    """A server of the test's own, for tests that depend on timing or whole-server state."""
+    instances = []
+
+    def start(*args, data_dir=None):
+        instance = Server(*args, data_dir=data_dir).start()
+        instances.append(instance)
+        return instance
+
+    yield start
+    for instance in instances:
+        instance.stop()
+
+
+@pytest.fixture
+def data_dir():
+    with tempfile.TemporaryDirectory(prefix="amplify-local-") as directory:
+        yield directory
+
+
+@pytest.fixture
+def client(server):
+    return server.client()
+
+
+@pytest.fixture
+def raw_client(server):
+    """A client that sends bad input as it is."""
+    return server.client(validate=False)
+
+
+@pytest.fixture
+def app(client):
+    """An app connected to a repository on this machine, so that RELEASE jobs are allowed."""
+    created = client.create_app(name="conformance", repository="/srv/repositories/site")["app"]
+    yield created
+    try:
+        client.delete_app(appId=created["appId"])
+    except client.exceptions.NotFoundException:
+        pass
+
+
+@pytest.fixture
+def branch(client, app):
+    return client.create_branch(appId=app["appId"], branchName="main")["branch"]
+
+
+def wait_for_status(client, app_id, branch_name, job_id, statuses, timeout=10):
+    """Polls GetJob until the job's status is one of `statuses`; returns the job."""
+    deadline = time.monotonic() + timeout
+    while True:
+        job = client.get_job(appId=app_id, branchName=branch_name, jobId=job_id)["job"]
+        if job["summary"]["status"] in statuses:
+            return job
+        if time.monotonic() > deadline:
+            raise AssertionError(f"job {job_id} stayed {job['summary']['status']}, expected one of {statuses}")
+        time.sleep(0.05)
