@@ -8,14 +8,18 @@ import GRDB
 /// schema holds the invariants (unique names, cascading deletes, one active job per branch).
 public final class SQLiteStore: Store {
     private let database: any DatabaseWriter
+    /// Syncs the WAL before a write returns; nil in memory.
+    private let groupCommit: GroupCommit?
 
     /// Opens (creating if needed) the database file at `path`, or an in-memory database when nil.
+    ///
+    /// Every write use case returns only once its transaction is on disk (see `GroupCommit`).
     public init(path: String?) throws {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.prepareDatabase { db in
-            // An acknowledged write is on disk: commit waits for the WAL to be synced.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Commits write the WAL without syncing it; GroupCommit syncs it before a write is acknowledged.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         if let path {
             self.database = try DatabasePool(path: path, configuration: configuration)
@@ -23,6 +27,14 @@ public final class SQLiteStore: Store {
             self.database = try DatabaseQueue(configuration: configuration)
         }
         try Self.migrator.migrate(self.database)
+        self.groupCommit = try path.map { try GroupCommit(databasePath: $0) }
+    }
+
+    /// One write transaction, durable when it returns.
+    private func write<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+        let value = try await self.database.write(updates)
+        try await self.groupCommit?.sync()
+        return value
     }
 
     static var migrator: DatabaseMigrator {
@@ -72,7 +84,7 @@ public final class SQLiteStore: Store {
 
     public func createApp(_ app: App) async throws {
         let document = try Documents.encode(app)
-        try await self.database.write { db in
+        try await self.write { db in
             try db.execute(
                 sql: "INSERT INTO app (account, region, appId, document) VALUES (?, ?, ?, ?)",
                 arguments: [app.scope.account, app.scope.region, app.appId, document]
@@ -96,7 +108,7 @@ public final class SQLiteStore: Store {
     }
 
     public func updateApp(_ scope: Scope, appId: String, _ update: @Sendable (inout App) throws -> Void) async throws -> App {
-        try await self.database.write { db in
+        try await self.write { db in
             var (seq, app) = try Self.appRow(db, scope, appId)
             try update(&app)
             try db.execute(sql: "UPDATE app SET document = ? WHERE seq = ?", arguments: [try Documents.encode(app), seq])
@@ -105,7 +117,7 @@ public final class SQLiteStore: Store {
     }
 
     public func deleteApp(_ scope: Scope, appId: String) async throws -> App {
-        try await self.database.write { db in
+        try await self.write { db in
             let (seq, app) = try Self.appRow(db, scope, appId)
             try db.execute(sql: "DELETE FROM app WHERE seq = ?", arguments: [seq])
             return app
@@ -116,7 +128,7 @@ public final class SQLiteStore: Store {
 
     public func createBranch(_ branch: Branch) async throws {
         let document = try Documents.encode(branch)
-        try await self.database.write { db in
+        try await self.write { db in
             let (appSeq, _) = try Self.appRow(db, branch.scope, branch.appId)
             let exists = try Bool.fetchOne(
                 db, sql: "SELECT 1 FROM branch WHERE appSeq = ? AND branchName = ?", arguments: [appSeq, branch.branchName]
@@ -150,7 +162,7 @@ public final class SQLiteStore: Store {
     public func updateBranch(
         _ scope: Scope, appId: String, branchName: String, _ update: @Sendable (inout Branch) throws -> Void
     ) async throws -> Branch {
-        try await self.database.write { db in
+        try await self.write { db in
             var (seq, branch) = try Self.branchRow(db, scope, appId, branchName)
             try update(&branch)
             try db.execute(sql: "UPDATE branch SET document = ? WHERE seq = ?", arguments: [try Documents.encode(branch), seq])
@@ -159,7 +171,7 @@ public final class SQLiteStore: Store {
     }
 
     public func deleteBranch(_ scope: Scope, appId: String, branchName: String) async throws -> Branch {
-        try await self.database.write { db in
+        try await self.write { db in
             let (seq, branch) = try Self.branchRow(db, scope, appId, branchName)
             try db.execute(sql: "DELETE FROM branch WHERE seq = ?", arguments: [seq])
             return branch
@@ -169,7 +181,7 @@ public final class SQLiteStore: Store {
     // MARK: Jobs
 
     public func startJob(_ scope: Scope, appId: String, branchName: String, _ request: JobRequest, now: Date) async throws -> Job {
-        try await self.database.write { db in
+        try await self.write { db in
             let (appSeq, app) = try Self.appRow(db, scope, appId)
             var (branchSeq, branch) = try Self.branchRow(db, appSeq: appSeq, appId: appId, branchName)
             var retried: Job?
@@ -214,7 +226,7 @@ public final class SQLiteStore: Store {
     }
 
     public func updateJob(_ key: JobKey, _ update: @Sendable (inout Job) throws -> Void) async throws -> Job {
-        try await self.database.write { db in
+        try await self.write { db in
             var (seq, job) = try Self.jobRow(db, key)
             try update(&job)
             try Self.saveJob(db, seq: seq, job)
@@ -223,7 +235,7 @@ public final class SQLiteStore: Store {
     }
 
     public func deleteFinishedJob(_ key: JobKey) async throws -> Job {
-        try await self.database.write { db in
+        try await self.write { db in
             let (seq, job) = try Self.jobRow(db, key)
             try job.requireDeletable()
             try db.execute(sql: "DELETE FROM job WHERE seq = ?", arguments: [seq])
@@ -232,7 +244,7 @@ public final class SQLiteStore: Store {
     }
 
     public func claimNextPendingJob(now: Date) async throws -> Job? {
-        try await self.database.write { db in
+        try await self.write { db in
             guard
                 let row = try Row.fetchOne(db, sql: "SELECT seq, document FROM job WHERE status = 'PENDING' ORDER BY seq LIMIT 1")
             else { return nil }
@@ -244,7 +256,7 @@ public final class SQLiteStore: Store {
     }
 
     public func finishInterruptedJobs(reason: String, now: Date) async throws -> Int {
-        try await self.database.write { db in
+        try await self.write { db in
             let rows = try Row.fetchAll(
                 db, sql: "SELECT seq, document FROM job WHERE status IN ('PROVISIONING', 'RUNNING', 'CANCELLING')"
             )
@@ -264,7 +276,7 @@ public final class SQLiteStore: Store {
     // MARK: Logs
 
     public func appendLog(_ key: JobKey, step: String, text: String) async throws {
-        try await self.database.write { db in
+        try await self.write { db in
             let (seq, _) = try Self.jobRow(db, key)
             try db.execute(
                 sql: """
@@ -284,7 +296,7 @@ public final class SQLiteStore: Store {
     }
 
     public func reset() async throws {
-        try await self.database.write { db in
+        try await self.write { db in
             try db.execute(sql: "DELETE FROM app")
         }
     }

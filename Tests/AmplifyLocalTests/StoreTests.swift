@@ -221,6 +221,33 @@ import Testing
         #expect(try await store.listApps(scope, after: nil, limit: 10).items.isEmpty)
     }
 
+    @Test func concurrentWritesAllReturnAndAllStay() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("amplify-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("db.sqlite").path
+        do {
+            let store = try SQLiteStore(path: path)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<300 {
+                    group.addTask { [scope, now] in
+                        try await store.createApp(App(scope: scope, appId: "d\(index)", name: "app", now: now))
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        let reopened = try SQLiteStore(path: path)
+        #expect(try await reopened.listApps(scope, after: nil, limit: 100).items.count == 100)
+        var count = 0
+        var token: PageToken?
+        repeat {
+            let page = try await reopened.listApps(scope, after: token, limit: 100)
+            count += page.items.count
+            token = try page.nextToken.map { try PageToken(decoding: $0, list: "apps") }
+        } while token != nil
+        #expect(count == 300)
+    }
+
     @Test func fileStoreKeepsStateAcrossOpens() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("amplify-store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -1,0 +1,365 @@
+"""amplify-local's benchmark: side by side, in one run, against moto's server and a bare Hummingbird route.
+
+Run through `bench/run`, which builds in release mode first. Load comes from wrk (a second process);
+StartJob→finished cycles come from a small threaded client in this file. Prints a Markdown report and
+writes it to bench/results.md.
+"""
+import argparse
+import datetime
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+import seed
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ACCOUNT = "123456789012"
+AUTH = f"AWS4-HMAC-SHA256 Credential={ACCOUNT}/20261129/us-east-1/amplify/aws4_request, SignedHeaders=host, Signature=0"
+MOTO_AUTH = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261129/us-east-1/apigateway/aws4_request, SignedHeaders=host, Signature=0"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class Process:
+    def __init__(self, command, health_path, env=None):
+        self.port = free_port()
+        self.command = [part.replace("{port}", str(self.port)) for part in command]
+        self.health_path = health_path
+        self.env = env
+        self.process = None
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout=30):
+        """Starts the process; returns seconds until its health check first answered 200."""
+        started = time.perf_counter()
+        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env)
+        while time.perf_counter() - started < timeout:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
+                connection.request("GET", self.health_path)
+                if connection.getresponse().status == 200:
+                    connection.close()
+                    return time.perf_counter() - started
+            except OSError:
+                time.sleep(0.001)
+        raise RuntimeError(f"{self.command[0]} did not start")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def call(base, method, path, body=None, headers=None):
+    connection = http.client.HTTPConnection(base.split("//")[1].split(":")[0], int(base.rsplit(":", 1)[1]), timeout=30)
+    payload = json.dumps(body).encode() if body is not None else None
+    connection.request(method, path, body=payload, headers={"Authorization": AUTH, "Content-Type": "application/json", **(headers or {})})
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    if response.status != 200:
+        raise RuntimeError(f"{method} {path}: {response.status} {data[:200]!r}")
+    return json.loads(data) if data else {}
+
+
+def wait_finished(base, app_id, branch, job_id):
+    while call(base, "GET", f"/apps/{app_id}/branches/{branch}/jobs/{job_id}")["job"]["summary"]["status"] != "SUCCEED":
+        time.sleep(0.002)
+
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def wrk(url, seconds, connections, threads=2, script=None, headers=()):
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency", "--timeout", "10s"]
+    for header in headers:
+        command += ["-H", header]
+    if script:
+        handle = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+        handle.write(script)
+        handle.close()
+        command += ["-s", handle.name]
+    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    if script:
+        os.unlink(handle.name)
+
+    def latency(percent):
+        match = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
+        return float(match.group(1)) * UNITS[match.group(2)]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": latency(50),
+        "p99": latency(99),
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "non2xx": int(errors.group(1)) if errors else 0,
+    }
+
+
+def lua_post(body):
+    return f'wrk.method = "POST"\nwrk.body = {json.dumps(json.dumps(body))}\nwrk.headers["Content-Type"] = "application/json"\n'
+
+
+def lua_sequence(method, path_template, first, threads, body=None):
+    """Each request uses the next number: thread t sends first+t, first+t+threads, …"""
+    body_line = f"wrk.body = {json.dumps(json.dumps(body))}\nwrk.headers['Content-Type'] = 'application/json'\n" if body else ""
+    return f"""
+{body_line}local count = 0
+local threads = 0
+function setup(thread)
+  thread:set("index", threads)
+  threads = threads + 1
+end
+function request()
+  local n = {first} + index + count * {threads}
+  count = count + 1
+  local path = string.gsub("{path_template}", "NUMBER", tostring(n))
+  return wrk.format("{method}", path)
+end
+"""
+
+
+def cycles(base, app_id, branches, seconds):
+    """StartJob, then GetJob until SUCCEED, in a loop per branch; returns cycles/s and cycle latency."""
+    latencies = []
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def worker(branch):
+        host, port = "127.0.0.1", int(base.rsplit(":", 1)[1])
+        connection = http.client.HTTPConnection(host, port, timeout=30)
+        headers = {"Authorization": AUTH, "Content-Type": "application/json"}
+        while time.perf_counter() < deadline:
+            begun = time.perf_counter()
+            connection.request("POST", f"/apps/{app_id}/branches/{branch}/jobs", body=b'{"jobType":"RELEASE"}', headers=headers)
+            response = connection.getresponse()
+            job_id = json.loads(response.read())["jobSummary"]["jobId"]
+            while True:
+                connection.request("GET", f"/apps/{app_id}/branches/{branch}/jobs/{job_id}", headers=headers)
+                status = json.loads(connection.getresponse().read())["job"]["summary"]["status"]
+                if status == "SUCCEED":
+                    break
+                time.sleep(0.001)
+            with lock:
+                latencies.append((time.perf_counter() - begun) * 1000)
+        connection.close()
+
+    workers = [threading.Thread(target=worker, args=(branch,)) for branch in branches]
+    begun = time.perf_counter()
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    elapsed = time.perf_counter() - begun
+    latencies.sort()
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": statistics.median(latencies),
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+        "requests": len(latencies),
+        "non2xx": 0,
+    }
+
+
+def amplify_command(binary, data_dir, *extra):
+    return [binary, "serve", "--port", "{port}", "--log-level", "error", "--data-dir", data_dir, *extra]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--ceiling", required=True)
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--jobs", type=int, default=100_000)
+    arguments = parser.parse_args()
+    seconds, connections = arguments.seconds, arguments.connections
+    work = tempfile.mkdtemp(prefix="amplify-bench-")
+    rows = {}
+    notes = []
+
+    # Start-up and idle memory.
+    startups = []
+    for run in range(10):
+        server = Process(amplify_command(arguments.binary, os.path.join(work, f"start{run}")), "/_amplify-local/health")
+        startups.append(server.start() * 1000)
+        if run == 0:
+            time.sleep(1)
+            idle_rss = rss_mib(server.process.pid)
+        server.stop()
+    startup_ms = statistics.median(startups)
+
+    # amplify-local under load.
+    data = os.path.join(work, "load")
+    server = Process(amplify_command(arguments.binary, data, "--simulated-build-seconds", "0"), "/_amplify-local/health")
+    server.start()
+    base = server.base
+    app = call(base, "POST", "/apps", {"name": "bench", "repository": "/srv/repo"})["app"]["appId"]
+    call(base, "POST", f"/apps/{app}/branches", {"branchName": "main"})
+    for job_id in range(1, 51):
+        call(base, "POST", f"/apps/{app}/branches/main/jobs", {"jobType": "RELEASE"})
+        wait_finished(base, app, "main", job_id)
+    get_job_body = len(json.dumps(call(base, "GET", f"/apps/{app}/branches/main/jobs/1")))
+    auth = [f"Authorization: {AUTH}"]
+    rows["GetJob"] = wrk(f"{base}/apps/{app}/branches/main/jobs/1", seconds, connections, headers=auth)
+    rows["ListJobs (50 per page)"] = wrk(f"{base}/apps/{app}/branches/main/jobs?maxResults=50", seconds, connections, headers=auth)
+    rows["CreateApp"] = wrk(f"{base}/apps", seconds, connections, script=lua_post({"name": "load"}), headers=auth)
+    cycle_branches = [f"cycle{index}" for index in range(16)]
+    for branch in cycle_branches:
+        call(base, "POST", f"/apps/{app}/branches", {"branchName": branch})
+    rows["StartJob→finished (16 clients)"] = cycles(base, app, cycle_branches, seconds)
+    server.stop()
+
+    # StartJob and DeleteJob need fresh targets for every request: seed them, then load.
+    seeded = os.path.join(work, "seeded")
+    server = Process(amplify_command(arguments.binary, seeded, "--simulated-build-seconds", "0"), "/_amplify-local/health")
+    server.start()
+    base = server.base
+    app = call(base, "POST", "/apps", {"name": "bench", "repository": "/srv/repo"})["app"]["appId"]
+    call(base, "POST", f"/apps/{app}/branches", {"branchName": "main"})
+    call(base, "POST", f"/apps/{app}/branches/main/jobs", {"jobType": "RELEASE"})
+    wait_finished(base, app, "main", 1)
+    server.stop()
+    database = os.path.join(seeded, "amplify-local.sqlite")
+    seed.seed(database, app, "main", 400_000)
+    seed.seed_branches(database, app, 400_000)
+    server = Process(amplify_command(arguments.binary, seeded, "--simulated-build-seconds", "3600"), "/_amplify-local/health")
+    server.start()
+    base = server.base
+    rows["StartJob"] = wrk(f"{base}/", seconds, connections, script=lua_sequence(
+        "POST", f"/apps/{app}/branches/bNUMBER/jobs", 0, 2, body={"jobType": "RELEASE"}), headers=auth)
+    rows["DeleteJob"] = wrk(f"{base}/", seconds, connections, script=lua_sequence(
+        "DELETE", f"/apps/{app}/branches/main/jobs/NUMBER", 1, 2), headers=auth)
+    server.stop()
+
+    # The ceiling: a bare Hummingbird route with a body the size of GetJob's.
+    ceiling = Process([arguments.ceiling, "--port", "{port}", "--body-bytes", str(get_job_body)], "/health")
+    ceiling.start()
+    rows["ceiling: bare Hummingbird GET"] = wrk(f"{ceiling.base}/apps/x", seconds, connections)
+    ceiling.stop()
+
+    # moto's server: apigatewayv2 GetApi and CreateApi, the same shapes of work.
+    moto = Process([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "{port}"], "/moto-api/")
+    moto.start()
+    moto_auth = [f"Authorization: {MOTO_AUTH}"]
+    request = urllib.request.Request(f"{moto.base}/v2/apis", data=json.dumps({"name": "bench", "protocolType": "HTTP"}).encode(),
+                                     headers={"Authorization": MOTO_AUTH, "Content-Type": "application/json"}, method="POST")
+    api_id = json.load(urllib.request.urlopen(request))["apiId"]
+    rows["moto: apigatewayv2 GetApi"] = wrk(f"{moto.base}/v2/apis/{api_id}", seconds, connections, headers=moto_auth)
+    rows["moto: apigatewayv2 CreateApi"] = wrk(f"{moto.base}/v2/apis", seconds, connections,
+                                                 script=lua_post({"name": "load", "protocolType": "HTTP"}), headers=moto_auth)
+    moto.stop()
+
+    # Page cost as the collection grows, and memory with 100,000 jobs.
+    pages = os.path.join(work, "pages")
+    server = Process(amplify_command(arguments.binary, pages, "--simulated-build-seconds", "0"), "/_amplify-local/health")
+    server.start()
+    base = server.base
+    app = call(base, "POST", "/apps", {"name": "pages", "repository": "/srv/repo"})["app"]["appId"]
+    for branch in ("small", "large"):
+        call(base, "POST", f"/apps/{app}/branches", {"branchName": branch})
+        call(base, "POST", f"/apps/{app}/branches/{branch}/jobs", {"jobType": "RELEASE"})
+        wait_finished(base, app, branch, 1)
+    server.stop()
+    database = os.path.join(pages, "amplify-local.sqlite")
+    seed.seed(database, app, "small", 100, app_account="111111111111", app_count=100)
+    seed.seed(database, app, "large", arguments.jobs, app_account="222222222222", app_count=arguments.jobs)
+    server.start()
+    base = server.base
+    deep = call(base, "GET", f"/apps/{app}/branches/large/jobs?maxResults=50")
+    for _ in range(arguments.jobs // 100):
+        deep = call(base, "GET", f"/apps/{app}/branches/large/jobs?maxResults=50&nextToken={deep['nextToken']}")
+    deep_token = deep["nextToken"]
+    page_rows = {
+        "ListJobs, 100 jobs": wrk(f"{base}/apps/{app}/branches/small/jobs?maxResults=50", seconds, connections, headers=auth),
+        f"ListJobs, {arguments.jobs:,} jobs, first page": wrk(f"{base}/apps/{app}/branches/large/jobs?maxResults=50", seconds, connections, headers=auth),
+        f"ListJobs, {arguments.jobs:,} jobs, middle page": wrk(
+            f"{base}/apps/{app}/branches/large/jobs?maxResults=50&nextToken={deep_token}", seconds, connections, headers=auth),
+        "ListApps, 100 apps": wrk(f"{base}/apps?maxResults=50", seconds, connections,
+                                  headers=["Authorization: " + AUTH.replace(ACCOUNT, "111111111111")]),
+        f"ListApps, {arguments.jobs:,} apps": wrk(f"{base}/apps?maxResults=50", seconds, connections,
+                                                  headers=["Authorization: " + AUTH.replace(ACCOUNT, "222222222222")]),
+    }
+    loaded_rss = rss_mib(server.process.pid)
+    server.stop()
+    shutil.rmtree(work, ignore_errors=True)
+
+    report = render(rows, page_rows, startup_ms, startups, idle_rss, loaded_rss, arguments, get_job_body)
+    print(report)
+    with open(os.path.join(HERE, "results.md"), "w") as handle:
+        handle.write(report)
+
+
+def render(rows, page_rows, startup_ms, startups, idle_rss, loaded_rss, arguments, body_size):
+    ceiling = rows["ceiling: bare Hummingbird GET"]["rps"]
+    moto_get = rows["moto: apigatewayv2 GetApi"]["rps"]
+    moto_create = rows["moto: apigatewayv2 CreateApi"]["rps"]
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), platform.processor())
+    lines = [
+        f"Run {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores ({cpu}), "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, Linux {platform.release()}. "
+        f"wrk: 2 threads, {arguments.connections} connections, {arguments.seconds} s per row, on the same machine.",
+        "",
+        "| operation | requests/s | p50 ms | p99 ms | non-2xx | vs ceiling | vs moto |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, row in rows.items():
+        versus_ceiling = f"{row['rps'] / ceiling:.0%}" if not name.startswith(("moto", "ceiling")) else ""
+        if name in ("GetJob", "ListJobs (50 per page)"):
+            versus_moto = f"{row['rps'] / moto_get:.0f}× GetApi"
+        elif name in ("CreateApp", "StartJob", "DeleteJob", "StartJob→finished (16 clients)"):
+            versus_moto = f"{row['rps'] / moto_create:.0f}× CreateApi"
+        else:
+            versus_moto = ""
+        lines.append(f"| {name} | {row['rps']:,.0f} | {row['p50']:.2f} | {row['p99']:.2f} | {row['non2xx']} | {versus_ceiling} | {versus_moto} |")
+    lines += ["", "| list page (50 items) | requests/s | p50 ms | p99 ms | p50 vs smallest |", "|---|---:|---:|---:|---:|"]
+    small_jobs = page_rows["ListJobs, 100 jobs"]["p50"]
+    small_apps = page_rows["ListApps, 100 apps"]["p50"]
+    for name, row in page_rows.items():
+        reference = small_apps if name.startswith("ListApps") else small_jobs
+        lines.append(f"| {name} | {row['rps']:,.0f} | {row['p50']:.2f} | {row['p99']:.2f} | {row['p50'] / reference:.2f}× |")
+    lines += [
+        "",
+        f"- Ready to serve (process start → first 200 from /_amplify-local/health): median {startup_ms:.1f} ms "
+        f"(min {min(startups):.1f}, max {max(startups):.1f}, 10 starts, SQLite data dir).",
+        f"- Resident memory: {idle_rss:.1f} MiB idle; {loaded_rss:.1f} MiB with {arguments.jobs:,} jobs and {arguments.jobs:,} apps "
+        f"stored, after paging through all of them and the load above.",
+        f"- GetJob's body is {body_size} bytes; the ceiling answers with a body of that size.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""Fills an amplify-local data directory with many apps and jobs, fast, for the page-cost benchmark.
+
+It does not invent the storage format: the server first creates one app, branch and finished job
+through the API, and this copies those rows (the documents the server itself wrote), changing only
+their identifiers. Run it on a stopped server's data directory.
+"""
+import json
+import sqlite3
+
+
+def seed(database_path, app_id, branch_name, job_count, app_account=None, app_count=0):
+    """Gives branch `branch_name` of `app_id` jobs 1…job_count (copies of its job 1), and, when
+    `app_account` is set, `app_count` apps in that account (copies of app `app_id`)."""
+    db = sqlite3.connect(database_path, isolation_level=None)
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("BEGIN")
+    app_seq, app_document = db.execute("SELECT seq, document FROM app WHERE appId = ?", (app_id,)).fetchone()
+    branch_seq, branch_document = db.execute(
+        "SELECT seq, document FROM branch WHERE appSeq = ? AND branchName = ?", (app_seq, branch_name)
+    ).fetchone()
+    template = json.loads(db.execute("SELECT document FROM job WHERE branchSeq = ? AND jobId = 1", (branch_seq,)).fetchone()[0])
+    db.execute("DELETE FROM job WHERE branchSeq = ?", (branch_seq,))
+    rows = []
+    for job_id in range(1, job_count + 1):
+        template["key"]["jobId"] = job_id
+        rows.append((branch_seq, job_id, template["status"], json.dumps(template, separators=(",", ":")).encode()))
+    db.executemany("INSERT INTO job (branchSeq, jobId, status, document) VALUES (?, ?, ?, ?)", rows)
+    branch = json.loads(branch_document)
+    branch["totalNumberOfJobs"] = job_count
+    branch["activeJobId"] = job_count
+    db.execute("UPDATE branch SET document = ? WHERE seq = ?", (json.dumps(branch).encode(), branch_seq))
+    if app_account:
+        app = json.loads(app_document)
+        rows = []
+        for index in range(app_count):
+            app["appId"] = f"d{index:013d}"
+            app["scope"]["account"] = app_account
+            rows.append((app_account, app["scope"]["region"], app["appId"], json.dumps(app, separators=(",", ":")).encode()))
+        db.executemany("INSERT INTO app (account, region, appId, document) VALUES (?, ?, ?, ?)", rows)
+    db.execute("COMMIT")
+    db.close()
+
+
+def seed_branches(database_path, app_id, count, prefix="b"):
+    """Adds branches prefix0…prefix{count-1} to `app_id`, copies of its first branch with no jobs."""
+    db = sqlite3.connect(database_path, isolation_level=None)
+    db.execute("BEGIN")
+    app_seq = db.execute("SELECT seq FROM app WHERE appId = ?", (app_id,)).fetchone()[0]
+    template = json.loads(db.execute("SELECT document FROM branch WHERE appSeq = ? ORDER BY seq LIMIT 1", (app_seq,)).fetchone()[0])
+    template["totalNumberOfJobs"] = 0
+    template.pop("activeJobId", None)
+    rows = []
+    for index in range(count):
+        template["branchName"] = template["displayName"] = f"{prefix}{index}"
+        rows.append((app_seq, template["branchName"], json.dumps(template, separators=(",", ":")).encode()))
+    db.executemany("INSERT INTO branch (appSeq, branchName, document) VALUES (?, ?, ?)", rows)
+    db.execute("COMMIT")
+    db.close()
