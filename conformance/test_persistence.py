@@ -49,3 +49,17 @@ def test_in_memory_mode_writes_no_files(tmp_path):
     server.client().create_app(name="ephemeral")
     server.stop()
     assert not (tmp_path / "data").exists()
+
+
+def test_a_data_directory_has_one_server(data_dir):
+    first = Server(data_dir=data_dir).start()
+    try:
+        second = Server(data_dir=data_dir)
+        try:
+            second.start()
+            raise AssertionError("a second server started on the same data directory")
+        except RuntimeError as error:
+            assert "already using the data directory" in str(error)
+    finally:
+        first.stop()
+    Server(data_dir=data_dir).start().stop()

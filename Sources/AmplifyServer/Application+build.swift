@@ -47,5 +47,6 @@ private func openStore(_ configuration: ServerConfiguration) throws -> any Store
         return try SQLiteStore(path: nil)
     }
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    try DataDirectoryLock.acquire(directory)
     return try SQLiteStore(path: (directory as NSString).appendingPathComponent("amplify-local.sqlite"))
 }

@@ -19,6 +19,17 @@ import Testing
 
     static func body(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
 
+    /// Polls GetJob until the job has `status`; returns the last status seen.
+    static func waitForStatus(_ client: some TestClientProtocol, _ path: String, _ status: String) async throws -> String {
+        var seen = ""
+        for _ in 0..<300 where seen != status {
+            try await Task.sleep(for: .milliseconds(10))
+            let job = try await client.execute(uri: path, method: .get, headers: Self.signed)
+            seen = ((try Self.json(job)["job"] as? [String: Any])?["summary"] as? [String: Any])?["status"] as? String ?? ""
+        }
+        return seen
+    }
+
     @Test func appLifecycleWithAWSWireFormat() async throws {
         let app = try await buildApplication(configuration: Self.configuration)
         try await app.test(.router) { client in
@@ -86,13 +97,7 @@ import Testing
             let inProgress = try await client.execute(uri: "\(jobs)/1", method: .delete, headers: Self.signed)
             #expect(inProgress.status == .badRequest || inProgress.status == .ok)
 
-            var status = ""
-            for _ in 0..<200 where status != "SUCCEED" {
-                try await Task.sleep(for: .milliseconds(10))
-                let job = try await client.execute(uri: "\(jobs)/1", method: .get, headers: Self.signed)
-                status = ((try Self.json(job)["job"] as? [String: Any])?["summary"] as? [String: Any])?["status"] as? String ?? ""
-            }
-            #expect(status == "SUCCEED")
+            #expect(try await Self.waitForStatus(client, "\(jobs)/1", "SUCCEED") == "SUCCEED")
             let job = try await client.execute(uri: "\(jobs)/1", method: .get, headers: Self.signed)
             let steps = try #require((try Self.json(job)["job"] as? [String: Any])?["steps"] as? [[String: Any]])
             #expect(steps.map { $0["stepName"] as? String } == ["BUILD", "DEPLOY", "VERIFY"])
@@ -119,13 +124,7 @@ import Testing
             _ = try await client.execute(uri: jobs, method: .post, headers: Self.signed, body: Self.body(#"{"jobType":"RELEASE"}"#))
             let stopped = try await client.execute(uri: "\(jobs)/1/stop", method: .delete, headers: Self.signed)
             #expect((try Self.json(stopped)["jobSummary"] as? [String: Any])?["status"] as? String == "CANCELLING")
-            var status = ""
-            for _ in 0..<300 where status != "CANCELLED" {
-                try await Task.sleep(for: .milliseconds(10))
-                let job = try await client.execute(uri: "\(jobs)/1", method: .get, headers: Self.signed)
-                status = ((try Self.json(job)["job"] as? [String: Any])?["summary"] as? [String: Any])?["status"] as? String ?? ""
-            }
-            #expect(status == "CANCELLED")
+            #expect(try await Self.waitForStatus(client, "\(jobs)/1", "CANCELLED") == "CANCELLED")
             let again = try await client.execute(uri: "\(jobs)/1/stop", method: .delete, headers: Self.signed)
             #expect(again.status == .badRequest)
         }

@@ -1,0 +1,255 @@
+import AmplifyCore
+import Foundation
+import GRDB
+
+/// Jobs and their logs. A job is a row of typed columns and its steps are rows of `job_step`, so
+/// that lists read no JSON and a job's steps are read only where they are shown.
+extension SQLiteStore {
+    public func startJob(_ scope: Scope, appId: String, branchName: String, _ request: JobRequest, now: Date) async throws -> Job {
+        try await self.write { db in
+            let app = try Self.appRow(db, scope, appId).app
+            var (branchSeq, branch) = try Self.branchRow(db, scope, appId, branchName)
+            var retried: Job?
+            if request.jobType == .retry, let retriedId = request.jobId {
+                let key = JobKey(scope: scope, appId: appId, branchName: branchName, jobId: retriedId)
+                retried = try Self.jobRow(db, branchSeq: branchSeq, key: key)?.job
+            }
+            let jobId = branch.totalNumberOfJobs + 1
+            let job = try request.makeJob(app: app, branch: branch, jobId: jobId, retried: retried, now: now)
+            let active = try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM job WHERE branchSeq = ? AND status IN (\(Self.activeStatuses))", arguments: [branchSeq]
+            ) ?? false
+            if active {
+                throw AmplifyError.limitExceeded("The requested branch \(branchName) already have pending or running jobs")
+            }
+            try Self.insertJob(db, branchSeq: branchSeq, job)
+            branch.totalNumberOfJobs = jobId
+            branch.activeJobId = jobId
+            try db.execute(sql: "UPDATE branch SET document = ? WHERE seq = ?", arguments: [try Documents.encode(branch), branchSeq])
+            return job
+        }
+    }
+
+    public func job(_ key: JobKey) async throws -> Job {
+        try await self.database.read { db in try Self.jobRow(db, key).job }
+    }
+
+    public func listJobs(_ scope: Scope, appId: String, branchName: String, after token: PageToken?, limit: Int) async throws -> Page<Job> {
+        try await self.database.read { db in
+            let branchSeq = try Self.branchSeq(db, scope, appId, branchName)
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT jobId AS seq, \(Self.jobColumns) FROM job WHERE branchSeq = ? AND jobId < ? ORDER BY jobId DESC LIMIT ?",
+                arguments: [branchSeq, token?.position ?? Int64.max, limit + 1]
+            )
+            return Self.page(rows, limit: limit, list: "jobs") { row in
+                Self.job(row, key: JobKey(scope: scope, appId: appId, branchName: branchName, jobId: row["jobId"]))
+            }
+        }
+    }
+
+    public func updateJob(_ key: JobKey, _ update: @Sendable (inout Job) throws -> Void) async throws -> Job {
+        try await self.write { db in
+            let (seq, old) = try Self.jobRow(db, key)
+            var job = old
+            try update(&job)
+            try Self.saveJob(db, seq: seq, job, replacing: old)
+            return job
+        }
+    }
+
+    public func deleteFinishedJob(_ key: JobKey) async throws -> Job {
+        try await self.write { db in
+            let (seq, job) = try Self.jobRow(db, key)
+            try job.requireDeletable()
+            try db.execute(sql: "DELETE FROM job WHERE seq = ?", arguments: [seq])
+            return job
+        }
+    }
+
+    public func claimNextPendingJob(now: Date) async throws -> Job? {
+        try await self.write { db in
+            guard let (seq, old) = try Self.jobRows(db, where: "job.status = 'PENDING' ORDER BY job.seq LIMIT 1").first else {
+                return nil
+            }
+            var job = old
+            try job.apply(.claim, at: now)
+            try Self.saveJob(db, seq: seq, job, replacing: old)
+            return job
+        }
+    }
+
+    public func finishInterruptedJobs(reason: String, now: Date) async throws -> Int {
+        try await self.write { db in
+            let rows = try Self.jobRows(db, where: "job.status IN ('PROVISIONING', 'RUNNING', 'CANCELLING')")
+            for (seq, old) in rows {
+                var job = old
+                if job.status == .cancelling {
+                    try job.apply(.cancelled, at: now)
+                } else {
+                    try job.apply(.fail, at: now, reason: reason)
+                }
+                try Self.saveJob(db, seq: seq, job, replacing: old)
+            }
+            return rows.count
+        }
+    }
+
+    public func appendLog(_ key: JobKey, step: String, text: String) async throws {
+        try await self.write { db in
+            let (seq, _) = try Self.jobRow(db, key)
+            try db.execute(
+                sql: """
+                    INSERT INTO job_log (jobSeq, step, content) VALUES (?, ?, ?)
+                    ON CONFLICT (jobSeq, step) DO UPDATE SET content = content || excluded.content
+                    """,
+                arguments: [seq, step, text]
+            )
+        }
+    }
+
+    public func log(_ key: JobKey, step: String) async throws -> String? {
+        try await self.database.read { db in
+            guard let (seq, _) = try? Self.jobRow(db, key) else { return nil }
+            return try String.fetchOne(db, sql: "SELECT content FROM job_log WHERE jobSeq = ? AND step = ?", arguments: [seq, step])
+        }
+    }
+
+    // MARK: Rows
+
+    static let activeStatuses = JobStatus.active.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+
+    static let jobColumns = """
+        job.seq AS jobSeq, job.jobId, job.status, job.jobType, job.commitId, job.commitMessage, job.commitTime, \
+        job.startTime, job.endTime, job.jobReason, job.sourceUrl, job.sourceUrlType, job.statusReason
+        """
+
+    /// The job with its steps, or NotFoundException for it, its branch or its app.
+    static func jobRow(_ db: Database, _ key: JobKey) throws -> (seq: Int64, job: Job) {
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT \(jobColumns) FROM app
+                JOIN branch ON branch.appSeq = app.seq
+                JOIN job ON job.branchSeq = branch.seq
+                WHERE app.account = ? AND app.region = ? AND app.appId = ? AND branch.branchName = ? AND job.jobId = ?
+                """,
+            arguments: [key.scope.account, key.scope.region, key.appId, key.branchName, key.jobId]
+        )
+        guard let row else {
+            _ = try branchSeq(db, key.scope, key.appId, key.branchName)
+            throw AmplifyError.jobNotFound(String(key.jobId))
+        }
+        return try withSteps(db, row, key: key)
+    }
+
+    static func jobRow(_ db: Database, branchSeq: Int64, key: JobKey) throws -> (seq: Int64, job: Job)? {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT \(jobColumns) FROM job WHERE branchSeq = ? AND jobId = ?", arguments: [branchSeq, key.jobId]
+            )
+        else { return nil }
+        return try withSteps(db, row, key: key)
+    }
+
+    /// Jobs of any branch matching a condition on `job`, with their keys and steps.
+    static func jobRows(_ db: Database, where condition: String) throws -> [(seq: Int64, job: Job)] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT app.account, app.region, app.appId, branch.branchName, \(jobColumns) FROM job
+                JOIN branch ON branch.seq = job.branchSeq
+                JOIN app ON app.seq = branch.appSeq
+                WHERE \(condition)
+                """
+        )
+        return try rows.map { row in
+            let key = JobKey(
+                scope: Scope(account: row["account"], region: row["region"]), appId: row["appId"],
+                branchName: row["branchName"], jobId: row["jobId"]
+            )
+            return try withSteps(db, row, key: key)
+        }
+    }
+
+    private static func withSteps(_ db: Database, _ row: Row, key: JobKey) throws -> (seq: Int64, job: Job) {
+        let seq: Int64 = row["jobSeq"]
+        var job = Self.job(row, key: key)
+        job.steps = try Row.fetchAll(
+            db, sql: "SELECT stepName, status, startTime, endTime, statusReason FROM job_step WHERE jobSeq = ? ORDER BY position",
+            arguments: [seq]
+        ).map { row in
+            var step = JobStep(stepName: row["stepName"], status: status(row["status"]), startTime: date(row["startTime"]))
+            step.endTime = (row["endTime"] as Double?).map(date)
+            step.statusReason = row["statusReason"]
+            return step
+        }
+        return (seq, job)
+    }
+
+    /// A job's summary columns as a Job, without its steps.
+    static func job(_ row: Row, key: JobKey) -> Job {
+        var job = Job(
+            key: key, jobType: JobType(rawValue: row["jobType"]) ?? .release, status: status(row["status"]),
+            commitId: row["commitId"], commitMessage: row["commitMessage"], commitTime: date(row["commitTime"]),
+            startTime: date(row["startTime"]), jobReason: row["jobReason"]
+        )
+        job.endTime = (row["endTime"] as Double?).map(date)
+        job.sourceUrl = row["sourceUrl"]
+        job.sourceUrlType = row["sourceUrlType"]
+        job.statusReason = row["statusReason"]
+        return job
+    }
+
+    static func insertJob(_ db: Database, branchSeq: Int64, _ job: Job) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO job (branchSeq, jobId, status, jobType, commitId, commitMessage, commitTime, startTime, endTime,
+                                 jobReason, sourceUrl, sourceUrlType, statusReason)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                branchSeq, job.key.jobId, job.status.rawValue, job.jobType.rawValue, job.commitId, job.commitMessage,
+                job.commitTime.timeIntervalSince1970, job.startTime.timeIntervalSince1970, job.endTime?.timeIntervalSince1970,
+                job.jobReason, job.sourceUrl, job.sourceUrlType, job.statusReason,
+            ]
+        )
+        try insertSteps(db, jobSeq: db.lastInsertedRowID, job.steps, from: 0)
+    }
+
+    /// Writes the job's columns, and the steps that differ from `old`'s.
+    static func saveJob(_ db: Database, seq: Int64, _ job: Job, replacing old: Job) throws {
+        try db.execute(
+            sql: """
+                UPDATE job SET status = ?, commitId = ?, commitMessage = ?, commitTime = ?, startTime = ?, endTime = ?,
+                               jobReason = ?, sourceUrl = ?, sourceUrlType = ?, statusReason = ?
+                WHERE seq = ?
+                """,
+            arguments: [
+                job.status.rawValue, job.commitId, job.commitMessage, job.commitTime.timeIntervalSince1970,
+                job.startTime.timeIntervalSince1970, job.endTime?.timeIntervalSince1970, job.jobReason, job.sourceUrl,
+                job.sourceUrlType, job.statusReason, seq,
+            ]
+        )
+        guard job.steps != old.steps else { return }
+        let unchanged = zip(job.steps, old.steps).prefix { $0 == $1 }.count
+        try db.execute(sql: "DELETE FROM job_step WHERE jobSeq = ? AND position >= ?", arguments: [seq, unchanged])
+        try insertSteps(db, jobSeq: seq, job.steps, from: unchanged)
+    }
+
+    private static func insertSteps(_ db: Database, jobSeq: Int64, _ steps: [JobStep], from first: Int) throws {
+        for position in steps.indices where position >= first {
+            let step = steps[position]
+            try db.execute(
+                sql: "INSERT INTO job_step (jobSeq, position, stepName, status, startTime, endTime, statusReason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    jobSeq, position, step.stepName, step.status.rawValue, step.startTime.timeIntervalSince1970,
+                    step.endTime?.timeIntervalSince1970, step.statusReason,
+                ]
+            )
+        }
+    }
+
+    private static func status(_ text: String) -> JobStatus { JobStatus(rawValue: text) ?? .failed }
+    private static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
+}
