@@ -11,7 +11,7 @@ struct AmplifyAPI: Sendable {
     let clock: ServiceClock
 
     /// Runs one operation on a request that the router matched to it; returns the JSON body.
-    func respond(to operation: WireOperation, _ request: WireRequest, _ call: APICall) async throws -> Data {
+    func respond(to operation: WireOperation, _ request: WireRequest, _ call: APICall) async throws -> [UInt8] {
         switch operation {
         case .createApp: try await self.run(request, call, self.createApp)
         case .getApp: try await self.run(request, call, self.getApp)
@@ -34,15 +34,15 @@ struct AmplifyAPI: Sendable {
     }
 
     /// Decodes and validates the input against the model, then runs the operation.
-    private func run<Input: WireInput, Output: Encodable>(
+    private func run<Input: WireInput, Output: WireJSONWritable>(
         _ request: WireRequest, _ call: APICall, _ operation: (Input, APICall) async throws -> Output
-    ) async throws -> Data {
+    ) async throws -> [UInt8] {
         let input = try Input.decode(request)
         let violations = input.violations()
         if !violations.isEmpty {
             throw AmplifyError.badRequest(Validator.message(for: violations))
         }
-        return try WireJSON.encoder.encode(try await operation(input, call))
+        return try await operation(input, call).jsonBytes()
     }
 
     /// The page size: the model allows 0, which means the default.

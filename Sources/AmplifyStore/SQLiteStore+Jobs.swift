@@ -16,8 +16,7 @@ extension SQLiteStore {
             }
             let jobId = branch.totalNumberOfJobs + 1
             let job = try request.makeJob(app: app, branch: branch, jobId: jobId, retried: retried, now: now)
-            let active = try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM job WHERE branchSeq = ? AND status IN (\(Self.activeStatuses))", arguments: [branchSeq]
+            let active = try db.cachedValue(Bool.self, sql: "SELECT 1 FROM job WHERE branchSeq = ? AND status IN (\(Self.activeStatuses))", arguments: [branchSeq]
             ) ?? false
             if active {
                 throw AmplifyError.limitExceeded("The requested branch \(branchName) already have pending or running jobs")
@@ -25,7 +24,7 @@ extension SQLiteStore {
             try Self.insertJob(db, branchSeq: branchSeq, job)
             branch.totalNumberOfJobs = jobId
             branch.activeJobId = jobId
-            try db.execute(sql: "UPDATE branch SET document = ? WHERE seq = ?", arguments: [try Documents.encode(branch), branchSeq])
+            try db.cachedExecute(sql: "UPDATE branch SET document = ? WHERE seq = ?", arguments: [try Documents.encode(branch), branchSeq])
             return job
         }
     }
@@ -37,13 +36,11 @@ extension SQLiteStore {
     public func listJobs(_ scope: Scope, appId: String, branchName: String, after token: PageToken?, limit: Int) async throws -> Page<Job> {
         try await self.database.read { db in
             let branchSeq = try Self.branchSeq(db, scope, appId, branchName)
-            let rows = try Row.fetchAll(
-                db,
-                sql: "SELECT jobId AS seq, \(Self.jobColumns) FROM job WHERE branchSeq = ? AND jobId < ? ORDER BY jobId DESC LIMIT ?",
+            let rows = try db.cachedRows(sql: "SELECT \(Self.jobColumns), jobId AS seq FROM job WHERE branchSeq = ? AND jobId < ? ORDER BY jobId DESC LIMIT ?",
                 arguments: [branchSeq, token?.position ?? Int64.max, limit + 1]
             )
             return Self.page(rows, limit: limit, list: "jobs") { row in
-                Self.job(row, key: JobKey(scope: scope, appId: appId, branchName: branchName, jobId: row["jobId"]))
+                Self.job(row, key: JobKey(scope: scope, appId: appId, branchName: branchName, jobId: row[1]))
             }
         }
     }
@@ -62,7 +59,7 @@ extension SQLiteStore {
         try await self.write { db in
             let (seq, job) = try Self.jobRow(db, key)
             try job.requireDeletable()
-            try db.execute(sql: "DELETE FROM job WHERE seq = ?", arguments: [seq])
+            try db.cachedExecute(sql: "DELETE FROM job WHERE seq = ?", arguments: [seq])
             return job
         }
     }
@@ -98,8 +95,7 @@ extension SQLiteStore {
     public func appendLog(_ key: JobKey, step: String, text: String) async throws {
         try await self.write { db in
             let (seq, _) = try Self.jobRow(db, key)
-            try db.execute(
-                sql: """
+            try db.cachedExecute(sql: """
                     INSERT INTO job_log (jobSeq, step, content) VALUES (?, ?, ?)
                     ON CONFLICT (jobSeq, step) DO UPDATE SET content = content || excluded.content
                     """,
@@ -111,7 +107,7 @@ extension SQLiteStore {
     public func log(_ key: JobKey, step: String) async throws -> String? {
         try await self.database.read { db in
             guard let (seq, _) = try? Self.jobRow(db, key) else { return nil }
-            return try String.fetchOne(db, sql: "SELECT content FROM job_log WHERE jobSeq = ? AND step = ?", arguments: [seq, step])
+            return try db.cachedValue(String.self, sql: "SELECT content FROM job_log WHERE jobSeq = ? AND step = ?", arguments: [seq, step])
         }
     }
 
@@ -119,6 +115,8 @@ extension SQLiteStore {
 
     static let activeStatuses = JobStatus.active.map { "'\($0.rawValue)'" }.joined(separator: ", ")
 
+    /// The columns a Job is read from, in the order `job(_:key:)` reads them by position; queries put
+    /// any other columns after these.
     static let jobColumns = """
         job.seq AS jobSeq, job.jobId, job.status, job.jobType, job.commitId, job.commitMessage, job.commitTime, \
         job.startTime, job.endTime, job.jobReason, job.sourceUrl, job.sourceUrlType, job.statusReason
@@ -126,9 +124,7 @@ extension SQLiteStore {
 
     /// The job with its steps, or NotFoundException for it, its branch or its app.
     static func jobRow(_ db: Database, _ key: JobKey) throws -> (seq: Int64, job: Job) {
-        let row = try Row.fetchOne(
-            db,
-            sql: """
+        let row = try db.cachedRow(sql: """
                 SELECT \(jobColumns) FROM app
                 JOIN branch ON branch.appSeq = app.seq
                 JOIN job ON job.branchSeq = branch.seq
@@ -145,8 +141,7 @@ extension SQLiteStore {
 
     static func jobRow(_ db: Database, branchSeq: Int64, key: JobKey) throws -> (seq: Int64, job: Job)? {
         guard
-            let row = try Row.fetchOne(
-                db, sql: "SELECT \(jobColumns) FROM job WHERE branchSeq = ? AND jobId = ?", arguments: [branchSeq, key.jobId]
+            let row = try db.cachedRow(sql: "SELECT \(jobColumns) FROM job WHERE branchSeq = ? AND jobId = ?", arguments: [branchSeq, key.jobId]
             )
         else { return nil }
         return try withSteps(db, row, key: key)
@@ -154,34 +149,28 @@ extension SQLiteStore {
 
     /// Jobs of any branch matching a condition on `job`, with their keys and steps.
     static func jobRows(_ db: Database, where condition: String) throws -> [(seq: Int64, job: Job)] {
-        let rows = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT app.account, app.region, app.appId, branch.branchName, \(jobColumns) FROM job
+        let rows = try db.cachedRows(sql: """
+                SELECT \(jobColumns), app.account, app.region, app.appId, branch.branchName FROM job
                 JOIN branch ON branch.seq = job.branchSeq
                 JOIN app ON app.seq = branch.appSeq
                 WHERE \(condition)
                 """
         )
         return try rows.map { row in
-            let key = JobKey(
-                scope: Scope(account: row["account"], region: row["region"]), appId: row["appId"],
-                branchName: row["branchName"], jobId: row["jobId"]
-            )
+            let key = JobKey(scope: Scope(account: row[13], region: row[14]), appId: row[15], branchName: row[16], jobId: row[1])
             return try withSteps(db, row, key: key)
         }
     }
 
     private static func withSteps(_ db: Database, _ row: Row, key: JobKey) throws -> (seq: Int64, job: Job) {
-        let seq: Int64 = row["jobSeq"]
+        let seq: Int64 = row[0]
         var job = Self.job(row, key: key)
-        job.steps = try Row.fetchAll(
-            db, sql: "SELECT stepName, status, startTime, endTime, statusReason FROM job_step WHERE jobSeq = ? ORDER BY position",
+        job.steps = try db.cachedRows(sql: "SELECT stepName, status, startTime, endTime, statusReason FROM job_step WHERE jobSeq = ? ORDER BY position",
             arguments: [seq]
         ).map { row in
-            var step = JobStep(stepName: row["stepName"], status: status(row["status"]), startTime: date(row["startTime"]))
-            step.endTime = (row["endTime"] as Double?).map(date)
-            step.statusReason = row["statusReason"]
+            var step = JobStep(stepName: row[0], status: status(row[1]), startTime: date(row[2]))
+            step.endTime = (row[3] as Double?).map(date)
+            step.statusReason = row[4]
             return step
         }
         return (seq, job)
@@ -190,20 +179,18 @@ extension SQLiteStore {
     /// A job's summary columns as a Job, without its steps.
     static func job(_ row: Row, key: JobKey) -> Job {
         var job = Job(
-            key: key, jobType: JobType(rawValue: row["jobType"]) ?? .release, status: status(row["status"]),
-            commitId: row["commitId"], commitMessage: row["commitMessage"], commitTime: date(row["commitTime"]),
-            startTime: date(row["startTime"]), jobReason: row["jobReason"]
+            key: key, jobType: JobType(rawValue: row[3]) ?? .release, status: status(row[2]),
+            commitId: row[4], commitMessage: row[5], commitTime: date(row[6]), startTime: date(row[7]), jobReason: row[9]
         )
-        job.endTime = (row["endTime"] as Double?).map(date)
-        job.sourceUrl = row["sourceUrl"]
-        job.sourceUrlType = row["sourceUrlType"]
-        job.statusReason = row["statusReason"]
+        job.endTime = (row[8] as Double?).map(date)
+        job.sourceUrl = row[10]
+        job.sourceUrlType = row[11]
+        job.statusReason = row[12]
         return job
     }
 
     static func insertJob(_ db: Database, branchSeq: Int64, _ job: Job) throws {
-        try db.execute(
-            sql: """
+        try db.cachedExecute(sql: """
                 INSERT INTO job (branchSeq, jobId, status, jobType, commitId, commitMessage, commitTime, startTime, endTime,
                                  jobReason, sourceUrl, sourceUrlType, statusReason)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -219,8 +206,7 @@ extension SQLiteStore {
 
     /// Writes the job's columns, and the steps that differ from `old`'s.
     static func saveJob(_ db: Database, seq: Int64, _ job: Job, replacing old: Job) throws {
-        try db.execute(
-            sql: """
+        try db.cachedExecute(sql: """
                 UPDATE job SET status = ?, commitId = ?, commitMessage = ?, commitTime = ?, startTime = ?, endTime = ?,
                                jobReason = ?, sourceUrl = ?, sourceUrlType = ?, statusReason = ?
                 WHERE seq = ?
@@ -233,15 +219,14 @@ extension SQLiteStore {
         )
         guard job.steps != old.steps else { return }
         let unchanged = zip(job.steps, old.steps).prefix { $0 == $1 }.count
-        try db.execute(sql: "DELETE FROM job_step WHERE jobSeq = ? AND position >= ?", arguments: [seq, unchanged])
+        try db.cachedExecute(sql: "DELETE FROM job_step WHERE jobSeq = ? AND position >= ?", arguments: [seq, unchanged])
         try insertSteps(db, jobSeq: seq, job.steps, from: unchanged)
     }
 
     private static func insertSteps(_ db: Database, jobSeq: Int64, _ steps: [JobStep], from first: Int) throws {
         for position in steps.indices where position >= first {
             let step = steps[position]
-            try db.execute(
-                sql: "INSERT INTO job_step (jobSeq, position, stepName, status, startTime, endTime, statusReason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            try db.cachedExecute(sql: "INSERT INTO job_step (jobSeq, position, stepName, status, startTime, endTime, statusReason) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 arguments: [
                     jobSeq, position, step.stepName, step.status.rawValue, step.startTime.timeIntervalSince1970,
                     step.endTime?.timeIntervalSince1970, step.statusReason,

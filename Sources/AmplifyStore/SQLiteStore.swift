@@ -19,7 +19,7 @@ public final class SQLiteStore: Store {
         configuration.foreignKeysEnabled = true
         configuration.prepareDatabase { db in
             // Commits write the WAL without syncing it; GroupCommit syncs it before a write is acknowledged.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.cachedExecute(sql: "PRAGMA synchronous = NORMAL")
         }
         if let path {
             self.database = try DatabasePool(path: path, configuration: configuration)
@@ -104,8 +104,7 @@ public final class SQLiteStore: Store {
     public func createApp(_ app: App) async throws {
         let document = try Documents.encode(app)
         try await self.write { db in
-            try db.execute(
-                sql: "INSERT INTO app (account, region, appId, document) VALUES (?, ?, ?, ?)",
+            try db.cachedExecute(sql: "INSERT INTO app (account, region, appId, document) VALUES (?, ?, ?, ?)",
                 arguments: [app.scope.account, app.scope.region, app.appId, document]
             )
         }
@@ -117,9 +116,7 @@ public final class SQLiteStore: Store {
 
     public func listApps(_ scope: Scope, after token: PageToken?, limit: Int) async throws -> Page<App> {
         try await self.database.read { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: "SELECT seq, document FROM app WHERE account = ? AND region = ? AND seq > ? ORDER BY seq LIMIT ?",
+            let rows = try db.cachedRows(sql: "SELECT seq, document FROM app WHERE account = ? AND region = ? AND seq > ? ORDER BY seq LIMIT ?",
                 arguments: [scope.account, scope.region, token?.position ?? 0, limit + 1]
             )
             return try Self.page(rows, limit: limit, list: "apps") { try Documents.decode(App.self, from: $0["document"]) }
@@ -130,7 +127,7 @@ public final class SQLiteStore: Store {
         try await self.write { db in
             var (seq, app) = try Self.appRow(db, scope, appId)
             try update(&app)
-            try db.execute(sql: "UPDATE app SET document = ? WHERE seq = ?", arguments: [try Documents.encode(app), seq])
+            try db.cachedExecute(sql: "UPDATE app SET document = ? WHERE seq = ?", arguments: [try Documents.encode(app), seq])
             return app
         }
     }
@@ -138,7 +135,7 @@ public final class SQLiteStore: Store {
     public func deleteApp(_ scope: Scope, appId: String) async throws -> App {
         try await self.write { db in
             let (seq, app) = try Self.appRow(db, scope, appId)
-            try db.execute(sql: "DELETE FROM app WHERE seq = ?", arguments: [seq])
+            try db.cachedExecute(sql: "DELETE FROM app WHERE seq = ?", arguments: [seq])
             return app
         }
     }
@@ -149,14 +146,12 @@ public final class SQLiteStore: Store {
         let document = try Documents.encode(branch)
         try await self.write { db in
             let appSeq = try Self.appSeq(db, branch.scope, branch.appId)
-            let exists = try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM branch WHERE appSeq = ? AND branchName = ?", arguments: [appSeq, branch.branchName]
+            let exists = try db.cachedValue(Bool.self, sql: "SELECT 1 FROM branch WHERE appSeq = ? AND branchName = ?", arguments: [appSeq, branch.branchName]
             ) ?? false
             if exists {
                 throw AmplifyError.badRequest("Branch \(branch.branchName) already exists.")
             }
-            try db.execute(
-                sql: "INSERT INTO branch (appSeq, branchName, document) VALUES (?, ?, ?)",
+            try db.cachedExecute(sql: "INSERT INTO branch (appSeq, branchName, document) VALUES (?, ?, ?)",
                 arguments: [appSeq, branch.branchName, document]
             )
         }
@@ -169,9 +164,7 @@ public final class SQLiteStore: Store {
     public func listBranches(_ scope: Scope, appId: String, after token: PageToken?, limit: Int) async throws -> Page<Branch> {
         try await self.database.read { db in
             let appSeq = try Self.appSeq(db, scope, appId)
-            let rows = try Row.fetchAll(
-                db,
-                sql: "SELECT seq, document FROM branch WHERE appSeq = ? AND seq > ? ORDER BY seq LIMIT ?",
+            let rows = try db.cachedRows(sql: "SELECT seq, document FROM branch WHERE appSeq = ? AND seq > ? ORDER BY seq LIMIT ?",
                 arguments: [appSeq, token?.position ?? 0, limit + 1]
             )
             return try Self.page(rows, limit: limit, list: "branches") { try Documents.decode(Branch.self, from: $0["document"]) }
@@ -184,7 +177,7 @@ public final class SQLiteStore: Store {
         try await self.write { db in
             var (seq, branch) = try Self.branchRow(db, scope, appId, branchName)
             try update(&branch)
-            try db.execute(sql: "UPDATE branch SET document = ? WHERE seq = ?", arguments: [try Documents.encode(branch), seq])
+            try db.cachedExecute(sql: "UPDATE branch SET document = ? WHERE seq = ?", arguments: [try Documents.encode(branch), seq])
             return branch
         }
     }
@@ -192,14 +185,14 @@ public final class SQLiteStore: Store {
     public func deleteBranch(_ scope: Scope, appId: String, branchName: String) async throws -> Branch {
         try await self.write { db in
             let (seq, branch) = try Self.branchRow(db, scope, appId, branchName)
-            try db.execute(sql: "DELETE FROM branch WHERE seq = ?", arguments: [seq])
+            try db.cachedExecute(sql: "DELETE FROM branch WHERE seq = ?", arguments: [seq])
             return branch
         }
     }
 
     public func reset() async throws {
         try await self.write { db in
-            try db.execute(sql: "DELETE FROM app")
+            try db.cachedExecute(sql: "DELETE FROM app")
         }
     }
 
@@ -207,8 +200,7 @@ public final class SQLiteStore: Store {
 
     static func appRow(_ db: Database, _ scope: Scope, _ appId: String) throws -> (seq: Int64, app: App) {
         guard
-            let row = try Row.fetchOne(
-                db, sql: "SELECT seq, document FROM app WHERE account = ? AND region = ? AND appId = ?",
+            let row = try db.cachedRow(sql: "SELECT seq, document FROM app WHERE account = ? AND region = ? AND appId = ?",
                 arguments: [scope.account, scope.region, appId]
             )
         else { throw AmplifyError.appNotFound(appId) }
@@ -218,8 +210,7 @@ public final class SQLiteStore: Store {
     /// The app's row id, without reading its document.
     static func appSeq(_ db: Database, _ scope: Scope, _ appId: String) throws -> Int64 {
         guard
-            let seq = try Int64.fetchOne(
-                db, sql: "SELECT seq FROM app WHERE account = ? AND region = ? AND appId = ?",
+            let seq = try db.cachedValue(Int64.self, sql: "SELECT seq FROM app WHERE account = ? AND region = ? AND appId = ?",
                 arguments: [scope.account, scope.region, appId]
             )
         else { throw AmplifyError.appNotFound(appId) }
@@ -228,9 +219,7 @@ public final class SQLiteStore: Store {
 
     static func branchRow(_ db: Database, _ scope: Scope, _ appId: String, _ branchName: String) throws -> (seq: Int64, branch: Branch) {
         guard
-            let row = try Row.fetchOne(
-                db,
-                sql: """
+            let row = try db.cachedRow(sql: """
                     SELECT branch.seq, branch.document FROM app JOIN branch ON branch.appSeq = app.seq
                     WHERE app.account = ? AND app.region = ? AND app.appId = ? AND branch.branchName = ?
                     """,
@@ -243,9 +232,7 @@ public final class SQLiteStore: Store {
     /// The branch's row id, without reading its document.
     static func branchSeq(_ db: Database, _ scope: Scope, _ appId: String, _ branchName: String) throws -> Int64 {
         guard
-            let seq = try Int64.fetchOne(
-                db,
-                sql: """
+            let seq = try db.cachedValue(Int64.self, sql: """
                     SELECT branch.seq FROM app JOIN branch ON branch.appSeq = app.seq
                     WHERE app.account = ? AND app.region = ? AND app.appId = ? AND branch.branchName = ?
                     """,

@@ -1,13 +1,8 @@
 import Foundation
 
-/// JSON as the service speaks it: timestamps are epoch seconds (fractions allowed), ISO 8601 accepted on input.
+/// Reading request bodies: timestamps are epoch seconds (fractions allowed), ISO 8601 accepted too.
+/// (Responses are written by `JSONWriter`.)
 public enum WireJSON {
-    public static var encoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .secondsSince1970
-        return encoder
-    }
-
     public static var decoder: JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in

@@ -97,3 +97,34 @@ import Testing
         #expect(WireRequest.parseQuery("a=%ZZ") == nil)
     }
 }
+
+@Suite struct JSONWriterTests {
+    /// The writer and Foundation's JSONEncoder must produce the same JSON value.
+    func sameAsCodable<T: WireJSONWritable & Encodable>(_ value: T) throws {
+        let written = try JSONSerialization.jsonObject(with: Data(value.jsonBytes())) as? NSDictionary
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        let encoded = try JSONSerialization.jsonObject(with: try encoder.encode(value)) as? NSDictionary
+        #expect(written != nil)
+        #expect(written == encoded)
+    }
+
+    @Test func writesWhatCodableWrites() throws {
+        let date = Date(timeIntervalSince1970: 1_721_762_202.32)
+        let app = Wire.App(
+            appId: "d1", appArn: "arn:aws:amplify:us-east-1:1:apps/d1", name: "quote \" backslash \\ newline \n tab \t bell \u{07} é 🚀",
+            tags: ["b": "2", "a": "1"], createTime: date, updateTime: Date(timeIntervalSince1970: 1_700_000_000),
+            environmentVariables: [:], enableBranchAutoBuild: false, enableBasicAuth: true,
+            customRules: [Wire.CustomRule(source: "/<*>", target: "/index.html", status: "404-200")],
+            autoBranchCreationPatterns: ["feature/*", "dev"], cacheConfig: Wire.CacheConfig(type: "AMPLIFY_MANAGED")
+        )
+        try sameAsCodable(Wire.GetAppResult(app: app))
+        let job = Wire.Job(
+            summary: Wire.JobSummary(jobArn: "arn", jobId: "1", commitTime: date, status: "SUCCEED"),
+            steps: [Wire.Step(stepName: "BUILD", startTime: date, status: "SUCCEED", endTime: date, screenshots: ["x": "y"])]
+        )
+        try sameAsCodable(Wire.GetJobResult(job: job))
+        try sameAsCodable(Wire.ListJobsResult(jobSummaries: [], nextToken: nil))
+        #expect(String(decoding: Wire.ListJobsResult(jobSummaries: []).jsonBytes(), as: UTF8.self) == #"{"jobSummaries":[]}"#)
+    }
+}
