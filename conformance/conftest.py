@@ -96,7 +96,7 @@ def make_client(endpoint, account=ACCOUNT, region=REGION, validate=True):
         region_name=region,
         aws_access_key_id=account,
         aws_secret_access_key="secret",
-        config=Config(retries={"max_attempts": 1, "mode": "legacy"}, parameter_validation=validate),
+        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, parameter_validation=validate),
     )
 
 
