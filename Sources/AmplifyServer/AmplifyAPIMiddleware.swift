@@ -19,30 +19,32 @@ struct AmplifyAPIMiddleware: RouterMiddleware {
         if rawPath.hasPrefix(Self.adminPrefix) {
             return try await next(request, context)
         }
-        var logger = context.logger
+        let logger = context.logger
         do {
             let match = try self.match(request.method.rawValue, rawPath)
-            logger[metadataKey: "aws.operation"] = .string(match.operation.rawValue)
             guard let query = WireRequest.parseQuery(request.uri.query.map { $0[...] }) else {
                 throw AmplifyError.badRequest("The query string is not valid percent-encoded text.")
             }
             var request = request
             let body = try await request.collectBody(upTo: context.maxUploadSize)
             let wireRequest = WireRequest(labels: match.labels, query: query, body: Data(body.readableBytesView))
-            let call = APICall(scope: Self.scope(of: request), baseURL: self.baseURL(of: request), logger: logger)
+            let call = APICall(
+                scope: Self.scope(of: request), baseURL: self.baseURL(of: request), operation: match.operation,
+                requestId: context.requestId, requestLogger: logger
+            )
             let output = try await self.api.respond(to: match.operation, wireRequest, call)
             return Response(
                 status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: output))
             )
         } catch let error as AmplifyError {
-            logger.debug("Request refused", metadata: ["error": "\(error)"])
+            logger.debug("Request refused", metadata: ["error": "\(error)", "aws.request_id": "\(context.requestId)"])
             return AWSErrorResponse.response(for: error)
         } catch let error as WireInputError {
             return AWSErrorResponse.response(for: .badRequest(error.message))
         } catch let error as HTTPError where error.status == .contentTooLarge {
             return AWSErrorResponse.response(for: .badRequest("The request body is larger than \(context.maxUploadSize) bytes."))
         } catch {
-            logger.error("Operation failed", metadata: ["error": "\(error)"])
+            logger.error("Operation failed", metadata: ["error": "\(error)", "aws.request_id": "\(context.requestId)"])
             return AWSErrorResponse.response(for: .init(.internalFailure, "An internal error occurred."))
         }
     }
@@ -59,21 +61,32 @@ struct AmplifyAPIMiddleware: RouterMiddleware {
         }
     }
 
-    /// The account and region from the SigV4 credential (header, or query for presigned requests).
+    /// The account and region from the SigV4 credential (header, or query for presigned requests):
+    /// `Credential=<access key id>/<date>/<region>/amplify/aws4_request`.
     static func scope(of request: Request) -> Scope {
-        let credential: Substring? =
-            if let authorization = request.headers[.authorization],
-                let range = authorization.range(of: "Credential=")
-            {
-                authorization[range.upperBound...].prefix { $0 != "," && $0 != " " }
-            } else {
-                request.uri.queryParameters["X-Amz-Credential"]
+        let credential: Substring?
+        if let authorization = request.headers[.authorization] {
+            credential = Self.credential(in: authorization)
+        } else {
+            credential = request.uri.queryParameters["X-Amz-Credential"]
+        }
+        let parts = credential?.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false) ?? []
+        return Scope(accessKeyId: parts.first.map(String.init), region: parts.count > 2 ? String(parts[2]) : nil)
+    }
+
+    private static func credential(in authorization: String) -> Substring? {
+        let marker = "Credential=".utf8
+        let utf8 = authorization.utf8
+        var index = utf8.startIndex
+        while index != utf8.endIndex {
+            if utf8[index...].starts(with: marker) {
+                let start = utf8.index(index, offsetBy: marker.count)
+                let end = utf8[start...].firstIndex { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: " ") } ?? utf8.endIndex
+                return authorization[start..<end]
             }
-        let parts = credential?.split(separator: "/", omittingEmptySubsequences: false) ?? []
-        return Scope(
-            accessKeyId: parts.first.map(String.init),
-            region: parts.count > 2 ? String(parts[2]) : nil
-        )
+            index = utf8.index(after: index)
+        }
+        return nil
     }
 
     private func baseURL(of request: Request) -> String {

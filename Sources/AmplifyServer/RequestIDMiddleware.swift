@@ -11,14 +11,13 @@ struct RequestIDMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         context.requestId = UUID().uuidString.lowercased()
-        context.logger[metadataKey: "aws.request_id"] = .string(context.requestId)
         var response: Response
         do {
             response = try await next(request, context)
         } catch let error as HTTPResponseError {
             response = try error.response(from: request, context: context)
         } catch {
-            context.logger.error("Unhandled error", metadata: ["error": "\(error)"])
+            context.logger.error("Unhandled error", metadata: ["error": "\(error)", "aws.request_id": "\(context.requestId)"])
             response = AWSErrorResponse.response(for: .init(.internalFailure, "An internal error occurred."))
         }
         response.headers[Self.header] = context.requestId

@@ -56,7 +56,7 @@ public struct OperationRouter: Sendable {
         var segments: [String] = []
         segments.reserveCapacity(raw.count)
         for part in raw {
-            guard let decoded = String(part).removingPercentEncoding else { throw .badEncoding }
+            guard let decoded = PercentDecoding.decode(part) else { throw .badEncoding }
             segments.append(decoded)
         }
         var best: (template: Template, labels: [String: String])?

@@ -22,8 +22,8 @@ public struct WireRequest: Sendable {
         for pair in raw.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard
-                let key = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding,
-                let value = (parts.count > 1 ? String(parts[1]) : "").replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+                let key = PercentDecoding.decode(parts[0], plusIsSpace: true),
+                let value = PercentDecoding.decode(parts.count > 1 ? parts[1] : "", plusIsSpace: true)
             else { return nil }
             result[key, default: []].append(value)
         }
