@@ -27,11 +27,11 @@ struct SimulatedBuild: Sendable {
         do {
             for (step, share) in Self.phases {
                 if let step {
-                    try await self.advance { job, now in
+                    let line = "Simulated \(step) step: no commands were run because \(self.reason)."
+                    try await self.advance(log: StepLog(step: step, text: self.logLine(line))) { job, now in
                         if job.status == .provisioning { try job.apply(.run, at: now) }
                         job.beginStep(step, at: now)
                     }
-                    try await self.log(step, "Simulated \(step) step: no commands were run because \(self.reason).")
                 }
                 try await self.pause(seconds: self.totalSeconds * share)
             }
@@ -52,12 +52,12 @@ struct SimulatedBuild: Sendable {
         }
     }
 
-    /// Applies a step of the build, unless the job was stopped meanwhile.
-    private func advance(_ change: @escaping @Sendable (inout Job, Date) throws -> Void) async throws {
+    /// Applies a step of the build (and its log line), unless the job was stopped meanwhile.
+    private func advance(log: StepLog? = nil, _ change: @escaping @Sendable (inout Job, Date) throws -> Void) async throws {
         let now = self.clock.now()
         let job: Job
         do {
-            job = try await self.store.updateJob(self.job) { job in
+            job = try await self.store.updateJob(self.job, log: log) { job in
                 guard job.status == .provisioning || job.status == .running else { return }
                 try change(&job, now)
             }
@@ -78,13 +78,9 @@ struct SimulatedBuild: Sendable {
         }
     }
 
-    private func log(_ step: String, _ line: String) async throws {
+    private func logLine(_ text: String) -> String {
         let stamp = self.clock.now().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
-        do {
-            try await self.store.appendLog(self.job, step: step, text: "\(stamp) [INFO]: \(line)\n")
-        } catch let error as AmplifyError where error.code == .notFound {
-            throw Outcome.deleted
-        }
+        return "\(stamp) [INFO]: \(text)\n"
     }
 
     private func finishStopped() async {

@@ -34,8 +34,9 @@ public protocol Store: Sendable {
     func job(_ key: JobKey) async throws -> Job
     /// The branch's jobs, newest first.
     func listJobs(_ scope: Scope, appId: String, branchName: String, after token: PageToken?, limit: Int) async throws -> Page<Job>
-    /// Changes the job with `update` and stores it; returns the stored job.
-    func updateJob(_ key: JobKey, _ update: @Sendable (inout Job) throws -> Void) async throws -> Job
+    /// Changes the job with `update` and stores it, with `log` appended to a step's log in the same
+    /// transaction; returns the stored job.
+    func updateJob(_ key: JobKey, log: StepLog?, _ update: @Sendable (inout Job) throws -> Void) async throws -> Job
     /// Removes a finished job and its logs (`Job.requireDeletable`); returns the job as it was.
     func deleteFinishedJob(_ key: JobKey) async throws -> Job
     /// Takes the oldest PENDING job for a build, moving it to PROVISIONING; nil when none waits.
@@ -51,4 +52,22 @@ public protocol Store: Sendable {
 
     /// Drops all state.
     func reset() async throws
+}
+
+extension Store {
+    /// Changes the job with `update` and stores it; returns the stored job.
+    public func updateJob(_ key: JobKey, _ update: @Sendable (inout Job) throws -> Void) async throws -> Job {
+        try await self.updateJob(key, log: nil, update)
+    }
+}
+
+/// Text for the log of one step of a job.
+public struct StepLog: Sendable, Equatable {
+    public var step: String
+    public var text: String
+
+    public init(step: String, text: String) {
+        self.step = step
+        self.text = text
+    }
 }

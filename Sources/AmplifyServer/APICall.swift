@@ -11,12 +11,13 @@ struct APICall: Sendable {
     var requestId: String
     var requestLogger: Logger
 
-    /// The request's logger with `aws.operation` and `aws.request_id`. Built when something is logged,
-    /// not for every request: setting metadata on a logger is not free.
-    var logger: Logger {
+    /// Logs with `aws.operation` and `aws.request_id`, which are added only when the level is on:
+    /// setting metadata on a logger is not free, and most requests log nothing.
+    func log(_ level: Logger.Level, _ message: @autoclosure () -> Logger.Message, _ metadata: Logger.Metadata = [:]) {
+        guard self.requestLogger.logLevel <= level else { return }
         var logger = self.requestLogger
         logger[metadataKey: "aws.operation"] = .string(self.operation.rawValue)
         logger[metadataKey: "aws.request_id"] = .string(self.requestId)
-        return logger
+        logger.log(level: level, message(), metadata: metadata)
     }
 }

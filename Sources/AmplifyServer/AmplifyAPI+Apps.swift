@@ -9,7 +9,7 @@ extension AmplifyAPI {
         try app.apply(Wire.UpdateAppRequest(creating: input), now: now)
         app.tags = input.tags ?? [:]
         try await self.store.createApp(app)
-        call.logger.info("Created app", metadata: ["app.id": "\(app.appId)"])
+        call.log(.info, "Created app", ["app.id": "\(app.appId)"])
         return Wire.CreateAppResult(app: Wire.App(app))
     }
 
@@ -35,7 +35,7 @@ extension AmplifyAPI {
     func deleteApp(_ input: Wire.DeleteAppRequest, _ call: APICall) async throws -> Wire.DeleteAppResult {
         let app = try await self.store.deleteApp(call.scope, appId: input.appId!)
         self.runner.stopBuilds(of: call.scope, appId: app.appId)
-        call.logger.info("Deleted app", metadata: ["app.id": "\(app.appId)"])
+        call.log(.info, "Deleted app", ["app.id": "\(app.appId)"])
         return Wire.DeleteAppResult(app: Wire.App(app))
     }
 }

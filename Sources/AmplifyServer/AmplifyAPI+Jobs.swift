@@ -18,7 +18,7 @@ extension AmplifyAPI {
         try request.validate()
         let job = try await self.store.startJob(call.scope, appId: input.appId!, branchName: input.branchName!, request, now: self.clock.now())
         self.runner.wake()
-        call.logger.info("Started job", metadata: ["job.id": "\(job.key)"])
+        call.log(.info, "Started job", ["job.id": "\(job.key)"])
         return Wire.StartJobResult(jobSummary: Wire.JobSummary(job))
     }
 
@@ -46,7 +46,7 @@ extension AmplifyAPI {
 
     func deleteJob(_ input: Wire.DeleteJobRequest, _ call: APICall) async throws -> Wire.DeleteJobResult {
         let job = try await self.store.deleteFinishedJob(try Self.jobKey(call, input.appId!, input.branchName!, input.jobId!))
-        call.logger.info("Deleted job", metadata: ["job.id": "\(job.key)"])
+        call.log(.info, "Deleted job", ["job.id": "\(job.key)"])
         return Wire.DeleteJobResult(jobSummary: Wire.JobSummary(job))
     }
 

@@ -45,12 +45,13 @@ extension SQLiteStore {
         }
     }
 
-    public func updateJob(_ key: JobKey, _ update: @Sendable (inout Job) throws -> Void) async throws -> Job {
+    public func updateJob(_ key: JobKey, log: StepLog?, _ update: @Sendable (inout Job) throws -> Void) async throws -> Job {
         try await self.write { db in
             let (seq, old) = try Self.jobRow(db, key)
             var job = old
             try update(&job)
             try Self.saveJob(db, seq: seq, job, replacing: old)
+            if let log { try Self.appendLog(db, jobSeq: seq, log) }
             return job
         }
     }
@@ -112,6 +113,16 @@ extension SQLiteStore {
     }
 
     // MARK: Rows
+
+    static func appendLog(_ db: Database, jobSeq: Int64, _ log: StepLog) throws {
+        try db.cachedExecute(
+            sql: """
+                INSERT INTO job_log (jobSeq, step, content) VALUES (?, ?, ?)
+                ON CONFLICT (jobSeq, step) DO UPDATE SET content = content || excluded.content
+                """,
+            arguments: [jobSeq, log.step, log.text]
+        )
+    }
 
     static let activeStatuses = JobStatus.active.map { "'\($0.rawValue)'" }.joined(separator: ", ")
 
