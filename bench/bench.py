@@ -36,12 +36,16 @@ def free_port():
         return s.getsockname()[1]
 
 
-def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+def memory_mib(pid):
+    """Resident set size, and the part of it that is anonymous memory (heap and stacks, as opposed to
+    mapped program and library code), in MiB."""
+    values = {}
+    with open(f"/proc/{pid}/smaps_rollup") as rollup:
+        for line in rollup:
+            parts = line.split()
+            if len(parts) >= 2 and parts[0].endswith(":") and parts[1].isdigit():
+                values[parts[0][:-1]] = int(parts[1]) / 1024
+    return values["Rss"], values["Anonymous"]
 
 
 class Process:
@@ -217,7 +221,7 @@ def main():
         startups.append(server.start() * 1000)
         if run == 0:
             time.sleep(1)
-            idle_rss = rss_mib(server.process.pid)
+            idle_rss = memory_mib(server.process.pid)
         server.stop()
     startup_ms = statistics.median(startups)
 
@@ -267,6 +271,8 @@ def main():
     # The ceiling: a bare Hummingbird route with a body the size of GetJob's.
     ceiling = Process([arguments.ceiling, "--port", "{port}", "--body-bytes", str(get_job_body)], "/health")
     ceiling.start()
+    time.sleep(1)
+    ceiling_rss = memory_mib(ceiling.process.pid)
     rows["ceiling: bare Hummingbird GET"] = wrk(f"{ceiling.base}/apps/x", seconds, connections)
     ceiling.stop()
 
@@ -312,17 +318,17 @@ def main():
         f"ListApps, {arguments.jobs:,} apps": wrk(f"{base}/apps?maxResults=50", seconds, connections,
                                                   headers=["Authorization: " + AUTH.replace(ACCOUNT, "222222222222")]),
     }
-    loaded_rss = rss_mib(server.process.pid)
+    loaded_rss = memory_mib(server.process.pid)
     server.stop()
     shutil.rmtree(work, ignore_errors=True)
 
-    report = render(rows, page_rows, startup_ms, startups, idle_rss, loaded_rss, arguments, get_job_body)
+    report = render(rows, page_rows, startup_ms, startups, idle_rss, loaded_rss, ceiling_rss, arguments, get_job_body)
     print(report)
     with open(os.path.join(HERE, "results.md"), "w") as handle:
         handle.write(report)
 
 
-def render(rows, page_rows, startup_ms, startups, idle_rss, loaded_rss, arguments, body_size):
+def render(rows, page_rows, startup_ms, startups, idle_rss, loaded_rss, ceiling_rss, arguments, body_size):
     ceiling = rows["ceiling: bare Hummingbird GET"]["rps"]
     moto_get = rows["moto: apigatewayv2 GetApi"]["rps"]
     moto_create = rows["moto: apigatewayv2 CreateApi"]["rps"]
@@ -354,8 +360,10 @@ def render(rows, page_rows, startup_ms, startups, idle_rss, loaded_rss, argument
         "",
         f"- Ready to serve (process start → first 200 from /_amplify-local/health): median {startup_ms:.1f} ms "
         f"(min {min(startups):.1f}, max {max(startups):.1f}, 10 starts, SQLite data dir).",
-        f"- Resident memory: {idle_rss:.1f} MiB idle; {loaded_rss:.1f} MiB with {arguments.jobs:,} jobs and {arguments.jobs:,} apps "
-        f"stored, after paging through all of them and the load above.",
+        f"- Resident memory (RSS): {idle_rss[0]:.1f} MiB idle, of which {idle_rss[1]:.1f} MiB anonymous (heap and stacks; "
+        f"the rest is mapped code of the program and its libraries); {loaded_rss[0]:.1f} MiB ({loaded_rss[1]:.1f} MiB anonymous) with {arguments.jobs:,} jobs and "
+        f"{arguments.jobs:,} apps stored, after paging through all of them.",
+        f"- The bare Hummingbird ceiling idles at {ceiling_rss[0]:.1f} MiB RSS ({ceiling_rss[1]:.1f} MiB anonymous).",
         f"- GetJob's body is {body_size} bytes; the ceiling answers with a body of that size.",
     ]
     return "\n".join(lines) + "\n"

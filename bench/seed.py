@@ -1,8 +1,8 @@
-"""Fills an amplify-local data directory with many apps and jobs, fast, for the page-cost benchmark.
+"""Fills an amplify-local data directory with many apps, branches and jobs, fast, for the benchmark.
 
 It does not invent the storage format: the server first creates one app, branch and finished job
-through the API, and this copies those rows (the documents the server itself wrote), changing only
-their identifiers. Run it on a stopped server's data directory.
+through the API, and this copies those rows (what the server itself wrote), changing only their
+identifiers. Run it on a stopped server's data directory.
 """
 import json
 import sqlite3
@@ -18,13 +18,19 @@ def seed(database_path, app_id, branch_name, job_count, app_account=None, app_co
     branch_seq, branch_document = db.execute(
         "SELECT seq, document FROM branch WHERE appSeq = ? AND branchName = ?", (app_seq, branch_name)
     ).fetchone()
-    template = json.loads(db.execute("SELECT document FROM job WHERE branchSeq = ? AND jobId = 1", (branch_seq,)).fetchone()[0])
-    db.execute("DELETE FROM job WHERE branchSeq = ?", (branch_seq,))
-    rows = []
-    for job_id in range(1, job_count + 1):
-        template["key"]["jobId"] = job_id
-        rows.append((branch_seq, job_id, template["status"], json.dumps(template, separators=(",", ":")).encode()))
-    db.executemany("INSERT INTO job (branchSeq, jobId, status, document) VALUES (?, ?, ?, ?)", rows)
+    template_seq = db.execute("SELECT seq FROM job WHERE branchSeq = ? AND jobId = 1", (branch_seq,)).fetchone()[0]
+    columns = "status, jobType, commitId, commitMessage, commitTime, startTime, endTime, jobReason, sourceUrl, sourceUrlType, statusReason"
+    db.execute(
+        f"""WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+            INSERT INTO job (branchSeq, jobId, {columns}) SELECT branchSeq, i, {columns} FROM job, n WHERE job.seq = ?""",
+        (job_count, template_seq),
+    )
+    db.execute(
+        """INSERT INTO job_step (jobSeq, position, stepName, status, startTime, endTime, statusReason)
+           SELECT job.seq, step.position, step.stepName, step.status, step.startTime, step.endTime, step.statusReason
+           FROM job JOIN job_step AS step ON step.jobSeq = ? WHERE job.branchSeq = ? AND job.jobId > 1""",
+        (template_seq, branch_seq),
+    )
     branch = json.loads(branch_document)
     branch["totalNumberOfJobs"] = job_count
     branch["activeJobId"] = job_count

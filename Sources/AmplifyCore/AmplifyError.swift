@@ -30,8 +30,12 @@ public struct AmplifyError: Error, Sendable, Equatable, CustomStringConvertible 
     public static func badRequest(_ message: String) -> Self { .init(.badRequest, message) }
     public static func notFound(_ message: String) -> Self { .init(.notFound, message) }
     public static func limitExceeded(_ message: String) -> Self { .init(.limitExceeded, message) }
+    public static func unauthorized(_ message: String) -> Self { .init(.unauthorized, message) }
+    public static func resourceNotFound(_ arn: String) -> Self { .init(.resourceNotFound, "Resource \(arn) not found.") }
 
     public static func appNotFound(_ appId: String) -> Self { .notFound("App \(appId) not found.") }
     public static func branchNotFound(_ branchName: String) -> Self { .notFound("Branch \(branchName) not found.") }
     public static func jobNotFound(_ jobId: String) -> Self { .notFound("Job \(jobId) not found.") }
+    public static func webhookNotFound(_ webhookId: String) -> Self { .notFound("Webhook \(webhookId) not found.") }
+    public static func backendEnvironmentNotFound(_ name: String) -> Self { .notFound("Backend environment \(name) not found.") }
 }

@@ -50,6 +50,35 @@ public protocol Store: Sendable {
     /// The log of one step of a job; nil when the job or the log does not exist.
     func log(_ key: JobKey, step: String) async throws -> String?
 
+    /// Stores a new webhook of an existing branch.
+    func createWebhook(_ webhook: Webhook) async throws
+    /// The webhook, or NotFoundException; with no scope, in any (incoming webhook calls are not signed).
+    func webhook(_ scope: Scope?, webhookId: String) async throws -> Webhook
+    /// The app's webhooks in creation order.
+    func listWebhooks(_ scope: Scope, appId: String, after token: PageToken?, limit: Int) async throws -> Page<Webhook>
+    /// Changes the webhook with `update` (its branch must exist) and stores it; returns the stored webhook.
+    func updateWebhook(_ scope: Scope, webhookId: String, _ update: @Sendable (inout Webhook) throws -> Void) async throws -> Webhook
+    /// Removes the webhook; returns it as it was.
+    func deleteWebhook(_ scope: Scope, webhookId: String) async throws -> Webhook
+
+    /// Stores a new backend environment; a second one of the same name in the app is BadRequestException.
+    func createBackendEnvironment(_ environment: BackendEnvironment) async throws
+    /// The backend environment, or NotFoundException.
+    func backendEnvironment(_ scope: Scope, appId: String, environmentName: String) async throws -> BackendEnvironment
+    /// The app's backend environments in creation order, only the one named `environmentName` when given.
+    func listBackendEnvironments(
+        _ scope: Scope, appId: String, environmentName: String?, after token: PageToken?, limit: Int
+    ) async throws -> Page<BackendEnvironment>
+    /// Removes the backend environment; returns it as it was.
+    func deleteBackendEnvironment(_ scope: Scope, appId: String, environmentName: String) async throws -> BackendEnvironment
+
+    /// The tags of an app, branch or job (NotFoundException when it does not exist).
+    func tags(_ scope: Scope, of resource: TaggedResource) async throws -> [String: String]
+    /// Changes the tags of an app, branch or job with `update`; returns them as stored.
+    func updateTags(
+        _ scope: Scope, of resource: TaggedResource, _ update: @Sendable (inout [String: String]) throws -> Void
+    ) async throws -> [String: String]
+
     /// Drops all state.
     func reset() async throws
 }

@@ -28,6 +28,18 @@ struct AmplifyAPI: Sendable {
         case .listJobs: try await self.run(request, call, self.listJobs)
         case .stopJob: try await self.run(request, call, self.stopJob)
         case .deleteJob: try await self.run(request, call, self.deleteJob)
+        case .createWebhook: try await self.run(request, call, self.createWebhook)
+        case .getWebhook: try await self.run(request, call, self.getWebhook)
+        case .listWebhooks: try await self.run(request, call, self.listWebhooks)
+        case .updateWebhook: try await self.run(request, call, self.updateWebhook)
+        case .deleteWebhook: try await self.run(request, call, self.deleteWebhook)
+        case .createBackendEnvironment: try await self.run(request, call, self.createBackendEnvironment)
+        case .getBackendEnvironment: try await self.run(request, call, self.getBackendEnvironment)
+        case .listBackendEnvironments: try await self.run(request, call, self.listBackendEnvironments)
+        case .deleteBackendEnvironment: try await self.run(request, call, self.deleteBackendEnvironment)
+        case .tagResource: try await self.run(request, call, self.tagResource)
+        case .untagResource: try await self.run(request, call, self.untagResource)
+        case .listTagsForResource: try await self.run(request, call, self.listTagsForResource)
         default:
             throw AmplifyError(.unknownOperation, "\(operation.rawValue) is not implemented by amplify-local yet.")
         }

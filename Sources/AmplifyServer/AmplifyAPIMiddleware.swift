@@ -9,6 +9,8 @@ struct AmplifyAPIMiddleware: RouterMiddleware {
     typealias Context = AmplifyRequestContext
 
     static let adminPrefix = "/_amplify-local/"
+    /// Where webhook URLs point, as on AWS (`/prod/webhooks?id=…&token=…`).
+    static let incomingWebhookPath = "/prod/webhooks"
 
     let api: AmplifyAPI
     let router = OperationRouter()
@@ -21,6 +23,11 @@ struct AmplifyAPIMiddleware: RouterMiddleware {
         }
         let logger = context.logger
         do {
+            if rawPath == Self.incomingWebhookPath && request.method == .post {
+                let query = request.uri.queryParameters
+                let output = try await self.api.triggerWebhook(id: query["id"].map(String.init), token: query["token"].map(String.init))
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: output.jsonBytes())))
+            }
             let match = try self.match(request.method.rawValue, rawPath)
             guard let query = WireRequest.parseQuery(request.uri.query.map { $0[...] }) else {
                 throw AmplifyError.badRequest("The query string is not valid percent-encoded text.")

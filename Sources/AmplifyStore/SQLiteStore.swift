@@ -96,6 +96,32 @@ public final class SQLiteStore: Store {
                 );
                 """)
         }
+        migrator.registerMigration("v2: webhooks, backend environments, job tags") { db in
+            try db.execute(sql: """
+                CREATE TABLE webhook (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    webhookId TEXT NOT NULL UNIQUE,
+                    appSeq INTEGER NOT NULL REFERENCES app (seq) ON DELETE CASCADE,
+                    branchSeq INTEGER NOT NULL REFERENCES branch (seq) ON DELETE CASCADE,
+                    description TEXT NOT NULL,
+                    token TEXT NOT NULL,
+                    createTime REAL NOT NULL,
+                    updateTime REAL NOT NULL
+                );
+                CREATE INDEX webhook_list ON webhook (appSeq, seq);
+                CREATE TABLE backend_environment (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    appSeq INTEGER NOT NULL REFERENCES app (seq) ON DELETE CASCADE,
+                    environmentName TEXT NOT NULL,
+                    stackName TEXT NOT NULL,
+                    deploymentArtifacts TEXT NOT NULL,
+                    createTime REAL NOT NULL,
+                    updateTime REAL NOT NULL,
+                    UNIQUE (appSeq, environmentName)
+                );
+                ALTER TABLE job ADD COLUMN tags TEXT;
+                """)
+        }
         return migrator
     }
 
