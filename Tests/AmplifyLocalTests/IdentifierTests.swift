@@ -36,6 +36,19 @@ import Testing
         #expect(throws: AmplifyError.self) { try PageToken(decoding: "garbage!", list: "jobs") }
     }
 
+    @Test func taggedResourcesComeFromARNs() {
+        let scope = Scope(account: "123456789012", region: "us-east-1")
+        let prefix = "arn:aws:amplify:us-east-1:123456789012:apps/d1"
+        #expect(TaggedResource(arn: prefix, scope: scope) == .app(appId: "d1"))
+        #expect(TaggedResource(arn: "\(prefix)/branches/feature/x", scope: scope) == .branch(appId: "d1", branchName: "feature/x"))
+        #expect(TaggedResource(arn: "\(prefix)/branches/aws/dev/jobs/0000000002", scope: scope)
+            == .job(JobKey(scope: scope, appId: "d1", branchName: "aws/dev", jobId: 2)))
+        #expect(TaggedResource(arn: "\(prefix)/branches/x/jobs/2", scope: scope) == .branch(appId: "d1", branchName: "x/jobs/2"))
+        #expect(TaggedResource(arn: "\(prefix)/webhooks/abc", scope: scope) == nil)
+        #expect(TaggedResource(arn: "arn:aws:amplify:eu-west-1:123456789012:apps/d1", scope: scope) == nil)
+        #expect(TaggedResource(arn: "arn:aws:amplify:us-east-1:123456789012:apps/", scope: scope) == nil)
+    }
+
     @Test func displayNamesAreDNSLabels() {
         #expect(Branch.defaultDisplayName("main") == "main")
         #expect(Branch.defaultDisplayName("feature/X_1") == "feature-x-1")

@@ -214,6 +214,48 @@ import Testing
         #expect(try await store.job(key(1, branch: "c")).status == .pending)
     }
 
+    @Test(arguments: Kind.allCases) func webhooksFollowTheirBranch(kind: Kind) async throws {
+        let store = try kind.make()
+        try await seed(store)
+        try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "dev", now: now))
+        let webhook = Webhook(scope: scope, appId: "d1abc", branchName: "main", description: "", now: now)
+        try await store.createWebhook(webhook)
+        #expect(try await store.webhook(scope, webhookId: webhook.webhookId) == webhook)
+        #expect(try await store.webhook(nil, webhookId: webhook.webhookId) == webhook)
+        await #expect(throws: AmplifyError.webhookNotFound(webhook.webhookId)) {
+            try await store.webhook(Scope(account: "1", region: "x"), webhookId: webhook.webhookId)
+        }
+        await #expect(throws: AmplifyError.branchNotFound("ghost")) {
+            try await store.updateWebhook(scope, webhookId: webhook.webhookId) { $0.branchName = "ghost" }
+        }
+        let moved = try await store.updateWebhook(scope, webhookId: webhook.webhookId) { $0.branchName = "dev" }
+        #expect(moved.branchName == "dev")
+        _ = try await store.deleteBranch(scope, appId: "d1abc", branchName: "dev")
+        await #expect(throws: AmplifyError.self) { try await store.webhook(scope, webhookId: webhook.webhookId) }
+    }
+
+    @Test(arguments: Kind.allCases) func backendEnvironmentsAndTags(kind: Kind) async throws {
+        let store = try kind.make()
+        try await seed(store)
+        let environment = BackendEnvironment(scope: scope, appId: "d1abc", environmentName: "dev", stackName: nil, deploymentArtifacts: nil, now: now)
+        try await store.createBackendEnvironment(environment)
+        await #expect(throws: AmplifyError.badRequest("Backend environment dev already exists.")) {
+            try await store.createBackendEnvironment(environment)
+        }
+        #expect(try await store.backendEnvironment(scope, appId: "d1abc", environmentName: "dev") == environment)
+        #expect(try await store.listBackendEnvironments(scope, appId: "d1abc", environmentName: "prod", after: nil, limit: 10).items.isEmpty)
+        _ = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
+        for resource in [TaggedResource.app(appId: "d1abc"), .branch(appId: "d1abc", branchName: "main"), .job(key(1))] {
+            #expect(try await store.updateTags(scope, of: resource) { $0["k"] = "v" } == ["k": "v"])
+            #expect(try await store.tags(scope, of: resource) == ["k": "v"])
+        }
+        await #expect(throws: AmplifyError.jobNotFound("2")) { try await store.tags(scope, of: .job(key(2))) }
+        _ = try await store.deleteBackendEnvironment(scope, appId: "d1abc", environmentName: "dev")
+        await #expect(throws: AmplifyError.backendEnvironmentNotFound("dev")) {
+            try await store.backendEnvironment(scope, appId: "d1abc", environmentName: "dev")
+        }
+    }
+
     @Test(arguments: Kind.allCases) func resetDropsEverything(kind: Kind) async throws {
         let store = try kind.make()
         try await seed(store)
