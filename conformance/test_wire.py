@@ -52,9 +52,9 @@ def test_errors_have_the_aws_shape(server, method, path, body, status, code):
 
 
 def test_operations_not_built_yet_say_so(server):
-    response, data = request(server, "POST", "/apps/d1/domains", {"domainName": "example.com", "subDomainSettings": []})
+    response, data = request(server, "POST", "/apps/d1/branches/main/deployments", {})
     assert response.status == 404
-    assert "CreateDomainAssociation is not implemented" in json.loads(data)["message"]
+    assert "CreateDeployment is not implemented" in json.loads(data)["message"]
 
 
 def test_percent_encoded_branch_names_route_as_one_label(server, client, app):

@@ -36,6 +36,7 @@ public struct AmplifyError: Error, Sendable, Equatable, CustomStringConvertible 
     public static func appNotFound(_ appId: String) -> Self { .notFound("App \(appId) not found.") }
     public static func branchNotFound(_ branchName: String) -> Self { .notFound("Branch \(branchName) not found.") }
     public static func jobNotFound(_ jobId: String) -> Self { .notFound("Job \(jobId) not found.") }
+    public static func domainNotFound(_ domainName: String) -> Self { .notFound("Domain \(domainName) not found.") }
     public static func webhookNotFound(_ webhookId: String) -> Self { .notFound("Webhook \(webhookId) not found.") }
     public static func backendEnvironmentNotFound(_ name: String) -> Self { .notFound("Backend environment \(name) not found.") }
 }

@@ -72,6 +72,20 @@ public protocol Store: Sendable {
     /// Removes the backend environment; returns it as it was.
     func deleteBackendEnvironment(_ scope: Scope, appId: String, environmentName: String) async throws -> BackendEnvironment
 
+    /// Stores a new domain association; its subdomains must point at branches of the app, and its domain
+    /// must not be associated with another app (BadRequestException).
+    func createDomainAssociation(_ domain: DomainAssociation) async throws
+    /// The domain association, or NotFoundException.
+    func domainAssociation(_ scope: Scope, appId: String, domainName: String) async throws -> DomainAssociation
+    /// The app's domain associations in creation order.
+    func listDomainAssociations(_ scope: Scope, appId: String, after token: PageToken?, limit: Int) async throws -> Page<DomainAssociation>
+    /// Changes the domain association with `update` and stores it; returns the stored association.
+    func updateDomainAssociation(
+        _ scope: Scope, appId: String, domainName: String, _ update: @Sendable (inout DomainAssociation) throws -> Void
+    ) async throws -> DomainAssociation
+    /// Removes the domain association; returns it as it was.
+    func deleteDomainAssociation(_ scope: Scope, appId: String, domainName: String) async throws -> DomainAssociation
+
     /// The tags of an app, branch or job (NotFoundException when it does not exist).
     func tags(_ scope: Scope, of resource: TaggedResource) async throws -> [String: String]
     /// Changes the tags of an app, branch or job with `update`; returns them as stored.

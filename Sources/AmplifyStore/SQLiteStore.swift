@@ -122,6 +122,18 @@ public final class SQLiteStore: Store {
                 ALTER TABLE job ADD COLUMN tags TEXT;
                 """)
         }
+        migrator.registerMigration("v3: domain associations") { db in
+            try db.execute(sql: """
+                CREATE TABLE domain_association (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    appSeq INTEGER NOT NULL REFERENCES app (seq) ON DELETE CASCADE,
+                    domainName TEXT NOT NULL,
+                    document BLOB NOT NULL,
+                    UNIQUE (appSeq, domainName)
+                );
+                CREATE INDEX domain_association_name ON domain_association (domainName);
+                """)
+        }
         return migrator
     }
 

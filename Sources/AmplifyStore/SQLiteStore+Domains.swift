@@ -1,0 +1,91 @@
+import AmplifyCore
+import Foundation
+import GRDB
+
+/// Domain associations: a JSON document per row, unique by domain name within the account and region.
+extension SQLiteStore {
+    public func createDomainAssociation(_ domain: DomainAssociation) async throws {
+        try await self.write { db in
+            let appSeq = try Self.appSeq(db, domain.scope, domain.appId)
+            try Self.requireBranches(db, appSeq: appSeq, domain)
+            let owner = try db.cachedValue(
+                String.self,
+                sql: """
+                    SELECT app.appId FROM domain_association JOIN app ON app.seq = domain_association.appSeq
+                    WHERE app.account = ? AND app.region = ? AND domain_association.domainName = ?
+                    """,
+                arguments: [domain.scope.account, domain.scope.region, domain.domainName]
+            )
+            if let owner {
+                throw owner == domain.appId
+                    ? AmplifyError.badRequest("Domain \(domain.domainName) is already associated with this app.")
+                    : AmplifyError.badRequest("One or more domains requested are already associated with another Amplify app: \(domain.domainName)")
+            }
+            try db.cachedExecute(
+                sql: "INSERT INTO domain_association (appSeq, domainName, document) VALUES (?, ?, ?)",
+                arguments: [appSeq, domain.domainName, try Documents.encode(domain)]
+            )
+        }
+    }
+
+    public func domainAssociation(_ scope: Scope, appId: String, domainName: String) async throws -> DomainAssociation {
+        try await self.database.read { db in try Self.domainRow(db, scope, appId, domainName).domain }
+    }
+
+    public func listDomainAssociations(_ scope: Scope, appId: String, after token: PageToken?, limit: Int) async throws -> Page<DomainAssociation> {
+        try await self.database.read { db in
+            let appSeq = try Self.appSeq(db, scope, appId)
+            let rows = try db.cachedRows(
+                sql: "SELECT seq, document FROM domain_association WHERE appSeq = ? AND seq > ? ORDER BY seq LIMIT ?",
+                arguments: [appSeq, token?.position ?? 0, limit + 1]
+            )
+            return try Self.page(rows, limit: limit, list: "domains") { try Documents.decode(DomainAssociation.self, from: $0["document"]) }
+        }
+    }
+
+    public func updateDomainAssociation(
+        _ scope: Scope, appId: String, domainName: String, _ update: @Sendable (inout DomainAssociation) throws -> Void
+    ) async throws -> DomainAssociation {
+        try await self.write { db in
+            var (seq, domain) = try Self.domainRow(db, scope, appId, domainName)
+            try update(&domain)
+            try Self.requireBranches(db, appSeq: Self.appSeq(db, scope, appId), domain)
+            try db.cachedExecute(
+                sql: "UPDATE domain_association SET document = ? WHERE seq = ?", arguments: [try Documents.encode(domain), seq]
+            )
+            return domain
+        }
+    }
+
+    public func deleteDomainAssociation(_ scope: Scope, appId: String, domainName: String) async throws -> DomainAssociation {
+        try await self.write { db in
+            let (seq, domain) = try Self.domainRow(db, scope, appId, domainName)
+            try db.cachedExecute(sql: "DELETE FROM domain_association WHERE seq = ?", arguments: [seq])
+            return domain
+        }
+    }
+
+    // MARK: Rows
+
+    static func domainRow(_ db: Database, _ scope: Scope, _ appId: String, _ domainName: String) throws -> (seq: Int64, domain: DomainAssociation) {
+        let appSeq = try appSeq(db, scope, appId)
+        guard
+            let row = try db.cachedRow(
+                sql: "SELECT seq, document FROM domain_association WHERE appSeq = ? AND domainName = ?", arguments: [appSeq, domainName]
+            )
+        else { throw AmplifyError.domainNotFound(domainName) }
+        return (row["seq"], try Documents.decode(DomainAssociation.self, from: row["document"]))
+    }
+
+    /// Every subdomain has to point at a branch of the app, as on AWS.
+    private static func requireBranches(_ db: Database, appSeq: Int64, _ domain: DomainAssociation) throws {
+        for setting in domain.subDomainSettings {
+            let exists = try db.cachedValue(
+                Bool.self, sql: "SELECT 1 FROM branch WHERE appSeq = ? AND branchName = ?", arguments: [appSeq, setting.branchName]
+            ) ?? false
+            if !exists {
+                throw AmplifyError.badRequest("A subdomain cannot point to a non-existent branch")
+            }
+        }
+    }
+}
