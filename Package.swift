@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "amplify-local",
             dependencies: [
-                "AmplifyServer",
+                "AmplifyServer", "AmplifyCore", "AmplifyBuilds",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -26,15 +26,33 @@ struct AdminRoutes {
         group.get("logs/:account/:region/:appId/:branchName/:jobId/:step") { _, context in
             try await self.log(context)
         }
+        group.get("access-logs/:account/:region/:appId/:domainName") { _, context in
+            let scope = Scope(account: try Self.parameter(context, "account"), region: try Self.parameter(context, "region"))
+            do {
+                _ = try await self.store.domainAssociation(
+                    scope, appId: try Self.parameter(context, "appId"), domainName: try Self.parameter(context, "domainName")
+                )
+            } catch is AmplifyError {
+                throw HTTPError(.notFound, message: "No such access log.")
+            }
+            // No site is served yet, so no request was: the log is its header.
+            return Response(
+                status: .ok, headers: [.contentType: "text/csv; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: AmplifyAPI.accessLogHeader))
+            )
+        }
+    }
+
+    /// A path parameter, percent-decoded (the router leaves them raw).
+    private static func parameter(_ context: AmplifyRequestContext, _ name: String) throws -> String {
+        guard let raw = context.parameters.get(name), let value = raw.removingPercentEncoding else {
+            throw HTTPError(.badRequest, message: "Bad \(name) in the path.")
+        }
+        return value
     }
 
     private func log(_ context: AmplifyRequestContext) async throws -> Response {
-        func parameter(_ name: String) throws -> String {
-            guard let raw = context.parameters.get(name), let value = raw.removingPercentEncoding else {
-                throw HTTPError(.badRequest, message: "Bad \(name) in the log path.")
-            }
-            return value
-        }
+        func parameter(_ name: String) throws -> String { try Self.parameter(context, name) }
         guard let jobId = Int(try parameter("jobId")) else { throw HTTPError(.notFound) }
         let key = JobKey(
             scope: Scope(account: try parameter("account"), region: try parameter("region")),

@@ -44,9 +44,9 @@ public func buildApplication(
 
 private func openStore(_ configuration: ServerConfiguration) throws -> any Store {
     guard let directory = configuration.dataDirectory else {
-        return try SQLiteStore(path: nil)
+        return try SQLiteStore(path: nil, quotas: configuration.quotas)
     }
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     try DataDirectoryLock.acquire(directory)
-    return try SQLiteStore(path: (directory as NSString).appendingPathComponent("amplify-local.sqlite"))
+    return try SQLiteStore(path: (directory as NSString).appendingPathComponent("amplify-local.sqlite"), quotas: configuration.quotas)
 }

@@ -36,7 +36,8 @@ extension SQLiteStore {
     public func listJobs(_ scope: Scope, appId: String, branchName: String, after token: PageToken?, limit: Int) async throws -> Page<Job> {
         try await self.database.read { db in
             let branchSeq = try Self.branchSeq(db, scope, appId, branchName)
-            let rows = try db.cachedRows(sql: "SELECT \(Self.jobColumns), jobId AS seq FROM job WHERE branchSeq = ? AND jobId < ? ORDER BY jobId DESC LIMIT ?",
+            let rows = try db.cachedRows(
+                sql: "SELECT \(Self.jobColumns), jobId AS seq FROM job WHERE branchSeq = ? AND jobId < ? ORDER BY jobId DESC LIMIT ?",
                 arguments: [branchSeq, token?.position ?? Int64.max, limit + 1]
             )
             return Self.page(rows, limit: limit, list: "jobs") { row in
@@ -96,7 +97,8 @@ extension SQLiteStore {
     public func appendLog(_ key: JobKey, step: String, text: String) async throws {
         try await self.write { db in
             let (seq, _) = try Self.jobRow(db, key)
-            try db.cachedExecute(sql: """
+            try db.cachedExecute(
+                sql: """
                     INSERT INTO job_log (jobSeq, step, content) VALUES (?, ?, ?)
                     ON CONFLICT (jobSeq, step) DO UPDATE SET content = content || excluded.content
                     """,
@@ -135,7 +137,8 @@ extension SQLiteStore {
 
     /// The job with its steps, or NotFoundException for it, its branch or its app.
     static func jobRow(_ db: Database, _ key: JobKey) throws -> (seq: Int64, job: Job) {
-        let row = try db.cachedRow(sql: """
+        let row = try db.cachedRow(
+            sql: """
                 SELECT \(jobColumns) FROM app
                 JOIN branch ON branch.appSeq = app.seq
                 JOIN job ON job.branchSeq = branch.seq
@@ -152,7 +155,8 @@ extension SQLiteStore {
 
     static func jobRow(_ db: Database, branchSeq: Int64, key: JobKey) throws -> (seq: Int64, job: Job)? {
         guard
-            let row = try db.cachedRow(sql: "SELECT \(jobColumns) FROM job WHERE branchSeq = ? AND jobId = ?", arguments: [branchSeq, key.jobId]
+            let row = try db.cachedRow(
+                sql: "SELECT \(jobColumns) FROM job WHERE branchSeq = ? AND jobId = ?", arguments: [branchSeq, key.jobId]
             )
         else { return nil }
         return try withSteps(db, row, key: key)
@@ -160,7 +164,8 @@ extension SQLiteStore {
 
     /// Jobs of any branch matching a condition on `job`, with their keys and steps.
     static func jobRows(_ db: Database, where condition: String) throws -> [(seq: Int64, job: Job)] {
-        let rows = try db.cachedRows(sql: """
+        let rows = try db.cachedRows(
+            sql: """
                 SELECT \(jobColumns), app.account, app.region, app.appId, branch.branchName FROM job
                 JOIN branch ON branch.seq = job.branchSeq
                 JOIN app ON app.seq = branch.appSeq
@@ -176,7 +181,8 @@ extension SQLiteStore {
     private static func withSteps(_ db: Database, _ row: Row, key: JobKey) throws -> (seq: Int64, job: Job) {
         let seq: Int64 = row[0]
         var job = Self.job(row, key: key)
-        job.steps = try db.cachedRows(sql: "SELECT stepName, status, startTime, endTime, statusReason FROM job_step WHERE jobSeq = ? ORDER BY position",
+        job.steps = try db.cachedRows(
+            sql: "SELECT stepName, status, startTime, endTime, statusReason FROM job_step WHERE jobSeq = ? ORDER BY position",
             arguments: [seq]
         ).map { row in
             var step = JobStep(stepName: row[0], status: status(row[1]), startTime: date(row[2]))
@@ -201,7 +207,8 @@ extension SQLiteStore {
     }
 
     static func insertJob(_ db: Database, branchSeq: Int64, _ job: Job) throws {
-        try db.cachedExecute(sql: """
+        try db.cachedExecute(
+            sql: """
                 INSERT INTO job (branchSeq, jobId, status, jobType, commitId, commitMessage, commitTime, startTime, endTime,
                                  jobReason, sourceUrl, sourceUrlType, statusReason)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -217,7 +224,8 @@ extension SQLiteStore {
 
     /// Writes the job's columns, and the steps that differ from `old`'s.
     static func saveJob(_ db: Database, seq: Int64, _ job: Job, replacing old: Job) throws {
-        try db.cachedExecute(sql: """
+        try db.cachedExecute(
+            sql: """
                 UPDATE job SET status = ?, commitId = ?, commitMessage = ?, commitTime = ?, startTime = ?, endTime = ?,
                                jobReason = ?, sourceUrl = ?, sourceUrlType = ?, statusReason = ?
                 WHERE seq = ?
@@ -237,7 +245,8 @@ extension SQLiteStore {
     private static func insertSteps(_ db: Database, jobSeq: Int64, _ steps: [JobStep], from first: Int) throws {
         for position in steps.indices where position >= first {
             let step = steps[position]
-            try db.cachedExecute(sql: "INSERT INTO job_step (jobSeq, position, stepName, status, startTime, endTime, statusReason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            try db.cachedExecute(
+                sql: "INSERT INTO job_step (jobSeq, position, stepName, status, startTime, endTime, statusReason) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 arguments: [
                     jobSeq, position, step.stepName, step.status.rawValue, step.startTime.timeIntervalSince1970,
                     step.endTime?.timeIntervalSince1970, step.statusReason,

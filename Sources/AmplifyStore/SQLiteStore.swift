@@ -10,11 +10,13 @@ public final class SQLiteStore: Store {
     let database: any DatabaseWriter
     /// Syncs the WAL before a write returns; nil in memory.
     private let groupCommit: GroupCommit?
+    let quotas: Quotas
 
     /// Opens (creating if needed) the database file at `path`, or an in-memory database when nil.
     ///
     /// Every write use case returns only once its transaction is on disk (see `GroupCommit`).
-    public init(path: String?) throws {
+    public init(path: String?, quotas: Quotas = Quotas()) throws {
+        self.quotas = quotas
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.prepareDatabase { db in
@@ -141,8 +143,15 @@ public final class SQLiteStore: Store {
 
     public func createApp(_ app: App) async throws {
         let document = try Documents.encode(app)
-        try await self.write { db in
-            try db.cachedExecute(sql: "INSERT INTO app (account, region, appId, document) VALUES (?, ?, ?, ?)",
+        try await self.write { [quotas] db in
+            let count = try db.cachedValue(
+                Int.self, sql: "SELECT COUNT(*) FROM app WHERE account = ? AND region = ?", arguments: [app.scope.account, app.scope.region]
+            ) ?? 0
+            if count >= quotas.appsPerRegion {
+                throw Quotas.exceeded("apps", limit: quotas.appsPerRegion, in: "this account and region")
+            }
+            try db.cachedExecute(
+                sql: "INSERT INTO app (account, region, appId, document) VALUES (?, ?, ?, ?)",
                 arguments: [app.scope.account, app.scope.region, app.appId, document]
             )
         }
@@ -154,7 +163,8 @@ public final class SQLiteStore: Store {
 
     public func listApps(_ scope: Scope, after token: PageToken?, limit: Int) async throws -> Page<App> {
         try await self.database.read { db in
-            let rows = try db.cachedRows(sql: "SELECT seq, document FROM app WHERE account = ? AND region = ? AND seq > ? ORDER BY seq LIMIT ?",
+            let rows = try db.cachedRows(
+                sql: "SELECT seq, document FROM app WHERE account = ? AND region = ? AND seq > ? ORDER BY seq LIMIT ?",
                 arguments: [scope.account, scope.region, token?.position ?? 0, limit + 1]
             )
             return try Self.page(rows, limit: limit, list: "apps") { try Documents.decode(App.self, from: $0["document"]) }
@@ -189,7 +199,12 @@ public final class SQLiteStore: Store {
             if exists {
                 throw AmplifyError.badRequest("Branch \(branch.branchName) already exists.")
             }
-            try db.cachedExecute(sql: "INSERT INTO branch (appSeq, branchName, document) VALUES (?, ?, ?)",
+            let count = try db.cachedValue(Int.self, sql: "SELECT COUNT(*) FROM branch WHERE appSeq = ?", arguments: [appSeq]) ?? 0
+            if count >= self.quotas.branchesPerApp {
+                throw Quotas.exceeded("branches", limit: self.quotas.branchesPerApp, in: "app \(branch.appId)")
+            }
+            try db.cachedExecute(
+                sql: "INSERT INTO branch (appSeq, branchName, document) VALUES (?, ?, ?)",
                 arguments: [appSeq, branch.branchName, document]
             )
         }
@@ -202,7 +217,8 @@ public final class SQLiteStore: Store {
     public func listBranches(_ scope: Scope, appId: String, after token: PageToken?, limit: Int) async throws -> Page<Branch> {
         try await self.database.read { db in
             let appSeq = try Self.appSeq(db, scope, appId)
-            let rows = try db.cachedRows(sql: "SELECT seq, document FROM branch WHERE appSeq = ? AND seq > ? ORDER BY seq LIMIT ?",
+            let rows = try db.cachedRows(
+                sql: "SELECT seq, document FROM branch WHERE appSeq = ? AND seq > ? ORDER BY seq LIMIT ?",
                 arguments: [appSeq, token?.position ?? 0, limit + 1]
             )
             return try Self.page(rows, limit: limit, list: "branches") { try Documents.decode(Branch.self, from: $0["document"]) }
@@ -238,7 +254,8 @@ public final class SQLiteStore: Store {
 
     static func appRow(_ db: Database, _ scope: Scope, _ appId: String) throws -> (seq: Int64, app: App) {
         guard
-            let row = try db.cachedRow(sql: "SELECT seq, document FROM app WHERE account = ? AND region = ? AND appId = ?",
+            let row = try db.cachedRow(
+                sql: "SELECT seq, document FROM app WHERE account = ? AND region = ? AND appId = ?",
                 arguments: [scope.account, scope.region, appId]
             )
         else { throw AmplifyError.appNotFound(appId) }
@@ -257,7 +274,8 @@ public final class SQLiteStore: Store {
 
     static func branchRow(_ db: Database, _ scope: Scope, _ appId: String, _ branchName: String) throws -> (seq: Int64, branch: Branch) {
         guard
-            let row = try db.cachedRow(sql: """
+            let row = try db.cachedRow(
+                sql: """
                     SELECT branch.seq, branch.document FROM app JOIN branch ON branch.appSeq = app.seq
                     WHERE app.account = ? AND app.region = ? AND app.appId = ? AND branch.branchName = ?
                     """,

@@ -1,4 +1,5 @@
 import AmplifyBuilds
+import AmplifyCore
 import AmplifyServer
 import ArgumentParser
 import Foundation
@@ -42,6 +43,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Builds that run at once; more wait in PENDING. [env: AMPLIFY_LOCAL_MAX_CONCURRENT_BUILDS] (default: 5)")
     var maxConcurrentBuilds: Int?
 
+    @Option(help: "Apps per account and region (AWS: 25). [env: AMPLIFY_LOCAL_MAX_APPS_PER_REGION] (default: 25)")
+    var maxAppsPerRegion: Int?
+
+    @Option(help: "Branches per app (AWS: 50). [env: AMPLIFY_LOCAL_MAX_BRANCHES_PER_APP] (default: 50)")
+    var maxBranchesPerApp: Int?
+
+    @Option(help: "Domain associations per app (AWS: 5). [env: AMPLIFY_LOCAL_MAX_DOMAINS_PER_APP] (default: 5)")
+    var maxDomainsPerApp: Int?
+
+    @Option(help: "Webhooks per app (AWS: 50). [env: AMPLIFY_LOCAL_MAX_WEBHOOKS_PER_APP] (default: 50)")
+    var maxWebhooksPerApp: Int?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical. [env: AMPLIFY_LOCAL_LOG_LEVEL] (default: info)")
     var logLevel: String?
 
@@ -79,6 +92,15 @@ struct Serve: AsyncParsableCommand {
             try value(self.simulatedBuildSeconds, "SIMULATED_BUILD_SECONDS", Double.init) ?? configuration.simulatedBuildSeconds
         configuration.maxConcurrentBuilds =
             try value(self.maxConcurrentBuilds, "MAX_CONCURRENT_BUILDS", Int.init) ?? configuration.maxConcurrentBuilds
+        var quotas = configuration.quotas
+        quotas.appsPerRegion = try value(self.maxAppsPerRegion, "MAX_APPS_PER_REGION", Int.init) ?? quotas.appsPerRegion
+        quotas.branchesPerApp = try value(self.maxBranchesPerApp, "MAX_BRANCHES_PER_APP", Int.init) ?? quotas.branchesPerApp
+        quotas.domainsPerApp = try value(self.maxDomainsPerApp, "MAX_DOMAINS_PER_APP", Int.init) ?? quotas.domainsPerApp
+        quotas.webhooksPerApp = try value(self.maxWebhooksPerApp, "MAX_WEBHOOKS_PER_APP", Int.init) ?? quotas.webhooksPerApp
+        guard [quotas.appsPerRegion, quotas.branchesPerApp, quotas.domainsPerApp, quotas.webhooksPerApp].allSatisfy({ $0 >= 1 }) else {
+            throw ValidationError("Quotas must be at least 1.")
+        }
+        configuration.quotas = quotas
         guard (0...65535).contains(configuration.port) else { throw ValidationError("The port must be between 0 and 65535.") }
         guard configuration.simulatedBuildSeconds >= 0, configuration.simulatedBuildSeconds.isFinite else {
             throw ValidationError("The simulated build time must be 0 or more seconds.")

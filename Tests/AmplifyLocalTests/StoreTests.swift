@@ -256,6 +256,27 @@ import Testing
         }
     }
 
+    @Test func quotasHoldInsideTheTransaction() async throws {
+        let store = try SQLiteStore(path: nil, quotas: Quotas(appsPerRegion: 3, branchesPerApp: 2))
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for index in 0..<10 {
+                group.addTask { [scope, now] in
+                    (try? await store.createApp(App(scope: scope, appId: "d\(index)", name: "app", now: now))) != nil
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.filter { $0 }.count == 3)
+        try await store.createApp(App(scope: Scope(account: "1", region: "x"), appId: "d99", name: "app", now: now))
+        let appId = try #require(try await store.listApps(scope, after: nil, limit: 10).items.first?.appId)
+        for name in ["a", "b"] {
+            try await store.createBranch(Branch(scope: scope, appId: appId, branchName: name, now: now))
+        }
+        await #expect(throws: AmplifyError.self) {
+            try await store.createBranch(Branch(scope: scope, appId: appId, branchName: "c", now: now))
+        }
+    }
+
     @Test(arguments: Kind.allCases) func resetDropsEverything(kind: Kind) async throws {
         let store = try kind.make()
         try await seed(store)
@@ -268,7 +289,7 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("db.sqlite").path
         do {
-            let store = try SQLiteStore(path: path)
+            let store = try SQLiteStore(path: path, quotas: Quotas(appsPerRegion: 1000))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<300 {
                     group.addTask { [scope, now] in
