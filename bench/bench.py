@@ -198,7 +198,22 @@ def cycles(base, app_id, branches, seconds):
 
 
 def amplify_command(binary, data_dir, *extra):
-    return [binary, "serve", "--port", "{port}", "--log-level", "error", "--data-dir", data_dir, *extra]
+    # The benchmark creates far more apps than AWS's default quota of 25 allows.
+    return [binary, "serve", "--port", "{port}", "--log-level", "error", "--data-dir", data_dir,
+            "--max-apps-per-region", "100000000", *extra]
+
+
+def prepared_server(binary, data_dir, branches, *extra):
+    """A started server with one app (on a repository) and the given branches, each with one finished
+    job. Returns the server and the app id."""
+    server = Process(amplify_command(binary, data_dir, "--simulated-build-seconds", "0", *extra), "/_amplify-local/health")
+    server.start()
+    app = call(server.base, "POST", "/apps", {"name": "bench", "repository": "/srv/repo"})["app"]["appId"]
+    for branch in branches:
+        call(server.base, "POST", f"/apps/{app}/branches", {"branchName": branch})
+        call(server.base, "POST", f"/apps/{app}/branches/{branch}/jobs", {"jobType": "RELEASE"})
+        wait_finished(server.base, app, branch, 1)
+    return server, app
 
 
 def main():
@@ -226,13 +241,9 @@ def main():
     startup_ms = statistics.median(startups)
 
     # amplify-local under load.
-    data = os.path.join(work, "load")
-    server = Process(amplify_command(arguments.binary, data, "--simulated-build-seconds", "0"), "/_amplify-local/health")
-    server.start()
+    server, app = prepared_server(arguments.binary, os.path.join(work, "load"), ["main"])
     base = server.base
-    app = call(base, "POST", "/apps", {"name": "bench", "repository": "/srv/repo"})["app"]["appId"]
-    call(base, "POST", f"/apps/{app}/branches", {"branchName": "main"})
-    for job_id in range(1, 51):
+    for job_id in range(2, 51):
         call(base, "POST", f"/apps/{app}/branches/main/jobs", {"jobType": "RELEASE"})
         wait_finished(base, app, "main", job_id)
     get_job_body = len(json.dumps(call(base, "GET", f"/apps/{app}/branches/main/jobs/1")))
@@ -248,13 +259,7 @@ def main():
 
     # StartJob and DeleteJob need fresh targets for every request: seed them, then load.
     seeded = os.path.join(work, "seeded")
-    server = Process(amplify_command(arguments.binary, seeded, "--simulated-build-seconds", "0"), "/_amplify-local/health")
-    server.start()
-    base = server.base
-    app = call(base, "POST", "/apps", {"name": "bench", "repository": "/srv/repo"})["app"]["appId"]
-    call(base, "POST", f"/apps/{app}/branches", {"branchName": "main"})
-    call(base, "POST", f"/apps/{app}/branches/main/jobs", {"jobType": "RELEASE"})
-    wait_finished(base, app, "main", 1)
+    server, app = prepared_server(arguments.binary, seeded, ["main"])
     server.stop()
     database = os.path.join(seeded, "amplify-local.sqlite")
     seed.seed(database, app, "main", 400_000)
@@ -290,14 +295,7 @@ def main():
 
     # Page cost as the collection grows, and memory with 100,000 jobs.
     pages = os.path.join(work, "pages")
-    server = Process(amplify_command(arguments.binary, pages, "--simulated-build-seconds", "0"), "/_amplify-local/health")
-    server.start()
-    base = server.base
-    app = call(base, "POST", "/apps", {"name": "pages", "repository": "/srv/repo"})["app"]["appId"]
-    for branch in ("small", "large"):
-        call(base, "POST", f"/apps/{app}/branches", {"branchName": branch})
-        call(base, "POST", f"/apps/{app}/branches/{branch}/jobs", {"jobType": "RELEASE"})
-        wait_finished(base, app, branch, 1)
+    server, app = prepared_server(arguments.binary, pages, ["small", "large"])
     server.stop()
     database = os.path.join(pages, "amplify-local.sqlite")
     seed.seed(database, app, "small", 100, app_account="111111111111", app_count=100)

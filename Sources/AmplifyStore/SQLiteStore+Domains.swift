@@ -21,8 +21,7 @@ extension SQLiteStore {
                     ? AmplifyError.badRequest("Domain \(domain.domainName) is already associated with this app.")
                     : AmplifyError.badRequest("One or more domains requested are already associated with another Amplify app: \(domain.domainName)")
             }
-            let count = try db.cachedValue(Int.self, sql: "SELECT COUNT(*) FROM domain_association WHERE appSeq = ?", arguments: [appSeq]) ?? 0
-            if count >= self.quotas.domainsPerApp {
+            if try Self.count(db, "domain_association", appSeq: appSeq, upTo: self.quotas.domainsPerApp) >= self.quotas.domainsPerApp {
                 throw Quotas.exceeded("domains", limit: self.quotas.domainsPerApp, in: "app \(domain.appId)")
             }
             try db.cachedExecute(

@@ -8,8 +8,7 @@ extension SQLiteStore {
         try await self.write { db in
             let appSeq = try Self.appSeq(db, webhook.scope, webhook.appId)
             let branchSeq = try Self.branchSeq(db, webhook.scope, webhook.appId, webhook.branchName)
-            let count = try db.cachedValue(Int.self, sql: "SELECT COUNT(*) FROM webhook WHERE appSeq = ?", arguments: [appSeq]) ?? 0
-            if count >= self.quotas.webhooksPerApp {
+            if try Self.count(db, "webhook", appSeq: appSeq, upTo: self.quotas.webhooksPerApp) >= self.quotas.webhooksPerApp {
                 throw Quotas.exceeded("webhooks", limit: self.quotas.webhooksPerApp, in: "app \(webhook.appId)")
             }
             try db.cachedExecute(

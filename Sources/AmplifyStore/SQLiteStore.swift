@@ -136,6 +136,17 @@ public final class SQLiteStore: Store {
                 CREATE INDEX domain_association_name ON domain_association (domainName);
                 """)
         }
+        migrator.registerMigration("v4: app counts for the quota") { db in
+            try db.execute(sql: """
+                CREATE TABLE app_count (
+                    account TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    apps INTEGER NOT NULL,
+                    PRIMARY KEY (account, region)
+                );
+                INSERT INTO app_count (account, region, apps) SELECT account, region, COUNT(*) FROM app GROUP BY account, region;
+                """)
+        }
         return migrator
     }
 
@@ -144,10 +155,16 @@ public final class SQLiteStore: Store {
     public func createApp(_ app: App) async throws {
         let document = try Documents.encode(app)
         try await self.write { [quotas] db in
-            let count = try db.cachedValue(
-                Int.self, sql: "SELECT COUNT(*) FROM app WHERE account = ? AND region = ?", arguments: [app.scope.account, app.scope.region]
+            // A counter, not COUNT(*): creating an app must not cost more as apps pile up.
+            let apps = try db.cachedValue(
+                Int.self,
+                sql: """
+                    INSERT INTO app_count (account, region, apps) VALUES (?, ?, 1)
+                    ON CONFLICT (account, region) DO UPDATE SET apps = apps + 1 RETURNING apps
+                    """,
+                arguments: [app.scope.account, app.scope.region]
             ) ?? 0
-            if count >= quotas.appsPerRegion {
+            if apps > quotas.appsPerRegion {
                 throw Quotas.exceeded("apps", limit: quotas.appsPerRegion, in: "this account and region")
             }
             try db.cachedExecute(
@@ -184,6 +201,9 @@ public final class SQLiteStore: Store {
         try await self.write { db in
             let (seq, app) = try Self.appRow(db, scope, appId)
             try db.cachedExecute(sql: "DELETE FROM app WHERE seq = ?", arguments: [seq])
+            try db.cachedExecute(
+                sql: "UPDATE app_count SET apps = apps - 1 WHERE account = ? AND region = ?", arguments: [scope.account, scope.region]
+            )
             return app
         }
     }
@@ -199,8 +219,7 @@ public final class SQLiteStore: Store {
             if exists {
                 throw AmplifyError.badRequest("Branch \(branch.branchName) already exists.")
             }
-            let count = try db.cachedValue(Int.self, sql: "SELECT COUNT(*) FROM branch WHERE appSeq = ?", arguments: [appSeq]) ?? 0
-            if count >= self.quotas.branchesPerApp {
+            if try Self.count(db, "branch", appSeq: appSeq, upTo: self.quotas.branchesPerApp) >= self.quotas.branchesPerApp {
                 throw Quotas.exceeded("branches", limit: self.quotas.branchesPerApp, in: "app \(branch.appId)")
             }
             try db.cachedExecute(
@@ -247,6 +266,7 @@ public final class SQLiteStore: Store {
     public func reset() async throws {
         try await self.write { db in
             try db.cachedExecute(sql: "DELETE FROM app")
+            try db.cachedExecute(sql: "DELETE FROM app_count")
         }
     }
 
@@ -302,6 +322,14 @@ public final class SQLiteStore: Store {
     static func missing(_ db: Database, _ scope: Scope, _ appId: String, _ branchName: String) throws -> AmplifyError {
         _ = try appSeq(db, scope, appId)
         return .branchNotFound(branchName)
+    }
+
+    /// How many rows of `table` the app has, counting no further than `limit` (a quota): the cost stays
+    /// bounded however many there are.
+    static func count(_ db: Database, _ table: String, appSeq: Int64, upTo limit: Int) throws -> Int {
+        try db.cachedValue(
+            Int.self, sql: "SELECT COUNT(*) FROM (SELECT 1 FROM \(table) WHERE appSeq = ? LIMIT ?)", arguments: [appSeq, limit]
+        ) ?? 0
     }
 
     /// A page from rows fetched with one row more than `limit`; the token resumes after the last row's `seq`.
