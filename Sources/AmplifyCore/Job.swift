@@ -1,22 +1,5 @@
 import Foundation
 
-/// Identifies one job: scope, app, branch and the per-branch job number.
-public struct JobKey: Hashable, Sendable, Codable, CustomStringConvertible {
-    public var scope: Scope
-    public var appId: String
-    public var branchName: String
-    public var jobId: Int
-
-    public init(scope: Scope, appId: String, branchName: String, jobId: Int) {
-        self.scope = scope
-        self.appId = appId
-        self.branchName = branchName
-        self.jobId = jobId
-    }
-
-    public var description: String { "\(self.appId)/\(self.branchName)/\(self.jobId)" }
-}
-
 /// A job of a branch: a build (RELEASE, RETRY, WEB_HOOK) or a manual deployment (MANUAL).
 public struct Job: Codable, Sendable, Equatable {
     public var key: JobKey
@@ -51,20 +34,5 @@ public struct Job: Codable, Sendable, Equatable {
 
     public var arn: String {
         ARN.job(self.key.scope, appId: self.key.appId, branchName: self.key.branchName, jobId: self.key.jobId)
-    }
-}
-
-/// One step of a job (BUILD, DEPLOY, VERIFY), with its own status and times.
-public struct JobStep: Codable, Sendable, Equatable {
-    public var stepName: String
-    public var status: JobStatus
-    public var startTime: Date
-    public var endTime: Date?
-    public var statusReason: String?
-
-    public init(stepName: String, status: JobStatus, startTime: Date) {
-        self.stepName = stepName
-        self.status = status
-        self.startTime = startTime
     }
 }

@@ -26,7 +26,7 @@ struct AmplifyAPIMiddleware: RouterMiddleware {
             if rawPath == Self.incomingWebhookPath && request.method == .post {
                 let query = request.uri.queryParameters
                 let output = try await self.api.triggerWebhook(id: query["id"].map(String.init), token: query["token"].map(String.init))
-                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: output.jsonBytes())))
+                return Self.json(output.jsonBytes())
             }
             let match = try self.match(request.method.rawValue, rawPath)
             guard let query = WireRequest.parseQuery(request.uri.query.map { $0[...] }) else {
@@ -39,10 +39,7 @@ struct AmplifyAPIMiddleware: RouterMiddleware {
                 scope: Self.scope(of: request), baseURL: self.baseURL(of: request), operation: match.operation,
                 requestId: context.requestId, requestLogger: logger
             )
-            let output = try await self.api.respond(to: match.operation, wireRequest, call)
-            return Response(
-                status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: output))
-            )
+            return Self.json(try await self.api.respond(to: match.operation, wireRequest, call))
         } catch let error as AmplifyError {
             logger.debug("Request refused", metadata: ["error": "\(error)", "aws.request_id": "\(context.requestId)"])
             return AWSErrorResponse.response(for: error)
@@ -54,6 +51,10 @@ struct AmplifyAPIMiddleware: RouterMiddleware {
             logger.error("Operation failed", metadata: ["error": "\(error)", "aws.request_id": "\(context.requestId)"])
             return AWSErrorResponse.response(for: .init(.internalFailure, "An internal error occurred."))
         }
+    }
+
+    private static func json(_ body: [UInt8]) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     private func match(_ method: String, _ rawPath: String) throws -> OperationRouter.Match {

@@ -1,0 +1,18 @@
+import Foundation
+
+/// Identifies one job: scope, app, branch and the per-branch job number.
+public struct JobKey: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var scope: Scope
+    public var appId: String
+    public var branchName: String
+    public var jobId: Int
+
+    public init(scope: Scope, appId: String, branchName: String, jobId: Int) {
+        self.scope = scope
+        self.appId = appId
+        self.branchName = branchName
+        self.jobId = jobId
+    }
+
+    public var description: String { "\(self.appId)/\(self.branchName)/\(self.jobId)" }
+}
