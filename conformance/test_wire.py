@@ -51,12 +51,6 @@ def test_errors_have_the_aws_shape(server, method, path, body, status, code):
     assert payload["message"]
 
 
-def test_operations_not_built_yet_say_so(server):
-    response, data = request(server, "POST", "/apps/d1/branches/main/deployments", {})
-    assert response.status == 404
-    assert "CreateDeployment is not implemented" in json.loads(data)["message"]
-
-
 def test_percent_encoded_branch_names_route_as_one_label(server, client, app):
     client.create_branch(appId=app["appId"], branchName="release/2024.1")
     signed = {"Authorization": "AWS4-HMAC-SHA256 Credential=123456789012/20261129/us-east-1/amplify/aws4_request, SignedHeaders=host, Signature=0"}

@@ -139,12 +139,14 @@ public final class BuildRunner: Service, Sendable {
     private func build(_ job: Job) async {
         var logger = self.logger
         logger[metadataKey: "job.id"] = "\(job.key)"
-        let build = SimulatedBuild(
-            job: job.key, store: self.store, clock: self.clock, totalSeconds: self.configuration.simulatedBuildSeconds,
-            reason: self.simulationReason, isStopRequested: { self.isStopRequested(job.key) },
-            logger: logger
+        let progress = JobProgress(
+            job: job.key, store: self.store, clock: self.clock, isStopRequested: { self.isStopRequested(job.key) }, logger: logger
         )
-        await build.run()
+        if job.jobType == .manual {
+            await Deployment(progress: progress, job: job, store: self.store).run()
+        } else {
+            await SimulatedBuild(progress: progress, totalSeconds: self.configuration.simulatedBuildSeconds, reason: self.simulationReason).run()
+        }
         self.state.withLock { state in
             state.running.remove(job.key)
             state.stopRequests.remove(job.key)

@@ -45,6 +45,15 @@ public protocol Store: Sendable {
     /// was asked for. Returns how many there were.
     func finishInterruptedJobs(reason: String, now: Date) async throws -> Int
 
+    /// Adds the branch's next job as a manual deployment (`Job.deployment`): CREATED for uploads, or
+    /// PENDING with `sourceUrl`. The app must have no repository and the branch no unfinished job.
+    func createDeployment(_ scope: Scope, appId: String, branchName: String, sourceUrl: String?, sourceUrlType: String?, now: Date) async throws -> Job
+    /// Stores one file of a deployment (the zip is `artifacts.zip`) while the job's status is one of
+    /// `statuses` (uploads: CREATED; a downloaded `sourceUrl`: RUNNING), else BadRequestException.
+    func putDeploymentFile(_ key: JobKey, name: String, content: Data, whileIn statuses: Set<JobStatus>) async throws
+    /// The files uploaded for a deployment, by name.
+    func deploymentFiles(_ key: JobKey) async throws -> [String: Data]
+
     /// Appends text to the log of one step of a job.
     func appendLog(_ key: JobKey, step: String, text: String) async throws
     /// The log of one step of a job; nil when the job or the log does not exist.

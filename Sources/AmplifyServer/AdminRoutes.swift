@@ -26,6 +26,12 @@ struct AdminRoutes {
         group.get("logs/:account/:region/:appId/:branchName/:jobId/:step") { _, context in
             try await self.log(context)
         }
+        group.put("uploads/:account/:region/:appId/:branchName/:jobId/zip") { request, context in
+            try await self.upload(request, context, name: "artifacts.zip")
+        }
+        group.put("uploads/:account/:region/:appId/:branchName/:jobId/files/:name") { request, context in
+            try await self.upload(request, context, name: "files/\(try Self.parameter(context, "name"))")
+        }
         group.get("access-logs/:account/:region/:appId/:domainName") { _, context in
             let scope = Scope(account: try Self.parameter(context, "account"), region: try Self.parameter(context, "region"))
             do {
@@ -64,6 +70,26 @@ struct AdminRoutes {
         return Response(
             status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text))
         )
+    }
+
+    /// The largest file a deployment upload may be (held in the database for now).
+    static let maximumUploadBytes = 100 * 1024 * 1024
+
+    /// A PUT to an upload URL that CreateDeployment handed out: stores the file with the deployment's job.
+    private func upload(_ request: Request, _ context: AmplifyRequestContext, name: String) async throws -> Response {
+        guard let jobId = Int(try Self.parameter(context, "jobId")) else { throw HTTPError(.notFound) }
+        let key = JobKey(
+            scope: Scope(account: try Self.parameter(context, "account"), region: try Self.parameter(context, "region")),
+            appId: try Self.parameter(context, "appId"), branchName: try Self.parameter(context, "branchName"), jobId: jobId
+        )
+        var request = request
+        let body = try await request.collectBody(upTo: Self.maximumUploadBytes)
+        do {
+            try await self.store.putDeploymentFile(key, name: name, content: Data(body.readableBytesView), whileIn: [.created])
+        } catch let error as AmplifyError {
+            return AWSErrorResponse.response(for: error)
+        }
+        return Response(status: .ok)
     }
 
     private static func json(_ object: [String: String]) throws -> Response {

@@ -42,14 +42,14 @@ struct AmplifyAPI: Sendable {
         case .listDomainAssociations: try await self.run(request, call, self.listDomainAssociations)
         case .updateDomainAssociation: try await self.run(request, call, self.updateDomainAssociation)
         case .deleteDomainAssociation: try await self.run(request, call, self.deleteDomainAssociation)
+        case .createDeployment: try await self.run(request, call, self.createDeployment)
+        case .startDeployment: try await self.run(request, call, self.startDeployment)
         case .listArtifacts: try await self.run(request, call, self.listArtifacts)
         case .getArtifactUrl: try await self.run(request, call, self.getArtifactUrl)
         case .generateAccessLogs: try await self.run(request, call, self.generateAccessLogs)
         case .tagResource: try await self.run(request, call, self.tagResource)
         case .untagResource: try await self.run(request, call, self.untagResource)
         case .listTagsForResource: try await self.run(request, call, self.listTagsForResource)
-        default:
-            throw AmplifyError(.unknownOperation, "\(operation.rawValue) is not implemented by amplify-local yet.")
         }
     }
 

@@ -147,6 +147,16 @@ public final class SQLiteStore: Store {
                 INSERT INTO app_count (account, region, apps) SELECT account, region, COUNT(*) FROM app GROUP BY account, region;
                 """)
         }
+        migrator.registerMigration("v5: deployment uploads") { db in
+            try db.execute(sql: """
+                CREATE TABLE deployment_file (
+                    jobSeq INTEGER NOT NULL REFERENCES job (seq) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    content BLOB NOT NULL,
+                    PRIMARY KEY (jobSeq, name)
+                );
+                """)
+        }
         return migrator
     }
 

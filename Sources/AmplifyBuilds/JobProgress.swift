@@ -1,0 +1,113 @@
+import AmplifyCore
+import Foundation
+import Logging
+
+/// Moves one claimed job through its steps in the store, for the executors (simulated builds,
+/// deployments): each change is one transaction, and a stop or a deletion seen on the way ends the run.
+struct JobProgress: Sendable {
+    /// Why a run ended early.
+    enum Interruption: Error {
+        /// StopJob, or the job's branch or app is being deleted.
+        case stopped
+        /// The job is gone from the store.
+        case deleted
+        /// The step failed for the reason given; later steps do not run.
+        case failed(String)
+    }
+
+    let job: JobKey
+    let store: any Store
+    let clock: ServiceClock
+    let isStopRequested: @Sendable () -> Bool
+    let logger: Logger
+
+    /// Starts step `name` (the job goes RUNNING with its first step), with a first log line.
+    func begin(_ name: String, log line: String) async throws {
+        try await self.advance(log: StepLog(step: name, text: self.logLine(line))) { job, now in
+            if job.status == .provisioning { try job.apply(.run, at: now) }
+            job.beginStep(name, at: now)
+        }
+    }
+
+    /// Ends the last step and the job as SUCCEED.
+    func succeed() async throws {
+        try await self.advance { job, now in
+            job.endRunningStep(.succeed, at: now)
+            try job.apply(.succeed, at: now)
+        }
+    }
+
+    /// Appends a line to a step's log.
+    func log(_ step: String, _ line: String) async throws {
+        try await self.advance(log: StepLog(step: step, text: self.logLine(line))) { _, _ in }
+    }
+
+    /// Waits, checking often for a stop request.
+    func pause(seconds: Double) async throws {
+        let deadline = ContinuousClock.now + .milliseconds(Int((seconds * 1000).rounded()))
+        while true {
+            if self.isStopRequested() { throw Interruption.stopped }
+            let left = deadline - ContinuousClock.now
+            if left <= .zero { return }
+            try await Task.sleep(for: min(left, .milliseconds(20)))
+        }
+    }
+
+    /// Runs `body` and ends the job as its outcome says: stopped → CANCELLED, failed or interrupted →
+    /// FAILED with the reason on the step, deleted → nothing left to do.
+    func run(_ body: () async throws -> Void) async {
+        do {
+            try await body()
+        } catch Interruption.stopped {
+            await self.end { job, now in if job.status == .cancelling { try job.apply(.cancelled, at: now) } }
+        } catch Interruption.deleted {
+            self.logger.debug("Job deleted while it ran")
+        } catch Interruption.failed(let reason) {
+            await self.fail(reason)
+        } catch is CancellationError {
+            await self.fail("The job was interrupted: amplify-local shut down.")
+        } catch {
+            self.logger.error("Job failed inside amplify-local", metadata: ["error": "\(error)"])
+            await self.fail("The job failed inside amplify-local: \(error)")
+        }
+    }
+
+    private func fail(_ reason: String) async {
+        await self.end { job, now in
+            if job.status == .cancelling {
+                try job.apply(.cancelled, at: now)
+            } else {
+                try job.apply(.fail, at: now, reason: reason)
+            }
+        }
+    }
+
+    private func end(_ change: @escaping @Sendable (inout Job, Date) throws -> Void) async {
+        let now = self.clock.now()
+        _ = try? await self.store.updateJob(self.job) { job in
+            guard !job.status.isFinished else { return }
+            try change(&job, now)
+        }
+    }
+
+    /// Applies a change (and a log line), unless the job was stopped meanwhile.
+    private func advance(log: StepLog? = nil, _ change: @escaping @Sendable (inout Job, Date) throws -> Void) async throws {
+        if self.isStopRequested() { throw Interruption.stopped }
+        let now = self.clock.now()
+        let job: Job
+        do {
+            job = try await self.store.updateJob(self.job, log: log) { job in
+                guard job.status == .provisioning || job.status == .running else { return }
+                try change(&job, now)
+            }
+        } catch let error as AmplifyError where error.code == .notFound {
+            throw Interruption.deleted
+        }
+        if job.status == .cancelling { throw Interruption.stopped }
+    }
+
+    private func logLine(_ text: String) -> String {
+        let stamp = self.clock.now().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+        return "\(stamp) [INFO]: \(text)\n"
+    }
+}

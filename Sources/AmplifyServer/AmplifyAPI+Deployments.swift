@@ -1,0 +1,41 @@
+import AmplifyCore
+import AmplifyWire
+import Foundation
+
+extension AmplifyAPI {
+    func createDeployment(_ input: Wire.CreateDeploymentRequest, _ call: APICall) async throws -> Wire.CreateDeploymentResult {
+        let job = try await self.store.createDeployment(
+            call.scope, appId: input.appId!, branchName: input.branchName!, sourceUrl: nil, sourceUrlType: nil, now: self.clock.now()
+        )
+        let base = Self.uploadURL(call, job.key)
+        var fileUploadUrls: [String: String] = [:]
+        for name in (input.fileMap ?? [:]).keys {
+            fileUploadUrls[name] = "\(base)/files/\(Self.percentEncoded(name))"
+        }
+        return Wire.CreateDeploymentResult(jobId: String(job.key.jobId), fileUploadUrls: fileUploadUrls, zipUploadUrl: "\(base)/zip")
+    }
+
+    func startDeployment(_ input: Wire.StartDeploymentRequest, _ call: APICall) async throws -> Wire.StartDeploymentResult {
+        let now = self.clock.now()
+        let job: Job
+        if let jobId = input.jobId {
+            let key = try Self.jobKey(call, input.appId!, input.branchName!, jobId)
+            job = try await self.store.updateJob(key) { job in try job.startDeployment(at: now) }
+        } else if let sourceUrl = input.sourceUrl {
+            job = try await self.store.createDeployment(
+                call.scope, appId: input.appId!, branchName: input.branchName!, sourceUrl: sourceUrl,
+                sourceUrlType: input.sourceUrlType, now: now
+            )
+        } else {
+            throw AmplifyError.badRequest("Must specify jobId or sourceUrl for StartDeploymentRequest.")
+        }
+        self.runner.wake()
+        return Wire.StartDeploymentResult(jobSummary: Wire.JobSummary(job))
+    }
+
+    /// Where the files of a deployment are PUT: `…/zip` for the zip, `…/files/<name>` for each file.
+    static func uploadURL(_ call: APICall, _ key: JobKey) -> String {
+        let segments = [key.scope.account, key.scope.region, key.appId, key.branchName, String(key.jobId)]
+        return "\(call.baseURL)\(AmplifyAPIMiddleware.adminPrefix)uploads/\(segments.map(Self.percentEncoded).joined(separator: "/"))"
+    }
+}
