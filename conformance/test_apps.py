@@ -16,6 +16,8 @@ def test_create_app_fills_the_real_defaults(client):
     assert app["enableAutoBranchCreation"] is False
     assert app["customRules"] == []
     assert app["cacheConfig"] == {"type": "AMPLIFY_MANAGED"}
+    # Members the model requires are present even when empty.
+    assert (app["description"], app["repository"], app["environmentVariables"]) == ("", "", {})
     assert isinstance(app["createTime"], datetime.datetime)
     assert app["createTime"] == app["updateTime"]
     client.delete_app(appId=app["appId"])

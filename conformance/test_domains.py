@@ -87,3 +87,13 @@ def test_domain_association_errors(client, raw_client, app):
     with pytest.raises(client.exceptions.NotFoundException, match="App d0000000000000 not found"):
         client.list_domain_associations(appId="d0000000000000")
     assert [d["domainName"] for d in client.list_domain_associations(appId=app["appId"])["domainAssociations"]] == ["taken.example"]
+
+
+def test_deleting_a_branch_removes_its_subdomains(client, app):
+    for name in ("main", "dev"):
+        client.create_branch(appId=app["appId"], branchName=name)
+    client.create_domain_association(appId=app["appId"], domainName="cascade.example",
+                                     subDomainSettings=[{"prefix": "", "branchName": "main"}, {"prefix": "dev", "branchName": "dev"}])
+    client.delete_branch(appId=app["appId"], branchName="dev")
+    association = client.get_domain_association(appId=app["appId"], domainName="cascade.example")["domainAssociation"]
+    assert [s["subDomainSetting"]["branchName"] for s in association["subDomains"]] == ["main"]

@@ -3,11 +3,11 @@ import AmplifyWire
 import Foundation
 
 extension Wire.App {
-    /// The app as the API shows it: tokens are never returned.
+    /// The app as the API shows it: tokens are never returned; members the model requires are there even when empty.
     init(_ app: App) {
         self.init(
-            appId: app.appId, appArn: app.arn, name: app.name, tags: app.tags, description: app.description,
-            repository: app.repository, platform: app.platform, createTime: app.createTime, updateTime: app.updateTime,
+            appId: app.appId, appArn: app.arn, name: app.name, tags: app.tags, description: app.description ?? "",
+            repository: app.repository ?? "", platform: app.platform, createTime: app.createTime, updateTime: app.updateTime,
             computeRoleArn: app.computeRoleArn, iamServiceRoleArn: app.iamServiceRoleArn,
             environmentVariables: app.environmentVariables, defaultDomain: app.defaultDomain,
             enableBranchAutoBuild: app.enableBranchAutoBuild, enableBranchAutoDeletion: app.enableBranchAutoDeletion,
@@ -34,13 +34,14 @@ extension Wire.AutoBranchCreationConfig {
 }
 
 extension Wire.Branch {
+    /// Members the model requires are there even when empty (`activeJobId` is "" before the first job).
     init(_ branch: Branch) {
         self.init(
-            branchArn: branch.arn, branchName: branch.branchName, description: branch.description, tags: branch.tags,
+            branchArn: branch.arn, branchName: branch.branchName, description: branch.description ?? "", tags: branch.tags,
             stage: branch.stage, displayName: branch.displayName, enableNotification: branch.enableNotification,
             createTime: branch.createTime, updateTime: branch.updateTime, environmentVariables: branch.environmentVariables,
             enableAutoBuild: branch.enableAutoBuild, enableSkewProtection: branch.enableSkewProtection, customDomains: [],
-            framework: branch.framework, activeJobId: branch.activeJobId.map(String.init),
+            framework: branch.framework ?? "", activeJobId: branch.activeJobId.map(String.init) ?? "",
             totalNumberOfJobs: String(branch.totalNumberOfJobs), enableBasicAuth: branch.enableBasicAuth,
             enablePerformanceMode: branch.enablePerformanceMode, basicAuthCredentials: branch.basicAuthCredentials,
             buildSpec: branch.buildSpec, ttl: branch.ttl, associatedResources: [],

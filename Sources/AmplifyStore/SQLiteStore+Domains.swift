@@ -80,6 +80,20 @@ extension SQLiteStore {
         return (row["seq"], try Documents.decode(DomainAssociation.self, from: row["document"]))
     }
 
+    /// A deleted branch takes the subdomains that pointed at it out of the app's domain associations.
+    static func removeSubdomains(_ db: Database, appSeq: Int64, pointingAt branchName: String) throws {
+        let rows = try db.cachedRows(sql: "SELECT seq, document FROM domain_association WHERE appSeq = ?", arguments: [appSeq])
+        for row in rows {
+            var domain = try Documents.decode(DomainAssociation.self, from: row["document"])
+            let kept = domain.subDomainSettings.filter { $0.branchName != branchName }
+            guard kept.count != domain.subDomainSettings.count else { continue }
+            domain.subDomainSettings = kept
+            try db.cachedExecute(
+                sql: "UPDATE domain_association SET document = ? WHERE seq = ?", arguments: [try Documents.encode(domain), row["seq"] as Int64]
+            )
+        }
+    }
+
     /// Every subdomain has to point at a branch of the app, as on AWS.
     private static func requireBranches(_ db: Database, appSeq: Int64, _ domain: DomainAssociation) throws {
         for setting in domain.subDomainSettings {

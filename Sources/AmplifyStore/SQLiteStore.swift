@@ -269,6 +269,7 @@ public final class SQLiteStore: Store {
         try await self.write { db in
             let (seq, branch) = try Self.branchRow(db, scope, appId, branchName)
             try db.cachedExecute(sql: "DELETE FROM branch WHERE seq = ?", arguments: [seq])
+            try Self.removeSubdomains(db, appSeq: Self.appSeq(db, scope, appId), pointingAt: branchName)
             return branch
         }
     }
