@@ -37,12 +37,10 @@ extension SQLiteStore {
 
     public func listDomainAssociations(_ scope: Scope, appId: String, after token: PageToken?, limit: Int) async throws -> Page<DomainAssociation> {
         try await self.database.read { db in
-            let appSeq = try Self.appSeq(db, scope, appId)
-            let rows = try db.cachedRows(
-                sql: "SELECT seq, document FROM domain_association WHERE appSeq = ? AND seq > ? ORDER BY seq LIMIT ?",
-                arguments: [appSeq, token?.position ?? 0, limit + 1]
+            try Self.documentPage(
+                db, DomainAssociation.self, table: "domain_association", appSeq: Self.appSeq(db, scope, appId), after: token,
+                limit: limit, list: "domains"
             )
-            return try Self.page(rows, limit: limit, list: "domains") { try Documents.decode(DomainAssociation.self, from: $0["document"]) }
         }
     }
 

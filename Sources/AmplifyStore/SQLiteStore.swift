@@ -245,12 +245,7 @@ public final class SQLiteStore: Store {
 
     public func listBranches(_ scope: Scope, appId: String, after token: PageToken?, limit: Int) async throws -> Page<Branch> {
         try await self.database.read { db in
-            let appSeq = try Self.appSeq(db, scope, appId)
-            let rows = try db.cachedRows(
-                sql: "SELECT seq, document FROM branch WHERE appSeq = ? AND seq > ? ORDER BY seq LIMIT ?",
-                arguments: [appSeq, token?.position ?? 0, limit + 1]
-            )
-            return try Self.page(rows, limit: limit, list: "branches") { try Documents.decode(Branch.self, from: $0["document"]) }
+            try Self.documentPage(db, Branch.self, table: "branch", appSeq: Self.appSeq(db, scope, appId), after: token, limit: limit, list: "branches")
         }
     }
 
@@ -341,6 +336,17 @@ public final class SQLiteStore: Store {
         try db.cachedValue(
             Int.self, sql: "SELECT COUNT(*) FROM (SELECT 1 FROM \(table) WHERE appSeq = ? LIMIT ?)", arguments: [appSeq, limit]
         ) ?? 0
+    }
+
+    /// A page of the app's rows of a table that keeps documents, in creation order.
+    static func documentPage<T: Decodable & Sendable>(
+        _ db: Database, _ type: T.Type, table: String, appSeq: Int64, after token: PageToken?, limit: Int, list: String
+    ) throws -> Page<T> {
+        let rows = try db.cachedRows(
+            sql: "SELECT seq, document FROM \(table) WHERE appSeq = ? AND seq > ? ORDER BY seq LIMIT ?",
+            arguments: [appSeq, token?.position ?? 0, limit + 1]
+        )
+        return try page(rows, limit: limit, list: list) { try Documents.decode(T.self, from: $0["document"]) }
     }
 
     /// A page from rows fetched with one row more than `limit`; the token resumes after the last row's `seq`.
