@@ -15,6 +15,10 @@ public struct AmplifyError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let unauthorized = Code("UnauthorizedException")
         public static let internalFailure = Code("InternalFailureException")
         public static let unknownOperation = Code("UnknownOperationException")
+        public static let invalidSignature = Code("InvalidSignatureException")
+        public static let incompleteSignature = Code("IncompleteSignatureException")
+        public static let unrecognizedClient = Code("UnrecognizedClientException")
+        public static let missingAuthenticationToken = Code("MissingAuthenticationTokenException")
     }
 
     public var code: Code

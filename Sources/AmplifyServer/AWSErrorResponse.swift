@@ -11,7 +11,11 @@ enum AWSErrorResponse {
 
     static func status(of code: AmplifyError.Code) -> Int {
         if let modeled = WireErrorCode(rawValue: code.rawValue) { return modeled.httpStatus }
-        return code == .unknownOperation ? 404 : 400
+        switch code {
+        case .unknownOperation: return 404
+        case .invalidSignature, .unrecognizedClient, .missingAuthenticationToken: return 403
+        default: return 400
+        }
     }
 
     static func response(for error: AmplifyError) -> Response {

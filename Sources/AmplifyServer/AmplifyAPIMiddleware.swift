@@ -15,6 +15,8 @@ struct AmplifyAPIMiddleware: RouterMiddleware {
     let api: AmplifyAPI
     let router = OperationRouter()
     let fallbackBaseURL: String
+    let auth: AuthMode
+    let verifier: SigV4Verifier
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let rawPath = request.uri.path
@@ -33,10 +35,11 @@ struct AmplifyAPIMiddleware: RouterMiddleware {
                 throw AmplifyError.badRequest("The query string is not valid percent-encoded text.")
             }
             var request = request
-            let body = try await request.collectBody(upTo: context.maxUploadSize)
-            let wireRequest = WireRequest(labels: match.labels, query: query, body: Data(body.readableBytesView))
+            let body = Array(try await request.collectBody(upTo: context.maxUploadSize).readableBytesView)
+            let scope = try self.authorize(request, body: body, context: context)
+            let wireRequest = WireRequest(labels: match.labels, query: query, body: Data(body))
             let call = APICall(
-                scope: Self.scope(of: request), baseURL: self.baseURL(of: request), operation: match.operation,
+                scope: scope, baseURL: self.baseURL(of: request), operation: match.operation,
                 requestId: context.requestId, requestLogger: logger
             )
             return Self.json(try await self.api.respond(to: match.operation, wireRequest, call))
@@ -50,6 +53,22 @@ struct AmplifyAPIMiddleware: RouterMiddleware {
         } catch {
             logger.error("Operation failed", metadata: ["error": "\(error)", "aws.request_id": "\(context.requestId)"])
             return AWSErrorResponse.response(for: .init(.internalFailure, "An internal error occurred."))
+        }
+    }
+
+    /// The request's scope; with `--auth soft|strict`, only after its signature checks out (soft lets a
+    /// bad one through, logged).
+    private func authorize(_ request: Request, body: [UInt8], context: Context) throws -> Scope {
+        guard self.auth != .off else { return Self.scope(of: request) }
+        do {
+            return try self.verifier.verify(request, body: body, now: Date())
+        } catch {
+            guard self.auth == .soft else { throw error }
+            context.logger.warning(
+                "Request signature refused (auth soft: let through)",
+                metadata: ["error": "\(error)", "aws.request_id": "\(context.requestId)"]
+            )
+            return Self.scope(of: request)
         }
     }
 

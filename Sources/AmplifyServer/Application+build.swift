@@ -29,7 +29,8 @@ public func buildApplication(
     router.add(
         middleware: AmplifyAPIMiddleware(
             api: AmplifyAPI(store: store, runner: runner, clock: clock),
-            fallbackBaseURL: "http://\(configuration.host):\(configuration.port)"
+            fallbackBaseURL: "http://\(configuration.host):\(configuration.port)",
+            auth: configuration.auth, verifier: SigV4Verifier(credentials: configuration.credentials)
         )
     )
     AdminRoutes(store: store, runner: runner, configuration: configuration).add(to: router)

@@ -11,11 +11,18 @@ public struct ServerConfiguration: Sendable {
     public var simulatedBuildSeconds: Double
     public var maxConcurrentBuilds: Int
     public var quotas: Quotas
+    /// Whether SigV4 signatures are checked: not at all, checked and logged, or enforced.
+    public var auth: AuthMode
+    /// The keys signatures are checked against (`--credentials FILE`).
+    public var credentials: [String: SigV4Credential]
 
     public init(
         host: String = "127.0.0.1", port: Int = 4566, dataDirectory: String? = "./.amplify-local",
-        buildMode: BuildMode = .auto, simulatedBuildSeconds: Double = 1, maxConcurrentBuilds: Int = 5, quotas: Quotas = Quotas()
+        buildMode: BuildMode = .auto, simulatedBuildSeconds: Double = 1, maxConcurrentBuilds: Int = 5, quotas: Quotas = Quotas(),
+        auth: AuthMode = .off, credentials: [String: SigV4Credential] = [:]
     ) {
+        self.auth = auth
+        self.credentials = credentials
         self.quotas = quotas
         self.host = host
         self.port = port
@@ -25,3 +32,16 @@ public struct ServerConfiguration: Sendable {
         self.maxConcurrentBuilds = maxConcurrentBuilds
     }
 }
+
+/// How the server treats request signatures.
+public enum AuthMode: String, Sendable, CaseIterable {
+    /// Signatures are not checked; the credential only picks the account and region (other emulators' default).
+    case off
+    /// Signatures are checked and failures logged, but requests go through.
+    case soft
+    /// Requests without a valid signature are refused with AWS's errors.
+    case strict
+}
+
+/// A key signatures are checked against.
+public typealias SigV4Credential = SigV4Verifier.Credential

@@ -17,6 +17,7 @@ struct AmplifyLocalCommand: AsyncParsableCommand {
 }
 
 extension BuildMode: ExpressibleByArgument {}
+extension AuthMode: ExpressibleByArgument {}
 
 /// `amplify-local serve`: runs the server. Each flag falls back to its `AMPLIFY_LOCAL_*` variable.
 struct Serve: AsyncParsableCommand {
@@ -54,6 +55,12 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Webhooks per app (AWS: 50). [env: AMPLIFY_LOCAL_MAX_WEBHOOKS_PER_APP] (default: 50)")
     var maxWebhooksPerApp: Int?
+
+    @Option(help: "off, soft or strict: whether SigV4 signatures are checked. [env: AMPLIFY_LOCAL_AUTH] (default: off)")
+    var auth: AuthMode?
+
+    @Option(help: "File of ACCESS_KEY_ID:SECRET[:ACCOUNT_ID] lines that signatures are checked against. [env: AMPLIFY_LOCAL_CREDENTIALS]")
+    var credentials: String?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical. [env: AMPLIFY_LOCAL_LOG_LEVEL] (default: info)")
     var logLevel: String?
@@ -101,6 +108,13 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("Quotas must be at least 1.")
         }
         configuration.quotas = quotas
+        configuration.auth = try value(self.auth, "AUTH", AuthMode.init(rawValue:)) ?? configuration.auth
+        if let path = try value(self.credentials, "CREDENTIALS", { $0 }) {
+            configuration.credentials = try SigV4Verifier.credentials(fromFile: path)
+        }
+        if configuration.auth != .off && configuration.credentials.isEmpty {
+            throw ValidationError("--auth \(configuration.auth.rawValue) needs --credentials FILE with at least one ACCESS_KEY_ID:SECRET line.")
+        }
         guard (0...65535).contains(configuration.port) else { throw ValidationError("The port must be between 0 and 65535.") }
         guard configuration.simulatedBuildSeconds >= 0, configuration.simulatedBuildSeconds.isFinite else {
             throw ValidationError("The simulated build time must be 0 or more seconds.")

@@ -1,5 +1,6 @@
 import AmplifyCore
 import AmplifyWire
+@testable import AmplifyServer
 import Testing
 
 @Suite struct IdentifierTests {
@@ -52,5 +53,25 @@ import Testing
     @Test func displayNamesAreDNSLabels() {
         #expect(Branch.defaultDisplayName("main") == "main")
         #expect(Branch.defaultDisplayName("feature/X_1") == "feature-x-1")
+    }
+}
+
+@Suite struct SigV4Tests {
+    @Test func canonicalPathsEncodeTwiceAndDropDotSegments() {
+        #expect(SigV4Verifier.canonicalPath("/apps/d1/branches/feature%2Fx") == "/apps/d1/branches/feature%252Fx")
+        #expect(SigV4Verifier.canonicalPath("/apps/./d1/../d2//jobs/") == "/apps/d2/jobs/")
+        #expect(SigV4Verifier.canonicalPath("") == "/")
+    }
+
+    @Test func canonicalQueriesAreSortedAndEncoded() {
+        let pairs = SigV4Verifier.queryPairs("tagKeys=b&tagKeys=a&maxResults=5&nextToken=a%2Fb%2B")
+        #expect(SigV4Verifier.canonicalQuery(pairs) == "maxResults=5&nextToken=a%2Fb%2B&tagKeys=a&tagKeys=b")
+    }
+
+    @Test func timestampsRoundTrip() throws {
+        let date = try #require(SigV4Verifier.parse("20261129T044030Z"))
+        #expect(date.timeIntervalSince1970 == 1_795_927_230)
+        #expect(SigV4Verifier.format(date) == "20261129T044030Z")
+        #expect(SigV4Verifier.parse("2026-11-29T04:40:30Z") == nil)
     }
 }
