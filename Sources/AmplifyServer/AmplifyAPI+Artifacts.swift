@@ -28,7 +28,7 @@ extension AmplifyAPI {
         }
         do {
             _ = try await self.store.domainAssociation(call.scope, appId: input.appId!, domainName: domain)
-        } catch let error as AmplifyError where error.message.hasPrefix("Domain ") {
+        } catch let error as AmplifyError where error == .domainNotFound(domain) {
             throw AmplifyError.badRequest("Domain \(domain) is not associated with app \(input.appId!).")
         }
         let path = [call.scope.account, call.scope.region, input.appId!, domain].map(Self.percentEncoded).joined(separator: "/")
