@@ -31,7 +31,7 @@ extension AmplifyAPI {
         } catch let error as AmplifyError where error == .domainNotFound(domain) {
             throw AmplifyError.badRequest("Domain \(domain) is not associated with app \(input.appId!).")
         }
-        let path = [call.scope.account, call.scope.region, input.appId!, domain].map(Self.percentEncoded).joined(separator: "/")
+        let path = [call.scope.account, call.scope.region, input.appId!, domain].map { PercentEncoding.encode($0) }.joined(separator: "/")
         let window = "start=\(Int(start.timeIntervalSince1970))&end=\(Int(end.timeIntervalSince1970))"
         return Wire.GenerateAccessLogsResult(logUrl: "\(call.baseURL)\(AmplifyAPIMiddleware.adminPrefix)access-logs/\(path)?\(window)")
     }

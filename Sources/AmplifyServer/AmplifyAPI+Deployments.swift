@@ -10,7 +10,7 @@ extension AmplifyAPI {
         let base = Self.uploadURL(call, job.key)
         var fileUploadUrls: [String: String] = [:]
         for name in (input.fileMap ?? [:]).keys {
-            fileUploadUrls[name] = "\(base)/files/\(Self.percentEncoded(name))"
+            fileUploadUrls[name] = "\(base)/files/\(PercentEncoding.encode(name))"
         }
         return Wire.CreateDeploymentResult(jobId: String(job.key.jobId), fileUploadUrls: fileUploadUrls, zipUploadUrl: "\(base)/zip")
     }
@@ -36,6 +36,6 @@ extension AmplifyAPI {
     /// Where the files of a deployment are PUT: `…/zip` for the zip, `…/files/<name>` for each file.
     static func uploadURL(_ call: APICall, _ key: JobKey) -> String {
         let segments = [key.scope.account, key.scope.region, key.appId, key.branchName, String(key.jobId)]
-        return "\(call.baseURL)\(AmplifyAPIMiddleware.adminPrefix)uploads/\(segments.map(Self.percentEncoded).joined(separator: "/"))"
+        return "\(call.baseURL)\(AmplifyAPIMiddleware.adminPrefix)uploads/\(segments.map { PercentEncoding.encode($0) }.joined(separator: "/"))"
     }
 }

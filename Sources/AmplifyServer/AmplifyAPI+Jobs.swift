@@ -59,24 +59,7 @@ extension AmplifyAPI {
     /// Where this server serves the log of a job's step.
     static func logURL(_ call: APICall, _ key: JobKey, step: String) -> String {
         let segments = [key.scope.account, key.scope.region, key.appId, key.branchName, String(key.jobId), step]
-        let path = segments.map(Self.percentEncoded).joined(separator: "/")
+        let path = segments.map { PercentEncoding.encode($0) }.joined(separator: "/")
         return "\(call.baseURL)\(AmplifyAPIMiddleware.adminPrefix)logs/\(path)"
-    }
-
-    /// Percent-encodes all but the unreserved characters, as SigV4 encodes a path segment (`/` too).
-    static func percentEncoded(_ segment: String) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(segment.utf8.count)
-        let hex = Array("0123456789ABCDEF".utf8)
-        for byte in segment.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                bytes.append(byte)
-            default:
-                bytes += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

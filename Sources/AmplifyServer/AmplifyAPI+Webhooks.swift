@@ -45,7 +45,7 @@ extension AmplifyAPI {
     func triggerWebhook(id: String?, token: String?) async throws -> Wire.StartJobResult {
         guard let id, !id.isEmpty else { throw AmplifyError.badRequest("The webhook URL has no id.") }
         let webhook = try await self.store.webhook(nil, webhookId: id)
-        guard let token, Self.constantTimeEqual(token, webhook.token) else {
+        guard let token, ConstantTime.equal(token, webhook.token) else {
             throw AmplifyError.unauthorized("The webhook token is not valid.")
         }
         let job = try await self.store.startJob(
@@ -53,13 +53,6 @@ extension AmplifyAPI {
         )
         self.runner.wake()
         return Wire.StartJobResult(jobSummary: Wire.JobSummary(job))
-    }
-
-    private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let a = Array(a.utf8)
-        let b = Array(b.utf8)
-        guard a.count == b.count else { return false }
-        return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
 

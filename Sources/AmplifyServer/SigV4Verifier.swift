@@ -1,4 +1,5 @@
 import AmplifyCore
+import AmplifyWire
 import Crypto
 import Foundation
 import HTTPTypes
@@ -98,7 +99,7 @@ public struct SigV4Verifier: Sendable {
             key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
         }
         let expected = Self.hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
-        guard Self.constantTimeEqual(expected, signed.signature.lowercased()) else {
+        guard ConstantTime.equal(expected, signed.signature.lowercased()) else {
             throw AmplifyError(
                 .invalidSignature,
                 "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
@@ -169,7 +170,7 @@ public struct SigV4Verifier: Sendable {
         }
         var path = (rawPath.hasPrefix("/") ? "/" : "") + output.joined(separator: "/")
         if rawPath.hasSuffix("/") && !output.isEmpty { path += "/" }
-        return encode(path, keepingSlash: true)
+        return PercentEncoding.encode(path, keepingSlash: true)
     }
 
     /// Query pairs as sent, percent-decoded.
@@ -186,7 +187,7 @@ public struct SigV4Verifier: Sendable {
     /// Pairs encoded as SigV4 wants them, sorted by key, then value.
     static func canonicalQuery(_ pairs: [(key: String, value: String)]) -> String {
         let encoded: [(key: String, value: String)] = pairs.map { pair in
-            (key: encode(pair.key, keepingSlash: false), value: encode(pair.value, keepingSlash: false))
+            (key: PercentEncoding.encode(pair.key), value: PercentEncoding.encode(pair.value))
         }
         let sorted = encoded.sorted { left, right in
             left.key == right.key ? left.value < right.value : left.key < right.key
@@ -209,32 +210,8 @@ public struct SigV4Verifier: Sendable {
         }.joined(separator: "\n")
     }
 
-    private static func encode(_ text: String, keepingSlash: Bool) -> String {
-        var bytes: [UInt8] = []
-        let hexDigits = Array("0123456789ABCDEF".utf8)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                bytes.append(byte)
-            case UInt8(ascii: "/") where keepingSlash:
-                bytes.append(byte)
-            default:
-                bytes += [UInt8(ascii: "%"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
     private static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
         digest.map { String(format: "%02x", $0) }.joined()
-    }
-
-    private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let a = Array(a.utf8)
-        let b = Array(b.utf8)
-        guard a.count == b.count else { return false }
-        return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
     /// `yyyyMMdd'T'HHmmss'Z'`, UTC, SigV4's time format.
