@@ -54,8 +54,6 @@ public protocol Store: Sendable {
     /// The files uploaded for a deployment, by name.
     func deploymentFiles(_ key: JobKey) async throws -> [String: Data]
 
-    /// Appends text to the log of one step of a job.
-    func appendLog(_ key: JobKey, step: String, text: String) async throws
     /// The log of one step of a job; nil when the job or the log does not exist.
     func log(_ key: JobKey, step: String) async throws -> String?
 

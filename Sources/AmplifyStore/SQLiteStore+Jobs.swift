@@ -94,19 +94,6 @@ extension SQLiteStore {
         }
     }
 
-    public func appendLog(_ key: JobKey, step: String, text: String) async throws {
-        try await self.write { db in
-            let (seq, _) = try Self.jobRow(db, key)
-            try db.cachedExecute(
-                sql: """
-                    INSERT INTO job_log (jobSeq, step, content) VALUES (?, ?, ?)
-                    ON CONFLICT (jobSeq, step) DO UPDATE SET content = content || excluded.content
-                    """,
-                arguments: [seq, step, text]
-            )
-        }
-    }
-
     public func log(_ key: JobKey, step: String) async throws -> String? {
         try await self.database.read { db in
             guard let (seq, _) = try? Self.jobRow(db, key) else { return nil }

@@ -3,7 +3,8 @@ import Foundation
 /// Reading request bodies: timestamps are epoch seconds (fractions allowed), ISO 8601 accepted too.
 /// (Responses are written by `JSONWriter`.)
 public enum WireJSON {
-    public static var decoder: JSONDecoder {
+    /// One decoder for every request: it is configured once and never changed.
+    public static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
@@ -23,5 +24,5 @@ public enum WireJSON {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "Member must be a timestamp in epoch seconds")
         }
         return decoder
-    }
+    }()
 }

@@ -139,8 +139,8 @@ import Testing
         await #expect(throws: AmplifyError.badRequest("Job 1 is PENDING and cannot be deleted. Stop the job first.")) {
             try await store.deleteFinishedJob(key(1))
         }
-        try await store.appendLog(key(1), step: "BUILD", text: "one\n")
-        try await store.appendLog(key(1), step: "BUILD", text: "two\n")
+        _ = try await store.updateJob(key(1), log: StepLog(step: "BUILD", text: "one\n")) { _ in }
+        _ = try await store.updateJob(key(1), log: StepLog(step: "BUILD", text: "two\n")) { _ in }
         #expect(try await store.log(key(1), step: "BUILD") == "one\ntwo\n")
         try await finish(store, key(1))
         let deleted = try await store.deleteFinishedJob(key(1))
@@ -170,7 +170,7 @@ import Testing
         let store = try kind.make()
         try await seed(store)
         _ = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
-        try await store.appendLog(key(1), step: "BUILD", text: "x")
+        _ = try await store.updateJob(key(1), log: StepLog(step: "BUILD", text: "x")) { _ in }
         _ = try await store.deleteBranch(scope, appId: "d1abc", branchName: "main")
         await #expect(throws: AmplifyError.branchNotFound("main")) { try await store.job(key(1)) }
         // A branch of the same name starts again at job 1: it is a new branch.
