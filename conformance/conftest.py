@@ -102,8 +102,8 @@ def make_client(endpoint, account=ACCOUNT, region=REGION, validate=True):
 
 @pytest.fixture(scope="session")
 def server():
-    """A shared in-memory server with fast simulated builds."""
-    instance = Server("--simulated-build-seconds", "0.3").start()
+    """A shared in-memory server with fast simulated builds (real builds have their own tests)."""
+    instance = Server("--build-mode", "simulate", "--simulated-build-seconds", "0.3").start()
     yield instance
     instance.stop()
 
@@ -113,8 +113,10 @@ def fresh_server():
     """A server of the test's own, for tests that depend on timing or whole-server state."""
     instances = []
 
-    def start(*args, data_dir=None):
-        instance = Server(*args, data_dir=data_dir).start()
+    def start(*args, data_dir=None, env=None):
+        """Builds are simulated unless the test passes a --build-mode of its own."""
+        mode = [] if "--build-mode" in args else ["--build-mode", "simulate"]
+        instance = Server(*mode, *args, data_dir=data_dir, env=env).start()
         instances.append(instance)
         return instance
 

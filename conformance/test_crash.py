@@ -10,7 +10,7 @@ SECONDS = 2.0
 
 
 def test_kill_9_during_concurrent_writes(data_dir):
-    server = Server("--simulated-build-seconds", "0.2", "--max-apps-per-region", "100000", data_dir=data_dir).start()
+    server = Server("--build-mode", "simulate", "--simulated-build-seconds", "0.2", "--max-apps-per-region", "100000", data_dir=data_dir).start()
     acknowledged = {"apps": set(), "deleted": set(), "branches": set(), "jobs": set(), "deleted_jobs": set()}
     lock = threading.Lock()
     stop = threading.Event()
@@ -47,7 +47,7 @@ def test_kill_9_during_concurrent_writes(data_dir):
     for thread in threads:
         thread.join()
 
-    server = Server("--simulated-build-seconds", "0.2", "--max-apps-per-region", "100000", data_dir=data_dir).start()
+    server = Server("--build-mode", "simulate", "--simulated-build-seconds", "0.2", "--max-apps-per-region", "100000", data_dir=data_dir).start()
     client = server.client()
     present = {app["appId"] for page in client.get_paginator("list_apps").paginate() for app in page["apps"]}
     assert acknowledged["apps"] - acknowledged["deleted"] <= present, "an acknowledged app is missing"

@@ -5,7 +5,7 @@ from conftest import Server, wait_for_status
 
 
 def test_state_survives_a_restart(data_dir):
-    server = Server("--simulated-build-seconds", "0", data_dir=data_dir).start()
+    server = Server("--build-mode", "simulate", "--simulated-build-seconds", "0", data_dir=data_dir).start()
     client = server.client()
     app = client.create_app(name="durable", repository="/srv/repo")["app"]
     client.create_branch(appId=app["appId"], branchName="main")
@@ -14,7 +14,7 @@ def test_state_survives_a_restart(data_dir):
     server.stop()
     assert os.path.exists(os.path.join(data_dir, "amplify-local.sqlite"))
 
-    server = Server(data_dir=data_dir).start()
+    server = Server("--build-mode", "simulate", data_dir=data_dir).start()
     client = server.client()
     assert client.get_app(appId=app["appId"])["app"] == app
     assert client.get_job(appId=app["appId"], branchName="main", jobId="1")["job"]["summary"] == job["summary"]
@@ -23,7 +23,7 @@ def test_state_survives_a_restart(data_dir):
 
 
 def test_acknowledged_writes_survive_kill_9(data_dir):
-    server = Server("--simulated-build-seconds", "60", data_dir=data_dir).start()
+    server = Server("--build-mode", "simulate", "--simulated-build-seconds", "60", data_dir=data_dir).start()
     client = server.client()
     apps = [client.create_app(name=f"app{index}", repository="/srv/repo")["app"]["appId"] for index in range(20)]
     client.create_branch(appId=apps[0], branchName="main")
@@ -32,7 +32,7 @@ def test_acknowledged_writes_survive_kill_9(data_dir):
     deleted = client.delete_app(appId=apps[-1])["app"]["appId"]
     server.kill9()
 
-    server = Server(data_dir=data_dir).start()
+    server = Server("--build-mode", "simulate", data_dir=data_dir).start()
     client = server.client()
     listed = [app["appId"] for app in client.list_apps(maxResults=100)["apps"]]
     assert listed == apps[:-1]
@@ -52,9 +52,9 @@ def test_in_memory_mode_writes_no_files(tmp_path):
 
 
 def test_a_data_directory_has_one_server(data_dir):
-    first = Server(data_dir=data_dir).start()
+    first = Server("--build-mode", "simulate", data_dir=data_dir).start()
     try:
-        second = Server(data_dir=data_dir)
+        second = Server("--build-mode", "simulate", data_dir=data_dir)
         try:
             second.start()
             raise AssertionError("a second server started on the same data directory")
@@ -62,4 +62,4 @@ def test_a_data_directory_has_one_server(data_dir):
             assert "already using the data directory" in str(error)
     finally:
         first.stop()
-    Server(data_dir=data_dir).start().stop()
+    Server("--build-mode", "simulate", data_dir=data_dir).start().stop()

@@ -14,12 +14,27 @@ public final class BuildRunner: Service, Sendable {
         public var simulatedBuildSeconds: Double
         public var maxConcurrentBuilds: Int
         public var pollInterval: Duration
+        /// Where workspaces, artifacts and caches live.
+        public var files: JobFiles
+        /// The most log one step of a real build keeps.
+        public var maxLogBytes: Int
+        /// How long a stopped build's processes have between SIGTERM and SIGKILL.
+        public var terminationGrace: Duration
+        /// The server's environment: git clones with it; builds see only its PATH.
+        public var hostEnvironment: [String: String]
 
-        public init(mode: BuildMode = .auto, simulatedBuildSeconds: Double = 1, maxConcurrentBuilds: Int = 5, pollInterval: Duration = .seconds(1)) {
+        public init(
+            mode: BuildMode = .auto, simulatedBuildSeconds: Double = 1, maxConcurrentBuilds: Int = 5, pollInterval: Duration = .seconds(1),
+            files: JobFiles = .temporary(), maxLogBytes: Int = 64 * 1024 * 1024, terminationGrace: Duration = .seconds(5), hostEnvironment: [String: String] = [:]
+        ) {
             self.mode = mode
             self.simulatedBuildSeconds = simulatedBuildSeconds
             self.maxConcurrentBuilds = maxConcurrentBuilds
             self.pollInterval = pollInterval
+            self.files = files
+            self.maxLogBytes = maxLogBytes
+            self.terminationGrace = terminationGrace
+            self.hostEnvironment = hostEnvironment
         }
     }
 
@@ -33,6 +48,7 @@ public final class BuildRunner: Service, Sendable {
     private let configuration: Configuration
     private let logger: Logger
     private let state = Mutex(State())
+    private let containment = Mutex(ProcessContainment.processGroup)
     private let wakeups: AsyncStream<Void>
     private let wakeup: AsyncStream<Void>.Continuation
 
@@ -80,6 +96,16 @@ public final class BuildRunner: Service, Sendable {
         if interrupted > 0 {
             self.logger.notice("Finished jobs left in progress by the previous run", metadata: ["jobs": "\(interrupted)"])
         }
+        let leftovers = BuildProcess.killProcesses(markedWith: RealBuild.marker(root: self.configuration.files.root, run: ""))
+        if leftovers > 0 {
+            self.logger.notice("Killed processes left by builds of the previous run", metadata: ["processes": "\(leftovers)"])
+        }
+        self.configuration.files.removeWorkspaces()
+        if self.configuration.mode != .simulate {
+            let containment = await ProcessContainment.probe()
+            self.containment.withLock { $0 = containment }
+            self.logger.debug("Builds are contained by \(containment.description)")
+        }
         await withDiscardingTaskGroup { group in
             group.addTask { await self.tick() }
             await withGracefulShutdownHandler {
@@ -95,7 +121,13 @@ public final class BuildRunner: Service, Sendable {
             }
             group.cancelAll()
         }
+        if self.configuration.files.isTemporary {
+            JobFiles.remove(self.configuration.files.root)
+        }
     }
+
+    /// Where builds keep their files.
+    public var files: JobFiles { self.configuration.files }
 
     private func tick() async {
         while !Task.isCancelled {
@@ -144,8 +176,14 @@ public final class BuildRunner: Service, Sendable {
         )
         if job.jobType == .manual {
             await Deployment(progress: progress, job: job, store: self.store).run()
+        } else if let reason = await self.simulationReason(job) {
+            await SimulatedBuild(progress: progress, totalSeconds: self.configuration.simulatedBuildSeconds, reason: reason).run()
         } else {
-            await SimulatedBuild(progress: progress, totalSeconds: self.configuration.simulatedBuildSeconds, reason: self.simulationReason).run()
+            let settings = RealBuild.Settings(
+                files: self.configuration.files, containment: self.containment.withLock { $0 }, maxLogBytes: self.configuration.maxLogBytes,
+                terminationGrace: self.configuration.terminationGrace, hostEnvironment: self.configuration.hostEnvironment
+            )
+            await RealBuild(progress: progress, job: job, store: self.store, settings: settings).run()
         }
         self.state.withLock { state in
             state.running.remove(job.key)
@@ -154,10 +192,18 @@ public final class BuildRunner: Service, Sendable {
         self.wake()
     }
 
-    private var simulationReason: String {
+    /// Why the job is simulated rather than built, or nil to build it for real.
+    private func simulationReason(_ job: Job) async -> String? {
         switch self.configuration.mode {
-        case .simulate: "the build mode is simulate"
-        case .auto, .run: "real builds are not available in this version of amplify-local"
+        case .simulate:
+            return "the build mode is simulate"
+        case .run:
+            return nil
+        case .auto:
+            let repository = try? await self.store.app(job.key.scope, appId: job.key.appId).repository
+            guard let repository, !repository.isEmpty else { return "the app has no repository" }
+            return GitCheckout.isLocal(repository)
+                ? nil : "build mode auto builds only repositories on this machine (a path or file:// URL); start with --build-mode run to clone \(GitCheckout.redacted(repository))"
         }
     }
 }

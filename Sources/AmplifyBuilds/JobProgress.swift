@@ -39,7 +39,21 @@ struct JobProgress: Sendable {
 
     /// Appends a line to a step's log.
     func log(_ step: String, _ line: String) async throws {
-        try await self.advance(log: StepLog(step: step, text: self.logLine(line))) { _, _ in }
+        try await self.write(step, text: self.logLine(line))
+    }
+
+    /// Appends text (whole lines, already stamped) to a step's log.
+    func write(_ step: String, text: String) async throws {
+        try await self.advance(log: StepLog(step: step, text: text)) { _, _ in }
+    }
+
+    /// Puts the commit the build checked out on the job's summary.
+    func record(commitId: String, message: String, time: Date) async throws {
+        try await self.advance { job, _ in
+            job.commitId = commitId
+            job.commitMessage = message
+            job.commitTime = time
+        }
     }
 
     /// Waits, checking often for a stop request.
@@ -107,7 +121,13 @@ struct JobProgress: Sendable {
     }
 
     private func logLine(_ text: String) -> String {
-        let stamp = self.clock.now().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
-        return "\(stamp) [INFO]: \(text)\n"
+        "\(self.stamp()) [INFO]: \(text)\n"
     }
+
+    /// The time stamp that starts each log line, as AWS writes it (`2026-11-29T05:34:06.123Z`).
+    func stamp() -> String {
+        self.clock.now().formatted(Self.stampFormat)
+    }
+
+    private static let stampFormat = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 }

@@ -16,11 +16,13 @@ public func buildApplication(
     onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let store = try openStore(configuration)
+    let files = configuration.dataDirectory.map { JobFiles(root: URL(fileURLWithPath: $0, isDirectory: true)) } ?? JobFiles.temporary()
     let runner = BuildRunner(
         store: store, clock: clock,
         configuration: .init(
             mode: configuration.buildMode, simulatedBuildSeconds: configuration.simulatedBuildSeconds,
-            maxConcurrentBuilds: configuration.maxConcurrentBuilds
+            maxConcurrentBuilds: configuration.maxConcurrentBuilds, files: files, maxLogBytes: configuration.maxLogBytes,
+            hostEnvironment: configuration.hostEnvironment
         ),
         logger: logger
     )

@@ -15,12 +15,19 @@ public struct ServerConfiguration: Sendable {
     public var auth: AuthMode
     /// The keys signatures are checked against (`--credentials FILE`).
     public var credentials: [String: SigV4Credential]
+    /// The most log one step of a real build keeps.
+    public var maxLogBytes: Int
+    /// The server's environment: git clones with it; builds see only its PATH.
+    public var hostEnvironment: [String: String]
 
     public init(
         host: String = "127.0.0.1", port: Int = 4566, dataDirectory: String? = "./.amplify-local",
         buildMode: BuildMode = .auto, simulatedBuildSeconds: Double = 1, maxConcurrentBuilds: Int = 5, quotas: Quotas = Quotas(),
-        auth: AuthMode = .off, credentials: [String: SigV4Credential] = [:]
+        auth: AuthMode = .off, credentials: [String: SigV4Credential] = [:], maxLogBytes: Int = 64 * 1024 * 1024,
+        hostEnvironment: [String: String] = [:]
     ) {
+        self.maxLogBytes = maxLogBytes
+        self.hostEnvironment = hostEnvironment
         self.auth = auth
         self.credentials = credentials
         self.quotas = quotas

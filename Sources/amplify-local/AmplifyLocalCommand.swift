@@ -62,6 +62,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "File of ACCESS_KEY_ID:SECRET[:ACCOUNT_ID] lines that signatures are checked against. [env: AMPLIFY_LOCAL_CREDENTIALS]")
     var credentials: String?
 
+    @Option(help: "The most log one step of a build keeps, in bytes. [env: AMPLIFY_LOCAL_MAX_LOG_BYTES] (default: 67108864)")
+    var maxLogBytes: Int?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical. [env: AMPLIFY_LOCAL_LOG_LEVEL] (default: info)")
     var logLevel: String?
 
@@ -120,9 +123,9 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("The simulated build time must be 0 or more seconds.")
         }
         guard configuration.maxConcurrentBuilds >= 1 else { throw ValidationError("At least one build must be able to run.") }
-        if configuration.buildMode == .run {
-            throw ValidationError("Build mode 'run' needs real builds, which this version of amplify-local does not have yet; use auto or simulate.")
-        }
+        configuration.maxLogBytes = try value(self.maxLogBytes, "MAX_LOG_BYTES", Int.init) ?? configuration.maxLogBytes
+        guard configuration.maxLogBytes >= 1024 else { throw ValidationError("The log limit must be at least 1024 bytes.") }
+        configuration.hostEnvironment = environment
         return configuration
     }
 }

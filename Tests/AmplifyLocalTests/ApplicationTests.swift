@@ -7,7 +7,7 @@ import Testing
 
 /// The whole app, through HummingbirdTesting: routing, the wire format and the build runner together.
 @Suite struct ApplicationTests {
-    static let configuration = ServerConfiguration(dataDirectory: nil, simulatedBuildSeconds: 0.05)
+    static let configuration = ServerConfiguration(dataDirectory: nil, buildMode: .simulate, simulatedBuildSeconds: 0.05)
     static let signed: HTTPFields = [
         .authorization: "AWS4-HMAC-SHA256 Credential=123456789012/20261129/eu-west-2/amplify/aws4_request, SignedHeaders=host, Signature=x",
         .contentType: "application/json",
@@ -115,7 +115,7 @@ import Testing
     }
 
     @Test func stopJobCancelsABuild() async throws {
-        let app = try await buildApplication(configuration: ServerConfiguration(dataDirectory: nil, simulatedBuildSeconds: 30))
+        let app = try await buildApplication(configuration: ServerConfiguration(dataDirectory: nil, buildMode: .simulate, simulatedBuildSeconds: 30))
         try await app.test(.router) { client in
             let created = try await client.execute(uri: "/apps", method: .post, headers: Self.signed, body: Self.body(#"{"name":"web","repository":"/srv/repo"}"#))
             let appId = try #require((try Self.json(created)["app"] as? [String: Any])?["appId"] as? String)

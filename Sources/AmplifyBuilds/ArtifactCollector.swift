@@ -1,0 +1,60 @@
+import Foundation
+
+/// Takes a build's artifacts out of its workspace: the regular files under `base` that match one of the
+/// patterns, moved into the job's artifacts folder (flattened with `discard-paths`). Symbolic links and
+/// `.git` are left behind, so nothing outside the workspace can become part of a site.
+struct ArtifactCollector: Sendable {
+    struct Result: Sendable {
+        var files = 0
+        var bytes: Int64 = 0
+        var notes: [String] = []
+    }
+
+    let base: URL
+    /// `artifacts.baseDirectory` as the build spec wrote it, for messages.
+    let baseName: String
+    let patterns: [FileGlob]
+    let discardPaths: Bool
+
+    func collect(into destination: URL) throws -> Result {
+        let manager = FileManager.default
+        guard RealBuild.isDirectory(self.base) else {
+            throw JobProgress.Interruption.failed("The artifacts folder \(self.baseName) was not found after the build (artifacts.baseDirectory).")
+        }
+        try? manager.removeItem(at: destination)
+        try manager.createDirectory(at: destination, withIntermediateDirectories: true)
+        var result = Result()
+        var skippedLinks = 0
+        let basePath = self.base.standardizedFileURL.resolvingSymlinksInPath().path
+        guard let walker = manager.enumerator(atPath: basePath) else { return result }
+        while let relative = walker.nextObject() as? String {
+            if relative == ".git" || relative.hasPrefix(".git/") {
+                walker.skipDescendants()
+                continue
+            }
+            let source = basePath + "/" + relative
+            guard let attributes = try? manager.attributesOfItem(atPath: source), let type = attributes[.type] as? FileAttributeType else { continue }
+            if type == .typeSymbolicLink {
+                skippedLinks += 1
+                walker.skipDescendants()
+                continue
+            }
+            guard type == .typeRegular, self.patterns.contains(where: { $0.matches(relative) }) else { continue }
+            // Never through a linked folder, should the walk have followed one.
+            guard URL(fileURLWithPath: source).resolvingSymlinksInPath().path == source else { continue }
+            let target = destination.appending(path: self.discardPaths ? (relative as NSString).lastPathComponent : relative)
+            try manager.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            if manager.fileExists(atPath: target.path) {
+                result.notes.append("[WARNING]: \(relative) has the same name as another artifact (discard-paths); the later one is kept.")
+                try manager.removeItem(at: target)
+            }
+            try manager.moveItem(atPath: source, toPath: target.path)
+            result.files += 1
+            result.bytes += (attributes[.size] as? NSNumber)?.int64Value ?? 0
+        }
+        if skippedLinks > 0 {
+            result.notes.append("[WARNING]: \(skippedLinks) symbolic links under \(self.baseName) were not deployed.")
+        }
+        return result
+    }
+}

@@ -1,0 +1,194 @@
+import Dispatch
+import Foundation
+import Subprocess
+import SystemPackage
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One process of a build (git, or the shell that runs the build spec), started in its own process group
+/// and, when `contained`, in its own PID namespace, so that everything it starts can be ended with it.
+///
+/// Its standard output and error go to one pipe that is read as the process writes; the process's end
+/// does not wait for that pipe to close, so a daemon that keeps it open cannot hold the build.
+/// Every process carries `AMPLIFY_LOCAL_BUILD=<marker>` in its environment, which finds the ones that
+/// left the process group (`setsid`) when no namespace holds them.
+struct BuildProcess: Sendable {
+    enum Outcome: Equatable, Sendable {
+        case exited(Int32)
+        case signaled(Int32)
+        /// Ended by amplify-local for the reason given.
+        case stopped(String)
+    }
+
+    static let markerVariable = "AMPLIFY_LOCAL_BUILD"
+
+    var executable: String
+    var arguments: [String]
+    var environment: [String: String]
+    var workingDirectory: String
+    var marker: String
+    var containment: ProcessContainment = .processGroup
+
+    /// Runs the process to its end. `output` gets its output as it comes; `stopReason` is asked every
+    /// 100 ms whether to end it, which sends SIGTERM to its process group and SIGKILL after `grace`.
+    func run(
+        grace: Duration = .seconds(5),
+        output: @escaping @Sendable ([UInt8]) -> Void,
+        stopReason: @escaping @Sendable () -> String? = { nil }
+    ) async throws -> Outcome {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let pump = OutputPump(fileDescriptor: fds[0], output: output)
+        let writeEnd = fds[1]
+        let state = RunState()
+        var variables = self.environment
+        variables[Self.markerVariable] = self.marker
+        let environment = Environment.custom(Dictionary(uniqueKeysWithValues: variables.map { (Environment.Key(rawValue: $0.key)!, $0.value) }))
+        let (executable, arguments) = self.containment.wrap(self.executable, self.arguments)
+        let workingDirectory = FilePath(self.workingDirectory)
+        let status: TerminationStatus
+        do {
+            status = try await withThrowingTaskGroup(of: TerminationStatus?.self) { group in
+                group.addTask {
+                    var options = PlatformOptions()
+                    options.processGroupID = 0
+                    return try await Subprocess.run(
+                        .name(executable), arguments: Arguments(arguments),
+                        environment: environment, workingDirectory: workingDirectory, platformOptions: options,
+                        input: .none, output: .fileDescriptor(FileDescriptor(rawValue: writeEnd), closeAfterSpawningProcess: true),
+                        error: .combinedWithOutput
+                    ) { execution in
+                        state.groupID.withLock { $0 = execution.processIdentifier.value }
+                    }.terminationStatus
+                }
+                group.addTask {
+                    while true {
+                        try await Task.sleep(for: .milliseconds(100))
+                        guard let reason = stopReason(), let pgid = state.groupID.withLock({ $0 }) else { continue }
+                        state.stopped.withLock { $0 = reason }
+                        kill(-pgid, SIGTERM)
+                        try await Task.sleep(for: grace)
+                        kill(-pgid, SIGKILL)
+                        return nil
+                    }
+                }
+                defer { group.cancelAll() }
+                while let result = try await group.next() {
+                    if let status = result { return status }
+                }
+                throw CancellationError()
+            }
+        } catch {
+            if let pgid = state.groupID.withLock({ $0 }) { kill(-pgid, SIGKILL) }
+            await pump.finish(within: .seconds(1))
+            throw error
+        }
+        if let pgid = state.groupID.withLock({ $0 }) { kill(-pgid, SIGKILL) }
+        await pump.finish(within: .seconds(2))
+        if let reason = state.stopped.withLock({ $0 }) { return .stopped(reason) }
+        switch status {
+        case .exited(let code): return .exited(code)
+        case .signaled(let signal): return .signaled(signal)
+        }
+    }
+
+    /// Kills every process whose environment carries a marker that starts with `markerPrefix`
+    /// (a whole marker ends with a NUL in /proc): what a build left behind after it ended.
+    @discardableResult
+    static func killProcesses(markedWith markerPrefix: String) -> Int {
+        let needle = Array("\(Self.markerVariable)=\(markerPrefix)".utf8)
+        var killed = 0
+        for _ in 0..<20 {
+            var found = 0
+            let me = getpid()
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+                guard let pid = pid_t(entry), pid != me,
+                    let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ")
+                else { continue }
+                let hit = environ.split(separator: 0, omittingEmptySubsequences: true).contains { $0.starts(with: needle) }
+                if hit, kill(pid, SIGKILL) == 0 { found += 1 }
+            }
+            killed += found
+            if found == 0 { break }
+            usleep(10_000)
+        }
+        return killed
+    }
+}
+
+/// What the tasks of one `BuildProcess.run` share: the process group, and why it was ended.
+private final class RunState: Sendable {
+    let groupID = Mutex<pid_t?>(nil)
+    let stopped = Mutex<String?>(nil)
+}
+
+/// How a build's shell is held: by its process group only, or also in a PID namespace of its own
+/// (Linux `unshare`), whose processes all end when the shell does.
+enum ProcessContainment: Sendable, Equatable {
+    case processGroup
+    case pidNamespace(asUser: Bool)
+
+    /// A PID namespace when this machine allows one (as root, or through an unprivileged user namespace).
+    static func probe() async -> ProcessContainment {
+        for candidate in [ProcessContainment.pidNamespace(asUser: getuid() != 0), .pidNamespace(asUser: true)] {
+            let (executable, arguments) = candidate.wrap("true", [])
+            let result = try? await Subprocess.run(.name(executable), arguments: Arguments(arguments), output: .discarded, error: .discarded)
+            if result?.terminationStatus.isSuccess == true { return candidate }
+        }
+        return .processGroup
+    }
+
+    func wrap(_ executable: String, _ arguments: [String]) -> (String, [String]) {
+        switch self {
+        case .processGroup:
+            return (executable, arguments)
+        case .pidNamespace(let asUser):
+            let user = asUser ? ["--user", "--map-root-user"] : []
+            return ("unshare", user + ["--pid", "--fork", "--kill-child", "--mount-proc", "--", executable] + arguments)
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .processGroup: "process group"
+        case .pidNamespace(let asUser): asUser ? "PID namespace (user namespace)" : "PID namespace"
+        }
+    }
+}
+
+/// Reads a pipe as data arrives (DispatchIO), until its writers close it or `finish` gives up.
+private final class OutputPump: Sendable {
+    private let channel: DispatchIO
+    private let done: AsyncStream<Void>
+    private let doneContinuation: AsyncStream<Void>.Continuation
+
+    init(fileDescriptor: Int32, output: @escaping @Sendable ([UInt8]) -> Void) {
+        let queue = DispatchQueue(label: "amplify-local.build-output")
+        (self.done, self.doneContinuation) = AsyncStream.makeStream()
+        self.channel = DispatchIO(type: .stream, fileDescriptor: fileDescriptor, queue: queue) { _ in close(fileDescriptor) }
+        self.channel.setLimit(lowWater: 1)
+        self.channel.setLimit(highWater: 64 * 1024)
+        self.channel.read(offset: 0, length: Int.max, queue: queue) { [doneContinuation] finished, data, _ in
+            if let data, !data.isEmpty { output(Array(data)) }
+            if finished { doneContinuation.finish() }
+        }
+    }
+
+    /// Waits for the end of the output, at most `limit`; then stops reading.
+    func finish(within limit: Duration) async {
+        let done = self.done
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { for await _ in done {} }
+            group.addTask { try? await Task.sleep(for: limit) }
+            await group.next()
+            group.cancelAll()
+        }
+        self.channel.close(flags: .stop)
+    }
+}

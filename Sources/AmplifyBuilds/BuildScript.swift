@@ -1,0 +1,65 @@
+/// The bash script a build runs: the build spec's commands in one shell (so `cd` and `export` carry on
+/// from command to command and phase to phase, as on AWS), stopping at the first command that fails.
+///
+/// Before each command the script writes the command's number to the control file, and `done` at the end,
+/// so the runner can name the command a failed build stopped at. The cache is restored before the first
+/// phase and saved after the last.
+struct BuildScript: Sendable {
+    /// The commands in the order they run, each with its phase.
+    let commands: [(phase: String, command: String)]
+    let text: String
+
+    init(spec: BuildSpec, appRoot: String, controlFile: String, cacheFile: String?) {
+        var commands: [(String, String)] = []
+        var lines = [
+            "__amplify_local_control=\(Self.quote(controlFile))",
+            "__amplify_local_at() { printf '%s\\n' \"$1\" > \"$__amplify_local_control\"; }",
+            "cd -- \(Self.quote(appRoot)) || exit 1",
+        ]
+        if let cacheFile, !spec.cachePaths.isEmpty {
+            lines += [
+                "if [ -f \(Self.quote(cacheFile)) ]; then",
+                "  printf '%s\\n' '# Extracting cache...'",
+                "  tar -xf \(Self.quote(cacheFile)) || printf '%s\\n' '# Could not extract the cache; building without it.'",
+                "fi",
+            ]
+        }
+        var phase = ""
+        for (index, step) in spec.phases.enumerated() {
+            let name = "\(step.section).\(step.name)"
+            if index > 0 { lines.append("printf '%s\\n' \(Self.quote("# Completed phase: \(phase)"))") }
+            phase = name
+            lines.append("printf '%s\\n' \(Self.quote("# Starting phase: \(name)"))")
+            for command in step.commands {
+                lines += [
+                    "__amplify_local_at \(commands.count)",
+                    "printf '%s\\n' \(Self.quote("# Executing command: \(command)"))",
+                    "eval \(Self.quote(command)) || exit $?",
+                ]
+                commands.append((name, command))
+            }
+        }
+        lines.append("printf '%s\\n' \(Self.quote("# Completed phase: \(phase)"))")
+        if let cacheFile, !spec.cachePaths.isEmpty {
+            let paths = spec.cachePaths.map { FileGlob($0).literalPrefix }.filter { !$0.isEmpty && $0 != ".." && !$0.hasPrefix("../") }
+            lines += [
+                "__amplify_local_at cache",
+                "cd -- \(Self.quote(appRoot)) || exit 1",
+                "__amplify_local_paths=()",
+                "for p in \(paths.map(Self.quote).joined(separator: " ")); do [ -e \"$p\" ] && __amplify_local_paths+=(\"$p\"); done",
+                "if [ ${#__amplify_local_paths[@]} -gt 0 ]; then",
+                "  printf '%s\\n' '# Saving cache...'",
+                "  if tar -cf \(Self.quote(cacheFile + ".tmp")) -- \"${__amplify_local_paths[@]}\"; then mv -f \(Self.quote(cacheFile + ".tmp")) \(Self.quote(cacheFile)); else printf '%s\\n' '# Could not save the cache.'; fi",
+                "fi",
+            ]
+        }
+        lines += ["__amplify_local_at done", "exit 0"]
+        self.commands = commands
+        self.text = lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A word in single quotes for bash.
+    static func quote(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}

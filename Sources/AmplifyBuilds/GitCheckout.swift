@@ -1,0 +1,111 @@
+import Foundation
+import Synchronization
+
+/// Clones a branch of a repository for a build, with git, and reads the commit it checked out.
+struct GitCheckout: Sendable {
+    struct Commit: Sendable, Equatable {
+        var id: String
+        var message: String
+        var time: Date
+    }
+
+    let repository: String
+    let branchName: String
+    /// The commit StartJob asked for; `HEAD` (or empty) means the branch's latest.
+    let commitId: String
+    /// The environment git runs with: the server's own, so its credentials and SSH agent work.
+    let environment: [String: String]
+
+    /// Whether `repository` is on this machine (a path or a `file://` URL), which build mode `auto` builds for real.
+    static func isLocal(_ repository: String) -> Bool {
+        repository.hasPrefix("/") || repository.lowercased().hasPrefix("file://")
+    }
+
+    func clone(into folder: URL, in workspace: URL, runner: LoggedProcessRunner) async throws -> Commit {
+        let latest = self.commitId.isEmpty || self.commitId == "HEAD"
+        runner.log.info("# Cloning repository: \(Self.redacted(self.repository)) (branch \(self.branchName))")
+        let depth = latest && !self.repository.hasPrefix("/") ? ["--depth", "1"] : []
+        let tail = OutputTail()
+        let clone = try await self.git(
+            ["clone", "--single-branch", "--no-tags", "--branch", self.branchName] + depth + ["--", self.repository, folder.path],
+            in: workspace, runner: runner
+        ) { bytes in
+            tail.append(bytes)
+            runner.log.append(bytes)
+        }
+        guard clone == .exited(0) else {
+            throw JobProgress.Interruption.failed(
+                "Could not clone branch \(self.branchName) of \(Self.redacted(self.repository)): \(Self.describe(clone, tail: tail.text))"
+            )
+        }
+        if !latest {
+            let checkout = try await self.git(["checkout", "--quiet", "--detach", self.commitId], in: folder, runner: runner)
+            guard checkout == .exited(0) else {
+                throw JobProgress.Interruption.failed("Commit \(self.commitId) was not found on branch \(self.branchName) of the repository.")
+            }
+        }
+        let output = OutputTail(limit: 64 * 1024)
+        let show = try await self.git(["log", "-1", "--format=%H%x00%ct%x00%B"], in: folder, runner: runner, output: output.append)
+        let fields = output.text.split(separator: "\0", maxSplits: 2, omittingEmptySubsequences: false)
+        guard show == .exited(0), fields.count == 3, let seconds = Double(fields[1]) else {
+            throw JobProgress.Interruption.failed("Could not read the commit that was cloned: \(Self.describe(show, tail: output.text))")
+        }
+        let commit = Commit(
+            id: String(fields[0]), message: fields[2].trimmingCharacters(in: .whitespacesAndNewlines), time: Date(timeIntervalSince1970: seconds)
+        )
+        runner.log.info("# Checked out commit \(commit.id): \(commit.message.split(separator: "\n").first ?? "")")
+        return commit
+    }
+
+    private func git(
+        _ arguments: [String], in folder: URL, runner: LoggedProcessRunner, output: (@Sendable ([UInt8]) -> Void)? = nil
+    ) async throws -> BuildProcess.Outcome {
+        var environment = self.environment
+        environment["GIT_TERMINAL_PROMPT"] = "0"
+        environment["GIT_ASKPASS"] = "true"
+        return try await runner.run(
+            BuildProcess(executable: "git", arguments: arguments, environment: environment, workingDirectory: folder.path, marker: runner.marker),
+            output: output
+        )
+    }
+
+    private static func describe(_ outcome: BuildProcess.Outcome, tail: String) -> String {
+        let last = tail.split(separator: "\n").last.map { " (\($0.trimmingCharacters(in: .whitespaces)))" } ?? ""
+        switch outcome {
+        case .exited(let code): return "git exited with code \(code)\(last)."
+        case .signaled(let signal): return "git was killed by signal \(signal)."
+        case .stopped(let reason): return reason
+        }
+    }
+
+    /// The repository URL without a password or token in it.
+    static func redacted(_ repository: String) -> String {
+        guard var components = URLComponents(string: repository), components.password != nil || components.user != nil else {
+            return repository
+        }
+        components.user = nil
+        components.password = nil
+        return components.string ?? repository
+    }
+}
+
+/// The last bytes a process wrote, kept to explain a failure.
+final class OutputTail: Sendable {
+    private let bytes = Mutex<[UInt8]>([])
+    private let limit: Int
+
+    init(limit: Int = 2048) {
+        self.limit = limit
+    }
+
+    func append(_ chunk: [UInt8]) {
+        self.bytes.withLock { bytes in
+            bytes.append(contentsOf: chunk)
+            if bytes.count > self.limit { bytes.removeFirst(bytes.count - self.limit) }
+        }
+    }
+
+    var text: String {
+        String(decoding: self.bytes.withLock { $0 }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,220 @@
+import AmplifyCore
+import Foundation
+
+/// A real build of a RELEASE, RETRY or WEB_HOOK job: BUILD clones the branch into a fresh workspace,
+/// reads the build spec and runs its phases with bash; DEPLOY takes the artifacts as the job's output;
+/// VERIFY checks it. The workspace and every process the build started are gone when it ends.
+struct RealBuild: Sendable {
+    struct Settings: Sendable {
+        var files: JobFiles
+        var containment: ProcessContainment
+        /// The most log a step keeps.
+        var maxLogBytes: Int
+        /// How long processes have between SIGTERM and SIGKILL when a build is stopped.
+        var terminationGrace: Duration
+        /// The server's environment, for git (its credentials and SSH agent). Builds see only its PATH.
+        var hostEnvironment: [String: String]
+    }
+
+    /// `_BUILD_TIMEOUT` when the app and branch do not set it, in minutes.
+    static let defaultTimeoutMinutes = 30.0
+    static let maximumTimeoutMinutes = 120.0
+    /// The build spec file looked for in the repository when neither the branch nor the app has one.
+    static let buildSpecFiles = ["amplify.yml", "amplify.yaml"]
+    static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+    let progress: JobProgress
+    let job: Job
+    let store: any Store
+    let settings: Settings
+
+    func run() async {
+        let run = UUID().uuidString.lowercased()
+        let workspace = self.settings.files.workspace(run)
+        let marker = Self.marker(root: self.settings.files.root, run: run)
+        await self.progress.run {
+            try await self.build(in: workspace, marker: marker)
+        }
+        BuildProcess.killProcesses(markedWith: marker + "\0")
+        JobFiles.remove(workspace)
+        // Deleted while it ran (its branch or app): what it collected goes too.
+        do {
+            _ = try await self.store.job(self.job.key)
+        } catch let error as AmplifyError where error.code == .notFound {
+            self.settings.files.removeJob(self.job.key)
+        } catch {}
+    }
+
+    /// The marker every process of a build carries; the part before `#` is shared by all builds of a data folder.
+    static func marker(root: URL, run: String) -> String {
+        "\(root.path)#\(run)"
+    }
+
+    private func build(in workspace: URL, marker: String) async throws {
+        let key = self.job.key
+        let (app, branch) = try await self.context()
+        let log = BuildLog(step: "BUILD", progress: self.progress, limit: self.settings.maxLogBytes)
+        try await self.progress.begin("BUILD", log: "Starting build of job \(key.jobId) for branch \(key.branchName).")
+        let variables = app.environmentVariables.merging(branch.environmentVariables) { _, branch in branch }
+        let timeout = Self.timeoutMinutes(variables["_BUILD_TIMEOUT"])
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 60_000))
+        let repositoryFolder = workspace.appending(path: "repository", directoryHint: .isDirectory)
+        let home = workspace.appending(path: "home", directoryHint: .isDirectory)
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        let runner = LoggedProcessRunner(
+            log: log, progress: self.progress, marker: marker, grace: self.settings.terminationGrace, deadline: deadline,
+            timeoutReason: "The build timed out after \(Self.format(timeout)) minutes (_BUILD_TIMEOUT)."
+        )
+
+        // Clone.
+        guard let repository = app.repository, !repository.isEmpty else {
+            throw JobProgress.Interruption.failed("The app has no repository to build.")
+        }
+        let checkout = GitCheckout(
+            repository: repository, branchName: key.branchName, commitId: self.job.commitId, environment: self.settings.hostEnvironment
+        )
+        let commit = try await checkout.clone(into: repositoryFolder, in: workspace, runner: runner)
+        try await self.progress.record(commitId: commit.id, message: commit.message, time: commit.time)
+
+        // Build spec.
+        let spec = try await self.buildSpec(app: app, branch: branch, repository: repositoryFolder, log: log, variables: variables)
+        let appRoot = repositoryFolder.appending(path: spec.appRoot, directoryHint: .isDirectory)
+        guard Self.isDirectory(appRoot) else {
+            throw JobProgress.Interruption.failed("The build spec's appRoot \(spec.appRoot) is not a folder of the repository.")
+        }
+
+        // Phases.
+        let cacheFile = self.settings.files.cache(key.scope, appId: key.appId, branchName: key.branchName)
+        try? FileManager.default.createDirectory(at: cacheFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let control = workspace.appending(path: "control", directoryHint: .notDirectory)
+        let script = BuildScript(spec: spec, appRoot: appRoot.path, controlFile: control.path, cacheFile: cacheFile.path)
+        let scriptFile = workspace.appending(path: "build.sh", directoryHint: .notDirectory)
+        try script.text.write(to: scriptFile, atomically: false, encoding: .utf8)
+        var environment = spec.variables.merging(variables) { _, console in console }
+        environment.merge(self.builtIns(app: app, branch: branch, commit: commit.id, timeout: timeout)) { _, builtIn in builtIn }
+        environment["PATH"] = environment["PATH"] ?? self.settings.hostEnvironment["PATH"] ?? Self.defaultPath
+        environment["HOME"] = home.path
+        environment["LANG"] = environment["LANG"] ?? "C.UTF-8"
+        environment["CI"] = "true"
+        let outcome = try await runner.run(
+            BuildProcess(
+                executable: "bash", arguments: ["--noprofile", "--norc", scriptFile.path], environment: environment,
+                workingDirectory: appRoot.path, marker: marker, containment: self.settings.containment
+            )
+        )
+        let reached = (try? String(contentsOf: control, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        if let failure = Self.failure(outcome, reached: reached, commands: script.commands) {
+            log.info(failure)
+            await log.close()
+            throw JobProgress.Interruption.failed(failure)
+        }
+        log.info("Build complete.")
+        await log.close()
+
+        // Artifacts.
+        try await self.progress.begin("DEPLOY", log: "Collecting the build's artifacts.")
+        guard let base = spec.artifactsBaseDirectory else {
+            try await self.progress.log("DEPLOY", "The build spec has no frontend artifacts: nothing to deploy.")
+            try await self.progress.begin("VERIFY", log: "No artifacts to verify.")
+            try await self.progress.succeed()
+            return
+        }
+        let collected = try ArtifactCollector(
+            base: appRoot.appending(path: base, directoryHint: .isDirectory), baseName: base,
+            patterns: spec.artifactFiles.map(FileGlob.init), discardPaths: spec.discardPaths
+        ).collect(into: self.settings.files.artifacts(key))
+        for note in collected.notes { try await self.progress.log("DEPLOY", note) }
+        try await self.progress.log("DEPLOY", "Deployed \(collected.files) files (\(collected.bytes) bytes) from \(base).")
+        try await self.progress.begin("VERIFY", log: "Verifying the deployment.")
+        let index = self.settings.files.artifacts(key).appending(path: "index.html")
+        try await self.progress.log(
+            "VERIFY",
+            FileManager.default.fileExists(atPath: index.path) ? "index.html found." : "[WARNING]: The artifacts have no index.html at their root."
+        )
+        try await self.progress.succeed()
+    }
+
+    private func context() async throws -> (App, Branch) {
+        do {
+            let key = self.job.key
+            return (try await self.store.app(key.scope, appId: key.appId), try await self.store.branch(key.scope, appId: key.appId, branchName: key.branchName))
+        } catch let error as AmplifyError where error.code == .notFound {
+            throw JobProgress.Interruption.deleted
+        }
+    }
+
+    /// The branch's build spec, else the app's, else amplify.yml in the repository.
+    private func buildSpec(app: App, branch: Branch, repository: URL, log: BuildLog, variables: [String: String]) async throws -> BuildSpec {
+        let source: String
+        let text: String
+        if let spec = branch.buildSpec, !spec.isEmpty {
+            (source, text) = ("the branch's buildSpec", spec)
+        } else if let spec = app.buildSpec, !spec.isEmpty {
+            (source, text) = ("the app's buildSpec", spec)
+        } else if let name = Self.buildSpecFiles.first(where: { FileManager.default.fileExists(atPath: repository.appending(path: $0).path) }) {
+            guard let contents = try? String(contentsOf: repository.appending(path: name), encoding: .utf8) else {
+                throw JobProgress.Interruption.failed("\(name) in the repository is not UTF-8 text.")
+            }
+            (source, text) = (name, contents)
+        } else {
+            throw JobProgress.Interruption.failed(
+                "No build spec: the branch and the app have no buildSpec, and the repository has no amplify.yml at its root."
+            )
+        }
+        log.info("# Using the build spec from \(source).")
+        do {
+            return try BuildSpec(yaml: text, monorepoAppRoot: variables["AMPLIFY_MONOREPO_APP_ROOT"])
+        } catch {
+            throw JobProgress.Interruption.failed("Invalid build spec (\(source)): \(error.message)")
+        }
+    }
+
+    /// The variables AWS sets in every build.
+    private func builtIns(app: App, branch: Branch, commit: String, timeout: Double) -> [String: String] {
+        [
+            "AWS_APP_ID": app.appId,
+            "AWS_BRANCH": branch.branchName,
+            "AWS_BRANCH_ARN": branch.arn,
+            "AWS_CLONE_URL": app.repository ?? "",
+            "AWS_COMMIT_ID": commit,
+            "AWS_JOB_ID": String(repeating: "0", count: max(0, 10 - String(self.job.key.jobId).count)) + String(self.job.key.jobId),
+            "AWS_REGION": app.scope.region,
+            "AWS_DEFAULT_REGION": app.scope.region,
+            "_BUILD_TIMEOUT": Self.format(timeout),
+        ]
+    }
+
+    /// Why the build shell's end fails the build, or nil when it ran every command.
+    static func failure(_ outcome: BuildProcess.Outcome, reached: String, commands: [(phase: String, command: String)]) -> String? {
+        let current = Int(reached).flatMap { commands.indices.contains($0) ? commands[$0] : nil }
+        let at = current.map { " in \($0.phase): \($0.command)" } ?? (reached == "cache" ? " while saving the cache" : "")
+        switch outcome {
+        case .exited(0):
+            return reached == "done" ? nil : "The build shell exited early (exit code 0)\(at); the commands after it did not run."
+        case .exited(let code):
+            return "Command failed with exit code \(code)\(at)"
+        case .signaled(let signal):
+            return "Command was killed by signal \(signal)\(at)"
+        case .stopped(let reason):
+            return reason
+        }
+    }
+
+    /// `_BUILD_TIMEOUT` in minutes: any positive number up to 120 (AWS's minimum of 5 is not enforced,
+    /// so short timeouts can be tried locally); otherwise the default of 30.
+    static func timeoutMinutes(_ value: String?) -> Double {
+        guard let value, let minutes = Double(value.trimmingCharacters(in: .whitespaces)), minutes > 0, minutes.isFinite else {
+            return Self.defaultTimeoutMinutes
+        }
+        return min(minutes, Self.maximumTimeoutMinutes)
+    }
+
+    private static func format(_ minutes: Double) -> String {
+        minutes == minutes.rounded() ? String(Int(minutes)) : String(minutes)
+    }
+
+    static func isDirectory(_ url: URL) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+}

@@ -1,0 +1,121 @@
+@testable import AmplifyBuilds
+import Testing
+
+/// Build spec reading, file patterns and the build script, without running anything.
+@Suite struct BuildSpecTests {
+    @Test func readsPhasesInOrderWithVariablesArtifactsAndCache() throws {
+        let spec = try BuildSpec(
+            yaml: """
+                version: 1
+                env:
+                  variables:
+                    NODE_ENV: production
+                    RETRIES: 3
+                frontend:
+                  phases:
+                    postBuild:
+                      commands: [echo post]
+                    build:
+                      commands:
+                        - npm run build
+                        - |
+                          echo one
+                          echo two
+                    preBuild:
+                      commands: npm ci
+                  artifacts:
+                    baseDirectory: /build/out
+                    files: ['**/*']
+                    discard-paths: yes
+                  cache:
+                    paths: [node_modules/**/*]
+                backend:
+                  phases:
+                    build:
+                      commands: [amplifyPush --simple]
+                """,
+            monorepoAppRoot: nil
+        )
+        #expect(spec.phases.map { "\($0.section).\($0.name)" } == ["backend.build", "frontend.preBuild", "frontend.build", "frontend.postBuild"])
+        #expect(spec.phases[1].commands == ["npm ci"])
+        #expect(spec.phases[2].commands == ["npm run build", "echo one\necho two\n"])
+        #expect(spec.variables == ["NODE_ENV": "production", "RETRIES": "3"])
+        #expect(spec.artifactsBaseDirectory == "build/out")
+        #expect(spec.discardPaths)
+        #expect(spec.cachePaths == ["node_modules/**/*"])
+        #expect(spec.appRoot == ".")
+    }
+
+    @Test func monorepoFormNeedsTheAppRootWhenThereAreSeveral() throws {
+        let yaml = """
+            version: 1
+            applications:
+              - appRoot: apps/web
+                frontend:
+                  phases:
+                    build:
+                      commands: [echo web]
+              - appRoot: apps/api/
+                frontend:
+                  phases:
+                    build:
+                      commands: [echo api]
+            """
+        #expect(try BuildSpec(yaml: yaml, monorepoAppRoot: "apps/api").appRoot == "apps/api")
+        #expect(try BuildSpec(yaml: yaml, monorepoAppRoot: "apps/web").phases.first?.commands == ["echo web"])
+        #expect(throws: BuildSpec.Invalid.self) { try BuildSpec(yaml: yaml, monorepoAppRoot: nil) }
+        #expect(throws: BuildSpec.Invalid.self) { try BuildSpec(yaml: yaml, monorepoAppRoot: "apps/none") }
+    }
+
+    @Test(arguments: [
+        ("frontend: [", "not valid YAML"),
+        ("- a\n- b", "must be a YAML mapping"),
+        ("frontend:\n  phases: {}", "has no commands"),
+        ("frontend:\n  phases:\n    build:\n      commands: [[1]]", "must be a string"),
+        ("applications:\n  - appRoot: ../outside\n    frontend: {phases: {build: {commands: [x]}}}", "relative path inside the repository"),
+        ("frontend:\n  phases:\n    build: {commands: [x]}\n  artifacts:\n    baseDirectory: a/../../b", "relative path inside the repository"),
+    ])
+    func refusesWhatItCannotRun(yaml: String, message: String) {
+        do {
+            _ = try BuildSpec(yaml: yaml, monorepoAppRoot: nil)
+            Issue.record("accepted \(yaml)")
+        } catch {
+            #expect(error.message.contains(message), "\(error.message)")
+        }
+    }
+
+    @Test func globsMatchLikeTheBuildSpecMeansThem() {
+        #expect(FileGlob("**/*").matches("index.html"))
+        #expect(FileGlob("**/*").matches("a/b/c.js"))
+        #expect(FileGlob("*.html").matches("index.html"))
+        #expect(!FileGlob("*.html").matches("docs/index.html"))
+        #expect(FileGlob("**/*.html").matches("docs/index.html"))
+        #expect(FileGlob("assets/**").matches("assets/img/a.png"))
+        #expect(!FileGlob("assets/**").matches("other/a.png"))
+        #expect(FileGlob("img/?.png").matches("img/a.png"))
+        #expect(!FileGlob("img/?.png").matches("img/ab.png"))
+        #expect(FileGlob("./dist/*").matches("dist/x"))
+        #expect(FileGlob("node_modules/**/*").literalPrefix == "node_modules")
+        #expect(FileGlob(".next/cache/**/*").literalPrefix == ".next/cache")
+    }
+
+    @Test func scriptQuotesCommandsAndNamesTheFailedOne() throws {
+        let spec = try BuildSpec(yaml: "frontend:\n  phases:\n    build:\n      commands:\n        - echo 'a b'\n        - exit 4\n", monorepoAppRoot: nil)
+        let script = BuildScript(spec: spec, appRoot: "/w/repo", controlFile: "/w/control", cacheFile: nil)
+        #expect(script.text.contains("eval 'echo '\\''a b'\\''' || exit $?"))
+        #expect(script.commands.map(\.command) == ["echo 'a b'", "exit 4"])
+        #expect(RealBuild.failure(.exited(4), reached: "1", commands: script.commands) == "Command failed with exit code 4 in frontend.build: exit 4")
+        #expect(RealBuild.failure(.exited(0), reached: "done", commands: script.commands) == nil)
+        #expect(RealBuild.failure(.exited(0), reached: "0", commands: script.commands)?.contains("exited early") == true)
+        #expect(RealBuild.failure(.signaled(9), reached: "0", commands: script.commands)?.contains("signal 9") == true)
+    }
+
+    @Test func buildTimeoutIsReadInMinutes() {
+        #expect(RealBuild.timeoutMinutes(nil) == 30)
+        #expect(RealBuild.timeoutMinutes("45") == 45)
+        #expect(RealBuild.timeoutMinutes("0.5") == 0.5)
+        #expect(RealBuild.timeoutMinutes("500") == 120)
+        #expect(RealBuild.timeoutMinutes("-1") == 30)
+        #expect(RealBuild.timeoutMinutes("soon") == 30)
+    }
+}
