@@ -16,6 +16,12 @@ extension Database {
         try Value.fetchOne(self.cachedStatement(sql: sql), arguments: arguments)
     }
 
+    func cachedValues<Value: DatabaseValueConvertible & StatementColumnConvertible>(
+        _ type: Value.Type, sql: String, arguments: StatementArguments = StatementArguments()
+    ) throws -> [Value] {
+        try Value.fetchAll(self.cachedStatement(sql: sql), arguments: arguments)
+    }
+
     func cachedExecute(sql: String, arguments: StatementArguments = StatementArguments()) throws {
         try self.cachedStatement(sql: sql).execute(arguments: arguments)
     }

@@ -97,7 +97,8 @@ extension SQLiteStore {
     public func log(_ key: JobKey, step: String) async throws -> String? {
         try await self.database.read { db in
             guard let (seq, _) = try? Self.jobRow(db, key) else { return nil }
-            return try db.cachedValue(String.self, sql: "SELECT content FROM job_log WHERE jobSeq = ? AND step = ?", arguments: [seq, step])
+            let chunks = try db.cachedValues(String.self, sql: "SELECT content FROM job_log_chunk WHERE jobSeq = ? AND step = ? ORDER BY seq", arguments: [seq, step])
+            return chunks.isEmpty ? nil : chunks.joined()
         }
     }
 
@@ -106,8 +107,7 @@ extension SQLiteStore {
     static func appendLog(_ db: Database, jobSeq: Int64, _ log: StepLog) throws {
         try db.cachedExecute(
             sql: """
-                INSERT INTO job_log (jobSeq, step, content) VALUES (?, ?, ?)
-                ON CONFLICT (jobSeq, step) DO UPDATE SET content = content || excluded.content
+                INSERT INTO job_log_chunk (jobSeq, step, content) VALUES (?, ?, ?)
                 """,
             arguments: [jobSeq, log.step, log.text]
         )

@@ -157,6 +157,20 @@ public final class SQLiteStore: Store {
                 );
                 """)
         }
+        migrator.registerMigration("v6: logs in chunks") { db in
+            // Appending to one growing value rewrote the whole log at each write; a build writes its log in many pieces.
+            try db.execute(sql: """
+                CREATE TABLE job_log_chunk (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    jobSeq INTEGER NOT NULL REFERENCES job (seq) ON DELETE CASCADE,
+                    step TEXT NOT NULL,
+                    content TEXT NOT NULL
+                );
+                CREATE INDEX job_log_chunk_step ON job_log_chunk (jobSeq, step, seq);
+                INSERT INTO job_log_chunk (jobSeq, step, content) SELECT jobSeq, step, content FROM job_log;
+                DROP TABLE job_log;
+                """)
+        }
         return migrator
     }
 

@@ -1,0 +1,150 @@
+"""What a real build costs amplify-local itself: a build whose commands do nothing, against doing the same
+work by hand (git clone + bash + moving the artifacts) in the same run; then how the cost grows with the
+repository's size and with the volume of log a build writes.
+
+Run through `bench/run-builds` (builds in release mode first). Prints a Markdown report and writes it to
+bench/results-builds.md.
+"""
+import argparse
+import datetime
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import boto3
+from botocore.config import Config
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SPEC = """version: 1
+frontend:
+  phases:
+    preBuild:
+      commands:
+        - 'true'
+    build:
+      commands:
+        - {command}
+    postBuild:
+      commands:
+        - 'true'
+  artifacts:
+    baseDirectory: dist
+    files:
+      - '**/*'
+"""
+
+
+def git(folder, *args):
+    subprocess.run(["git", "-C", folder, "-c", "user.email=b@example.com", "-c", "user.name=Bench", *args], check=True, capture_output=True)
+
+
+def make_repo(folder, megabytes, command):
+    os.makedirs(os.path.join(folder, "dist"))
+    subprocess.run(["git", "init", "-q", "-b", "main", folder], check=True)
+    with open(os.path.join(folder, "amplify.yml"), "w") as spec:
+        spec.write(SPEC.format(command=command))
+    with open(os.path.join(folder, "dist", "index.html"), "w") as index:
+        index.write("<h1>bench</h1>\n")
+    for number in range(megabytes * 10):  # 100 KB files of random bytes: nothing compresses
+        with open(os.path.join(folder, f"blob-{number:05}.bin"), "wb") as blob:
+            blob.write(os.urandom(100 * 1024))
+    git(folder, "add", "-A")
+    git(folder, "commit", "-q", "-m", "bench")
+
+
+def by_hand(repo, command, runs):
+    """The same work without amplify-local: clone, run the commands in bash, move the artifacts."""
+    times = []
+    for _ in range(runs):
+        work = tempfile.mkdtemp(prefix="bench-hand-")
+        started = time.perf_counter()
+        subprocess.run(["git", "clone", "-q", "--single-branch", "--no-tags", "--branch", "main", repo, f"{work}/repo"], check=True)
+        subprocess.run(["bash", "-c", f"cd {work}/repo && true && {command} > {work}/log && true"], check=True)
+        shutil.move(f"{work}/repo/dist", f"{work}/artifacts")
+        times.append(time.perf_counter() - started)
+        shutil.rmtree(work)
+    return times
+
+
+def start_server(binary, data_dir):
+    process = subprocess.Popen(
+        [binary, "--port", "0", "--data-dir", data_dir, "--build-mode", "auto", "--log-level", "error"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    line = process.stdout.readline()
+    port = int(line.split("listening on http://")[1].split()[0].rsplit(":", 1)[1])
+    client = boto3.client(
+        "amplify", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+        aws_access_key_id="123456789012", aws_secret_access_key="x", config=Config(retries={"total_max_attempts": 1}),
+    )
+    return process, client
+
+
+def through_server(client, repo, runs):
+    """StartJob → SUCCEED, as the job's own times say (endTime − startTime), one build at a time."""
+    app_id = client.create_app(name="bench", repository=repo)["app"]["appId"]
+    client.create_branch(appId=app_id, branchName="main")
+    times = []
+    for _ in range(runs):
+        job_id = client.start_job(appId=app_id, branchName="main", jobType="RELEASE")["jobSummary"]["jobId"]
+        while True:
+            summary = client.get_job(appId=app_id, branchName="main", jobId=job_id)["job"]["summary"]
+            if summary["status"] in ("SUCCEED", "FAILED", "CANCELLED"):
+                break
+            time.sleep(0.005)
+        assert summary["status"] == "SUCCEED", summary
+        times.append((summary["endTime"] - summary["startTime"]).total_seconds())
+    return times
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--runs", type=int, default=15)
+    options = parser.parse_args()
+    cases = [
+        ("no-op build, 1 small file", 0, "'true'", options.runs),
+        ("repository of 10 MB", 10, "'true'", max(5, options.runs // 3)),
+        ("repository of 100 MB", 100, "'true'", 3),
+        ("1 MB of log", 0, "yes 0123456789abcdef0123456789abcdef0123456789abcdef | head -c 1000000", max(5, options.runs // 3)),
+        ("10 MB of log", 0, "yes 0123456789abcdef0123456789abcdef0123456789abcdef | head -c 10000000", 3),
+        ("50 MB of log", 0, "yes 0123456789abcdef0123456789abcdef0123456789abcdef | head -c 50000000", 3),
+    ]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-builds-") as root:
+        process, client = start_server(options.binary, os.path.join(root, "data"))
+        try:
+            for number, (name, megabytes, command, runs) in enumerate(cases):
+                repo = os.path.join(root, f"repo-{number}")
+                make_repo(repo, megabytes, command)
+                hand = statistics.median(by_hand(repo, command.strip("'"), runs))
+                served = statistics.median(through_server(client, repo, runs))
+                rows.append((name, runs, hand * 1000, served * 1000, (served - hand) * 1000))
+                print(f"{name}: by hand {hand * 1000:.0f} ms, amplify-local {served * 1000:.0f} ms", file=sys.stderr)
+        finally:
+            process.terminate()
+            process.wait()
+    lines = [
+        f"# Build overhead ({datetime.date.today()}, {platform.machine()}, {os.cpu_count()} cores)",
+        "",
+        "Median time of one build. *By hand*: `git clone` + the commands in bash + moving `dist` (no server).",
+        "*amplify-local*: StartJob → SUCCEED from the job's own times (clone, build spec, bash, logs written to",
+        "SQLite as they come, artifacts, three steps). *Overhead* is the difference.",
+        "",
+        "| case | runs | by hand (ms) | amplify-local (ms) | overhead (ms) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    lines += [f"| {name} | {runs} | {hand:.0f} | {served:.0f} | {overhead:+.0f} |" for name, runs, hand, served, overhead in rows]
+    report = "\n".join(lines) + "\n"
+    print(report)
+    with open(os.path.join(HERE, "results-builds.md"), "w") as out:
+        out.write(report)
+
+
+if __name__ == "__main__":
+    main()
