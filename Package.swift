@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .target(name: "AmplifyWire"),
@@ -31,9 +32,19 @@ let package = Package(
             ]
         ),
         .target(
-            name: "AmplifyBuilds",
+            name: "AmplifyHosting",
             dependencies: [
                 "AmplifyCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        .target(
+            name: "AmplifyBuilds",
+            dependencies: [
+                "AmplifyCore", "AmplifyHosting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
@@ -44,7 +55,7 @@ let package = Package(
         .target(
             name: "AmplifyServer",
             dependencies: [
-                "AmplifyWire", "AmplifyCore", "AmplifyStore", "AmplifyBuilds",
+                "AmplifyWire", "AmplifyCore", "AmplifyStore", "AmplifyBuilds", "AmplifyHosting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -70,7 +81,7 @@ let package = Package(
         .testTarget(
             name: "AmplifyLocalTests",
             dependencies: [
-                "AmplifyWire", "AmplifyCore", "AmplifyStore", "AmplifyBuilds", "AmplifyServer",
+                "AmplifyWire", "AmplifyCore", "AmplifyStore", "AmplifyBuilds", "AmplifyHosting", "AmplifyServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,8 +1,10 @@
+import AmplifyCore
 import Foundation
 
 /// Takes a build's artifacts out of its workspace: the regular files under `base` that match one of the
-/// patterns, moved into the job's artifacts folder (flattened with `discard-paths`). Symbolic links and
-/// `.git` are left behind, so nothing outside the workspace can become part of a site.
+/// patterns, moved (or copied, for a deployment from a folder) into the job's site folder (flattened
+/// with `discard-paths`). Symbolic links and `.git` are left behind, so nothing outside `base` can
+/// become part of a site.
 struct ArtifactCollector: Sendable {
     struct Result: Sendable {
         var files = 0
@@ -15,6 +17,7 @@ struct ArtifactCollector: Sendable {
     let baseName: String
     let patterns: [FileGlob]
     let discardPaths: Bool
+    var copy = false
 
     func collect(into destination: URL) throws -> Result {
         let manager = FileManager.default
@@ -48,7 +51,11 @@ struct ArtifactCollector: Sendable {
                 result.notes.append("[WARNING]: \(relative) has the same name as another artifact (discard-paths); the later one is kept.")
                 try manager.removeItem(at: target)
             }
-            try manager.moveItem(atPath: source, toPath: target.path)
+            if self.copy {
+                try manager.copyItem(atPath: source, toPath: target.path)
+            } else {
+                try manager.moveItem(atPath: source, toPath: target.path)
+            }
             result.files += 1
             result.bytes += (attributes[.size] as? NSNumber)?.int64Value ?? 0
         }

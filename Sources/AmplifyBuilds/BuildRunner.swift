@@ -175,7 +175,7 @@ public final class BuildRunner: Service, Sendable {
             job: job.key, store: self.store, clock: self.clock, isStopRequested: { self.isStopRequested(job.key) }, logger: logger
         )
         if job.jobType == .manual {
-            await Deployment(progress: progress, job: job, store: self.store).run()
+            await Deployment(progress: progress, job: job, files: self.configuration.files.sites).run()
         } else if let reason = await self.simulationReason(job) {
             await SimulatedBuild(progress: progress, totalSeconds: self.configuration.simulatedBuildSeconds, reason: reason).run()
         } else {

@@ -1,81 +1,134 @@
 import AmplifyCore
+import AmplifyHosting
 import Foundation
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 
-/// A manual deployment (CreateDeployment/StartDeployment): DEPLOY takes the uploaded zip or files, or
-/// downloads the zip at `sourceUrl`, and checks them; VERIFY confirms the result.
-/// Serving the deployed site is not part of amplify-local yet.
+/// A manual deployment (CreateDeployment/StartDeployment). DEPLOY unpacks the uploaded zip, places the
+/// uploaded files, or takes the `sourceUrl` (a `file://` zip or folder, an `http(s)://` zip) into the
+/// job's site folder, and makes it the branch's live site; VERIFY checks it.
 struct Deployment: Sendable {
     let progress: JobProgress
     let job: Job
-    let store: any Store
+    let files: SiteFiles
 
-    /// The largest zip a `sourceUrl` may be.
-    static let maximumDownloadBytes = 100 * 1024 * 1024
+    /// The largest zip a `sourceUrl` download may be.
+    static let maximumDownloadBytes = 1024 * 1024 * 1024
 
     func run() async {
+        let site = self.files.site(self.job.key)
+        let staging = site.deletingLastPathComponent().appending(path: ".\(self.job.key.jobId)-\(UUID().uuidString.lowercased())")
         await self.progress.run {
             try await self.progress.begin("DEPLOY", log: "Starting deployment \(self.job.key.jobId).")
-            let files = try await self.files()
-            let total = files.values.reduce(0) { $0 + $1.count }
-            if let zip = files["artifacts.zip"] {
-                guard Self.isZip(zip) else {
-                    throw JobProgress.Interruption.failed("The deployment's artifacts.zip is not a zip archive.")
-                }
-                try await self.progress.log("DEPLOY", "Deploying artifacts.zip (\(zip.count) bytes).")
-            } else {
-                try await self.progress.log("DEPLOY", "Deploying \(files.count) files (\(total) bytes).")
-            }
-            try await self.progress.begin("VERIFY", log: "Deployment \(self.job.key.jobId) verified.")
+            let (count, bytes) = try await self.unpack(into: staging)
+            SiteFiles.remove(site)
+            try FileManager.default.moveItem(at: staging, to: site)
+            SiteFiles.remove(self.files.uploads(self.job.key))
+            try await self.progress.publish("Deployed \(count) files (\(bytes) bytes).")
+            try await self.progress.begin("VERIFY", log: "Verifying deployment \(self.job.key.jobId).")
+            let index = FileManager.default.fileExists(atPath: site.appending(path: "index.html").path)
+            try await self.progress.log("VERIFY", index ? "index.html found." : "[WARNING]: The site has no index.html at its root.")
             try await self.progress.succeed()
         }
+        SiteFiles.remove(staging)
     }
 
-    /// The uploaded files, or the zip at the job's `sourceUrl` (stored with the job once downloaded).
-    private func files() async throws -> [String: Data] {
+    /// Puts the deployment's files into `folder`; returns how many and their size.
+    private func unpack(into folder: URL) async throws -> (Int, Int64) {
         if let sourceUrl = self.job.sourceUrl {
-            let zip = try await Self.download(sourceUrl, type: self.job.sourceUrlType)
-            try await self.store.putDeploymentFile(self.job.key, name: "artifacts.zip", content: zip, whileIn: [.running])
-            return ["artifacts.zip": zip]
+            return try await self.fromSource(sourceUrl, into: folder)
         }
-        let files = try await self.store.deploymentFiles(self.job.key)
-        guard !files.isEmpty else {
+        let zip = self.files.zipUpload(self.job.key)
+        if FileManager.default.fileExists(atPath: zip.path) {
+            try await self.progress.log("DEPLOY", "Unpacking the uploaded artifacts.zip.")
+            return try Self.extract(zip, into: folder)
+        }
+        let uploads = self.files.fileUploads(self.job.key)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: uploads.path)) ?? []
+        guard !names.isEmpty else {
             throw JobProgress.Interruption.failed(
                 "Nothing was uploaded for this deployment: PUT the zip to its zipUploadUrl, or each file to its fileUploadUrls entry, before StartDeployment."
             )
         }
-        return files
+        var bytes: Int64 = 0
+        for segment in names {
+            guard let name = SiteFiles.uploadName(segment), let path = SiteFiles.safeRelativePath(name) else {
+                throw JobProgress.Interruption.failed("The uploaded file \(segment) has a name outside the site folder.")
+            }
+            let target = folder.appending(path: path)
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.moveItem(at: uploads.appending(path: segment), to: target)
+            bytes += (try? FileManager.default.attributesOfItem(atPath: target.path)[.size] as? Int64) ?? 0
+        }
+        return (names.count, bytes)
     }
 
-    private static func download(_ source: String, type: String?) async throws -> Data {
-        guard type != "BUCKET_PREFIX", let url = URL(string: source), url.scheme == "http" || url.scheme == "https" else {
+    private func fromSource(_ source: String, into folder: URL) async throws -> (Int, Int64) {
+        guard let url = URL(string: source), let scheme = url.scheme?.lowercased() else {
+            throw JobProgress.Interruption.failed("The sourceUrl \(source) is not a URL.")
+        }
+        switch scheme {
+        case "file":
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+                throw JobProgress.Interruption.failed("\(source) does not exist on this machine.")
+            }
+            if isDirectory.boolValue {
+                try await self.progress.log("DEPLOY", "Copying the folder \(url.path).")
+                let collected = try ArtifactCollector(base: url, baseName: url.path, patterns: [FileGlob("**/*")], discardPaths: false, copy: true)
+                    .collect(into: folder)
+                for note in collected.notes { try await self.progress.log("DEPLOY", note) }
+                return (collected.files, collected.bytes)
+            }
+            guard self.job.sourceUrlType != "BUCKET_PREFIX" else {
+                throw JobProgress.Interruption.failed("\(source) is a file; a BUCKET_PREFIX sourceUrl names a folder.")
+            }
+            try await self.progress.log("DEPLOY", "Unpacking \(url.path).")
+            return try Self.extract(url, into: folder)
+        case "http", "https":
+            guard self.job.sourceUrlType != "BUCKET_PREFIX" else {
+                throw JobProgress.Interruption.failed("A BUCKET_PREFIX sourceUrl must be a file:// folder here; \(source) is not.")
+            }
+            try await self.progress.log("DEPLOY", "Downloading \(source).")
+            let zip = folder.deletingLastPathComponent().appending(path: "\(folder.lastPathComponent).zip")
+            defer { SiteFiles.remove(zip) }
+            try await Self.download(url, to: zip)
+            return try Self.extract(zip, into: folder)
+        default:
             throw JobProgress.Interruption.failed(
-                "amplify-local cannot read \(source): it deploys zips from http(s) URLs; upload S3 content with CreateDeployment instead."
+                "amplify-local cannot read \(source): it deploys file:// and http(s):// sources; upload S3 content with CreateDeployment instead."
             )
         }
+    }
+
+    private static func extract(_ zip: URL, into folder: URL) throws -> (Int, Int64) {
+        do {
+            let result = try SiteArchive.extract(zip, into: folder)
+            return (result.files, result.bytes)
+        } catch {
+            throw JobProgress.Interruption.failed(error.message)
+        }
+    }
+
+    private static func download(_ url: URL, to file: URL) async throws {
         var request = URLRequest(url: url)
-        request.timeoutInterval = 30
+        request.timeoutInterval = 60
         let data: Data
         let response: URLResponse
         do {
             (data, response) = try await URLSession.shared.data(for: request)
         } catch {
-            throw JobProgress.Interruption.failed("Downloading \(source) failed: \(error.localizedDescription)")
+            throw JobProgress.Interruption.failed("Downloading \(url) failed: \(error.localizedDescription)")
         }
         if let status = (response as? HTTPURLResponse)?.statusCode, !(200..<300).contains(status) {
-            throw JobProgress.Interruption.failed("Downloading \(source) failed: HTTP \(status).")
+            throw JobProgress.Interruption.failed("Downloading \(url) failed: HTTP \(status).")
         }
-        guard data.count <= maximumDownloadBytes else {
-            throw JobProgress.Interruption.failed("\(source) is larger than \(maximumDownloadBytes) bytes.")
+        guard data.count <= Self.maximumDownloadBytes else {
+            throw JobProgress.Interruption.failed("\(url) is larger than \(Self.maximumDownloadBytes) bytes.")
         }
-        return data
-    }
-
-    /// A zip starts with a local file header, or is an empty archive's end record.
-    static func isZip(_ data: Data) -> Bool {
-        data.starts(with: [0x50, 0x4B, 0x03, 0x04]) || data.starts(with: [0x50, 0x4B, 0x05, 0x06])
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try data.write(to: file)
     }
 }

@@ -1,11 +1,13 @@
 import AmplifyCore
+import AmplifyHosting
 import Foundation
 
 /// Where builds keep their files under the server's data folder:
 ///
 ///     builds/<run>/                                   a running build's workspace (removed when it ends)
-///     artifacts/<account>/<region>/<app>/<branch>/<job>/   a job's deployable output
 ///     cache/<account>/<region>/<app>/<branch>.tar        a branch's build cache
+///
+/// and, through `sites` (`SiteFiles`), the jobs' sites and deployment uploads.
 ///
 /// Path segments are percent-encoded, so a branch named `feature/x` stays one folder.
 public struct JobFiles: Sendable {
@@ -13,9 +15,13 @@ public struct JobFiles: Sendable {
     /// Whether the folder belongs to this run of the server only (state in memory) and goes with it.
     public let isTemporary: Bool
 
+    /// The jobs' sites (a build's artifacts) and deployment uploads.
+    public let sites: SiteFiles
+
     public init(root: URL, isTemporary: Bool = false) {
         self.root = root
         self.isTemporary = isTemporary
+        self.sites = SiteFiles(root: root)
     }
 
     /// A new folder under the system's temporary folder, for a server that keeps its state in memory.
@@ -29,30 +35,32 @@ public struct JobFiles: Sendable {
         self.builds.appending(path: run, directoryHint: .isDirectory)
     }
 
-    public func artifacts(_ key: JobKey) -> URL {
-        self.branchFolder("artifacts", key.scope, appId: key.appId, branchName: key.branchName)
-            .appending(path: String(key.jobId), directoryHint: .isDirectory)
-    }
-
     func cache(_ scope: Scope, appId: String, branchName: String) -> URL {
-        self.appFolder("cache", scope, appId: appId).appending(path: Self.segment(branchName) + ".tar", directoryHint: .notDirectory)
+        self.sites.appFolder("cache", scope, appId: appId).appending(path: SiteFiles.segment(branchName) + ".tar", directoryHint: .notDirectory)
     }
 
-    /// Removes a deleted job's artifacts.
+    /// Removes a deleted job's site and uploads.
     public func removeJob(_ key: JobKey) {
-        Self.remove(self.artifacts(key))
+        self.sites.removeJob(key)
     }
 
-    /// Removes a deleted branch's artifacts and cache.
+    /// Removes a deleted branch's sites, uploads and cache.
     public func removeBranch(_ scope: Scope, appId: String, branchName: String) {
-        Self.remove(self.branchFolder("artifacts", scope, appId: appId, branchName: branchName))
+        self.sites.removeBranch(scope, appId: appId, branchName: branchName)
         Self.remove(self.cache(scope, appId: appId, branchName: branchName))
     }
 
-    /// Removes a deleted app's artifacts and caches.
+    /// Removes a deleted app's sites, uploads and caches.
     public func removeApp(_ scope: Scope, appId: String) {
-        Self.remove(self.appFolder("artifacts", scope, appId: appId))
-        Self.remove(self.appFolder("cache", scope, appId: appId))
+        self.sites.removeApp(scope, appId: appId)
+        Self.remove(self.sites.appFolder("cache", scope, appId: appId))
+    }
+
+    /// Removes every site, upload and cache (the admin reset).
+    public func removeAll() {
+        for kind in ["artifacts", "uploads", "cache", "access-logs"] {
+            Self.remove(self.root.appending(path: kind, directoryHint: .isDirectory))
+        }
     }
 
     /// Removes workspaces that a previous run of the server left behind.
@@ -62,23 +70,5 @@ public struct JobFiles: Sendable {
 
     static func remove(_ url: URL) {
         try? FileManager.default.removeItem(at: url)
-    }
-
-    private func appFolder(_ kind: String, _ scope: Scope, appId: String) -> URL {
-        self.root.appending(path: kind, directoryHint: .isDirectory)
-            .appending(path: Self.segment(scope.account), directoryHint: .isDirectory)
-            .appending(path: Self.segment(scope.region), directoryHint: .isDirectory)
-            .appending(path: Self.segment(appId), directoryHint: .isDirectory)
-    }
-
-    private func branchFolder(_ kind: String, _ scope: Scope, appId: String, branchName: String) -> URL {
-        self.appFolder(kind, scope, appId: appId).appending(path: Self.segment(branchName), directoryHint: .isDirectory)
-    }
-
-    private static let segmentCharacters = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
-
-    private static func segment(_ name: String) -> String {
-        let encoded = name.addingPercentEncoding(withAllowedCharacters: Self.segmentCharacters) ?? "_"
-        return encoded == "." || encoded == ".." ? encoded.replacingOccurrences(of: ".", with: "%2E") : encoded
     }
 }

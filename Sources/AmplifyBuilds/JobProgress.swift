@@ -47,6 +47,17 @@ struct JobProgress: Sendable {
         try await self.advance(log: StepLog(step: step, text: text)) { _, _ in }
     }
 
+    /// Makes the job's site the branch's live site (the end of DEPLOY), with a line in DEPLOY's log.
+    func publish(_ line: String) async throws {
+        try await self.log("DEPLOY", line)
+        do {
+            guard try await self.store.publishSite(self.job, now: self.clock.now()) else { throw Interruption.stopped }
+        } catch let error as AmplifyError where error.code == .notFound {
+            throw Interruption.deleted
+        }
+        try await self.log("DEPLOY", "The site is live.")
+    }
+
     /// Puts the commit the build checked out on the job's summary.
     func record(commitId: String, message: String, time: Date) async throws {
         try await self.advance { job, _ in

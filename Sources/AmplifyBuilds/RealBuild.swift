@@ -122,11 +122,11 @@ struct RealBuild: Sendable {
         let collected = try ArtifactCollector(
             base: appRoot.appending(path: base, directoryHint: .isDirectory), baseName: base,
             patterns: spec.artifactFiles.map(FileGlob.init), discardPaths: spec.discardPaths
-        ).collect(into: self.settings.files.artifacts(key))
+        ).collect(into: self.settings.files.sites.site(key))
         for note in collected.notes { try await self.progress.log("DEPLOY", note) }
-        try await self.progress.log("DEPLOY", "Deployed \(collected.files) files (\(collected.bytes) bytes) from \(base).")
+        try await self.progress.publish("Deployed \(collected.files) files (\(collected.bytes) bytes) from \(base).")
         try await self.progress.begin("VERIFY", log: "Verifying the deployment.")
-        let index = self.settings.files.artifacts(key).appending(path: "index.html")
+        let index = self.settings.files.sites.site(key).appending(path: "index.html")
         try await self.progress.log(
             "VERIFY",
             FileManager.default.fileExists(atPath: index.path) ? "index.html found." : "[WARNING]: The artifacts have no index.html at their root."

@@ -28,6 +28,8 @@ public struct App: Codable, Sendable, Equatable {
     public var jobConfig: JobConfig
     public var cacheConfig: CacheConfig
     public var tags: [String: String]
+    /// The branch whose site went live first, or the live branch with stage PRODUCTION.
+    public var productionBranch: ProductionBranch?
     public var createTime: Date
     public var updateTime: Date
 
@@ -53,6 +55,17 @@ public struct App: Codable, Sendable, Equatable {
     public var arn: String { ARN.app(self.scope, appId: self.appId) }
     public var defaultDomain: String { "\(self.appId).amplifyapp.com" }
     public var hasRepository: Bool { !(self.repository ?? "").isEmpty }
+}
+
+/// The app's production branch, as GetApp shows it once a site is live.
+public struct ProductionBranch: Codable, Sendable, Equatable {
+    public var branchName: String
+    public var lastDeployTime: Date
+
+    public init(branchName: String, lastDeployTime: Date) {
+        self.branchName = branchName
+        self.lastDeployTime = lastDeployTime
+    }
 }
 
 /// A redirect or rewrite rule of an app.

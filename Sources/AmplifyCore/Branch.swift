@@ -30,6 +30,10 @@ public struct Branch: Codable, Sendable, Equatable {
     public var totalNumberOfJobs: Int
     /// The newest job's id.
     public var activeJobId: Int?
+    /// The job whose site is served for the branch, if any.
+    public var liveJobId: Int?
+    /// When the live site was deployed.
+    public var lastDeployTime: Date?
 
     /// A new branch with the defaults the real service fills in.
     public init(scope: Scope, appId: String, branchName: String, now: Date) {

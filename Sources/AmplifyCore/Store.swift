@@ -48,11 +48,14 @@ public protocol Store: Sendable {
     /// Adds the branch's next job as a manual deployment (`Job.deployment`): CREATED for uploads, or
     /// PENDING with `sourceUrl`. The app must have no repository and the branch no unfinished job.
     func createDeployment(_ scope: Scope, appId: String, branchName: String, sourceUrl: String?, sourceUrlType: String?, now: Date) async throws -> Job
-    /// Stores one file of a deployment (the zip is `artifacts.zip`) while the job's status is one of
-    /// `statuses` (uploads: CREATED; a downloaded `sourceUrl`: RUNNING), else BadRequestException.
-    func putDeploymentFile(_ key: JobKey, name: String, content: Data, whileIn statuses: Set<JobStatus>) async throws
-    /// The files uploaded for a deployment, by name.
-    func deploymentFiles(_ key: JobKey) async throws -> [String: Data]
+
+    /// Makes the job's site the one its branch serves (at the end of its DEPLOY step): sets the branch's
+    /// live job and deploy time, and the app's production branch when it has none yet or the branch's
+    /// stage is PRODUCTION. Only while the job is still in progress; returns whether it went live.
+    func publishSite(_ key: JobKey, now: Date) async throws -> Bool
+    /// The app and branch that a site host names (`<displayName>.<appId>`; without a display name, the
+    /// app's production branch), or nil when there is none.
+    func site(appId: String, displayName: String?) async throws -> (app: App, branch: Branch)?
 
     /// The log of one step of a job; nil when the job or the log does not exist.
     func log(_ key: JobKey, step: String) async throws -> String?

@@ -1,12 +1,16 @@
 import AmplifyBuilds
 import AmplifyCore
+import AmplifyHosting
+import AmplifyWire
 import Foundation
 import Hummingbird
 
-/// The server's own endpoints under `/_amplify-local/`: health, reset, and job step logs.
+/// The server's own endpoints under `/_amplify-local/`: health, reset, job step logs, deployment
+/// uploads, access logs and site thumbnails.
 struct AdminRoutes {
     let store: any Store
     let runner: BuildRunner
+    let accessLog: AccessLog
     let configuration: ServerConfiguration
 
     func add(to router: Router<AmplifyRequestContext>) {
@@ -21,32 +25,68 @@ struct AdminRoutes {
         }
         group.post("reset") { _, _ in
             try await self.store.reset()
+            self.accessLog.flush()
+            self.runner.files.removeAll()
             return try Self.json(["status": "reset"])
         }
         group.get("logs/:account/:region/:appId/:branchName/:jobId/:step") { _, context in
             try await self.log(context)
         }
         group.put("uploads/:account/:region/:appId/:branchName/:jobId/zip") { request, context in
-            try await self.upload(request, context, name: "artifacts.zip")
+            try await self.upload(request, context) { self.runner.files.sites.zipUpload($0) }
         }
         group.put("uploads/:account/:region/:appId/:branchName/:jobId/files/:name") { request, context in
-            try await self.upload(request, context, name: "files/\(try Self.parameter(context, "name"))")
-        }
-        group.get("access-logs/:account/:region/:appId/:domainName") { _, context in
-            let scope = Scope(account: try Self.parameter(context, "account"), region: try Self.parameter(context, "region"))
-            do {
-                _ = try await self.store.domainAssociation(
-                    scope, appId: try Self.parameter(context, "appId"), domainName: try Self.parameter(context, "domainName")
-                )
-            } catch is AmplifyError {
-                throw HTTPError(.notFound, message: "No such access log.")
+            let name = try Self.parameter(context, "name")
+            guard SiteFiles.safeRelativePath(name) != nil else {
+                throw HTTPError(.badRequest, message: "The file name \(name) is not a path inside the site.")
             }
-            // No site is served yet, so no request was: the log is its header.
-            return Response(
-                status: .ok, headers: [.contentType: "text/csv; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: AmplifyAPI.accessLogHeader))
-            )
+            return try await self.upload(request, context) { self.runner.files.sites.fileUpload($0, name: name) }
         }
+        group.get("access-logs/:account/:region/:appId/:domainName") { request, context in
+            let scope = Scope(account: try Self.parameter(context, "account"), region: try Self.parameter(context, "region"))
+            let appId = try Self.parameter(context, "appId")
+            guard (try? await self.store.app(scope, appId: appId)) != nil else { throw HTTPError(.notFound, message: "No such access log.") }
+            let query = request.uri.queryParameters
+            guard let start = query["start"].flatMap({ Double(String($0)) }), let end = query["end"].flatMap({ Double(String($0)) }) else {
+                throw HTTPError(.badRequest, message: "start and end are needed.")
+            }
+            let csv = self.accessLog.read(
+                scope: scope, appId: appId, from: Date(timeIntervalSince1970: start), to: Date(timeIntervalSince1970: end)
+            )
+            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: csv)))
+        }
+        group.get("thumbnails/:account/:region/:appId/:branchName") { _, context in
+            try await self.thumbnail(context)
+        }
+    }
+
+    /// Where a live branch's thumbnail is drawn (GetBranch's `thumbnailUrl`, GetApp's `productionBranch`).
+    static func thumbnailURL(_ call: APICall, _ scope: Scope, appId: String, branchName: String) -> String {
+        let segments = [scope.account, scope.region, appId, branchName].map { PercentEncoding.encode($0) }.joined(separator: "/")
+        return "\(call.baseURL)\(AmplifyAPIMiddleware.adminPrefix)thumbnails/\(segments)"
+    }
+
+    /// A small SVG card with the branch, its live job and when it went live.
+    private func thumbnail(_ context: AmplifyRequestContext) async throws -> Response {
+        let scope = Scope(account: try Self.parameter(context, "account"), region: try Self.parameter(context, "region"))
+        guard let branch = try? await self.store.branch(scope, appId: try Self.parameter(context, "appId"), branchName: try Self.parameter(context, "branchName")),
+            let jobId = branch.liveJobId
+        else {
+            throw HTTPError(.notFound, message: "No site is live for this branch.")
+        }
+        func escaped(_ text: String) -> String {
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        }
+        let deployed = branch.lastDeployTime.map { $0.formatted(Date.ISO8601FormatStyle()) } ?? ""
+        let svg = """
+            <svg xmlns="http://www.w3.org/2000/svg" width="320" height="180" viewBox="0 0 320 180">
+            <rect width="320" height="180" rx="8" fill="#232f3e"/>
+            <text x="20" y="60" font-family="sans-serif" font-size="22" fill="#ff9900">\(escaped(branch.displayName))</text>
+            <text x="20" y="100" font-family="sans-serif" font-size="14" fill="#ffffff">\(escaped(branch.appId)) · job \(jobId)</text>
+            <text x="20" y="130" font-family="sans-serif" font-size="12" fill="#d5dbdb">\(deployed)</text>
+            </svg>
+            """
+        return Response(status: .ok, headers: [.contentType: "image/svg+xml"], body: .init(byteBuffer: ByteBuffer(string: svg)))
     }
 
     /// A path parameter, percent-decoded (the router leaves them raw).
@@ -72,22 +112,36 @@ struct AdminRoutes {
         )
     }
 
-    /// The largest file a deployment upload may be (held in the database for now).
-    static let maximumUploadBytes = 100 * 1024 * 1024
-
-    /// A PUT to an upload URL that CreateDeployment handed out: stores the file with the deployment's job.
-    private func upload(_ request: Request, _ context: AmplifyRequestContext, name: String) async throws -> Response {
+    /// A PUT to an upload URL that CreateDeployment handed out: streams the body to the file `destination`
+    /// names for the job (written aside, then renamed), refusing more than `--max-upload-bytes`. Only a
+    /// MANUAL job that was not started yet takes uploads.
+    private func upload(_ request: Request, _ context: AmplifyRequestContext, destination: (JobKey) -> URL) async throws -> Response {
         guard let jobId = Int(try Self.parameter(context, "jobId")) else { throw HTTPError(.notFound) }
         let key = JobKey(
             scope: Scope(account: try Self.parameter(context, "account"), region: try Self.parameter(context, "region")),
             appId: try Self.parameter(context, "appId"), branchName: try Self.parameter(context, "branchName"), jobId: jobId
         )
-        var request = request
-        let body = try await request.collectBody(upTo: Self.maximumUploadBytes)
+        let limit = self.configuration.maxUploadBytes
         do {
-            try await self.store.putDeploymentFile(key, name: name, content: Data(body.readableBytesView), whileIn: [.created])
+            let job = try await self.store.job(key)
+            guard job.jobType == .manual, job.status == .created else {
+                throw AmplifyError.badRequest("Job \(key.jobId) takes no uploads: it is a \(job.jobType.rawValue) job, \(job.status.rawValue).")
+            }
         } catch let error as AmplifyError {
             return AWSErrorResponse.response(for: error)
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw HTTPError(.contentTooLarge, message: "The upload is larger than \(limit) bytes.")
+        }
+        let file = destination(key)
+        let partial = file.deletingLastPathComponent().appending(path: ".\(file.lastPathComponent).\(UUID().uuidString.lowercased()).part")
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        do {
+            try await FileIO(threadPool: .singleton).writeFile(contents: ByteLimitedSequence(base: request.body, limit: limit), path: partial.path, context: context)
+            guard rename(partial.path, file.path) == 0 else { throw HTTPError(.internalServerError, message: "The upload could not be stored.") }
+        } catch {
+            try? FileManager.default.removeItem(at: partial)
+            throw error
         }
         return Response(status: .ok)
     }

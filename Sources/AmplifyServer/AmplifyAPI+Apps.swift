@@ -10,18 +10,18 @@ extension AmplifyAPI {
         app.tags = input.tags ?? [:]
         try await self.store.createApp(app)
         call.log(.info, "Created app", ["app.id": "\(app.appId)"])
-        return Wire.CreateAppResult(app: Wire.App(app))
+        return Wire.CreateAppResult(app: Wire.App(app, call))
     }
 
     func getApp(_ input: Wire.GetAppRequest, _ call: APICall) async throws -> Wire.GetAppResult {
-        Wire.GetAppResult(app: Wire.App(try await self.store.app(call.scope, appId: input.appId!)))
+        Wire.GetAppResult(app: Wire.App(try await self.store.app(call.scope, appId: input.appId!), call))
     }
 
     func listApps(_ input: Wire.ListAppsRequest, _ call: APICall) async throws -> Wire.ListAppsResult {
         let page = try await self.store.listApps(
             call.scope, after: try Self.pageToken(input.nextToken, list: "apps"), limit: Self.pageSize(input.maxResults, default: 100)
         )
-        return Wire.ListAppsResult(apps: page.items.map(Wire.App.init), nextToken: page.nextToken)
+        return Wire.ListAppsResult(apps: page.items.map { Wire.App($0, call) }, nextToken: page.nextToken)
     }
 
     func updateApp(_ input: Wire.UpdateAppRequest, _ call: APICall) async throws -> Wire.UpdateAppResult {
@@ -29,7 +29,7 @@ extension AmplifyAPI {
         let app = try await self.store.updateApp(call.scope, appId: input.appId!) { app in
             try app.apply(input, now: now)
         }
-        return Wire.UpdateAppResult(app: Wire.App(app))
+        return Wire.UpdateAppResult(app: Wire.App(app, call))
     }
 
     func deleteApp(_ input: Wire.DeleteAppRequest, _ call: APICall) async throws -> Wire.DeleteAppResult {
@@ -37,6 +37,6 @@ extension AmplifyAPI {
         self.runner.stopBuilds(of: call.scope, appId: app.appId)
         self.runner.files.removeApp(call.scope, appId: app.appId)
         call.log(.info, "Deleted app", ["app.id": "\(app.appId)"])
-        return Wire.DeleteAppResult(app: Wire.App(app))
+        return Wire.DeleteAppResult(app: Wire.App(app, call))
     }
 }

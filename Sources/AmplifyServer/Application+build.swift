@@ -1,5 +1,6 @@
 import AmplifyBuilds
 import AmplifyCore
+import AmplifyHosting
 import AmplifyStore
 import Foundation
 import Hummingbird
@@ -26,8 +27,10 @@ public func buildApplication(
         ),
         logger: logger
     )
+    let accessLog = AccessLog(root: files.root)
     let router = Router(context: AmplifyRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: SiteMiddleware(store: store, files: files.sites, accessLog: accessLog))
     router.add(
         middleware: AmplifyAPIMiddleware(
             api: AmplifyAPI(store: store, runner: runner, clock: clock),
@@ -35,7 +38,7 @@ public func buildApplication(
             auth: configuration.auth, verifier: SigV4Verifier(credentials: configuration.credentials)
         )
     )
-    AdminRoutes(store: store, runner: runner, configuration: configuration).add(to: router)
+    AdminRoutes(store: store, runner: runner, accessLog: accessLog, configuration: configuration).add(to: router)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "amplify-local"),

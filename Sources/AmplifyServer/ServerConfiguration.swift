@@ -17,6 +17,8 @@ public struct ServerConfiguration: Sendable {
     public var credentials: [String: SigV4Credential]
     /// The most log one step of a real build keeps.
     public var maxLogBytes: Int
+    /// The largest deployment upload (a zip, or one file); 5 GB as on AWS.
+    public var maxUploadBytes: Int
     /// The server's environment: git clones with it; builds see only its PATH.
     public var hostEnvironment: [String: String]
 
@@ -27,6 +29,7 @@ public struct ServerConfiguration: Sendable {
         hostEnvironment: [String: String] = [:]
     ) {
         self.maxLogBytes = maxLogBytes
+        self.maxUploadBytes = 5_000_000_000
         self.hostEnvironment = hostEnvironment
         self.auth = auth
         self.credentials = credentials

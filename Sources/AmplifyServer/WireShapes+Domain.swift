@@ -4,7 +4,7 @@ import Foundation
 
 extension Wire.App {
     /// The app as the API shows it: tokens are never returned; members the model requires are there even when empty.
-    init(_ app: App) {
+    init(_ app: App, _ call: APICall) {
         self.init(
             appId: app.appId, appArn: app.arn, name: app.name, tags: app.tags, description: app.description ?? "",
             repository: app.repository ?? "", platform: app.platform, createTime: app.createTime, updateTime: app.updateTime,
@@ -13,6 +13,12 @@ extension Wire.App {
             enableBranchAutoBuild: app.enableBranchAutoBuild, enableBranchAutoDeletion: app.enableBranchAutoDeletion,
             enableBasicAuth: app.enableBasicAuth, basicAuthCredentials: app.basicAuthCredentials,
             customRules: app.customRules.map { Wire.CustomRule(source: $0.source, target: $0.target, status: $0.status, condition: $0.condition) },
+            productionBranch: app.productionBranch.map {
+                Wire.ProductionBranch(
+                    lastDeployTime: $0.lastDeployTime, status: "SUCCEED",
+                    thumbnailUrl: AdminRoutes.thumbnailURL(call, app.scope, appId: app.appId, branchName: $0.branchName), branchName: $0.branchName
+                )
+            },
             buildSpec: app.buildSpec, customHeaders: app.customHeaders, enableAutoBranchCreation: app.enableAutoBranchCreation,
             autoBranchCreationPatterns: app.autoBranchCreationPatterns,
             autoBranchCreationConfig: app.autoBranchCreationConfig.map(Wire.AutoBranchCreationConfig.init),
@@ -34,8 +40,9 @@ extension Wire.AutoBranchCreationConfig {
 }
 
 extension Wire.Branch {
-    /// Members the model requires are there even when empty (`activeJobId` is "" before the first job).
-    init(_ branch: Branch) {
+    /// Members the model requires are there even when empty (`activeJobId` is "" before the first job);
+    /// `thumbnailUrl` once a site is live.
+    init(_ branch: Branch, _ call: APICall) {
         self.init(
             branchArn: branch.arn, branchName: branch.branchName, description: branch.description ?? "", tags: branch.tags,
             stage: branch.stage, displayName: branch.displayName, enableNotification: branch.enableNotification,
@@ -43,7 +50,9 @@ extension Wire.Branch {
             enableAutoBuild: branch.enableAutoBuild, enableSkewProtection: branch.enableSkewProtection, customDomains: [],
             framework: branch.framework ?? "", activeJobId: branch.activeJobId.map(String.init) ?? "",
             totalNumberOfJobs: String(branch.totalNumberOfJobs), enableBasicAuth: branch.enableBasicAuth,
-            enablePerformanceMode: branch.enablePerformanceMode, basicAuthCredentials: branch.basicAuthCredentials,
+            enablePerformanceMode: branch.enablePerformanceMode,
+            thumbnailUrl: branch.liveJobId.map { _ in AdminRoutes.thumbnailURL(call, branch.scope, appId: branch.appId, branchName: branch.branchName) },
+            basicAuthCredentials: branch.basicAuthCredentials,
             buildSpec: branch.buildSpec, ttl: branch.ttl, associatedResources: [],
             enablePullRequestPreview: branch.enablePullRequestPreview,
             pullRequestEnvironmentName: branch.pullRequestEnvironmentName, backendEnvironmentArn: branch.backendEnvironmentArn,

@@ -26,25 +26,4 @@ extension SQLiteStore {
             return job
         }
     }
-
-    public func putDeploymentFile(_ key: JobKey, name: String, content: Data, whileIn statuses: Set<JobStatus>) async throws {
-        try await self.write { db in
-            let (seq, job) = try Self.jobRow(db, key)
-            guard job.jobType == .manual, statuses.contains(job.status) else {
-                throw AmplifyError.badRequest("Job \(key.jobId) takes no uploads: it is a \(job.jobType.rawValue) job, \(job.status.rawValue).")
-            }
-            try db.cachedExecute(
-                sql: "INSERT INTO deployment_file (jobSeq, name, content) VALUES (?, ?, ?) ON CONFLICT (jobSeq, name) DO UPDATE SET content = excluded.content",
-                arguments: [seq, name, content]
-            )
-        }
-    }
-
-    public func deploymentFiles(_ key: JobKey) async throws -> [String: Data] {
-        try await self.database.read { db in
-            let seq = try Self.jobRow(db, key).seq
-            let rows = try db.cachedRows(sql: "SELECT name, content FROM deployment_file WHERE jobSeq = ?", arguments: [seq])
-            return Dictionary(uniqueKeysWithValues: rows.map { ($0[0] as String, $0[1] as Data) })
-        }
-    }
 }

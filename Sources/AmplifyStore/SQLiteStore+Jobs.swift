@@ -62,6 +62,12 @@ extension SQLiteStore {
             let (seq, job) = try Self.jobRow(db, key)
             try job.requireDeletable()
             try db.cachedExecute(sql: "DELETE FROM job WHERE seq = ?", arguments: [seq])
+            var (branchSeq, branch) = try Self.branchRow(db, key.scope, key.appId, key.branchName)
+            if branch.liveJobId == key.jobId {
+                branch.liveJobId = nil
+                try db.cachedExecute(sql: "UPDATE branch SET document = ? WHERE seq = ?", arguments: [try Documents.encode(branch), branchSeq])
+                try Self.takeDown(db, key.scope, key.appId, branchName: key.branchName)
+            }
             return job
         }
     }

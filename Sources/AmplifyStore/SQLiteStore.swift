@@ -171,6 +171,12 @@ public final class SQLiteStore: Store {
                 DROP TABLE job_log;
                 """)
         }
+        migrator.registerMigration("v7: uploads on disk") { db in
+            // Deployment uploads are streamed to files under the data directory (SiteFiles).
+            try db.execute(sql: "DROP TABLE deployment_file")
+            // Sites are found by the app id in their host name alone.
+            try db.execute(sql: "CREATE INDEX app_by_id ON app (appId)")
+        }
         return migrator
     }
 
@@ -279,6 +285,7 @@ public final class SQLiteStore: Store {
             let (seq, branch) = try Self.branchRow(db, scope, appId, branchName)
             try db.cachedExecute(sql: "DELETE FROM branch WHERE seq = ?", arguments: [seq])
             try Self.removeSubdomains(db, appSeq: Self.appSeq(db, scope, appId), pointingAt: branchName)
+            try Self.takeDown(db, scope, appId, branchName: branchName)
             return branch
         }
     }

@@ -65,6 +65,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The most log one step of a build keeps, in bytes. [env: AMPLIFY_LOCAL_MAX_LOG_BYTES] (default: 67108864)")
     var maxLogBytes: Int?
 
+    @Option(help: "The largest deployment upload (a zip or one file), in bytes. [env: AMPLIFY_LOCAL_MAX_UPLOAD_BYTES] (default: 5000000000)")
+    var maxUploadBytes: Int?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical. [env: AMPLIFY_LOCAL_LOG_LEVEL] (default: info)")
     var logLevel: String?
 
@@ -125,6 +128,8 @@ struct Serve: AsyncParsableCommand {
         guard configuration.maxConcurrentBuilds >= 1 else { throw ValidationError("At least one build must be able to run.") }
         configuration.maxLogBytes = try value(self.maxLogBytes, "MAX_LOG_BYTES", Int.init) ?? configuration.maxLogBytes
         guard configuration.maxLogBytes >= 1024 else { throw ValidationError("The log limit must be at least 1024 bytes.") }
+        configuration.maxUploadBytes = try value(self.maxUploadBytes, "MAX_UPLOAD_BYTES", Int.init) ?? configuration.maxUploadBytes
+        guard configuration.maxUploadBytes >= 1 else { throw ValidationError("The upload limit must be at least 1 byte.") }
         configuration.hostEnvironment = environment
         return configuration
     }

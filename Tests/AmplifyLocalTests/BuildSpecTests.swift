@@ -1,4 +1,5 @@
 @testable import AmplifyBuilds
+import AmplifyCore
 import Testing
 
 /// Build spec reading, file patterns and the build script, without running anything.

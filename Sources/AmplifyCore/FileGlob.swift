@@ -1,22 +1,22 @@
 /// A build spec file pattern (`**/*`, `*.html`, `assets/**`, `img/?.png`) matched against a relative path:
 /// `**` as a whole component matches any number of folders, `*` any characters but `/`, `?` one character.
-struct FileGlob: Sendable, Equatable {
+public struct FileGlob: Sendable, Equatable {
     private let components: [Substring]
 
-    init(_ pattern: String) {
+    public init(_ pattern: String) {
         var pattern = Substring(pattern)
         while pattern.hasPrefix("./") { pattern = pattern.dropFirst(2) }
         if pattern.hasPrefix("/") { pattern = pattern.dropFirst() }
         self.components = pattern.split(separator: "/", omittingEmptySubsequences: true)
     }
 
-    func matches(_ path: String) -> Bool {
+    public func matches(_ path: String) -> Bool {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true)
         return Self.match(self.components[...], parts[...])
     }
 
     /// The folder before the first component with a wildcard: `node_modules/**/*` → `node_modules`.
-    var literalPrefix: String {
+    public var literalPrefix: String {
         self.components.prefix { !$0.contains(where: { "*?[".contains($0) }) }.joined(separator: "/")
     }
 

@@ -1,0 +1,51 @@
+import Foundation
+import ZIPFoundation
+
+/// Unpacks a deployment's zip into a site folder, refusing any entry that would land outside it:
+/// absolute paths, `..`, and symbolic links (which could point anywhere) stop the deployment.
+public enum SiteArchive {
+    public struct Refused: Error, Equatable {
+        public var message: String
+    }
+
+    /// Extracts `zip` into `folder` (created); returns the number of files and their total size.
+    public static func extract(_ zip: URL, into folder: URL) throws(Refused) -> (files: Int, bytes: Int64) {
+        let archive: Archive
+        do {
+            archive = try Archive(url: zip, accessMode: .read)
+        } catch {
+            throw Refused(message: "The deployment's artifacts.zip is not a zip archive.")
+        }
+        let entries = Array(archive)
+        for entry in entries {
+            if entry.type == .symlink {
+                throw Refused(message: "The zip holds a symbolic link (\(entry.path)); links are not deployed.")
+            }
+            let path = entry.type == .directory && entry.path.hasSuffix("/") ? String(entry.path.dropLast()) : entry.path
+            guard SiteFiles.safeRelativePath(path) != nil else {
+                throw Refused(message: "The zip entry \(entry.path) would land outside the site folder.")
+            }
+        }
+        var files = 0
+        var bytes: Int64 = 0
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for entry in entries {
+                let target = folder.appending(path: entry.path)
+                if entry.type == .directory {
+                    try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+                    continue
+                }
+                try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                _ = try archive.extract(entry, to: target)
+                files += 1
+                bytes += Int64(entry.uncompressedSize)
+            }
+        } catch let refused as Refused {
+            throw refused
+        } catch {
+            throw Refused(message: "The zip could not be unpacked: \(error.localizedDescription)")
+        }
+        return (files, bytes)
+    }
+}

@@ -1,0 +1,174 @@
+import AmplifyCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// Serves every branch's live site on the API's port, told apart by the `Host` header
+/// (`<displayName>.<appId>.localhost`): basic auth, the app's custom rules top-down (first match wins),
+/// the files of the branch's live job (content types, `index.html` for folders, HEAD, ETag and ranges,
+/// through Hummingbird's `FileMiddleware`), the app's custom headers, and one access log line per request.
+/// Requests for other hosts go on to the API.
+public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware {
+    let store: any Store
+    let files: SiteFiles
+    let accessLog: AccessLog
+    private let cache = SiteSettingsCache()
+    /// `LocalFileSystem` announces its folder at info level; one per request would flood the log.
+    private static var quietLogger: Logger {
+        var logger = Logger(label: "amplify-local.sites")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    public init(store: any Store, files: SiteFiles, accessLog: AccessLog) {
+        self.store = store
+        self.files = files
+        self.accessLog = accessLog
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let hostHeader = request.head.authority, let host = SiteHost(hostHeader) else {
+            return try await next(request, context)
+        }
+        let started = ContinuousClock.now
+        let site = try await self.store.site(appId: host.appId, displayName: host.displayName)
+        var response = await self.respond(request, context, site: site, host: hostHeader)
+        let requestId = Self.newRequestId()
+        response.headers[Self.requestIdHeader] = requestId
+        if let (app, _) = site {
+            let elapsed = ContinuousClock.now - started
+            let address = context.remoteAddress
+            self.accessLog.record(
+                AccessLog.Entry(
+                    time: Date(), clientIP: address?.ipAddress ?? "-", clientPort: address?.port ?? 0, method: request.method.rawValue,
+                    host: hostHeader, path: request.uri.path, query: request.uri.query, status: response.status.code,
+                    bytesSent: response.headers[.contentLength].flatMap(Int.init) ?? 0, referer: request.headers[.referer],
+                    userAgent: request.headers[.userAgent], requestId: requestId,
+                    seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                    contentType: response.headers[.contentType]
+                ),
+                scope: app.scope, appId: app.appId
+            )
+        }
+        return response
+    }
+
+    /// CloudFront's request id header, which the access log's `x-edge-request-id` column repeats.
+    static var requestIdHeader: HTTPField.Name { HTTPField.Name("x-amz-cf-id")! }
+
+    private static func newRequestId() -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        return String((0..<56).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
+    }
+
+    private func respond(_ request: Request, _ context: Context, site: (app: App, branch: Branch)?, host: String) async -> Response {
+        guard let (app, branch) = site else {
+            return Self.page(.notFound, "No site is deployed at \(host).")
+        }
+        guard request.method == .get || request.method == .head else {
+            return Self.page(.methodNotAllowed, "Sites answer GET and HEAD only.", headers: [.allow: "GET, HEAD"])
+        }
+        if let challenge = BasicAuth(app: app, branch: branch).challenge(request.headers[.authorization]) {
+            return challenge
+        }
+        guard let liveJobId = branch.liveJobId else {
+            return Self.page(.notFound, "Nothing is deployed to branch \(branch.branchName) yet.")
+        }
+        let folder = self.files.site(JobKey(scope: app.scope, appId: app.appId, branchName: branch.branchName, jobId: liveJobId))
+        guard let path = request.uri.path.removingPercentEncoding, path.hasPrefix("/"), !path.contains("\0"),
+            !path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." })
+        else {
+            return Self.page(.notFound, "Not found.")
+        }
+        let settings = self.cache.settings(for: app)
+        var servePath = path
+        var status = HTTPResponse.Status.ok
+        for rule in settings.rules {
+            guard let action = rule.action(path: path, query: request.uri.query) else { continue }
+            switch action {
+            case .redirect(let code, let location):
+                return Response(status: .init(code: code), headers: [.location: location, .contentLength: "0"])
+            case .rewrite(let target):
+                guard target.hasPrefix("/") else {
+                    return Self.page(.badGateway, "amplify-local serves rewrites to paths of the site, not to \(target).")
+                }
+                servePath = target
+            case .notFound(let code, let target):
+                if Self.exists(path, in: folder) { continue }
+                servePath = target
+                status = .init(code: code)
+            }
+            break
+        }
+        var response = await self.serve(request, context, path: servePath, folder: folder)
+        if status == .notFound && response.status == .ok { response.status = .notFound }
+        let filePath = servePath.hasSuffix("/") ? String(servePath.dropFirst()) + "index.html" : String(servePath.dropFirst())
+        for header in settings.headers.headers(for: filePath) {
+            if let name = HTTPField.Name(header.name) { response.headers[name] = header.value }
+        }
+        return response
+    }
+
+    private func serve(_ request: Request, _ context: Context, path: String, folder: URL) async -> Response {
+        var head = request.head
+        head.path = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? "/"
+        let rewritten = Request(head: head, body: request.body)
+        let files = FileMiddleware<Context, LocalFileSystem>(
+            fileProvider: LocalFileSystem(rootFolder: folder.path, threadPool: .singleton, logger: Self.quietLogger),
+            searchForIndexHtml: true
+        )
+        do {
+            return try await files.handle(rewritten, context: context) { _, _ in throw HTTPError(.notFound) }
+        } catch let error as HTTPError {
+            return Self.page(error.status, error.status == .notFound ? "Not found." : (error.body ?? error.status.reasonPhrase))
+        } catch {
+            return Self.page(.internalServerError, "The file could not be read.")
+        }
+    }
+
+    /// Whether the site has a file (or a folder with an index.html) at `path`.
+    private static func exists(_ path: String, in folder: URL) -> Bool {
+        var isDirectory: ObjCBool = false
+        let file = folder.appending(path: String(path.dropFirst()))
+        guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory) else { return false }
+        return !isDirectory.boolValue || FileManager.default.fileExists(atPath: file.appending(path: "index.html").path)
+    }
+
+    static func page(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) -> Response {
+        SitePage.response(status, message, headers: headers)
+    }
+}
+
+/// The short plain-text pages a site answers with when it has no file to serve.
+enum SitePage {
+    static func response(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = "text/plain; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "\(status.code) \(message)\n")))
+    }
+}
+
+/// An app's rules and headers compiled once per version of the app (its `updateTime`).
+final class SiteSettingsCache: Sendable {
+    struct Settings: Sendable {
+        var rules: [RedirectRule]
+        var headers: CustomHeaders
+    }
+
+    private let entries = Mutex<[String: Settings]>([:])
+
+    func settings(for app: App) -> Settings {
+        let key = "\(app.scope.account)/\(app.scope.region)/\(app.appId)@\(app.updateTime.timeIntervalSince1970)"
+        if let cached = self.entries.withLock({ $0[key] }) { return cached }
+        let settings = Settings(rules: app.customRules.map(RedirectRule.init), headers: CustomHeaders(yaml: app.customHeaders))
+        self.entries.withLock { entries in
+            if entries.count >= 1024 { entries.removeAll() }
+            entries[key] = settings
+        }
+        return settings
+    }
+}
