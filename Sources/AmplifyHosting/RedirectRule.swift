@@ -17,6 +17,8 @@ public struct RedirectRule: Sendable {
 
     let rule: CustomRule
     private let regex: NSRegularExpression?
+    /// Whether the path is matched with its query (a placeholder source with `?`).
+    private let matchesQuery: Bool
     /// The placeholder names in capture-group order (`*` for `<*>`).
     private let names: [String]
 
@@ -25,7 +27,9 @@ public struct RedirectRule: Sendable {
         var names: [String] = []
         var pattern = ""
         let source = rule.source
-        if source.hasPrefix("</"), source.hasSuffix("/>"), source.count >= 4 {
+        let isRegex = source.hasPrefix("</") && source.hasSuffix("/>") && source.count >= 4
+        self.matchesQuery = !isRegex && source.contains("?")
+        if isRegex {
             pattern = String(source.dropFirst(2).dropLast(2))
         } else {
             var rest = Substring(source)
@@ -55,7 +59,7 @@ public struct RedirectRule: Sendable {
     /// country `condition` never match here: there is no country to compare.
     public func action(path: String, query: String?) -> Action? {
         guard let regex, (self.rule.condition ?? "").isEmpty else { return nil }
-        let subject = self.rule.source.contains("?") ? path + "?" + (query ?? "") : path
+        let subject = self.matchesQuery ? path + "?" + (query ?? "") : path
         let range = NSRange(subject.startIndex..., in: subject)
         guard let match = regex.firstMatch(in: subject, range: range) else { return nil }
         var target = self.rule.target

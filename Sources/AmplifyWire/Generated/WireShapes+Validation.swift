@@ -536,5 +536,5 @@ enum WirePatterns {
     static let pattern10 = WirePattern(".{3,7}")
     static let pattern11 = WirePattern("[0-9]+")
     static let pattern12 = WirePattern("^arn:aws:amplify:.*")
-    static let pattern13 = WirePattern("^(s3|https|http)://.*")
+    static let pattern13 = WirePattern("^(s3|https|http|file)://.*")
 }
