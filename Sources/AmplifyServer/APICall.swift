@@ -1,5 +1,6 @@
 import AmplifyCore
 import AmplifyWire
+import Foundation
 import Logging
 
 /// Who calls an operation and how to reach this server back: the request's scope, and the base URL
@@ -7,9 +8,17 @@ import Logging
 struct APICall: Sendable {
     var scope: Scope
     var baseURL: String
+    /// Signs the URLs handed out to the client.
+    var signer: URLSigner
+    var now: Date
     var operation: WireOperation
     var requestId: String
     var requestLogger: Logger
+
+    /// A signed URL of this server for `pathAndQuery` (which starts with `/`).
+    func signedURL(_ pathAndQuery: String) -> String {
+        self.baseURL + self.signer.sign(pathAndQuery, now: self.now)
+    }
 
     /// Logs with `aws.operation` and `aws.request_id`, which are added only when the level is on:
     /// setting metadata on a logger is not free, and most requests log nothing.

@@ -18,6 +18,13 @@ enum AWSErrorResponse {
         }
     }
 
+    /// The error with an HTTP status of its own (414, 431: limits that are not the model's).
+    static func response(for error: AmplifyError, status: HTTPResponse.Status) -> Response {
+        var response = Self.response(for: error)
+        response.status = status
+        return response
+    }
+
     static func response(for error: AmplifyError) -> Response {
         var body: [String: String] = ["message": error.message, "__type": error.code.rawValue]
         if error.code == .resourceNotFound { body["code"] = error.code.rawValue }

@@ -11,6 +11,7 @@ struct AdminRoutes {
     let store: any Store
     let runner: BuildRunner
     let accessLog: AccessLog
+    let signer: URLSigner
     let configuration: ServerConfiguration
 
     func add(to router: Router<AmplifyRequestContext>) {
@@ -29,20 +30,22 @@ struct AdminRoutes {
             self.runner.files.removeAll()
             return try Self.json(["status": "reset"])
         }
-        group.get("logs/:account/:region/:appId/:branchName/:jobId/:step") { _, context in
+        // What the API hands out as URLs answers only to a valid, unexpired signature.
+        let signed = router.group("_amplify-local").add(middleware: SignedURLMiddleware(signer: self.signer))
+        signed.get("logs/:account/:region/:appId/:branchName/:jobId/:step") { _, context in
             try await self.log(context)
         }
-        group.put("uploads/:account/:region/:appId/:branchName/:jobId/zip") { request, context in
+        signed.put("uploads/:account/:region/:appId/:branchName/:jobId/zip") { request, context in
             try await self.upload(request, context) { self.runner.files.sites.zipUpload($0) }
         }
-        group.put("uploads/:account/:region/:appId/:branchName/:jobId/files/:name") { request, context in
+        signed.put("uploads/:account/:region/:appId/:branchName/:jobId/files/:name") { request, context in
             let name = try Self.parameter(context, "name")
             guard SiteFiles.safeRelativePath(name) != nil else {
                 throw HTTPError(.badRequest, message: "The file name \(name) is not a path inside the site.")
             }
             return try await self.upload(request, context) { self.runner.files.sites.fileUpload($0, name: name) }
         }
-        group.get("access-logs/:account/:region/:appId/:domainName") { request, context in
+        signed.get("access-logs/:account/:region/:appId/:domainName") { request, context in
             let scope = Scope(account: try Self.parameter(context, "account"), region: try Self.parameter(context, "region"))
             let appId = try Self.parameter(context, "appId")
             guard (try? await self.store.app(scope, appId: appId)) != nil else { throw HTTPError(.notFound, message: "No such access log.") }
@@ -55,7 +58,7 @@ struct AdminRoutes {
             )
             return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: csv)))
         }
-        group.get("thumbnails/:account/:region/:appId/:branchName") { _, context in
+        signed.get("thumbnails/:account/:region/:appId/:branchName") { _, context in
             try await self.thumbnail(context)
         }
     }
@@ -63,7 +66,7 @@ struct AdminRoutes {
     /// Where a live branch's thumbnail is drawn (GetBranch's `thumbnailUrl`, GetApp's `productionBranch`).
     static func thumbnailURL(_ call: APICall, _ scope: Scope, appId: String, branchName: String) -> String {
         let segments = [scope.account, scope.region, appId, branchName].map { PercentEncoding.encode($0) }.joined(separator: "/")
-        return "\(call.baseURL)\(AmplifyAPIMiddleware.adminPrefix)thumbnails/\(segments)"
+        return call.signedURL("\(AmplifyAPIMiddleware.adminPrefix)thumbnails/\(segments)")
     }
 
     /// A small SVG card with the branch, its live job and when it went live.

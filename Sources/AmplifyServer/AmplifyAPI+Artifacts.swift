@@ -37,6 +37,6 @@ extension AmplifyAPI {
         }
         let path = [call.scope.account, call.scope.region, input.appId!, domain].map { PercentEncoding.encode($0) }.joined(separator: "/")
         let window = "start=\(Int(start.timeIntervalSince1970))&end=\(Int(end.timeIntervalSince1970))"
-        return Wire.GenerateAccessLogsResult(logUrl: "\(call.baseURL)\(AmplifyAPIMiddleware.adminPrefix)access-logs/\(path)?\(window)")
+        return Wire.GenerateAccessLogsResult(logUrl: call.signedURL("\(AmplifyAPIMiddleware.adminPrefix)access-logs/\(path)?\(window)"))
     }
 }

@@ -7,12 +7,12 @@ extension AmplifyAPI {
         let job = try await self.store.createDeployment(
             call.scope, appId: input.appId!, branchName: input.branchName!, sourceUrl: nil, sourceUrlType: nil, now: self.clock.now()
         )
-        let base = Self.uploadURL(call, job.key)
+        let base = Self.uploadPath(job.key)
         var fileUploadUrls: [String: String] = [:]
         for name in (input.fileMap ?? [:]).keys {
-            fileUploadUrls[name] = "\(base)/files/\(PercentEncoding.encode(name))"
+            fileUploadUrls[name] = call.signedURL("\(base)/files/\(PercentEncoding.encode(name))")
         }
-        return Wire.CreateDeploymentResult(jobId: String(job.key.jobId), fileUploadUrls: fileUploadUrls, zipUploadUrl: "\(base)/zip")
+        return Wire.CreateDeploymentResult(jobId: String(job.key.jobId), fileUploadUrls: fileUploadUrls, zipUploadUrl: call.signedURL("\(base)/zip"))
     }
 
     func startDeployment(_ input: Wire.StartDeploymentRequest, _ call: APICall) async throws -> Wire.StartDeploymentResult {
@@ -34,8 +34,8 @@ extension AmplifyAPI {
     }
 
     /// Where the files of a deployment are PUT: `…/zip` for the zip, `…/files/<name>` for each file.
-    static func uploadURL(_ call: APICall, _ key: JobKey) -> String {
+    static func uploadPath(_ key: JobKey) -> String {
         let segments = [key.scope.account, key.scope.region, key.appId, key.branchName, String(key.jobId)]
-        return "\(call.baseURL)\(AmplifyAPIMiddleware.adminPrefix)uploads/\(segments.map { PercentEncoding.encode($0) }.joined(separator: "/"))"
+        return "\(AmplifyAPIMiddleware.adminPrefix)uploads/\(segments.map { PercentEncoding.encode($0) }.joined(separator: "/"))"
     }
 }

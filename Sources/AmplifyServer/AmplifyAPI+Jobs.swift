@@ -61,6 +61,6 @@ extension AmplifyAPI {
     static func logURL(_ call: APICall, _ key: JobKey, step: String) -> String {
         let segments = [key.scope.account, key.scope.region, key.appId, key.branchName, String(key.jobId), step]
         let path = segments.map { PercentEncoding.encode($0) }.joined(separator: "/")
-        return "\(call.baseURL)\(AmplifyAPIMiddleware.adminPrefix)logs/\(path)"
+        return call.signedURL("\(AmplifyAPIMiddleware.adminPrefix)logs/\(path)")
     }
 }

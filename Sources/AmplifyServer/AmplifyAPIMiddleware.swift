@@ -17,6 +17,7 @@ struct AmplifyAPIMiddleware: RouterMiddleware {
     let fallbackBaseURL: String
     let auth: AuthMode
     let verifier: SigV4Verifier
+    let signer: URLSigner
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let rawPath = request.uri.path
@@ -39,7 +40,7 @@ struct AmplifyAPIMiddleware: RouterMiddleware {
             let scope = try self.authorize(request, body: body, context: context)
             let wireRequest = WireRequest(labels: match.labels, query: query, body: Data(body))
             let call = APICall(
-                scope: scope, baseURL: self.baseURL(of: request), operation: match.operation,
+                scope: scope, baseURL: self.baseURL(of: request), signer: self.signer, now: Date(), operation: match.operation,
                 requestId: context.requestId, requestLogger: logger
             )
             return Self.json(try await self.api.respond(to: match.operation, wireRequest, call))

@@ -28,17 +28,19 @@ public func buildApplication(
         logger: logger
     )
     let accessLog = AccessLog(root: files.root)
+    let signer = URLSigner(key: try URLSigner.key(in: configuration.dataDirectory), lifetime: configuration.urlLifetime)
     let router = Router(context: AmplifyRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: RequestLimitsMiddleware())
     router.add(middleware: SiteMiddleware(store: store, files: files.sites, accessLog: accessLog))
     router.add(
         middleware: AmplifyAPIMiddleware(
             api: AmplifyAPI(store: store, runner: runner, clock: clock),
             fallbackBaseURL: "http://\(configuration.host):\(configuration.port)",
-            auth: configuration.auth, verifier: SigV4Verifier(credentials: configuration.credentials)
+            auth: configuration.auth, verifier: SigV4Verifier(credentials: configuration.credentials), signer: signer
         )
     )
-    AdminRoutes(store: store, runner: runner, accessLog: accessLog, configuration: configuration).add(to: router)
+    AdminRoutes(store: store, runner: runner, accessLog: accessLog, signer: signer, configuration: configuration).add(to: router)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "amplify-local"),

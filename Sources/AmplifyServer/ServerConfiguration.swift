@@ -19,6 +19,8 @@ public struct ServerConfiguration: Sendable {
     public var maxLogBytes: Int
     /// The largest deployment upload (a zip, or one file); 5 GB as on AWS.
     public var maxUploadBytes: Int
+    /// How long the URLs the API hands out (logs, uploads, access logs, thumbnails) work, in seconds.
+    public var urlLifetime: Double
     /// The server's environment: git clones with it; builds see only its PATH.
     public var hostEnvironment: [String: String]
 
@@ -30,6 +32,7 @@ public struct ServerConfiguration: Sendable {
     ) {
         self.maxLogBytes = maxLogBytes
         self.maxUploadBytes = 5_000_000_000
+        self.urlLifetime = 3600
         self.hostEnvironment = hostEnvironment
         self.auth = auth
         self.credentials = credentials

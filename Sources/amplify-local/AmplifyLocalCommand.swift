@@ -68,6 +68,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The largest deployment upload (a zip or one file), in bytes. [env: AMPLIFY_LOCAL_MAX_UPLOAD_BYTES] (default: 5000000000)")
     var maxUploadBytes: Int?
 
+    @Option(help: "How long log, upload and access-log URLs work, in seconds. [env: AMPLIFY_LOCAL_URL_EXPIRY_SECONDS] (default: 3600)")
+    var urlExpirySeconds: Double?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical. [env: AMPLIFY_LOCAL_LOG_LEVEL] (default: info)")
     var logLevel: String?
 
@@ -130,6 +133,8 @@ struct Serve: AsyncParsableCommand {
         guard configuration.maxLogBytes >= 1024 else { throw ValidationError("The log limit must be at least 1024 bytes.") }
         configuration.maxUploadBytes = try value(self.maxUploadBytes, "MAX_UPLOAD_BYTES", Int.init) ?? configuration.maxUploadBytes
         guard configuration.maxUploadBytes >= 1 else { throw ValidationError("The upload limit must be at least 1 byte.") }
+        configuration.urlLifetime = try value(self.urlExpirySeconds, "URL_EXPIRY_SECONDS", Double.init) ?? configuration.urlLifetime
+        guard configuration.urlLifetime > 0, configuration.urlLifetime.isFinite else { throw ValidationError("URLs must live more than 0 seconds.") }
         configuration.hostEnvironment = environment
         return configuration
     }

@@ -103,7 +103,8 @@ import Testing
             #expect(steps.map { $0["stepName"] as? String } == ["BUILD", "DEPLOY", "VERIFY"])
             #expect(steps.allSatisfy { $0["status"] as? String == "SUCCEED" && $0["endTime"] is Double })
 
-            let logPath = try #require((steps[0]["logUrl"] as? String).flatMap { URL(string: $0)?.path(percentEncoded: true) })
+            let logURL = try #require((steps[0]["logUrl"] as? String).flatMap { URL(string: $0) })
+            let logPath = logURL.path(percentEncoded: true) + "?" + (logURL.query(percentEncoded: true) ?? "")
             let log = try await client.execute(uri: logPath, method: .get)
             #expect(String(buffer: log.body).contains("Simulated BUILD step"))
 
