@@ -83,7 +83,10 @@ def start_nginx(root, folder):
     port = free_port()
     config = os.path.join(root, "nginx.conf")
     with open(config, "w") as out:
+        # The workers read the same folder as amplify-local, which is under a private temporary folder.
+        user = "user root;" if os.geteuid() == 0 else ""
         out.write(f"""
+{user}
 worker_processes auto;
 pid {root}/nginx.pid;
 error_log {root}/nginx-error.log;

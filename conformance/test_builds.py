@@ -1,6 +1,8 @@
 """Real builds: jobs clone a git repository made by the test and run its build spec with bash."""
+import hashlib
 import os
 import subprocess
+import tempfile
 import time
 import urllib.request
 import uuid
@@ -62,6 +64,17 @@ def build(client, repository, files=None, branch="main", timeout=30, app_args=No
     client.create_branch(appId=app["appId"], branchName=branch, **(branch_args or {}))
     job_id = start(client, app["appId"], branch, **start_args)
     return app["appId"], wait_for_status(client, app["appId"], branch, job_id, FINISHED, timeout=timeout)
+
+
+def workspaces(data):
+    """The build workspaces of the server on `data`: under the data dir, or for a root server (whose builds run
+    as nobody) under a folder of the temporary folder named after the data dir."""
+    root = data
+    if os.geteuid() == 0:
+        digest = hashlib.sha256(os.path.abspath(data).encode()).hexdigest()[:16]
+        root = os.path.join(tempfile.gettempdir(), f"amplify-local-builds-{digest}")
+    folder = os.path.join(root, "builds")
+    return os.listdir(folder) if os.path.isdir(folder) else []
 
 
 def build_processes(token):
@@ -141,7 +154,7 @@ def test_artifacts_land_in_the_data_dir_and_go_with_the_job(fresh_server, tmp_pa
     assert job["summary"]["status"] == "SUCCEED", log_of(job)
     artifact = data / "artifacts" / "123456789012" / "us-east-1" / app_id / "main" / "1" / "index.html"
     assert artifact.read_text() == "<h1>hi</h1>\n"
-    assert not any((data / "builds").iterdir()), "the workspace was not removed"
+    assert workspaces(data) == [], "the workspace was not removed"
     client.delete_job(appId=app_id, branchName="main", jobId="1")
     assert not artifact.exists()
 
@@ -345,10 +358,10 @@ def test_deleting_the_branch_during_a_build_stops_it_and_removes_everything(fres
         time.sleep(0.1)
     client.delete_branch(appId=app["appId"], branchName="main")
     deadline = time.monotonic() + 15
-    while (build_processes(token) or any((data / "builds").iterdir())) and time.monotonic() < deadline:
+    while (build_processes(token) or workspaces(data)) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert build_processes(token) == []
-    assert not any((data / "builds").iterdir())
+    assert workspaces(data) == []
     with pytest.raises(client.exceptions.NotFoundException):
         client.get_job(appId=app["appId"], branchName="main", jobId="1")
 
@@ -395,7 +408,7 @@ def test_a_server_killed_during_a_build_fails_the_job_and_kills_its_processes(tm
         while build_processes(token) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert build_processes(token) == []
-        assert not os.listdir(os.path.join(data, "builds")) if os.path.exists(os.path.join(data, "builds")) else True
+        assert workspaces(data) == []
     finally:
         server.stop()
 
@@ -408,3 +421,23 @@ def test_run_mode_builds_every_repository_and_simulate_never_does(fresh_server, 
     client = fresh_server("--build-mode", "run").client()
     _, job = build(client, "file://" + path)
     assert "really-built" in log_of(job)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="builds drop privileges only when the server runs as root")
+def test_builds_of_a_root_server_run_as_nobody_and_cannot_read_the_database(fresh_server, tmp_path):
+    data = tmp_path / "data"
+    client = fresh_server("--build-mode", "auto", data_dir=str(data)).client()
+    text = spec(
+        "echo uid=$(id -u)",
+        f"cat {data}/amplify-local.sqlite > /dev/null && echo read-database || echo database-refused",
+        f"ls {data} > /dev/null 2>&1 && echo listed-data || echo listing-refused",
+        f"touch {data}/planted 2>/dev/null && echo planted || echo write-refused",
+        "sudo -n true 2>/dev/null && echo sudo-worked || echo no-sudo",
+    )
+    path, _ = make_repo(tmp_path / "repo", {"amplify.yml": text})
+    _, job = build(client, path)
+    log = log_of(job)
+    assert job["summary"]["status"] == "SUCCEED", log
+    assert "uid=65534" in log
+    assert "database-refused" in log and "listing-refused" in log and "write-refused" in log and "no-sudo" in log
+    assert not (data / "planted").exists()

@@ -33,6 +33,8 @@ struct BuildProcess: Sendable {
     var workingDirectory: String
     var marker: String
     var containment: ProcessContainment = .processGroup
+    /// The unprivileged user the process runs as (a build's shell, when the server runs as root).
+    var runAs: BuildUser? = nil
 
     /// Runs the process to its end. `output` gets its output as it comes; `stopReason` is asked every
     /// 100 ms whether to end it, which sends SIGTERM to its process group and SIGKILL after `grace`.
@@ -50,7 +52,7 @@ struct BuildProcess: Sendable {
         var variables = self.environment
         variables[Self.markerVariable] = self.marker
         let environment = Environment.custom(Dictionary(uniqueKeysWithValues: variables.map { (Environment.Key(rawValue: $0.key)!, $0.value) }))
-        let (executable, arguments) = self.containment.wrap(self.executable, self.arguments)
+        let (executable, arguments) = self.containment.wrap(self.executable, self.arguments, runAs: self.runAs)
         let workingDirectory = FilePath(self.workingDirectory)
         let status: TerminationStatus
         do {
@@ -137,20 +139,26 @@ enum ProcessContainment: Sendable, Equatable {
     /// A PID namespace when this machine allows one (as root, or through an unprivileged user namespace).
     static func probe() async -> ProcessContainment {
         for candidate in [ProcessContainment.pidNamespace(asUser: getuid() != 0), .pidNamespace(asUser: true)] {
-            let (executable, arguments) = candidate.wrap("true", [])
+            let (executable, arguments) = candidate.wrap("true", [], runAs: nil)
             let result = try? await Subprocess.run(.name(executable), arguments: Arguments(arguments), output: .discarded, error: .discarded)
             if result?.terminationStatus.isSuccess == true { return candidate }
         }
         return .processGroup
     }
 
-    func wrap(_ executable: String, _ arguments: [String]) -> (String, [String]) {
+    /// The command line that runs `executable` held this way, as `runAs` when given (through setpriv,
+    /// with no way back to privileges: `--no-new-privs` also stops setuid programs such as sudo).
+    func wrap(_ executable: String, _ arguments: [String], runAs user: BuildUser?) -> (String, [String]) {
+        var command = [executable] + arguments
+        if let user {
+            command = ["setpriv", "--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", "--no-new-privs", "--"] + command
+        }
         switch self {
         case .processGroup:
-            return (executable, arguments)
+            return (command[0], Array(command.dropFirst()))
         case .pidNamespace(let asUser):
             let user = asUser ? ["--user", "--map-root-user"] : []
-            return ("unshare", user + ["--pid", "--fork", "--kill-child", "--mount-proc", "--", executable] + arguments)
+            return ("unshare", user + ["--pid", "--fork", "--kill-child", "--mount-proc", "--"] + command)
         }
     }
 

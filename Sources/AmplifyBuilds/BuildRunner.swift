@@ -49,6 +49,7 @@ public final class BuildRunner: Service, Sendable {
     private let logger: Logger
     private let state = Mutex(State())
     private let containment = Mutex(ProcessContainment.processGroup)
+    private let buildUser = BuildUser.unprivileged()
     private let wakeups: AsyncStream<Void>
     private let wakeup: AsyncStream<Void>.Continuation
 
@@ -104,7 +105,7 @@ public final class BuildRunner: Service, Sendable {
         if self.configuration.mode != .simulate {
             let containment = await ProcessContainment.probe()
             self.containment.withLock { $0 = containment }
-            self.logger.debug("Builds are contained by \(containment.description)")
+            self.logger.debug("Builds are contained by \(containment.description)", metadata: ["build.uid": "\(self.buildUser?.uid.description ?? "server's own")"])
         }
         await withDiscardingTaskGroup { group in
             group.addTask { await self.tick() }
@@ -181,7 +182,8 @@ public final class BuildRunner: Service, Sendable {
         } else {
             let settings = RealBuild.Settings(
                 files: self.configuration.files, containment: self.containment.withLock { $0 }, maxLogBytes: self.configuration.maxLogBytes,
-                terminationGrace: self.configuration.terminationGrace, hostEnvironment: self.configuration.hostEnvironment
+                terminationGrace: self.configuration.terminationGrace, hostEnvironment: self.configuration.hostEnvironment,
+                runAs: self.buildUser
             )
             await RealBuild(progress: progress, job: job, store: self.store, settings: settings).run()
         }

@@ -2,24 +2,28 @@ import AmplifyCore
 import AmplifyHosting
 import Foundation
 
-/// Where builds keep their files under the server's data folder:
+/// Where builds keep their files: under `buildRoot` (the data folder, or a folder of its own that an
+/// unprivileged build user can reach when the server runs as root)
 ///
 ///     builds/<run>/                                   a running build's workspace (removed when it ends)
 ///     cache/<account>/<region>/<app>/<branch>.tar        a branch's build cache
 ///
-/// and, through `sites` (`SiteFiles`), the jobs' sites and deployment uploads.
+/// and, under `root` through `sites` (`SiteFiles`), the jobs' sites and deployment uploads.
 ///
 /// Path segments are percent-encoded, so a branch named `feature/x` stays one folder.
 public struct JobFiles: Sendable {
     public let root: URL
+    /// Where workspaces and caches live.
+    public let buildRoot: URL
     /// Whether the folder belongs to this run of the server only (state in memory) and goes with it.
     public let isTemporary: Bool
 
     /// The jobs' sites (a build's artifacts) and deployment uploads.
     public let sites: SiteFiles
 
-    public init(root: URL, isTemporary: Bool = false) {
+    public init(root: URL, buildRoot: URL? = nil, isTemporary: Bool = false) {
         self.root = root
+        self.buildRoot = buildRoot ?? root
         self.isTemporary = isTemporary
         self.sites = SiteFiles(root: root)
     }
@@ -29,14 +33,18 @@ public struct JobFiles: Sendable {
         JobFiles(root: FileManager.default.temporaryDirectory.appending(path: "amplify-local-\(UUID().uuidString.lowercased())"), isTemporary: true)
     }
 
-    var builds: URL { self.root.appending(path: "builds", directoryHint: .isDirectory) }
+    var builds: URL { self.buildRoot.appending(path: "builds", directoryHint: .isDirectory) }
 
     func workspace(_ run: String) -> URL {
         self.builds.appending(path: run, directoryHint: .isDirectory)
     }
 
     func cache(_ scope: Scope, appId: String, branchName: String) -> URL {
-        self.sites.appFolder("cache", scope, appId: appId).appending(path: SiteFiles.segment(branchName) + ".tar", directoryHint: .notDirectory)
+        self.cacheFolder(scope, appId: appId).appending(path: SiteFiles.segment(branchName) + ".tar", directoryHint: .notDirectory)
+    }
+
+    private func cacheFolder(_ scope: Scope, appId: String) -> URL {
+        SiteFiles(root: self.buildRoot).appFolder("cache", scope, appId: appId)
     }
 
     /// Removes a deleted job's site and uploads.
@@ -53,14 +61,15 @@ public struct JobFiles: Sendable {
     /// Removes a deleted app's sites, uploads and caches.
     public func removeApp(_ scope: Scope, appId: String) {
         self.sites.removeApp(scope, appId: appId)
-        Self.remove(self.sites.appFolder("cache", scope, appId: appId))
+        Self.remove(self.cacheFolder(scope, appId: appId))
     }
 
     /// Removes every site, upload and cache (the admin reset).
     public func removeAll() {
-        for kind in ["artifacts", "uploads", "cache", "access-logs"] {
+        for kind in ["artifacts", "uploads", "access-logs"] {
             Self.remove(self.root.appending(path: kind, directoryHint: .isDirectory))
         }
+        Self.remove(self.buildRoot.appending(path: "cache", directoryHint: .isDirectory))
     }
 
     /// Removes workspaces that a previous run of the server left behind.

@@ -14,6 +14,8 @@ struct RealBuild: Sendable {
         var terminationGrace: Duration
         /// The server's environment, for git (its credentials and SSH agent). Builds see only its PATH.
         var hostEnvironment: [String: String]
+        /// Who the build's commands run as: `nobody` when the server is root, else the server's user (nil).
+        var runAs: BuildUser?
     }
 
     /// `_BUILD_TIMEOUT` when the app and branch do not set it, in minutes.
@@ -90,6 +92,10 @@ struct RealBuild: Sendable {
         let script = BuildScript(spec: spec, appRoot: appRoot.path, controlFile: control.path, cacheFile: cacheFile.path)
         let scriptFile = workspace.appending(path: "build.sh", directoryHint: .notDirectory)
         try script.text.write(to: scriptFile, atomically: false, encoding: .utf8)
+        if let user = self.settings.runAs {
+            user.own(workspace)
+            user.own(cacheFile.deletingLastPathComponent())
+        }
         var environment = spec.variables.merging(variables) { _, console in console }
         environment.merge(self.builtIns(app: app, branch: branch, commit: commit.id, timeout: timeout)) { _, builtIn in builtIn }
         environment["PATH"] = environment["PATH"] ?? self.settings.hostEnvironment["PATH"] ?? Self.defaultPath
@@ -99,7 +105,7 @@ struct RealBuild: Sendable {
         let outcome = try await runner.run(
             BuildProcess(
                 executable: "bash", arguments: ["--noprofile", "--norc", scriptFile.path], environment: environment,
-                workingDirectory: appRoot.path, marker: marker, containment: self.settings.containment
+                workingDirectory: appRoot.path, marker: marker, containment: self.settings.containment, runAs: self.settings.runAs
             )
         )
         let reached = (try? String(contentsOf: control, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""

@@ -52,7 +52,7 @@ public final class AccessLog: Sendable {
     }
 
     private struct Pending {
-        var lines: [URL: String] = [:]
+        var lines: [String: String] = [:]
         var since: Date?
     }
 
@@ -68,13 +68,13 @@ public final class AccessLog: Sendable {
         let fields: [String] = [
             day, time, "LOCAL", String(entry.bytesSent), entry.clientIP, entry.method, entry.host, entry.path, String(entry.status),
             entry.referer ?? "-", entry.userAgent ?? "-", entry.query ?? "-", "-", entry.status < 400 ? "Miss" : "Error", entry.requestId,
-            entry.host, "http", "0", String(format: "%.3f", entry.seconds), "-", "-", "-", entry.status < 400 ? "Miss" : "Error",
-            "HTTP/1.1", "-", "-", String(entry.clientPort), String(format: "%.3f", entry.seconds), entry.status < 400 ? "Miss" : "Error",
+            entry.host, "http", "0", Self.milliseconds(entry.seconds), "-", "-", "-", entry.status < 400 ? "Miss" : "Error",
+            "HTTP/1.1", "-", "-", String(entry.clientPort), Self.milliseconds(entry.seconds), entry.status < 400 ? "Miss" : "Error",
             entry.contentType ?? "-", String(entry.bytesSent), "-", "-",
         ]
         let line = fields.map(Self.csvField).joined(separator: ",") + "\n"
         let file = self.file(scope: scope, appId: appId, day: day)
-        let flush = self.pending.withLock { pending -> [URL: String]? in
+        let flush = self.pending.withLock { pending -> [String: String]? in
             pending.lines[file, default: ""] += line
             let since = pending.since ?? entry.time
             pending.since = since
@@ -92,7 +92,7 @@ public final class AccessLog: Sendable {
         var day = Calendar(identifier: .gregorian).startOfDay(for: start)
         while day <= end {
             let name = Self.dayAndTime(day).day
-            if let content = try? String(contentsOf: self.file(scope: scope, appId: appId, day: name), encoding: .utf8) {
+            if let content = try? String(contentsOfFile: self.file(scope: scope, appId: appId, day: name), encoding: .utf8) {
                 for line in content.split(separator: "\n") {
                     let fields = line.split(separator: ",", maxSplits: 2)
                     guard fields.count >= 2, let time = Self.parse(String(fields[0]), String(fields[1])), time >= start, time <= end else { continue }
@@ -113,29 +113,41 @@ public final class AccessLog: Sendable {
         Self.write(lines)
     }
 
-    private func file(scope: Scope, appId: String, day: String) -> URL {
-        self.root.appending(path: SiteFiles.segment(scope.account), directoryHint: .isDirectory)
-            .appending(path: SiteFiles.segment(scope.region), directoryHint: .isDirectory)
-            .appending(path: SiteFiles.segment(appId), directoryHint: .isDirectory)
-            .appending(path: "\(day).csv", directoryHint: .notDirectory)
+    private func file(scope: Scope, appId: String, day: String) -> String {
+        [self.root.path, SiteFiles.segment(scope.account), SiteFiles.segment(scope.region), SiteFiles.segment(appId), "\(day).csv"]
+            .joined(separator: "/")
     }
 
-    private static func write(_ lines: [URL: String]) {
+    private static func write(_ lines: [String: String]) {
         for (file, text) in lines {
-            try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-            if !FileManager.default.fileExists(atPath: file.path) {
-                FileManager.default.createFile(atPath: file.path, contents: nil)
+            try? FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            if !FileManager.default.fileExists(atPath: file) {
+                FileManager.default.createFile(atPath: file, contents: nil)
             }
-            guard let handle = try? FileHandle(forWritingTo: file) else { continue }
+            guard let handle = FileHandle(forWritingAtPath: file) else { continue }
             _ = try? handle.seekToEnd()
             try? handle.write(contentsOf: Data(text.utf8))
             try? handle.close()
         }
     }
 
+    /// `2026-11-29` and `05:43:43` in UTC, without a formatter (one per request adds up).
     private static func dayAndTime(_ date: Date) -> (day: String, time: String) {
-        let stamp = date.formatted(Date.ISO8601FormatStyle())  // 2026-11-29T05:43:43Z
-        return (String(stamp.prefix(10)), String(stamp.dropFirst(11).prefix(8)))
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return (
+            "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))",
+            "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
+        )
+    }
+
+    /// Seconds with three decimals (`0.004`).
+    private static func milliseconds(_ seconds: Double) -> String {
+        let total = Int((seconds * 1000).rounded())
+        let fraction = total % 1000
+        return "\(total / 1000).\(fraction < 10 ? "00" : fraction < 100 ? "0" : "")\(fraction)"
     }
 
     private static func parse(_ day: String, _ time: String) -> Date? {

@@ -16,7 +16,15 @@ public struct SiteFiles: Sendable {
 
     /// The folder a job's site is served from.
     public func site(_ key: JobKey) -> URL {
-        self.folder("artifacts", key)
+        URL(fileURLWithPath: self.sitePath(key), isDirectory: true)
+    }
+
+    /// `site(key)` as a path, built without Foundation's URL machinery (every site request needs it).
+    public func sitePath(_ key: JobKey) -> String {
+        [
+            self.root.path, "artifacts", Self.segment(key.scope.account), Self.segment(key.scope.region), Self.segment(key.appId),
+            Self.segment(key.branchName), String(key.jobId),
+        ].joined(separator: "/")
     }
 
     /// The folder a deployment's uploads are kept in until it is deployed.
@@ -78,12 +86,25 @@ public struct SiteFiles: Sendable {
             .appending(path: String(key.jobId), directoryHint: .isDirectory)
     }
 
-    private static let segmentCharacters = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
-
-    /// A name as one path segment: percent-encoded, never `.` or `..`.
+    /// A name as one path segment: every byte but ASCII letters, digits, `-`, `_` and `.` percent-encoded;
+    /// never empty, `.` or `..`.
     public static func segment(_ name: String) -> String {
-        let encoded = name.addingPercentEncoding(withAllowedCharacters: Self.segmentCharacters) ?? "_"
-        return encoded == "." || encoded == ".." || encoded.isEmpty ? encoded.replacingOccurrences(of: ".", with: "%2E") + "%00" : encoded
+        if name.isEmpty || name == "." || name == ".." {
+            return String(repeating: "%2E", count: name.count) + "%00"
+        }
+        let hex = Array("0123456789ABCDEF".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(name.utf8.count)
+        for byte in name.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."):
+                bytes.append(byte)
+            default:
+                bytes += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// A site path from an upload or a zip (`assets/app.js`), checked: relative, no `..`, no empty or NUL parts.

@@ -60,9 +60,19 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
     /// CloudFront's request id header, which the access log's `x-edge-request-id` column repeats.
     static var requestIdHeader: HTTPField.Name { HTTPField.Name("x-amz-cf-id")! }
 
+    /// 56 characters like CloudFront's (6 random bits each, from seven 64-bit draws).
     private static func newRequestId() -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-        return String((0..<56).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
+        var generator = SystemRandomNumberGenerator()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(56)
+        for _ in 0..<7 {
+            var bits: UInt64 = generator.next()
+            for _ in 0..<8 {
+                bytes.append(requestIdAlphabet[Int(bits & 63)])
+                bits >>= 6
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private func respond(_ request: Request, _ context: Context, site: (app: App, branch: Branch)?, host: String) async -> Response {
@@ -78,7 +88,7 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
         guard let liveJobId = branch.liveJobId else {
             return Self.page(.notFound, "Nothing is deployed to branch \(branch.branchName) yet.")
         }
-        let folder = self.files.site(JobKey(scope: app.scope, appId: app.appId, branchName: branch.branchName, jobId: liveJobId))
+        let folder = self.files.sitePath(JobKey(scope: app.scope, appId: app.appId, branchName: branch.branchName, jobId: liveJobId))
         guard let path = request.uri.path.removingPercentEncoding, path.hasPrefix("/"), !path.contains("\0"),
             !path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." })
         else {
@@ -113,13 +123,12 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
         return response
     }
 
-    private func serve(_ request: Request, _ context: Context, path: String, folder: URL) async -> Response {
+    private func serve(_ request: Request, _ context: Context, path: String, folder: String) async -> Response {
         var head = request.head
         head.path = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? "/"
         let rewritten = Request(head: head, body: request.body)
-        let files = FileMiddleware<Context, LocalFileSystem>(
-            fileProvider: LocalFileSystem(rootFolder: folder.path, threadPool: .singleton, logger: Self.quietLogger),
-            searchForIndexHtml: true
+        let files = FileMiddleware<Context, SiteFileSystem>(
+            fileProvider: SiteFileSystem(root: folder, logger: Self.quietLogger), searchForIndexHtml: true
         )
         do {
             return try await files.handle(rewritten, context: context) { _, _ in throw HTTPError(.notFound) }
@@ -131,11 +140,11 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
     }
 
     /// Whether the site has a file (or a folder with an index.html) at `path`.
-    private static func exists(_ path: String, in folder: URL) -> Bool {
+    private static func exists(_ path: String, in folder: String) -> Bool {
         var isDirectory: ObjCBool = false
-        let file = folder.appending(path: String(path.dropFirst()))
-        guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory) else { return false }
-        return !isDirectory.boolValue || FileManager.default.fileExists(atPath: file.appending(path: "index.html").path)
+        let file = folder + path
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else { return false }
+        return !isDirectory.boolValue || FileManager.default.fileExists(atPath: file + "/index.html")
     }
 
     static func page(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) -> Response {
@@ -151,6 +160,8 @@ enum SitePage {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "\(status.code) \(message)\n")))
     }
 }
+
+private let requestIdAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
 /// An app's rules and headers compiled once per version of the app (its `updateTime`).
 final class SiteSettingsCache: Sendable {

@@ -2,6 +2,7 @@ import AmplifyBuilds
 import AmplifyCore
 import AmplifyHosting
 import AmplifyStore
+import Crypto
 import Foundation
 import Hummingbird
 import Logging
@@ -17,7 +18,7 @@ public func buildApplication(
     onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let store = try openStore(configuration)
-    let files = configuration.dataDirectory.map { JobFiles(root: URL(fileURLWithPath: $0, isDirectory: true)) } ?? JobFiles.temporary()
+    let files = try jobFiles(configuration)
     let runner = BuildRunner(
         store: store, clock: clock,
         configuration: .init(
@@ -50,11 +51,32 @@ public func buildApplication(
     )
 }
 
+/// Where builds and sites keep their files: the data directory, or a temporary folder for a server in memory.
+/// A root server's builds run as `nobody`, who may not reach the data directory (often under a 0700 home):
+/// their workspaces and caches go to a folder of their own under the temporary folder, the same for the
+/// same data directory, so caches outlive restarts.
+private func jobFiles(_ configuration: ServerConfiguration) throws -> JobFiles {
+    guard let directory = configuration.dataDirectory else { return JobFiles.temporary() }
+    let root = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL
+    guard geteuid() == 0 else { return JobFiles(root: root) }
+    let digest = SHA256.hash(data: Data(root.path.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+    let buildRoot = FileManager.default.temporaryDirectory.appending(path: "amplify-local-builds-\(digest)", directoryHint: .isDirectory)
+    try FileManager.default.createDirectory(at: buildRoot, withIntermediateDirectories: true)
+    try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: buildRoot.path)
+    return JobFiles(root: root, buildRoot: buildRoot)
+}
+
 private func openStore(_ configuration: ServerConfiguration) throws -> any Store {
     guard let directory = configuration.dataDirectory else {
         return try SQLiteStore(path: nil, quotas: configuration.quotas)
     }
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     try DataDirectoryLock.acquire(directory)
-    return try SQLiteStore(path: (directory as NSString).appendingPathComponent("amplify-local.sqlite"), quotas: configuration.quotas)
+    let path = (directory as NSString).appendingPathComponent("amplify-local.sqlite")
+    let store = try SQLiteStore(path: path, quotas: configuration.quotas)
+    // Builds run as another user when the server is root: they may pass through the data directory to
+    // their workspace, but neither list it nor read the database (SQLite gives its -wal and -shm files the same mode).
+    try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: directory)
+    try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+    return store
 }

@@ -21,6 +21,15 @@ extension SQLiteStore {
     }
 
     public func site(appId: String, displayName: String?) async throws -> (app: App, branch: Branch)? {
+        let key = "\(appId)/\(displayName ?? "")"
+        let (cached, generation) = self.sites.lookup(key)
+        if let cached { return cached }
+        let site = try await self.readSite(appId: appId, displayName: displayName)
+        self.sites.store(site, for: key, generation: generation)
+        return site
+    }
+
+    private func readSite(appId: String, displayName: String?) async throws -> (app: App, branch: Branch)? {
         try await self.database.read { db in
             guard let appRow = try db.cachedRow(sql: "SELECT seq, document FROM app WHERE appId = ? LIMIT 1", arguments: [appId]) else {
                 return nil

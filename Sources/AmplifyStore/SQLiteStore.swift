@@ -34,10 +34,14 @@ public final class SQLiteStore: Store {
 
     /// One write transaction, durable when it returns.
     func write<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+        defer { self.sites.invalidate() }
         let value = try await self.database.write(updates)
         try await self.groupCommit?.sync()
         return value
     }
+
+    /// Site lookups (every request to a site makes one), kept until the next write.
+    let sites = SiteLookupCache()
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
