@@ -143,7 +143,7 @@ def test_hostile_requests_get_clean_errors(fresh_server):
 def send(port, method, target, body, headers):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        connection.putrequest(method, target, skip_accept_encoding=True)
+        connection.putrequest(method, target, skip_host="Host" in headers, skip_accept_encoding=True)
         for name, value in headers.items():
             connection.putheader(name, value)
         connection.putheader("Content-Length", str(len(body or b"")))
@@ -169,3 +169,52 @@ def snapshot(client, app_id):
             summary.pop("status", None)
             summary.pop("endTime", None)
     return app, branches, jobs, [a["appId"] for a in list_all_apps(client)]
+
+
+def test_hostile_site_requests_get_clean_answers(fresh_server):
+    """The same against a live site: hostile hosts, paths, methods, ranges and credentials."""
+    import io
+    import urllib.request
+    import zipfile
+
+    from conftest import wait_for_status
+
+    server = fresh_server()
+    client = server.client()
+    app_id = client.create_app(name="site")["app"]["appId"]
+    client.create_branch(appId=app_id, branchName="main")
+    client.update_app(appId=app_id, customRules=[
+        {"source": "/r/<x>/<*>", "target": "/<x>/<*>", "status": "301"},
+        {"source": "</^[^.]+$/>", "target": "/index.html", "status": "200"},
+        {"source": "/<*>", "target": "/index.html", "status": "404-200"},
+    ])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.html", "<h1>site</h1>")
+        archive.writestr("a/b.txt", "0123456789" * 100)
+    created = client.create_deployment(appId=app_id, branchName="main")
+    urllib.request.urlopen(urllib.request.Request(created["zipUploadUrl"], data=buffer.getvalue(), method="PUT")).close()
+    client.start_deployment(appId=app_id, branchName="main", jobId=created["jobId"])
+    wait_for_status(client, app_id, "main", created["jobId"], ("SUCCEED",))
+
+    rng = random.Random(SEED + 1)
+    hosts = [f"main.{app_id}.localhost:{server.port}", f"{app_id}.localhost", f"MAIN.{app_id.upper()}.LOCALHOST.",
+             f"x.main.{app_id}.localhost", f"main..localhost", ".localhost", f"main.{app_id}.localhost:abc", "localhost"]
+    statuses = {}
+    for index in range(COUNT // 3):
+        path = "/" + "/".join(hostile_text(rng) for _ in range(rng.randrange(1, 4)))
+        headers = {"Host": rng.choice(hosts)}
+        if rng.random() < 0.3:
+            headers["Range"] = rng.choice(["bytes=0-0", "bytes=-5", "bytes=5-", "bytes=9999-1", "bytes=a-b", "bytes=0-1,3-4", "items=0-1"])
+        if rng.random() < 0.2:
+            headers["If-None-Match"] = rng.choice(['"x"', "*", "W/\"" + "a" * 300 + "\""])
+        if rng.random() < 0.2:
+            headers["Authorization"] = rng.choice(["Basic", "Basic !!!", "Basic " + "A" * 1000, "Bearer x"])
+        method = rng.choice(["GET", "GET", "HEAD", "POST", "PUT", "OPTIONS"])
+        status, _, data = send(server.port, method, path, None, headers)
+        statuses[status] = statuses.get(status, 0) + 1
+        assert status < 500 or status == 502, f"request {index}: {method} {path} {headers} -> {status} {data[:200]}"
+        assert b"root:" not in data
+    status, _, data = send(server.port, "GET", "/", None, {"Host": f"main.{app_id}.localhost"})
+    assert (status, data) == (200, b"<h1>site</h1>")
+    print(f"fuzzed {COUNT // 3} site requests with seed {SEED + 1}: statuses {dict(sorted(statuses.items()))}")

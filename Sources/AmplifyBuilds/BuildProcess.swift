@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Subprocess
 import SystemPackage
@@ -100,11 +99,11 @@ struct BuildProcess: Sendable {
         }
     }
 
-    /// Kills every process whose environment carries a marker that starts with `markerPrefix`
-    /// (a whole marker ends with a NUL in /proc): what a build left behind after it ended.
+    /// Kills every process whose environment carries `marker` (or, with `prefix`, any marker that starts
+    /// with it): what a build left behind after it ended, or what the builds of a crashed server left.
     @discardableResult
-    static func killProcesses(markedWith markerPrefix: String) -> Int {
-        let needle = Array("\(Self.markerVariable)=\(markerPrefix)".utf8)
+    static func killProcesses(marker: String, prefix: Bool = false) -> Int {
+        let needle = Array("\(Self.markerVariable)=\(marker)".utf8)
         var killed = 0
         for _ in 0..<20 {
             var found = 0
@@ -113,7 +112,9 @@ struct BuildProcess: Sendable {
                 guard let pid = pid_t(entry), pid != me,
                     let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ")
                 else { continue }
-                let hit = environ.split(separator: 0, omittingEmptySubsequences: true).contains { $0.starts(with: needle) }
+                let hit = environ.split(separator: 0, omittingEmptySubsequences: true).contains {
+                    prefix ? $0.starts(with: needle) : $0.elementsEqual(needle)
+                }
                 if hit, kill(pid, SIGKILL) == 0 { found += 1 }
             }
             killed += found
@@ -170,21 +171,33 @@ enum ProcessContainment: Sendable, Equatable {
     }
 }
 
-/// Reads a pipe as data arrives (DispatchIO), until its writers close it or `finish` gives up.
+/// Reads a pipe as data arrives, on a thread of its own (a build has one or two at a time), until its
+/// writers close it or `finish` gives up on it. The thread polls, so giving up never leaves it blocked.
 private final class OutputPump: Sendable {
-    private let channel: DispatchIO
     private let done: AsyncStream<Void>
-    private let doneContinuation: AsyncStream<Void>.Continuation
+    private let stopRequested = Mutex(false)
 
     init(fileDescriptor: Int32, output: @escaping @Sendable ([UInt8]) -> Void) {
-        let queue = DispatchQueue(label: "amplify-local.build-output")
-        (self.done, self.doneContinuation) = AsyncStream.makeStream()
-        self.channel = DispatchIO(type: .stream, fileDescriptor: fileDescriptor, queue: queue) { _ in close(fileDescriptor) }
-        self.channel.setLimit(lowWater: 1)
-        self.channel.setLimit(highWater: 64 * 1024)
-        self.channel.read(offset: 0, length: Int.max, queue: queue) { [doneContinuation] finished, data, _ in
-            if let data, !data.isEmpty { output(Array(data)) }
-            if finished { doneContinuation.finish() }
+        let (done, finished) = AsyncStream<Void>.makeStream()
+        self.done = done
+        Thread.detachNewThread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+            var descriptor = pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0)
+            while !self.stopRequested.withLock({ $0 }) {
+                let ready = poll(&descriptor, 1, 100)
+                if ready < 0 && errno == EINTR { continue }
+                if ready <= 0 { if ready < 0 { break } else { continue } }
+                let count = buffer.withUnsafeMutableBytes { read(fileDescriptor, $0.baseAddress, $0.count) }
+                if count > 0 {
+                    output(Array(buffer[0..<count]))
+                } else if count < 0 && (errno == EINTR || errno == EAGAIN) {
+                    continue
+                } else {
+                    break
+                }
+            }
+            close(fileDescriptor)
+            finished.finish()
         }
     }
 
@@ -197,6 +210,6 @@ private final class OutputPump: Sendable {
             await group.next()
             group.cancelAll()
         }
-        self.channel.close(flags: .stop)
+        self.stopRequested.withLock { $0 = true }
     }
 }

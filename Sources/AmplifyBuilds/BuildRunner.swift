@@ -97,7 +97,7 @@ public final class BuildRunner: Service, Sendable {
         if interrupted > 0 {
             self.logger.notice("Finished jobs left in progress by the previous run", metadata: ["jobs": "\(interrupted)"])
         }
-        let leftovers = BuildProcess.killProcesses(markedWith: RealBuild.marker(root: self.configuration.files.root, run: ""))
+        let leftovers = BuildProcess.killProcesses(marker: RealBuild.marker(root: self.configuration.files.root, run: ""), prefix: true)
         if leftovers > 0 {
             self.logger.notice("Killed processes left by builds of the previous run", metadata: ["processes": "\(leftovers)"])
         }

@@ -20,7 +20,7 @@ struct Deployment: Sendable {
     func run() async {
         let site = self.files.site(self.job.key)
         let staging = site.deletingLastPathComponent().appending(path: ".\(self.job.key.jobId)-\(UUID().uuidString.lowercased())")
-        await self.progress.run {
+        await self.progress.run(cleanup: { SiteFiles.remove(staging) }) {
             try await self.progress.begin("DEPLOY", log: "Starting deployment \(self.job.key.jobId).")
             let (count, bytes) = try await self.unpack(into: staging)
             SiteFiles.remove(site)
@@ -30,9 +30,7 @@ struct Deployment: Sendable {
             try await self.progress.begin("VERIFY", log: "Verifying deployment \(self.job.key.jobId).")
             let index = FileManager.default.fileExists(atPath: site.appending(path: "index.html").path)
             try await self.progress.log("VERIFY", index ? "index.html found." : "[WARNING]: The site has no index.html at its root.")
-            try await self.progress.succeed()
         }
-        SiteFiles.remove(staging)
     }
 
     /// Puts the deployment's files into `folder`; returns how many and their size.

@@ -30,7 +30,7 @@ struct JobProgress: Sendable {
     }
 
     /// Ends the last step and the job as SUCCEED.
-    func succeed() async throws {
+    private func succeed() async throws {
         try await self.advance { job, now in
             job.endRunningStep(.succeed, at: now)
             try job.apply(.succeed, at: now)
@@ -78,20 +78,33 @@ struct JobProgress: Sendable {
         }
     }
 
-    /// Runs `body` and ends the job as its outcome says: stopped → CANCELLED, failed or interrupted →
-    /// FAILED with the reason on the step, deleted → nothing left to do.
-    func run(_ body: () async throws -> Void) async {
+    /// Runs `body` and ends the job as its outcome says: done → SUCCEED, stopped → CANCELLED, failed or
+    /// interrupted → FAILED with the reason on the step, deleted → nothing left to do.
+    /// `cleanup` runs before the job's end is written, however it ends: a job seen finished has nothing
+    /// left running and no workspace left behind.
+    func run(cleanup: () async -> Void = {}, _ body: () async throws -> Void) async {
         do {
             try await body()
-        } catch Interruption.stopped {
-            await self.end { job, now in if job.status == .cancelling { try job.apply(.cancelled, at: now) } }
-        } catch Interruption.deleted {
-            self.logger.debug("Job deleted while it ran")
-        } catch Interruption.failed(let reason) {
-            await self.fail(reason)
-        } catch is CancellationError {
-            await self.fail("The job was interrupted: amplify-local shut down.")
+            await cleanup()
+            try await self.succeed()
+            return
         } catch {
+            await cleanup()
+            await self.end(after: error)
+        }
+    }
+
+    private func end(after error: any Error) async {
+        switch error {
+        case Interruption.stopped:
+            await self.end { job, now in if job.status == .cancelling { try job.apply(.cancelled, at: now) } }
+        case Interruption.deleted:
+            self.logger.debug("Job deleted while it ran")
+        case Interruption.failed(let reason):
+            await self.fail(reason)
+        case is CancellationError:
+            await self.fail("The job was interrupted: amplify-local shut down.")
+        default:
             self.logger.error("Job failed inside amplify-local", metadata: ["error": "\(error)"])
             await self.fail("The job failed inside amplify-local: \(error)")
         }

@@ -34,11 +34,12 @@ struct RealBuild: Sendable {
         let run = UUID().uuidString.lowercased()
         let workspace = self.settings.files.workspace(run)
         let marker = Self.marker(root: self.settings.files.root, run: run)
-        await self.progress.run {
+        await self.progress.run(cleanup: {
+            BuildProcess.killProcesses(marker: marker)
+            JobFiles.remove(workspace)
+        }) {
             try await self.build(in: workspace, marker: marker)
         }
-        BuildProcess.killProcesses(markedWith: marker + "\0")
-        JobFiles.remove(workspace)
         // Deleted while it ran (its branch or app): what it collected goes too.
         do {
             _ = try await self.store.job(self.job.key)
@@ -122,7 +123,6 @@ struct RealBuild: Sendable {
         guard let base = spec.artifactsBaseDirectory else {
             try await self.progress.log("DEPLOY", "The build spec has no frontend artifacts: nothing to deploy.")
             try await self.progress.begin("VERIFY", log: "No artifacts to verify.")
-            try await self.progress.succeed()
             return
         }
         let collected = try ArtifactCollector(
@@ -137,7 +137,6 @@ struct RealBuild: Sendable {
             "VERIFY",
             FileManager.default.fileExists(atPath: index.path) ? "index.html found." : "[WARNING]: The artifacts have no index.html at their root."
         )
-        try await self.progress.succeed()
     }
 
     private func context() async throws -> (App, Branch) {

@@ -19,7 +19,6 @@ struct SimulatedBuild: Sendable {
                 }
                 try await self.progress.pause(seconds: self.totalSeconds * share)
             }
-            try await self.progress.succeed()
         }
     }
 }

@@ -1,0 +1,55 @@
+@testable import AmplifyBuilds
+import Foundation
+import Synchronization
+import Testing
+
+/// Build processes without a server: output, exit codes, stopping, and the sweep for what they leave.
+@Suite struct BuildProcessTests {
+    final class Output: Sendable {
+        let bytes = Mutex<[UInt8]>([])
+        func append(_ chunk: [UInt8]) { self.bytes.withLock { $0 += chunk } }
+        var text: String { String(decoding: self.bytes.withLock { $0 }, as: UTF8.self) }
+    }
+
+    func process(_ script: String, marker: String) -> BuildProcess {
+        BuildProcess(
+            executable: "bash", arguments: ["-c", script], environment: ["PATH": "/usr/bin:/bin"], workingDirectory: "/tmp", marker: marker
+        )
+    }
+
+    /// Whether any process carries the marker in its environment.
+    func running(_ marker: String) -> Bool {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).contains { entry in
+            guard Int(entry) != nil, let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ") else { return false }
+            return environ.split(separator: 0).contains { $0.elementsEqual(Array("AMPLIFY_LOCAL_BUILD=\(marker)".utf8)) }
+        }
+    }
+
+    @Test func outputAndExitCodeComeBack() async throws {
+        let output = Output()
+        let outcome = try await process("echo out; echo err >&2; exit 7", marker: "test#\(UUID())").run(output: output.append)
+        #expect(outcome == .exited(7))
+        #expect(output.text == "out\nerr\n")
+    }
+
+    @Test func aDaemonHoldingTheOutputDoesNotHoldTheProcessAndTheSweepEndsIt() async throws {
+        let marker = "test#\(UUID())"
+        let started = ContinuousClock.now
+        let outcome = try await process("setsid sleep 300 & sleep 0.3; echo started", marker: marker).run(output: { _ in })
+        #expect(outcome == .exited(0))
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(running(marker), "the setsid daemon left the process group, as it should for this test")
+        #expect(BuildProcess.killProcesses(marker: marker) >= 1)
+        #expect(!running(marker))
+    }
+
+    @Test func stoppingEndsTheWholeProcessGroup() async throws {
+        let marker = "test#\(UUID())"
+        let output = Output()
+        let outcome = try await process("trap 'echo got-term; exit 143' TERM; sleep 300 & wait", marker: marker)
+            .run(grace: .milliseconds(500), output: output.append) { "stopped by the test" }
+        #expect(outcome == .stopped("stopped by the test"))
+        #expect(output.text.contains("got-term"))
+        #expect(!running(marker))
+    }
+}
