@@ -7,7 +7,8 @@ import Synchronization
 final class BuildLog: Sendable {
     private struct State {
         var partialLine: [UInt8] = []
-        var pending = ""
+        /// Stamped lines not yet written, as bytes (turned into text once, at the flush).
+        var pending: [UInt8] = []
         var written = 0
         var truncated = false
         /// Why the last flush could not write (the job was stopped or deleted).
@@ -25,21 +26,25 @@ final class BuildLog: Sendable {
         self.limit = limit
     }
 
-    /// Output of a process, as it arrives.
+    /// Output of a process, as it arrives: each line gets the chunk's time stamp.
     func append(_ bytes: [UInt8]) {
-        let stamp = self.progress.stamp()
+        let stamp = Array((self.progress.stamp() + " ").utf8)
         self.state.withLock { state in
             guard !state.truncated else { return }
             var rest = bytes[...]
             while let newline = rest.firstIndex(of: UInt8(ascii: "\n")) {
-                state.partialLine.append(contentsOf: rest[..<newline])
-                self.add("\(stamp) \(String(decoding: state.partialLine, as: UTF8.self))\n", to: &state)
-                state.partialLine.removeAll(keepingCapacity: true)
+                if state.partialLine.isEmpty {
+                    self.add(stamp, rest[..<newline], to: &state)
+                } else {
+                    state.partialLine.append(contentsOf: rest[..<newline])
+                    self.add(stamp, state.partialLine[...], to: &state)
+                    state.partialLine.removeAll(keepingCapacity: true)
+                }
                 rest = rest[(newline + 1)...]
             }
             state.partialLine.append(contentsOf: rest)
             if state.partialLine.count >= 16 * 1024 {
-                self.add("\(stamp) \(String(decoding: state.partialLine, as: UTF8.self))\n", to: &state)
+                self.add(stamp, state.partialLine[...], to: &state)
                 state.partialLine.removeAll(keepingCapacity: true)
             }
         }
@@ -47,27 +52,28 @@ final class BuildLog: Sendable {
 
     /// A line of amplify-local's own, such as `# Cloning repository`.
     func info(_ text: String) {
-        let line = "\(self.progress.stamp()) [INFO]: \(text)\n"
+        let stamp = Array((self.progress.stamp() + " [INFO]: ").utf8)
         self.state.withLock { state in
             self.endPartialLine(&state)
-            self.add(line, to: &state)
+            self.add(stamp, Array(text.utf8)[...], to: &state)
         }
     }
 
     /// Writes what is buffered to the store; a stop or deletion seen there is kept for `interruption`.
     func flush() async {
-        let text = self.state.withLock { state in
-            defer { state.pending = "" }
+        let bytes = self.state.withLock { state in
+            defer { state.pending.removeAll(keepingCapacity: true) }
             return state.pending
         }
-        guard !text.isEmpty else { return }
+        guard !bytes.isEmpty else { return }
+        let text = String(decoding: bytes, as: UTF8.self)
         do {
             try await self.progress.write(self.step, text: text)
         } catch let interruption as JobProgress.Interruption {
             self.state.withLock { $0.interruption = interruption }
         } catch {
             // Not written (a flush cancelled at the end of a process, say): the next flush writes it.
-            self.state.withLock { $0.pending = text + $0.pending }
+            self.state.withLock { $0.pending = bytes + $0.pending }
             if !(error is CancellationError) {
                 self.progress.logger.error("Could not write a build log", metadata: ["error": "\(error)"])
             }
@@ -94,19 +100,23 @@ final class BuildLog: Sendable {
 
     private func endPartialLine(_ state: inout State) {
         guard !state.partialLine.isEmpty, !state.truncated else { return }
-        self.add("\(self.progress.stamp()) \(String(decoding: state.partialLine, as: UTF8.self))\n", to: &state)
+        self.add(Array((self.progress.stamp() + " ").utf8), state.partialLine[...], to: &state)
         state.partialLine.removeAll()
     }
 
-    private func add(_ text: String, to state: inout State) {
+    /// Adds `prefix` + `line` + newline, unless the log is full.
+    private func add(_ prefix: [UInt8], _ line: ArraySlice<UInt8>, to state: inout State) {
         guard !state.truncated else { return }
-        let size = text.utf8.count
+        let size = prefix.count + line.count + 1
         if state.written + size > self.limit {
             state.truncated = true
-            state.pending += "\(self.progress.stamp()) [WARNING]: The log reached its limit of \(self.limit) bytes; later output is left out.\n"
+            let note = "\(self.progress.stamp()) [WARNING]: The log reached its limit of \(self.limit) bytes; later output is left out.\n"
+            state.pending.append(contentsOf: note.utf8)
             return
         }
         state.written += size
-        state.pending += text
+        state.pending.append(contentsOf: prefix)
+        state.pending.append(contentsOf: line)
+        state.pending.append(UInt8(ascii: "\n"))
     }
 }

@@ -35,7 +35,9 @@ struct RealBuild: Sendable {
         let workspace = self.settings.files.workspace(run)
         let marker = Self.marker(root: self.settings.files.root, run: run)
         await self.progress.run(cleanup: {
-            BuildProcess.killProcesses(marker: marker)
+            // In a PID namespace the kernel has ended every process of the build with its shell; else
+            // the processes that left the process group are found by their marker.
+            if self.settings.containment == .processGroup { BuildProcess.killProcesses(marker: marker) }
             JobFiles.remove(workspace)
         }) {
             try await self.build(in: workspace, marker: marker)

@@ -22,7 +22,7 @@ struct SiteFileSystem: FileProvider {
     typealias FileIdentifier = String
 
     /// Files up to this size are read in one go.
-    static let smallFileBytes = 256 * 1024
+    static let smallFileBytes = 2 * 1024 * 1024
 
     let root: String
     let streaming: LocalFileSystem

@@ -1,0 +1,67 @@
+import AmplifyCore
+@testable import AmplifyHosting
+import Testing
+
+/// Site hosts, custom rules and paths, without a server.
+@Suite struct HostingTests {
+    @Test func hostsNameABranchOrTheProductionBranch() {
+        #expect(SiteHost("main.d1abc.localhost:4566").map { [$0.appId, $0.displayName ?? "-"] } == ["d1abc", "main"])
+        #expect(SiteHost("MAIN.D1ABC.LOCALHOST.").map { [$0.appId, $0.displayName ?? "-"] } == ["d1abc", "main"])
+        #expect(SiteHost("d1abc.localhost").map { [$0.appId, $0.displayName ?? "-"] } == ["d1abc", "-"])
+        #expect(SiteHost("localhost:4566") == nil)
+        #expect(SiteHost("127.0.0.1:4566") == nil)
+        #expect(SiteHost("a.b.d1abc.localhost") == nil)
+        #expect(SiteHost("main..localhost") == nil)
+    }
+
+    func rule(_ source: String, _ target: String, _ status: String, condition: String? = nil) -> RedirectRule {
+        RedirectRule(CustomRule(source: source, target: target, status: status, condition: condition))
+    }
+
+    @Test func placeholdersAndWildcardsCarryIntoTheTarget() {
+        #expect(rule("/docs/<*>", "/documents/<*>", "301").action(path: "/docs/a/b.html", query: nil) == .redirect(status: 301, location: "/documents/a/b.html"))
+        #expect(rule("/blog/<year>/<slug>", "/p/<slug>?y=<year>", "302").action(path: "/blog/2026/hi", query: nil) == .redirect(status: 302, location: "/p/hi?y=2026"))
+        #expect(rule("/blog/<year>/<slug>", "/x", "302").action(path: "/blog/2026/hi/more", query: nil) == nil)
+        #expect(rule("/a.html", "/b.html", "200").action(path: "/a.html", query: nil) == .rewrite("/b.html"))
+        #expect(rule("/a.html", "/b.html", "200").action(path: "/aXhtml", query: nil) == nil)
+        #expect(rule("/<*>", "/404.html", "404").action(path: "/x", query: nil) == .notFound(status: 404, target: "/404.html"))
+        #expect(rule("/<*>", "/index.html", "404-200").action(path: "/x", query: nil) == .notFound(status: 200, target: "/index.html"))
+        #expect(rule("/only", "/x", "301", condition: "<US>").action(path: "/only", query: nil) == nil)
+        #expect(rule("/search?q=<term>", "/find/<term>", "301").action(path: "/search", query: "q=cats") == .redirect(status: 301, location: "/find/cats"))
+    }
+
+    @Test func theSinglePageAppRegexLeavesAssetsAlone() {
+        let spa = rule("</^[^.]+$|\\.(?!(css|gif|ico|jpg|js|png|txt|svg|woff|ttf|map|json)$)([^.]+$)/>", "/index.html", "200")
+        #expect(spa.action(path: "/users/42", query: "tab=1") == .rewrite("/index.html"))
+        #expect(spa.action(path: "/page.html", query: nil) == .rewrite("/index.html"))
+        #expect(spa.action(path: "/assets/app.js", query: "v=2") == nil)
+    }
+
+    @Test func uploadAndZipPathsStayInsideTheSite() {
+        #expect(SiteFiles.safeRelativePath("assets/app.js") == "assets/app.js")
+        #expect(SiteFiles.safeRelativePath("./index.html") == "index.html")
+        for bad in ["../x", "a/../../x", "/etc/passwd", "a//b", "a/./b", "", "a\\b", "a\u{0}b"] {
+            #expect(SiteFiles.safeRelativePath(bad) == nil, "\(bad)")
+        }
+        #expect(SiteFiles.segment("feature/x") == "feature%2Fx")
+        #expect(SiteFiles.segment("..") == "%2E%2E%00")
+        #expect(SiteFiles.segment("ü") == "%C3%BC")
+    }
+
+    @Test func customHeadersMatchTheServedFile() {
+        let headers = CustomHeaders(yaml: """
+            customHeaders:
+              - pattern: '**/*'
+                headers:
+                  - key: X-Frame-Options
+                    value: DENY
+              - pattern: '*.json'
+                headers:
+                  - key: Cache-Control
+                    value: no-store
+            """)
+        #expect(headers.headers(for: "index.html").map(\.name) == ["X-Frame-Options"])
+        #expect(headers.headers(for: "data.json").map(\.name) == ["X-Frame-Options", "Cache-Control"])
+        #expect(CustomHeaders(yaml: "not: [yaml").headers(for: "a").isEmpty)
+    }
+}
