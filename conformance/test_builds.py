@@ -441,3 +441,19 @@ def test_builds_of_a_root_server_run_as_nobody_and_cannot_read_the_database(fres
     assert "uid=65534" in log
     assert "database-refused" in log and "listing-refused" in log and "write-refused" in log and "no-sudo" in log
     assert not (data / "planted").exists()
+
+
+def test_a_webhook_push_builds_for_real(real_server, tmp_path):
+    client = real_server.client()
+    path, first = make_repo(tmp_path / "repo", {"amplify.yml": spec("echo built $AWS_COMMIT_ID")})
+    app = client.create_app(name="hook", repository=path)["app"]
+    client.create_branch(appId=app["appId"], branchName="main")
+    _, second = make_repo(tmp_path / "repo", {"README.md": "pushed"}, message="pushed commit")
+    url = client.create_webhook(appId=app["appId"], branchName="main")["webhook"]["webhookUrl"]
+    request = urllib.request.Request(url, data=b"{}", method="POST", headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 200
+    job = wait_for_status(client, app["appId"], "main", "1", FINISHED, timeout=30)
+    assert (job["summary"]["jobType"], job["summary"]["status"]) == ("WEB_HOOK", "SUCCEED")
+    assert job["summary"]["commitId"] == second != first
+    assert f"built {second}" in log_of(job)
