@@ -3,6 +3,7 @@
 The binary is $AMPLIFY_LOCAL_BINARY, else the newest of .build/{release,debug}/amplify-local.
 Every server listens on 127.0.0.1 on a port the OS picks (--port 0) and says which on stdout.
 """
+import http.client
 import json
 import os
 import signal
@@ -156,6 +157,25 @@ def app(client):
 @pytest.fixture
 def branch(client, app):
     return client.create_branch(appId=app["appId"], branchName="main")["branch"]
+
+
+def http_request(port, method, target, headers=None, body=None):
+    """One raw HTTP request to 127.0.0.1:`port`, sent as given (a `Host` header replaces the usable one);
+    returns (status, headers with lowercase names, body)."""
+    headers = headers or {}
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.putrequest(method, target, skip_host="Host" in headers, skip_accept_encoding=True)
+        for name, value in headers.items():
+            connection.putheader(name, value)
+        if body is not None or method in ("POST", "PUT", "PATCH", "DELETE"):
+            connection.putheader("Content-Length", str(len(body or b"")))
+        connection.endheaders(body)
+        response = connection.getresponse()
+        data = response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, data
+    finally:
+        connection.close()
 
 
 def wait_for_status(client, app_id, branch_name, job_id, statuses, timeout=10):

@@ -92,6 +92,14 @@ def build_processes(token):
     return found
 
 
+def wait_for_processes(token, count, timeout=20):
+    """Waits until the build tagged `token` runs at least `count` processes."""
+    deadline = time.monotonic() + timeout
+    while len(build_processes(token)) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(build_processes(token)) >= count
+
+
 @pytest.fixture
 def real_server(fresh_server):
     return fresh_server("--build-mode", "auto", env={"SERVER_SECRET": "do-not-leak"})
@@ -286,10 +294,7 @@ def test_stop_job_ends_the_build_and_every_process_it_started(real_server, tmp_p
     app = client.create_app(name="stop", repository=path, environmentVariables={"BUILD_TOKEN": token})["app"]
     client.create_branch(appId=app["appId"], branchName="main")
     job_id = start(client, app["appId"])
-    deadline = time.monotonic() + 20
-    while len(build_processes(token)) < 3 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert len(build_processes(token)) >= 3
+    wait_for_processes(token, 3)
     stopped_at = time.monotonic()
     client.stop_job(appId=app["appId"], branchName="main", jobId=job_id)
     job = wait_for_status(client, app["appId"], "main", job_id, FINISHED, timeout=15)
@@ -353,9 +358,7 @@ def test_deleting_the_branch_during_a_build_stops_it_and_removes_everything(fres
     app = client.create_app(name="delete", repository=path, environmentVariables={"BUILD_TOKEN": token})["app"]
     client.create_branch(appId=app["appId"], branchName="main")
     start(client, app["appId"])
-    deadline = time.monotonic() + 20
-    while len(build_processes(token)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_for_processes(token, 2)
     client.delete_branch(appId=app["appId"], branchName="main")
     deadline = time.monotonic() + 15
     while (build_processes(token) or workspaces(data)) and time.monotonic() < deadline:
@@ -393,10 +396,7 @@ def test_a_server_killed_during_a_build_fails_the_job_and_kills_its_processes(tm
         app = client.create_app(name="restart", repository=path, environmentVariables={"BUILD_TOKEN": token})["app"]
         client.create_branch(appId=app["appId"], branchName="main")
         start(client, app["appId"])
-        deadline = time.monotonic() + 20
-        while len(build_processes(token)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert build_processes(token)
+        wait_for_processes(token, 2)
     finally:
         server.kill9()
     server = Server("--build-mode", "auto", data_dir=data).start()

@@ -9,7 +9,7 @@ import json
 import os
 import random
 
-from conftest import make_client
+from conftest import http_request, make_client
 
 COUNT = int(os.environ.get("AMPLIFY_LOCAL_FUZZ_COUNT", "3000"))
 SEED = int(os.environ.get("AMPLIFY_LOCAL_FUZZ_SEED", "20261129"))
@@ -141,18 +141,7 @@ def test_hostile_requests_get_clean_errors(fresh_server):
 
 
 def send(port, method, target, body, headers):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.putrequest(method, target, skip_host="Host" in headers, skip_accept_encoding=True)
-        for name, value in headers.items():
-            connection.putheader(name, value)
-        connection.putheader("Content-Length", str(len(body or b"")))
-        connection.endheaders(body)
-        response = connection.getresponse()
-        data = response.read()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, data
-    finally:
-        connection.close()
+    return http_request(port, method, target, headers, body)
 
 
 def list_all_apps(client):

@@ -1,6 +1,5 @@
 """Hosting: every branch's live site at http://<displayName>.<appId>.localhost:<port>/, on the API's port."""
 import base64
-import http.client
 import http.server
 import io
 import os
@@ -11,7 +10,7 @@ import zipfile
 
 import pytest
 
-from conftest import wait_for_status
+from conftest import http_request, wait_for_status
 
 FINISHED = ("SUCCEED", "FAILED", "CANCELLED")
 
@@ -42,16 +41,7 @@ class Site:
         self.host = f"{display}.{app_id}.localhost:{server.port}" if display else f"{app_id}.localhost:{server.port}"
 
     def get(self, path, method="GET", headers=None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
-        connection.putheader("Host", self.host)
-        for name, value in (headers or {}).items():
-            connection.putheader(name, value)
-        connection.endheaders()
-        response = connection.getresponse()
-        body = response.read()
-        connection.close()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+        return http_request(self.port, method, path, {"Host": self.host, **(headers or {})})
 
 
 def deploy(client, app_id, files, branch="main", links=()):

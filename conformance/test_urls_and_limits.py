@@ -1,12 +1,11 @@
 """The URLs the API hands out are signed and expire; oversized URLs and headers are refused."""
-import http.client
 import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-from conftest import wait_for_status
+from conftest import http_request, wait_for_status
 
 
 def fetch(url, method="GET", data=None):
@@ -65,15 +64,8 @@ def test_upload_urls_are_signed(client):
 
 
 def raw_request(server, target, headers=None):
-    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-    connection.putrequest("GET", target)
-    for name, value in (headers or {}).items():
-        connection.putheader(name, value)
-    connection.endheaders()
-    response = connection.getresponse()
-    body = response.read()
-    connection.close()
-    return response.status, response.getheader("x-amzn-ErrorType"), body
+    status, response_headers, body = http_request(server.port, "GET", target, headers)
+    return status, response_headers.get("x-amzn-errortype"), body
 
 
 def test_oversized_urls_and_headers_get_aws_errors(server):

@@ -187,11 +187,19 @@ public final class BuildRunner: Service, Sendable {
             )
             await RealBuild(progress: progress, job: job, store: self.store, settings: settings).run()
         }
+        // Deleted while it ran (with its branch or app): what it put on disk goes too.
+        if case .failure(let error as AmplifyError) = await Self.lookup(job.key, in: self.store), error.code == .notFound {
+            self.configuration.files.removeJob(job.key)
+        }
         self.state.withLock { state in
             state.running.remove(job.key)
             state.stopRequests.remove(job.key)
         }
         self.wake()
+    }
+
+    private static func lookup(_ key: JobKey, in store: any Store) async -> Result<Job, any Error> {
+        do { return .success(try await store.job(key)) } catch { return .failure(error) }
     }
 
     /// Why the job is simulated rather than built, or nil to build it for real.

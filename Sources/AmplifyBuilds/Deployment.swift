@@ -27,9 +27,7 @@ struct Deployment: Sendable {
             try FileManager.default.moveItem(at: staging, to: site)
             SiteFiles.remove(self.files.uploads(self.job.key))
             try await self.progress.publish("Deployed \(count) files (\(bytes) bytes).")
-            try await self.progress.begin("VERIFY", log: "Verifying deployment \(self.job.key.jobId).")
-            let index = FileManager.default.fileExists(atPath: site.appending(path: "index.html").path)
-            try await self.progress.log("VERIFY", index ? "index.html found." : "[WARNING]: The site has no index.html at its root.")
+            try await self.progress.verify(site)
         }
     }
 

@@ -58,6 +58,13 @@ struct JobProgress: Sendable {
         try await self.log("DEPLOY", "The site is live.")
     }
 
+    /// VERIFY: checks the live site for an `index.html` at its root.
+    func verify(_ site: URL) async throws {
+        try await self.begin("VERIFY", log: "Verifying the deployment.")
+        let index = FileManager.default.fileExists(atPath: site.appending(path: "index.html").path)
+        try await self.log("VERIFY", index ? "index.html found." : "[WARNING]: The site has no index.html at its root.")
+    }
+
     /// Puts the commit the build checked out on the job's summary.
     func record(commitId: String, message: String, time: Date) async throws {
         try await self.advance { job, _ in

@@ -42,12 +42,6 @@ struct RealBuild: Sendable {
         }) {
             try await self.build(in: workspace, marker: marker)
         }
-        // Deleted while it ran (its branch or app): what it collected goes too.
-        do {
-            _ = try await self.store.job(self.job.key)
-        } catch let error as AmplifyError where error.code == .notFound {
-            self.settings.files.removeJob(self.job.key)
-        } catch {}
     }
 
     /// The marker every process of a build carries; the part before `#` is shared by all builds of a data folder.
@@ -88,7 +82,16 @@ struct RealBuild: Sendable {
             throw JobProgress.Interruption.failed("The build spec's appRoot \(spec.appRoot) is not a folder of the repository.")
         }
 
-        // Phases.
+        try await self.runPhases(
+            spec, appRoot: appRoot, environment: self.environment(spec: spec, variables: variables, app: app, branch: branch, commit: commit.id, timeout: timeout, home: home),
+            workspace: workspace, runner: runner
+        )
+        try await self.deploy(spec, appRoot: appRoot)
+    }
+
+    /// Runs the build spec's phases in one bash; a command that fails (or a stop, a timeout) ends the build.
+    private func runPhases(_ spec: BuildSpec, appRoot: URL, environment: [String: String], workspace: URL, runner: LoggedProcessRunner) async throws {
+        let key = self.job.key
         let cacheFile = self.settings.files.cache(key.scope, appId: key.appId, branchName: key.branchName)
         try? FileManager.default.createDirectory(at: cacheFile.deletingLastPathComponent(), withIntermediateDirectories: true)
         let control = workspace.appending(path: "control", directoryHint: .notDirectory)
@@ -99,28 +102,25 @@ struct RealBuild: Sendable {
             user.own(workspace)
             user.own(cacheFile.deletingLastPathComponent())
         }
-        var environment = spec.variables.merging(variables) { _, console in console }
-        environment.merge(self.builtIns(app: app, branch: branch, commit: commit.id, timeout: timeout)) { _, builtIn in builtIn }
-        environment["PATH"] = environment["PATH"] ?? self.settings.hostEnvironment["PATH"] ?? Self.defaultPath
-        environment["HOME"] = home.path
-        environment["LANG"] = environment["LANG"] ?? "C.UTF-8"
-        environment["CI"] = "true"
         let outcome = try await runner.run(
             BuildProcess(
                 executable: "bash", arguments: ["--noprofile", "--norc", scriptFile.path], environment: environment,
-                workingDirectory: appRoot.path, marker: marker, containment: self.settings.containment, runAs: self.settings.runAs
+                workingDirectory: appRoot.path, marker: runner.marker, containment: self.settings.containment, runAs: self.settings.runAs
             )
         )
         let reached = (try? String(contentsOf: control, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         if let failure = Self.failure(outcome, reached: reached, commands: script.commands) {
-            log.info(failure)
-            await log.close()
+            runner.log.info(failure)
+            await runner.log.close()
             throw JobProgress.Interruption.failed(failure)
         }
-        log.info("Build complete.")
-        await log.close()
+        runner.log.info("Build complete.")
+        await runner.log.close()
+    }
 
-        // Artifacts.
+    /// DEPLOY: the artifacts become the job's site, which goes live; VERIFY looks at it.
+    private func deploy(_ spec: BuildSpec, appRoot: URL) async throws {
+        let site = self.settings.files.sites.site(self.job.key)
         try await self.progress.begin("DEPLOY", log: "Collecting the build's artifacts.")
         guard let base = spec.artifactsBaseDirectory else {
             try await self.progress.log("DEPLOY", "The build spec has no frontend artifacts: nothing to deploy.")
@@ -130,15 +130,24 @@ struct RealBuild: Sendable {
         let collected = try ArtifactCollector(
             base: appRoot.appending(path: base, directoryHint: .isDirectory), baseName: base,
             patterns: spec.artifactFiles.map(FileGlob.init), discardPaths: spec.discardPaths
-        ).collect(into: self.settings.files.sites.site(key))
+        ).collect(into: site)
         for note in collected.notes { try await self.progress.log("DEPLOY", note) }
         try await self.progress.publish("Deployed \(collected.files) files (\(collected.bytes) bytes) from \(base).")
-        try await self.progress.begin("VERIFY", log: "Verifying the deployment.")
-        let index = self.settings.files.sites.site(key).appending(path: "index.html")
-        try await self.progress.log(
-            "VERIFY",
-            FileManager.default.fileExists(atPath: index.path) ? "index.html found." : "[WARNING]: The artifacts have no index.html at their root."
-        )
+        try await self.progress.verify(site)
+    }
+
+    /// The build's whole environment: the build spec's variables, the app's and branch's over them, AWS's
+    /// built-ins over all, and PATH, HOME, LANG, CI.
+    private func environment(
+        spec: BuildSpec, variables: [String: String], app: App, branch: Branch, commit: String, timeout: Double, home: URL
+    ) -> [String: String] {
+        var environment = spec.variables.merging(variables) { _, console in console }
+        environment.merge(self.builtIns(app: app, branch: branch, commit: commit, timeout: timeout)) { _, builtIn in builtIn }
+        environment["PATH"] = environment["PATH"] ?? self.settings.hostEnvironment["PATH"] ?? Self.defaultPath
+        environment["HOME"] = home.path
+        environment["LANG"] = environment["LANG"] ?? "C.UTF-8"
+        environment["CI"] = "true"
+        return environment
     }
 
     private func context() async throws -> (App, Branch) {
