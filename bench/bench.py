@@ -206,7 +206,7 @@ def amplify_command(binary, data_dir, *extra):
 def prepared_server(binary, data_dir, branches, *extra):
     """A started server with one app (on a repository) and the given branches, each with one finished
     job. Returns the server and the app id."""
-    server = Process(amplify_command(binary, data_dir, "--simulated-build-seconds", "0", *extra), "/_amplify-local/health")
+    server = Process(amplify_command(binary, data_dir, "--build-mode", "simulate", "--simulated-build-seconds", "0", *extra), "/_amplify-local/health")
     server.start()
     app = call(server.base, "POST", "/apps", {"name": "bench", "repository": "/srv/repo"})["app"]["appId"]
     for branch in branches:
@@ -264,7 +264,7 @@ def main():
     database = os.path.join(seeded, "amplify-local.sqlite")
     seed.seed(database, app, "main", 400_000)
     seed.seed_branches(database, app, 400_000)
-    server = Process(amplify_command(arguments.binary, seeded, "--simulated-build-seconds", "3600"), "/_amplify-local/health")
+    server = Process(amplify_command(arguments.binary, seeded, "--build-mode", "simulate", "--simulated-build-seconds", "3600"), "/_amplify-local/health")
     server.start()
     base = server.base
     rows["StartJob"] = wrk(f"{base}/", seconds, connections, script=lua_sequence(

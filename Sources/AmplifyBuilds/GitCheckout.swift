@@ -90,7 +90,7 @@ struct GitCheckout: Sendable {
 }
 
 /// The last bytes a process wrote, kept to explain a failure.
-final class OutputTail: Sendable {
+private final class OutputTail: Sendable {
     private let bytes = Mutex<[UInt8]>([])
     private let limit: Int
 

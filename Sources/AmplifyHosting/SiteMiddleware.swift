@@ -152,34 +152,4 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
     }
 }
 
-/// The short plain-text pages a site answers with when it has no file to serve.
-enum SitePage {
-    static func response(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) -> Response {
-        var headers = headers
-        headers[.contentType] = "text/plain; charset=utf-8"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "\(status.code) \(message)\n")))
-    }
-}
-
 private let requestIdAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-
-/// An app's rules and headers compiled once per version of the app (its `updateTime`).
-final class SiteSettingsCache: Sendable {
-    struct Settings: Sendable {
-        var rules: [RedirectRule]
-        var headers: CustomHeaders
-    }
-
-    private let entries = Mutex<[String: Settings]>([:])
-
-    func settings(for app: App) -> Settings {
-        let key = "\(app.scope.account)/\(app.scope.region)/\(app.appId)@\(app.updateTime.timeIntervalSince1970)"
-        if let cached = self.entries.withLock({ $0[key] }) { return cached }
-        let settings = Settings(rules: app.customRules.map(RedirectRule.init), headers: CustomHeaders(yaml: app.customHeaders))
-        self.entries.withLock { entries in
-            if entries.count >= 1024 { entries.removeAll() }
-            entries[key] = settings
-        }
-        return settings
-    }
-}

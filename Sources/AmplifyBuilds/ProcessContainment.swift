@@ -1,0 +1,48 @@
+import Foundation
+import Subprocess
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How a build's shell is held: by its process group only, or also in a PID namespace of its own
+/// (Linux `unshare`), whose processes all end when the shell does.
+enum ProcessContainment: Sendable, Equatable {
+    case processGroup
+    case pidNamespace(asUser: Bool)
+
+    /// A PID namespace when this machine allows one (as root, or through an unprivileged user namespace).
+    static func probe() async -> ProcessContainment {
+        for candidate in [ProcessContainment.pidNamespace(asUser: getuid() != 0), .pidNamespace(asUser: true)] {
+            let (executable, arguments) = candidate.wrap("true", [], runAs: nil)
+            let result = try? await Subprocess.run(.name(executable), arguments: Arguments(arguments), output: .discarded, error: .discarded)
+            if result?.terminationStatus.isSuccess == true { return candidate }
+        }
+        return .processGroup
+    }
+
+    /// The command line that runs `executable` held this way, as `runAs` when given (through setpriv,
+    /// with no way back to privileges: `--no-new-privs` also stops setuid programs such as sudo).
+    func wrap(_ executable: String, _ arguments: [String], runAs user: BuildUser?) -> (String, [String]) {
+        var command = [executable] + arguments
+        if let user {
+            command = ["setpriv", "--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", "--no-new-privs", "--"] + command
+        }
+        switch self {
+        case .processGroup:
+            return (command[0], Array(command.dropFirst()))
+        case .pidNamespace(let asUser):
+            let user = asUser ? ["--user", "--map-root-user"] : []
+            return ("unshare", user + ["--pid", "--fork", "--kill-child", "--mount-proc", "--"] + command)
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .processGroup: "process group"
+        case .pidNamespace(let asUser): asUser ? "PID namespace (user namespace)" : "PID namespace"
+        }
+    }
+}
