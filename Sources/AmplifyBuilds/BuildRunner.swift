@@ -175,31 +175,26 @@ public final class BuildRunner: Service, Sendable {
         let progress = JobProgress(
             job: job.key, store: self.store, clock: self.clock, isStopRequested: { self.isStopRequested(job.key) }, logger: logger
         )
+        let deleted: Bool
         if job.jobType == .manual {
-            await Deployment(progress: progress, job: job, files: self.configuration.files.sites).run()
+            deleted = await Deployment(progress: progress, job: job, files: self.configuration.files.sites).run()
         } else if let reason = await self.simulationReason(job) {
-            await SimulatedBuild(progress: progress, totalSeconds: self.configuration.simulatedBuildSeconds, reason: reason).run()
+            deleted = await SimulatedBuild(progress: progress, totalSeconds: self.configuration.simulatedBuildSeconds, reason: reason).run()
         } else {
             let settings = RealBuild.Settings(
                 files: self.configuration.files, containment: self.containment.withLock { $0 }, maxLogBytes: self.configuration.maxLogBytes,
                 terminationGrace: self.configuration.terminationGrace, hostEnvironment: self.configuration.hostEnvironment,
                 runAs: self.buildUser
             )
-            await RealBuild(progress: progress, job: job, store: self.store, settings: settings).run()
+            deleted = await RealBuild(progress: progress, job: job, store: self.store, settings: settings).run()
         }
         // Deleted while it ran (with its branch or app): what it put on disk goes too.
-        if case .failure(let error as AmplifyError) = await Self.lookup(job.key, in: self.store), error.code == .notFound {
-            self.configuration.files.removeJob(job.key)
-        }
+        if deleted { self.configuration.files.removeJob(job.key) }
         self.state.withLock { state in
             state.running.remove(job.key)
             state.stopRequests.remove(job.key)
         }
         self.wake()
-    }
-
-    private static func lookup(_ key: JobKey, in store: any Store) async -> Result<Job, any Error> {
-        do { return .success(try await store.job(key)) } catch { return .failure(error) }
     }
 
     /// Why the job is simulated rather than built, or nil to build it for real.

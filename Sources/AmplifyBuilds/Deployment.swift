@@ -17,10 +17,11 @@ struct Deployment: Sendable {
     /// The largest zip a `sourceUrl` download may be.
     static let maximumDownloadBytes = 1024 * 1024 * 1024
 
-    func run() async {
+    /// Returns whether the job was deleted while it ran.
+    func run() async -> Bool {
         let site = self.files.site(self.job.key)
         let staging = site.deletingLastPathComponent().appending(path: ".\(self.job.key.jobId)-\(UUID().uuidString.lowercased())")
-        await self.progress.run(cleanup: { SiteFiles.remove(staging) }) {
+        return await self.progress.run(cleanup: { SiteFiles.remove(staging) }) {
             try await self.progress.begin("DEPLOY", log: "Starting deployment \(self.job.key.jobId).")
             let (count, bytes) = try await self.unpack(into: staging)
             SiteFiles.remove(site)

@@ -89,15 +89,19 @@ struct JobProgress: Sendable {
     /// interrupted → FAILED with the reason on the step, deleted → nothing left to do.
     /// `cleanup` runs before the job's end is written, however it ends: a job seen finished has nothing
     /// left running and no workspace left behind.
-    func run(cleanup: () async -> Void = {}, _ body: () async throws -> Void) async {
+    /// Returns whether the job turned out to be deleted (with its branch or app) while it ran.
+    @discardableResult
+    func run(cleanup: () async -> Void = {}, _ body: () async throws -> Void) async -> Bool {
         do {
             try await body()
             await cleanup()
             try await self.succeed()
-            return
+            return false
         } catch {
             await cleanup()
             await self.end(after: error)
+            if case Interruption.deleted = error { return true }
+            return false
         }
     }
 

@@ -30,11 +30,12 @@ struct RealBuild: Sendable {
     let store: any Store
     let settings: Settings
 
-    func run() async {
+    /// Returns whether the job was deleted while it ran.
+    func run() async -> Bool {
         let run = UUID().uuidString.lowercased()
         let workspace = self.settings.files.workspace(run)
         let marker = Self.marker(root: self.settings.files.root, run: run)
-        await self.progress.run(cleanup: {
+        return await self.progress.run(cleanup: {
             // In a PID namespace the kernel has ended every process of the build with its shell; else
             // the processes that left the process group are found by their marker.
             if self.settings.containment == .processGroup { BuildProcess.killProcesses(marker: marker) }

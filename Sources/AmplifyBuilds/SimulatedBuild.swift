@@ -11,8 +11,9 @@ struct SimulatedBuild: Sendable {
     /// Share of the total time spent provisioning and in each step.
     private static let phases: [(step: String?, share: Double)] = [(nil, 0.1), ("BUILD", 0.5), ("DEPLOY", 0.3), ("VERIFY", 0.1)]
 
-    func run() async {
-        await self.progress.run {
+    /// Returns whether the job was deleted while it ran.
+    func run() async -> Bool {
+        return await self.progress.run {
             for (step, share) in Self.phases {
                 if let step {
                     try await self.progress.begin(step, log: "Simulated \(step) step: no commands were run because \(self.reason).")

@@ -59,7 +59,7 @@ private func jobFiles(_ configuration: ServerConfiguration) throws -> JobFiles {
     guard let directory = configuration.dataDirectory else { return JobFiles.temporary() }
     let root = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL
     guard geteuid() == 0 else { return JobFiles(root: root) }
-    let digest = SHA256.hash(data: Data(root.path.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+    let digest = Hex.lowercase(SHA256.hash(data: Data(root.path.utf8)).prefix(8))
     let buildRoot = FileManager.default.temporaryDirectory.appending(path: "amplify-local-builds-\(digest)", directoryHint: .isDirectory)
     try FileManager.default.createDirectory(at: buildRoot, withIntermediateDirectories: true)
     try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: buildRoot.path)

@@ -92,13 +92,13 @@ public struct SigV4Verifier: Sendable {
             payloadHash,
         ].joined(separator: "\n")
         let credentialScope = "\(signed.date)/\(signed.region)/\(signed.service)/aws4_request"
-        let stringToSign = ["AWS4-HMAC-SHA256", signed.amzDate, credentialScope, Self.hex(SHA256.hash(data: Array(canonical.utf8)))]
+        let stringToSign = ["AWS4-HMAC-SHA256", signed.amzDate, credentialScope, Hex.lowercase(SHA256.hash(data: Array(canonical.utf8)))]
             .joined(separator: "\n")
         var key = SymmetricKey(data: Array("AWS4\(credential.secret)".utf8))
         for part in [signed.date, signed.region, signed.service, "aws4_request"] {
             key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
         }
-        let expected = Self.hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
+        let expected = Hex.lowercase(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
         guard ConstantTime.equal(expected, signed.signature.lowercased()) else {
             throw AmplifyError(
                 .invalidSignature,
@@ -152,7 +152,7 @@ public struct SigV4Verifier: Sendable {
     /// The hash the signature covers: the `x-amz-content-sha256` header when sent (and then it must be the
     /// body's), else the body's.
     private static func payloadHash(_ request: Request, body: [UInt8]) throws(AmplifyError) -> String {
-        let actual = hex(SHA256.hash(data: body))
+        let actual = Hex.lowercase(SHA256.hash(data: body))
         guard let declared = request.headers[HTTPField.Name("x-amz-content-sha256")!] else { return actual }
         if declared != "UNSIGNED-PAYLOAD" && declared.lowercased() != actual {
             throw AmplifyError(.invalidSignature, "The provided 'x-amz-content-sha256' header does not match what was computed.")
@@ -208,10 +208,6 @@ public struct SigV4Verifier: Sendable {
             let value = values.map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") }.joined(separator: ",")
             return "\(name):\(value)"
         }.joined(separator: "\n")
-    }
-
-    private static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        digest.map { String(format: "%02x", $0) }.joined()
     }
 
     /// `yyyyMMdd'T'HHmmss'Z'`, UTC, SigV4's time format.

@@ -55,6 +55,6 @@ struct URLSigner: Sendable {
     }
 
     private func signature(_ text: String) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: self.key).map { String(format: "%02x", $0) }.joined()
+        Hex.lowercase(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: self.key))
     }
 }
