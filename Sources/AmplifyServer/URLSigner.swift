@@ -34,7 +34,7 @@ struct URLSigner: Sendable {
     /// `pathAndQuery` (already percent-encoded) with `Expires` and `Signature` added.
     func sign(_ pathAndQuery: String, now: Date) -> String {
         let expires = Int((now.timeIntervalSince1970 + self.lifetime).rounded(.up))
-        let unsigned = pathAndQuery + (pathAndQuery.contains("?") ? "&" : "?") + "Expires=\(expires)"
+        let unsigned = pathAndQuery + (pathAndQuery.utf8.contains(UInt8(ascii: "?")) ? "&" : "?") + "Expires=\(expires)"
         return unsigned + "&Signature=" + self.signature(unsigned)
     }
 
