@@ -126,9 +126,11 @@ def test_hostile_requests_get_clean_errors(fresh_server):
             assert payload["message"], (method, target)
             assert response_headers.get("x-amzn-errortype") == payload["__type"], (method, target)
         assert response_headers.get("x-amzn-requestid"), (method, target)
-        if status == 200 and method == "POST" and path == "/apps":
+        # Only requests signed for the fuzz account count: a hostile Authorization puts the app in another account.
+        ours = headers["Authorization"] == AUTH
+        if ours and status == 200 and method == "POST" and path == "/apps":
             created += 1
-        if status == 200 and method == "DELETE" and path.count("/") == 2 and path.startswith("/apps/"):
+        if ours and status == 200 and method == "DELETE" and path.count("/") == 2 and path.startswith("/apps/"):
             deleted += 1
 
     fuzz_client = make_client(server.endpoint, account=FUZZ_ACCOUNT)
