@@ -195,6 +195,51 @@ import Testing
         #expect(try await store.claimNextPendingJob(now: now) == nil)
     }
 
+    /// Runs the branch's next job to RUNNING, ready for its site to be published.
+    func running(_ store: any Store, branch: String = "main") async throws -> JobKey {
+        let job = try await store.startJob(scope, appId: "d1abc", branchName: branch, JobRequest(jobType: .release), now: now)
+        _ = try await store.claimNextPendingJob(now: now)
+        _ = try await store.updateJob(job.key) { [now] in try $0.apply(.run, at: now) }
+        return job.key
+    }
+
+    @Test(arguments: Kind.allCases) func publishedSitesAreFoundUntilTheirJobOrBranchGoes(kind: Kind) async throws {
+        let store = try kind.make()
+        try await seed(store)
+        #expect(try await store.site(appId: "d1abc", displayName: "main").map { $0.branch.liveJobId ?? 0 } == 0)
+        let first = try await running(store)
+        #expect(try await store.publishSite(first, now: now))
+        #expect(try await store.site(appId: "d1abc", displayName: "main")?.branch.liveJobId == 1)
+        // The production branch answers the bare app host.
+        #expect(try await store.site(appId: "d1abc", displayName: nil)?.branch.branchName == "main")
+        #expect(try await store.app(scope, appId: "d1abc").productionBranch?.branchName == "main")
+        #expect(try await store.site(appId: "d9none", displayName: "main") == nil)
+        // A job that is no longer running does not go live.
+        _ = try await store.updateJob(first) { [now] in try $0.apply(.succeed, at: now) }
+        #expect(try await store.publishSite(first, now: now) == false)
+        // Deleting the live job takes the site down, in the same transaction as the delete.
+        _ = try await store.deleteFinishedJob(first)
+        #expect(try await store.site(appId: "d1abc", displayName: "main")?.branch.liveJobId == nil)
+        #expect(try await store.app(scope, appId: "d1abc").productionBranch == nil)
+        let second = try await running(store)
+        #expect(try await store.publishSite(second, now: now))
+        _ = try await store.deleteBranch(scope, appId: "d1abc", branchName: "main")
+        #expect(try await store.site(appId: "d1abc", displayName: "main") == nil)
+        #expect(try await store.app(scope, appId: "d1abc").productionBranch == nil)
+    }
+
+    @Test(arguments: Kind.allCases) func logsGrowInPiecesAndComeBackWhole(kind: Kind) async throws {
+        let store = try kind.make()
+        try await seed(store)
+        let job = try await running(store)
+        #expect(try await store.log(job, step: "BUILD") == nil)
+        for line in 0..<100 {
+            _ = try await store.updateJob(job, log: StepLog(step: "BUILD", text: "line \(line)\n")) { _ in }
+        }
+        #expect(try await store.log(job, step: "BUILD") == (0..<100).map { "line \($0)\n" }.joined())
+        #expect(try await store.log(job, step: "DEPLOY") == nil)
+    }
+
     @Test(arguments: Kind.allCases) func interruptedJobsEndWithAReason(kind: Kind) async throws {
         let store = try kind.make()
         try await seed(store, branch: "a")
