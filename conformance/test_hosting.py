@@ -351,3 +351,16 @@ def test_a_real_build_goes_live(fresh_server, tmp_path):
     job_id = client.start_job(appId=app_id, branchName="main", jobType="RELEASE")["jobSummary"]["jobId"]
     assert wait_for_status(client, app_id, "main", job_id, FINISHED, timeout=30)["summary"]["status"] == "SUCCEED"
     assert Site(server, app_id).get("/")[2] == b"built-0000000001\n"
+
+
+def test_access_log_lines_are_written_at_shutdown(fresh_server, tmp_path):
+    data = tmp_path / "data"
+    server = fresh_server(data_dir=str(data))
+    client = server.client()
+    app_id = client.create_app(name="logged")["app"]["appId"]
+    client.create_branch(appId=app_id, branchName="main")
+    deploy(client, app_id, SITE)
+    Site(server, app_id).get("/docs/")
+    server.stop()
+    logs = list((data / "access-logs").rglob("*.csv"))
+    assert len(logs) == 1 and ",GET," in logs[0].read_text() and "/docs/" in logs[0].read_text()

@@ -1,11 +1,13 @@
 import AmplifyCore
 import Foundation
+import ServiceLifecycle
 import Synchronization
 
 /// Every request a site answered, as CSV lines in the column layout of Amplify's access logs, one file
 /// per app and day under `<data-dir>/access-logs/<account>/<region>/<appId>/<yyyy-mm-dd>.csv`.
-/// Lines are buffered and written at least every second; reading flushes first.
-public final class AccessLog: Sendable {
+/// Lines are buffered and written at least every second; reading flushes first, and so does the server's
+/// graceful shutdown (the log is a `Service` of the server's service group for that).
+public final class AccessLog: Service, Sendable {
     /// The columns (CloudFront's standard log fields, as Amplify delivers them).
     public static let header =
         "date,time,x-edge-location,sc-bytes,c-ip,cs-method,cs(Host),cs-uri-stem,sc-status,cs(Referer),cs(User-Agent),"
@@ -102,6 +104,12 @@ public final class AccessLog: Sendable {
             day = day.addingTimeInterval(86_400)
         }
         return text
+    }
+
+    /// Waits for the server's shutdown, then writes what is buffered.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        self.flush()
     }
 
     /// Writes what is buffered.
