@@ -4,6 +4,7 @@ import os
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.request
 import uuid
 
@@ -338,6 +339,16 @@ def test_a_log_can_be_followed_while_the_build_runs(real_server, tmp_path):
     assert client.get_job(appId=app["appId"], branchName="main", jobId=job_id)["job"]["summary"]["status"] == "RUNNING"
     job = wait_for_status(client, app["appId"], "main", job_id, FINISHED, timeout=15)
     assert "last-line" in log_of(job)
+    # Following: `Range: bytes=N-` gives what came after the first N bytes; 416 when nothing did.
+    url = job["steps"][0]["logUrl"]
+    seen = len(partial.encode())
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Range": f"bytes={seen}-"})) as response:
+        rest = response.read().decode()
+        assert response.status == 206 and response.headers["Content-Range"].startswith(f"bytes {seen}-")
+    assert partial + rest == log_of(job) and "last-line" in rest and "first-line" not in rest
+    with pytest.raises(urllib.error.HTTPError) as nothing_new:
+        urllib.request.urlopen(urllib.request.Request(url, headers={"Range": f"bytes={len(log_of(job).encode())}-"}))
+    assert nothing_new.value.code == 416
 
 
 def test_a_flood_of_log_is_cut_at_the_limit(fresh_server, tmp_path):

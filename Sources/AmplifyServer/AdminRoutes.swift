@@ -32,8 +32,8 @@ struct AdminRoutes {
         }
         // What the API hands out as URLs answers only to a valid, unexpired signature.
         let signed = router.group("_amplify-local").add(middleware: SignedURLMiddleware(signer: self.signer))
-        signed.get("logs/:account/:region/:appId/:branchName/:jobId/:step") { _, context in
-            try await self.log(context)
+        signed.get("logs/:account/:region/:appId/:branchName/:jobId/:step") { request, context in
+            try await self.log(request, context)
         }
         signed.put("uploads/:account/:region/:appId/:branchName/:jobId/zip") { request, context in
             try await self.upload(request, context) { self.runner.files.sites.zipUpload($0) }
@@ -100,7 +100,9 @@ struct AdminRoutes {
         return value
     }
 
-    private func log(_ context: AmplifyRequestContext) async throws -> Response {
+    /// A step's log as it is so far. `Range: bytes=N-` asks for what came after the first N bytes (206),
+    /// which is how a client follows a growing log: 416 means nothing new yet.
+    private func log(_ request: Request, _ context: AmplifyRequestContext) async throws -> Response {
         func parameter(_ name: String) throws -> String { try Self.parameter(context, name) }
         guard let jobId = Int(try parameter("jobId")) else { throw HTTPError(.notFound) }
         let key = JobKey(
@@ -110,9 +112,17 @@ struct AdminRoutes {
         guard let text = try await self.store.log(key, step: try parameter("step")) else {
             throw HTTPError(.notFound, message: "No such log.")
         }
-        return Response(
-            status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text))
-        )
+        let bytes = Array(text.utf8)
+        var headers: HTTPFields = [.contentType: "text/plain; charset=utf-8", .acceptRanges: "bytes"]
+        guard let range = request.headers[.range], range.hasPrefix("bytes="), range.hasSuffix("-"), let start = Int(range.dropFirst(6).dropLast()) else {
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+        guard start < bytes.count else {
+            headers[.contentRange] = "bytes */\(bytes.count)"
+            return Response(status: .rangeNotSatisfiable, headers: headers)
+        }
+        headers[.contentRange] = "bytes \(start)-\(bytes.count - 1)/\(bytes.count)"
+        return Response(status: .partialContent, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes[start...])))
     }
 
     /// A PUT to an upload URL that CreateDeployment handed out: streams the body to the file `destination`
