@@ -319,6 +319,22 @@ def test_access_logs_record_every_request(hosting):
         client.generate_access_logs(appId=app_id, domainName="not-associated.example.com")
 
 
+def test_a_zip_that_unpacks_to_too_much_is_refused(fresh_server):
+    client = fresh_server("--max-upload-bytes", "100000").client()
+    app_id = client.create_app(name="bomb")["app"]["appId"]
+    client.create_branch(appId=app_id, branchName="main")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("index.html", b"0" * 1_000_000)  # ~1 KB compressed, 1 MB unpacked: over 4 × 100,000
+    assert len(buffer.getvalue()) < 100_000
+    created = client.create_deployment(appId=app_id, branchName="main")
+    put(created["zipUploadUrl"], buffer.getvalue())
+    client.start_deployment(appId=app_id, branchName="main", jobId=created["jobId"])
+    job = wait_for_status(client, app_id, "main", created["jobId"], FINISHED)
+    assert job["summary"]["status"] == "FAILED"
+    assert "unpacks to 1000000 bytes, more than the 400000" in job["steps"][0]["statusReason"]
+
+
 def test_uploads_are_limited_and_streamed_to_disk(fresh_server):
     server = fresh_server("--max-upload-bytes", "1000")
     client = server.client()

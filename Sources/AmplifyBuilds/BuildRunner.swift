@@ -22,11 +22,15 @@ public final class BuildRunner: Service, Sendable {
         public var terminationGrace: Duration
         /// The server's environment: git clones with it; builds see only its PATH.
         public var hostEnvironment: [String: String]
+        /// The most a manual deployment's zip may unpack to (its entries' declared sizes).
+        public var maxSiteBytes: Int64
 
         public init(
             mode: BuildMode = .auto, simulatedBuildSeconds: Double = 1, maxConcurrentBuilds: Int = 5, pollInterval: Duration = .seconds(1),
-            files: JobFiles = .temporary(), maxLogBytes: Int = 64 * 1024 * 1024, terminationGrace: Duration = .seconds(5), hostEnvironment: [String: String] = [:]
+            files: JobFiles = .temporary(), maxLogBytes: Int = 64 * 1024 * 1024, terminationGrace: Duration = .seconds(5), hostEnvironment: [String: String] = [:],
+            maxSiteBytes: Int64 = 20_000_000_000
         ) {
+            self.maxSiteBytes = maxSiteBytes
             self.mode = mode
             self.simulatedBuildSeconds = simulatedBuildSeconds
             self.maxConcurrentBuilds = maxConcurrentBuilds
@@ -177,7 +181,7 @@ public final class BuildRunner: Service, Sendable {
         )
         let deleted: Bool
         if job.jobType == .manual {
-            deleted = await Deployment(progress: progress, job: job, files: self.configuration.files.sites).run()
+            deleted = await Deployment(progress: progress, job: job, files: self.configuration.files.sites, maxBytes: self.configuration.maxSiteBytes).run()
         } else if let reason = await self.simulationReason(job) {
             deleted = await SimulatedBuild(progress: progress, totalSeconds: self.configuration.simulatedBuildSeconds, reason: reason).run()
         } else {

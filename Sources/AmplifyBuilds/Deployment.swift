@@ -13,6 +13,8 @@ struct Deployment: Sendable {
     let progress: JobProgress
     let job: Job
     let files: SiteFiles
+    /// The most the zip may unpack to.
+    let maxBytes: Int64
 
     /// The largest zip a `sourceUrl` download may be.
     static let maximumDownloadBytes = 1024 * 1024 * 1024
@@ -40,7 +42,7 @@ struct Deployment: Sendable {
         let zip = self.files.zipUpload(self.job.key)
         if FileManager.default.fileExists(atPath: zip.path) {
             try await self.progress.log("DEPLOY", "Unpacking the uploaded artifacts.zip.")
-            return try Self.extract(zip, into: folder)
+            return try self.extract(zip, into: folder)
         }
         let uploads = self.files.fileUploads(self.job.key)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: uploads.path)) ?? []
@@ -83,7 +85,7 @@ struct Deployment: Sendable {
                 throw JobProgress.Interruption.failed("\(source) is a file; a BUCKET_PREFIX sourceUrl names a folder.")
             }
             try await self.progress.log("DEPLOY", "Unpacking \(url.path).")
-            return try Self.extract(url, into: folder)
+            return try self.extract(url, into: folder)
         case "http", "https":
             guard self.job.sourceUrlType != "BUCKET_PREFIX" else {
                 throw JobProgress.Interruption.failed("A BUCKET_PREFIX sourceUrl must be a file:// folder here; \(source) is not.")
@@ -92,7 +94,7 @@ struct Deployment: Sendable {
             let zip = folder.deletingLastPathComponent().appending(path: "\(folder.lastPathComponent).zip")
             defer { SiteFiles.remove(zip) }
             try await Self.download(url, to: zip)
-            return try Self.extract(zip, into: folder)
+            return try self.extract(zip, into: folder)
         default:
             throw JobProgress.Interruption.failed(
                 "amplify-local cannot read \(source): it deploys file:// and http(s):// sources; upload S3 content with CreateDeployment instead."
@@ -100,9 +102,9 @@ struct Deployment: Sendable {
         }
     }
 
-    private static func extract(_ zip: URL, into folder: URL) throws -> (Int, Int64) {
+    private func extract(_ zip: URL, into folder: URL) throws -> (Int, Int64) {
         do {
-            let result = try SiteArchive.extract(zip, into: folder)
+            let result = try SiteArchive.extract(zip, into: folder, maxBytes: self.maxBytes)
             return (result.files, result.bytes)
         } catch {
             throw JobProgress.Interruption.failed(error.message)

@@ -2,14 +2,15 @@ import Foundation
 import ZIPFoundation
 
 /// Unpacks a deployment's zip into a site folder, refusing any entry that would land outside it:
-/// absolute paths, `..`, and symbolic links (which could point anywhere) stop the deployment.
+/// absolute paths, `..`, and symbolic links (which could point anywhere) stop the deployment, and so does
+/// a zip whose entries declare more than `maxBytes` in all (a zip bomb).
 public enum SiteArchive {
     public struct Refused: Error, Equatable {
         public var message: String
     }
 
     /// Extracts `zip` into `folder` (created); returns the number of files and their total size.
-    public static func extract(_ zip: URL, into folder: URL) throws(Refused) -> (files: Int, bytes: Int64) {
+    public static func extract(_ zip: URL, into folder: URL, maxBytes: Int64) throws(Refused) -> (files: Int, bytes: Int64) {
         let archive: Archive
         do {
             archive = try Archive(url: zip, accessMode: .read)
@@ -17,6 +18,10 @@ public enum SiteArchive {
             throw Refused(message: "The deployment's artifacts.zip is not a zip archive.")
         }
         let entries = Array(archive)
+        let declared = entries.reduce(Int64(0)) { $0 + Int64(clamping: $1.uncompressedSize) }
+        guard declared <= maxBytes else {
+            throw Refused(message: "The zip unpacks to \(declared) bytes, more than the \(maxBytes) a site may have (4 × --max-upload-bytes).")
+        }
         for entry in entries {
             if entry.type == .symlink {
                 throw Refused(message: "The zip holds a symbolic link (\(entry.path)); links are not deployed.")

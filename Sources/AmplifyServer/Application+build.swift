@@ -24,7 +24,7 @@ public func buildApplication(
         configuration: .init(
             mode: configuration.buildMode, simulatedBuildSeconds: configuration.simulatedBuildSeconds,
             maxConcurrentBuilds: configuration.maxConcurrentBuilds, files: files, maxLogBytes: configuration.maxLogBytes,
-            hostEnvironment: configuration.hostEnvironment
+            hostEnvironment: configuration.hostEnvironment, maxSiteBytes: Int64(configuration.maxUploadBytes) * 4
         ),
         logger: logger
     )
