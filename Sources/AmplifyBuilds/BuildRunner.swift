@@ -101,11 +101,15 @@ public final class BuildRunner: Service, Sendable {
         if interrupted > 0 {
             self.logger.notice("Finished jobs left in progress by the previous run", metadata: ["jobs": "\(interrupted)"])
         }
-        let leftovers = BuildProcess.killProcesses(marker: RealBuild.marker(root: self.configuration.files.root, run: ""), prefix: true)
-        if leftovers > 0 {
-            self.logger.notice("Killed processes left by builds of the previous run", metadata: ["processes": "\(leftovers)"])
+        // A build keeps its workspace until its processes are gone: workspaces left behind mean a crash,
+        // and only then is /proc searched (which takes a while on a busy machine).
+        if self.configuration.files.hasWorkspaces {
+            let leftovers = BuildProcess.killProcesses(marker: RealBuild.marker(root: self.configuration.files.root, run: ""), prefix: true)
+            if leftovers > 0 {
+                self.logger.notice("Killed processes left by builds of the previous run", metadata: ["processes": "\(leftovers)"])
+            }
+            self.configuration.files.removeWorkspaces()
         }
-        self.configuration.files.removeWorkspaces()
         if self.configuration.mode != .simulate {
             let containment = await ProcessContainment.probe()
             self.containment.withLock { $0 = containment }

@@ -72,6 +72,11 @@ public struct JobFiles: Sendable {
         Self.remove(self.buildRoot.appending(path: "cache", directoryHint: .isDirectory))
     }
 
+    /// Whether a workspace is there (a build is running, or was when the server stopped).
+    var hasWorkspaces: Bool {
+        !((try? FileManager.default.contentsOfDirectory(atPath: self.builds.path)) ?? []).isEmpty
+    }
+
     /// Removes workspaces that a previous run of the server left behind.
     func removeWorkspaces() {
         Self.remove(self.builds)
