@@ -1,4 +1,5 @@
 import AmplifyCore
+import AmplifyHosting
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -131,7 +132,7 @@ public final class BuildRunner: Service, Sendable {
             group.cancelAll()
         }
         if self.configuration.files.isTemporary {
-            JobFiles.remove(self.configuration.files.root)
+            SiteFiles.remove(self.configuration.files.root)
         }
     }
 

@@ -55,21 +55,21 @@ public struct JobFiles: Sendable {
     /// Removes a deleted branch's sites, uploads and cache.
     public func removeBranch(_ scope: Scope, appId: String, branchName: String) {
         self.sites.removeBranch(scope, appId: appId, branchName: branchName)
-        Self.remove(self.cache(scope, appId: appId, branchName: branchName))
+        SiteFiles.remove(self.cache(scope, appId: appId, branchName: branchName))
     }
 
     /// Removes a deleted app's sites, uploads and caches.
     public func removeApp(_ scope: Scope, appId: String) {
         self.sites.removeApp(scope, appId: appId)
-        Self.remove(self.cacheFolder(scope, appId: appId))
+        SiteFiles.remove(self.cacheFolder(scope, appId: appId))
     }
 
     /// Removes every site, upload and cache (the admin reset).
     public func removeAll() {
         for kind in ["artifacts", "uploads", "access-logs"] {
-            Self.remove(self.root.appending(path: kind, directoryHint: .isDirectory))
+            SiteFiles.remove(self.root.appending(path: kind, directoryHint: .isDirectory))
         }
-        Self.remove(self.buildRoot.appending(path: "cache", directoryHint: .isDirectory))
+        SiteFiles.remove(self.buildRoot.appending(path: "cache", directoryHint: .isDirectory))
     }
 
     /// Whether a workspace is there (a build is running, or was when the server stopped).
@@ -79,10 +79,6 @@ public struct JobFiles: Sendable {
 
     /// Removes workspaces that a previous run of the server left behind.
     func removeWorkspaces() {
-        Self.remove(self.builds)
-    }
-
-    static func remove(_ url: URL) {
-        try? FileManager.default.removeItem(at: url)
+        SiteFiles.remove(self.builds)
     }
 }

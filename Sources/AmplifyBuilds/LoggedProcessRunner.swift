@@ -14,8 +14,6 @@ struct LoggedProcessRunner: Sendable {
     /// Runs `process` with its output in the log (or given to `output` instead). A stop or deletion
     /// throws the matching `JobProgress.Interruption`; the timeout comes back as `.stopped(timeoutReason)`.
     func run(_ process: BuildProcess, output: (@Sendable ([UInt8]) -> Void)? = nil) async throws -> BuildProcess.Outcome {
-        var process = process
-        process.marker = self.marker
         let log = self.log
         let outcome = try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await log.flushPeriodically() }

@@ -1,4 +1,5 @@
 import AmplifyCore
+import AmplifyHosting
 import Foundation
 
 /// A real build of a RELEASE, RETRY or WEB_HOOK job: BUILD clones the branch into a fresh workspace,
@@ -39,7 +40,7 @@ struct RealBuild: Sendable {
             // In a PID namespace the kernel has ended every process of the build with its shell; else
             // the processes that left the process group are found by their marker.
             if self.settings.containment == .processGroup { BuildProcess.killProcesses(marker: marker) }
-            JobFiles.remove(workspace)
+            SiteFiles.remove(workspace)
         }) {
             try await self.build(in: workspace, marker: marker)
         }
