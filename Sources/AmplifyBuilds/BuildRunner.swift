@@ -9,6 +9,10 @@ import Synchronization
 ///
 /// A `Service` of the server's service group. StartJob wakes it; StopJob, DeleteBranch and DeleteApp
 /// ask it to stop builds. It also polls the store, so jobs that another writer queued get built too.
+///
+/// Each claim is a lease held by this runner's `node` and renewed at every poll. Renewing tells which
+/// of its builds were stopped, deleted or given up through another node; with a shared store (several
+/// nodes), the runner also ends the jobs whose node let its lease run out (it died) as FAILED.
 public final class BuildRunner: Service, Sendable {
     public struct Configuration: Sendable {
         public var mode: BuildMode
@@ -25,13 +29,23 @@ public final class BuildRunner: Service, Sendable {
         public var hostEnvironment: [String: String]
         /// The most a manual deployment's zip may unpack to (its entries' declared sizes).
         public var maxSiteBytes: Int64
+        /// The name this server's claims go under.
+        public var node: String
+        /// How long a claim lasts without being renewed, in seconds.
+        public var leaseSeconds: Double
+        /// Whether other nodes build from the same store (PostgreSQL). Without, the jobs in progress at
+        /// start-up are the previous run's and end at once; with, only those whose lease ran out.
+        public var sharedStore: Bool
 
         public init(
             mode: BuildMode = .auto, simulatedBuildSeconds: Double = 1, maxConcurrentBuilds: Int = 5, pollInterval: Duration = .seconds(1),
             files: JobFiles = .temporary(), maxLogBytes: Int = 64 * 1024 * 1024, terminationGrace: Duration = .seconds(5), hostEnvironment: [String: String] = [:],
-            maxSiteBytes: Int64 = 20_000_000_000
+            maxSiteBytes: Int64 = 20_000_000_000, node: String = "local", leaseSeconds: Double = 30, sharedStore: Bool = false
         ) {
             self.maxSiteBytes = maxSiteBytes
+            self.node = node
+            self.leaseSeconds = leaseSeconds
+            self.sharedStore = sharedStore
             self.mode = mode
             self.simulatedBuildSeconds = simulatedBuildSeconds
             self.maxConcurrentBuilds = maxConcurrentBuilds
@@ -96,8 +110,10 @@ public final class BuildRunner: Service, Sendable {
     }
 
     public func run() async throws {
-        let interrupted = try await self.store.finishInterruptedJobs(
-            reason: "The build was interrupted: amplify-local stopped while the job was in progress.", now: self.clock.now()
+        let now = self.clock.now()
+        let interrupted = try await self.store.finishAbandonedJobs(
+            leaseEndedBefore: self.configuration.sharedStore ? now : .distantFuture,
+            reason: "The build was interrupted: amplify-local stopped while the job was in progress.", now: now
         )
         if interrupted > 0 {
             self.logger.notice("Finished jobs left in progress by the previous run", metadata: ["jobs": "\(interrupted)"])
@@ -105,7 +121,7 @@ public final class BuildRunner: Service, Sendable {
         // A build keeps its workspace until its processes are gone: workspaces left behind mean a crash,
         // and only then is /proc searched (which takes a while on a busy machine).
         if self.configuration.files.hasWorkspaces {
-            let leftovers = BuildProcess.killProcesses(marker: RealBuild.marker(root: self.configuration.files.root, run: ""), prefix: true)
+            let leftovers = BuildProcess.killProcesses(marker: RealBuild.marker(self.configuration.files, run: ""), prefix: true)
             if leftovers > 0 {
                 self.logger.notice("Killed processes left by builds of the previous run", metadata: ["processes": "\(leftovers)"])
             }
@@ -142,11 +158,38 @@ public final class BuildRunner: Service, Sendable {
     private func tick() async {
         while !Task.isCancelled {
             try? await Task.sleep(for: self.configuration.pollInterval)
+            await self.keepLeases()
             self.wake()
         }
     }
 
-    /// Cancels stopped jobs that no build of this runner owns (they were still PENDING).
+    /// Renews the leases of this node's builds and stops those that should not go on; with a shared
+    /// store, ends the builds of nodes that stopped renewing theirs.
+    private func keepLeases() async {
+        let now = self.clock.now()
+        // Claims are stored before they are added here, so every build seen now is among what the store returns, if it may go on.
+        let held = self.state.withLock { $0.running }
+        do {
+            if !held.isEmpty {
+                let alive = try await self.store.renewLeases(node: self.configuration.node, until: now.addingTimeInterval(self.configuration.leaseSeconds))
+                self.state.withLock { $0.stopRequests.formUnion(held.subtracting(alive)) }
+            }
+            if self.configuration.sharedStore {
+                let abandoned = try await self.store.finishAbandonedJobs(
+                    leaseEndedBefore: now,
+                    reason: "The build was abandoned: the amplify-local node building it stopped renewing its claim for \(Int(self.configuration.leaseSeconds)) seconds.",
+                    now: now
+                )
+                if abandoned > 0 {
+                    self.logger.notice("Ended jobs whose node stopped renewing its claim", metadata: ["jobs": "\(abandoned)"])
+                }
+            }
+        } catch {
+            self.logger.error("Could not renew build leases", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Cancels stopped jobs that no build of this runner owns and no other node claimed (they were still PENDING).
     private func settleStopRequests() async {
         let orphans = self.state.withLock { state in
             let orphans = state.stopRequests.subtracting(state.running)
@@ -155,9 +198,7 @@ public final class BuildRunner: Service, Sendable {
         }
         for key in orphans {
             do {
-                _ = try await self.store.updateJob(key) { [now = self.clock.now()] job in
-                    if job.status == .cancelling { try job.apply(.cancelled, at: now) }
-                }
+                try await self.store.cancelUnclaimedJob(key, now: self.clock.now())
             } catch let error as AmplifyError where error.code == .notFound {
                 continue
             } catch {
@@ -169,8 +210,11 @@ public final class BuildRunner: Service, Sendable {
     private func claimIfFree() async -> Job? {
         guard self.runningCount < self.configuration.maxConcurrentBuilds else { return nil }
         do {
-            guard let job = try await self.store.claimNextPendingJob(now: self.clock.now()) else { return nil }
+            let now = self.clock.now()
+            let lease = now.addingTimeInterval(self.configuration.leaseSeconds)
+            guard let job = try await self.store.claimNextPendingJob(node: self.configuration.node, leaseUntil: lease, now: now) else { return nil }
             _ = self.state.withLock { $0.running.insert(job.key) }
+            self.logger.info("Claimed a job", metadata: ["job.id": "\(job.key)", "node": "\(self.configuration.node)"])
             return job
         } catch {
             self.logger.error("Could not claim a pending job", metadata: ["error": "\(error)"])

@@ -6,6 +6,7 @@ import Foundation
 /// unprivileged build user can reach when the server runs as root)
 ///
 ///     builds/<run>/                                   a running build's workspace (removed when it ends)
+///     builds/<node>/<run>/                            the same, for a node of several sharing the folder
 ///     cache/<account>/<region>/<app>/<branch>.tar        a branch's build cache
 ///
 /// and, under `root` through `sites` (`SiteFiles`), the jobs' sites and deployment uploads.
@@ -20,12 +21,15 @@ public struct JobFiles: Sendable {
 
     /// The jobs' sites (a build's artifacts) and deployment uploads.
     public let sites: SiteFiles
+    /// The node whose workspaces these are, when several share the folder: each sees and cleans up only its own.
+    public let node: String?
 
-    public init(root: URL, buildRoot: URL? = nil, isTemporary: Bool = false) {
+    public init(root: URL, buildRoot: URL? = nil, isTemporary: Bool = false, node: String? = nil) {
         self.root = root
         self.buildRoot = buildRoot ?? root
         self.isTemporary = isTemporary
         self.sites = SiteFiles(root: root)
+        self.node = node
     }
 
     /// A new folder under the system's temporary folder, for a server that keeps its state in memory.
@@ -33,7 +37,10 @@ public struct JobFiles: Sendable {
         JobFiles(root: FileManager.default.temporaryDirectory.appending(path: "amplify-local-\(UUID().uuidString.lowercased())"), isTemporary: true)
     }
 
-    var builds: URL { self.buildRoot.appending(path: "builds", directoryHint: .isDirectory) }
+    var builds: URL {
+        let builds = self.buildRoot.appending(path: "builds", directoryHint: .isDirectory)
+        return self.node.map { builds.appending(path: SiteFiles.segment($0), directoryHint: .isDirectory) } ?? builds
+    }
 
     func workspace(_ run: String) -> URL {
         self.builds.appending(path: run, directoryHint: .isDirectory)

@@ -122,13 +122,7 @@ struct JobProgress: Sendable {
     }
 
     private func fail(_ reason: String) async {
-        await self.end { job, now in
-            if job.status == .cancelling {
-                try job.apply(.cancelled, at: now)
-            } else {
-                try job.apply(.fail, at: now, reason: reason)
-            }
-        }
+        await self.end { job, now in job = try job.failedOrCancelled(reason: reason, at: now) }
     }
 
     private func end(_ change: @escaping @Sendable (inout Job, Date) throws -> Void) async {

@@ -35,7 +35,7 @@ struct RealBuild: Sendable {
     func run() async -> Bool {
         let run = UUID().uuidString.lowercased()
         let workspace = self.settings.files.workspace(run)
-        let marker = Self.marker(root: self.settings.files.root, run: run)
+        let marker = Self.marker(self.settings.files, run: run)
         return await self.progress.run(cleanup: {
             // In a PID namespace the kernel has ended every process of the build with its shell; else
             // the processes that left the process group are found by their marker.
@@ -46,9 +46,10 @@ struct RealBuild: Sendable {
         }
     }
 
-    /// The marker every process of a build carries; the part before `#` is shared by all builds of a data folder.
-    static func marker(root: URL, run: String) -> String {
-        "\(root.path)#\(run)"
+    /// The marker every process of a build carries; the part before `#` is shared by all builds of this
+    /// server's workspaces folder.
+    static func marker(_ files: JobFiles, run: String) -> String {
+        "\(files.builds.path)#\(run)"
     }
 
     private func build(in workspace: URL, marker: String) async throws {

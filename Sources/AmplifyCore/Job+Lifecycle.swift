@@ -25,6 +25,17 @@ extension Job {
         }
     }
 
+    /// The job ended early: CANCELLED if a stop was asked for, else FAILED with `reason`.
+    public func failedOrCancelled(reason: String, at now: Date) throws(JobStateMachine.IllegalTransition) -> Job {
+        var job = self
+        if job.status == .cancelling {
+            try job.apply(.cancelled, at: now)
+        } else {
+            try job.apply(.fail, at: now, reason: reason)
+        }
+        return job
+    }
+
     /// Starts step `name` at `now`; the step before it, if still running, ends as succeeded.
     public mutating func beginStep(_ name: String, at now: Date) {
         self.endRunningStep(.succeed, at: now)

@@ -39,11 +39,18 @@ public protocol Store: Sendable {
     func updateJob(_ key: JobKey, log: StepLog?, _ update: @Sendable (inout Job) throws -> Void) async throws -> Job
     /// Removes a finished job and its logs (`Job.requireDeletable`); returns the job as it was.
     func deleteFinishedJob(_ key: JobKey) async throws -> Job
-    /// Takes the oldest PENDING job for a build, moving it to PROVISIONING; nil when none waits.
-    func claimNextPendingJob(now: Date) async throws -> Job?
-    /// Ends the jobs a stopped server left in progress: FAILED with `reason`, or CANCELLED if a stop
-    /// was asked for. Returns how many there were.
-    func finishInterruptedJobs(reason: String, now: Date) async throws -> Int
+    /// Takes the oldest PENDING job for `node` to build, moving it to PROVISIONING with a lease that runs
+    /// until `leaseUntil`; nil when none waits. However many nodes ask at once, each job goes to one.
+    func claimNextPendingJob(node: String, leaseUntil: Date, now: Date) async throws -> Job?
+    /// Extends the leases of the jobs `node` builds to `until`; returns those it should go on building
+    /// (PROVISIONING or RUNNING: not stopped, deleted or finished by another node meanwhile).
+    func renewLeases(node: String, until: Date) async throws -> Set<JobKey>
+    /// Ends the jobs in progress whose lease ran out before `leaseEnd` (their node stopped or died): FAILED
+    /// with `reason`, or CANCELLED if a stop was asked for. Returns how many there were.
+    func finishAbandonedJobs(leaseEndedBefore leaseEnd: Date, reason: String, now: Date) async throws -> Int
+    /// Ends a job stopped before any node claimed it (CANCELLING, never built) as CANCELLED; a job that a
+    /// node builds is left to that node.
+    func cancelUnclaimedJob(_ key: JobKey, now: Date) async throws
 
     /// Adds the branch's next job as a manual deployment (`Job.deployment`): CREATED for uploads, or
     /// PENDING with `sourceUrl`. The app must have no repository and the branch no unfinished job.

@@ -72,7 +72,7 @@ extension SQLiteStore {
         }
     }
 
-    public func claimNextPendingJob(now: Date) async throws -> Job? {
+    public func claimNextPendingJob(node: String, leaseUntil: Date, now: Date) async throws -> Job? {
         try await self.write { db in
             guard let (seq, old) = try Self.jobRows(db, where: "job.status = 'PENDING' ORDER BY job.seq LIMIT 1").first else {
                 return nil
@@ -80,23 +80,52 @@ extension SQLiteStore {
             var job = old
             try job.apply(.claim, at: now)
             try Self.saveJob(db, seq: seq, job, replacing: old)
+            try db.cachedExecute(
+                sql: "UPDATE job SET node = ?, leaseExpires = ? WHERE seq = ?", arguments: [node, leaseUntil.timeIntervalSince1970, seq]
+            )
             return job
         }
     }
 
-    public func finishInterruptedJobs(reason: String, now: Date) async throws -> Int {
+    public func renewLeases(node: String, until: Date) async throws -> Set<JobKey> {
         try await self.write { db in
-            let rows = try Self.jobRows(db, where: "job.status IN ('PROVISIONING', 'RUNNING', 'CANCELLING')")
+            try db.cachedExecute(
+                sql: "UPDATE job SET leaseExpires = ? WHERE node = ? AND status IN (\(Self.buildingStatuses))",
+                arguments: [until.timeIntervalSince1970, node]
+            )
+            let rows = try db.cachedRows(
+                sql: """
+                    SELECT app.account, app.region, app.appId, branch.branchName, job.jobId FROM job
+                    JOIN branch ON branch.seq = job.branchSeq JOIN app ON app.seq = branch.appSeq
+                    WHERE job.node = ? AND job.status IN ('PROVISIONING', 'RUNNING')
+                    """,
+                arguments: [node]
+            )
+            return Set(rows.map { JobKey(scope: Scope(account: $0[0], region: $0[1]), appId: $0[2], branchName: $0[3], jobId: $0[4]) })
+        }
+    }
+
+    public func finishAbandonedJobs(leaseEndedBefore leaseEnd: Date, reason: String, now: Date) async throws -> Int {
+        try await self.write { db in
+            let rows = try Self.jobRows(
+                db, where: "job.status IN (\(Self.buildingStatuses)) AND (job.leaseExpires IS NULL OR job.leaseExpires < ?)",
+                arguments: [leaseEnd.timeIntervalSince1970]
+            )
             for (seq, old) in rows {
-                var job = old
-                if job.status == .cancelling {
-                    try job.apply(.cancelled, at: now)
-                } else {
-                    try job.apply(.fail, at: now, reason: reason)
-                }
-                try Self.saveJob(db, seq: seq, job, replacing: old)
+                try Self.saveJob(db, seq: seq, old.failedOrCancelled(reason: reason, at: now), replacing: old)
             }
             return rows.count
+        }
+    }
+
+    public func cancelUnclaimedJob(_ key: JobKey, now: Date) async throws {
+        try await self.write { db in
+            let (seq, old) = try Self.jobRow(db, key)
+            let node = try db.cachedValue(String.self, sql: "SELECT node FROM job WHERE seq = ?", arguments: [seq])
+            guard old.status == .cancelling, node == nil else { return }
+            var job = old
+            try job.apply(.cancelled, at: now)
+            try Self.saveJob(db, seq: seq, job, replacing: old)
         }
     }
 
@@ -120,6 +149,8 @@ extension SQLiteStore {
     }
 
     static let activeStatuses = JobStatus.active.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+    /// The statuses of a job that a node holds: claimed and not finished.
+    static let buildingStatuses = "'PROVISIONING', 'RUNNING', 'CANCELLING'"
 
     /// The columns a Job is read from, in the order `job(_:key:)` reads them by position; queries put
     /// any other columns after these.
@@ -156,14 +187,15 @@ extension SQLiteStore {
     }
 
     /// Jobs of any branch matching a condition on `job`, with their keys and steps.
-    static func jobRows(_ db: Database, where condition: String) throws -> [(seq: Int64, job: Job)] {
+    static func jobRows(_ db: Database, where condition: String, arguments: StatementArguments = []) throws -> [(seq: Int64, job: Job)] {
         let rows = try db.cachedRows(
             sql: """
                 SELECT \(jobColumns), app.account, app.region, app.appId, branch.branchName FROM job
                 JOIN branch ON branch.seq = job.branchSeq
                 JOIN app ON app.seq = branch.appSeq
                 WHERE \(condition)
-                """
+                """,
+            arguments: arguments
         )
         return try rows.map { row in
             let key = JobKey(scope: Scope(account: row[13], region: row[14]), appId: row[15], branchName: row[16], jobId: row[1])

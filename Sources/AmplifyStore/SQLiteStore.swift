@@ -181,6 +181,11 @@ public final class SQLiteStore: Store {
             // Sites are found by the app id in their host name alone.
             try db.execute(sql: "CREATE INDEX app_by_id ON app (appId)")
         }
+        migrator.registerMigration("v8: build leases") { db in
+            // The node building a job and until when it holds it (see BuildRunner): a job whose lease ran out is abandoned.
+            try db.execute(sql: "ALTER TABLE job ADD COLUMN node TEXT")
+            try db.execute(sql: "ALTER TABLE job ADD COLUMN leaseExpires REAL")
+        }
         return migrator
     }
 

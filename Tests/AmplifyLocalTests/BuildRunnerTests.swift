@@ -100,12 +100,44 @@ import Testing
         let store = try SQLiteStore(path: nil)
         try await seed(store, branches: ["a"])
         _ = try await store.startJob(scope, appId: "d1abc", branchName: "a", JobRequest(jobType: .release), now: now)
-        _ = try await store.claimNextPendingJob(now: now)
+        _ = try await store.claimNextPendingJob(node: "crashed", leaseUntil: Date() + 600, now: now)
         try await withRunner(store, .init(mode: .simulate, simulatedBuildSeconds: 0)) { _ in
             let key = JobKey(scope: scope, appId: "d1abc", branchName: "a", jobId: 1)
             try await wait { try await store.job(key).status == .failed }
             let job = try await store.job(key)
             #expect(job.steps.last?.statusReason?.contains("interrupted") == true)
+        }
+    }
+
+    /// With a shared store, a job another node claimed is left to it while its lease runs, and ended as FAILED
+    /// once the lease runs out (the node died).
+    @Test func aSharedStoresJobsFailOnlyWhenTheirLeaseRunsOut() async throws {
+        let store = try SQLiteStore(path: nil)
+        try await seed(store, branches: ["a"])
+        _ = try await store.startJob(scope, appId: "d1abc", branchName: "a", JobRequest(jobType: .release), now: now)
+        _ = try await store.claimNextPendingJob(node: "other", leaseUntil: Date() + 1, now: now)
+        let configuration = BuildRunner.Configuration(mode: .simulate, pollInterval: .milliseconds(50), node: "this", sharedStore: true)
+        try await withRunner(store, configuration) { _ in
+            let key = JobKey(scope: scope, appId: "d1abc", branchName: "a", jobId: 1)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await store.job(key).status == .provisioning)
+            try await wait { try await store.job(key).status == .failed }
+            #expect(try await store.job(key).steps.last?.statusReason?.contains("abandoned") == true)
+        }
+    }
+
+    /// A stop that reaches the store only (StopJob on another node) stops the build: renewing the lease tells.
+    @Test func aStopWrittenByAnotherNodeStopsTheBuild() async throws {
+        let store = try SQLiteStore(path: nil)
+        try await seed(store, branches: ["a"])
+        let configuration = BuildRunner.Configuration(mode: .simulate, simulatedBuildSeconds: 60, pollInterval: .milliseconds(50), node: "this", sharedStore: true)
+        try await withRunner(store, configuration) { runner in
+            let key = try await store.startJob(scope, appId: "d1abc", branchName: "a", JobRequest(jobType: .release), now: now).key
+            runner.wake()
+            try await wait { try await store.job(key).status == .running }
+            _ = try await store.updateJob(key) { [now] in try $0.stop(at: now) }
+            try await wait { try await store.job(key).status == .cancelled }
+            try await wait { runner.runningCount == 0 }
         }
     }
 }

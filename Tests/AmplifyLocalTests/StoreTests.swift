@@ -6,16 +6,28 @@ import Testing
 /// One suite for every Store implementation.
 @Suite struct StoreTests {
     enum Kind: String, CaseIterable, CustomTestStringConvertible {
-        case sqliteMemory, sqliteFile
+        case sqliteMemory, sqliteFile, postgres
         var testDescription: String { self.rawValue }
 
-        func make() throws -> any Store {
+        /// SQLite always; PostgreSQL when `AMPLIFY_LOCAL_TEST_POSTGRES` names a server (scripts/test starts one).
+        static var available: [Kind] {
+            TestPostgres.server == nil ? [.sqliteMemory, .sqliteFile] : allCases
+        }
+
+        /// Runs `body` with a new, empty store of this kind.
+        func withStore(_ body: (any Store) async throws -> Void) async throws {
             switch self {
-            case .sqliteMemory: return try SQLiteStore(path: nil)
+            case .sqliteMemory:
+                try await body(try SQLiteStore(path: nil))
             case .sqliteFile:
                 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("amplify-store-\(UUID().uuidString)")
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-                return try SQLiteStore(path: directory.appendingPathComponent("db.sqlite").path)
+                defer { try? FileManager.default.removeItem(at: directory) }
+                try await body(try SQLiteStore(path: directory.appendingPathComponent("db.sqlite").path))
+            case .postgres:
+                try await TestPostgres.withDatabase { location in
+                    try await TestPostgres.withStore(location) { store in try await body(store) }
+                }
             }
         }
     }
@@ -41,263 +53,279 @@ import Testing
         }
     }
 
-    @Test(arguments: Kind.allCases) func appsRoundTripAndStayInTheirScope(kind: Kind) async throws {
-        let store = try kind.make()
-        var app = App(scope: scope, appId: "d1abc", name: "app", now: now)
-        app.environmentVariables = ["A": "1"]
-        app.customRules = [CustomRule(source: "/<*>", target: "/index.html", status: "404-200")]
-        try await store.createApp(app)
-        #expect(try await store.app(scope, appId: "d1abc") == app)
-        let other = Scope(account: "000000000000", region: "eu-west-2")
-        await #expect(throws: AmplifyError.appNotFound("d1abc")) { try await store.app(other, appId: "d1abc") }
-        #expect(try await store.listApps(other, after: nil, limit: 10).items.isEmpty)
-        let updated = try await store.updateApp(scope, appId: "d1abc") { $0.name = "renamed" }
-        #expect(updated.name == "renamed")
-        #expect(try await store.app(scope, appId: "d1abc").name == "renamed")
+    @Test(arguments: Kind.available) func appsRoundTripAndStayInTheirScope(kind: Kind) async throws {
+        try await kind.withStore { store in
+            var app = App(scope: scope, appId: "d1abc", name: "app", now: now)
+            app.environmentVariables = ["A": "1"]
+            app.customRules = [CustomRule(source: "/<*>", target: "/index.html", status: "404-200")]
+            try await store.createApp(app)
+            #expect(try await store.app(scope, appId: "d1abc") == app)
+            let other = Scope(account: "000000000000", region: "eu-west-2")
+            await #expect(throws: AmplifyError.appNotFound("d1abc")) { try await store.app(other, appId: "d1abc") }
+            #expect(try await store.listApps(other, after: nil, limit: 10).items.isEmpty)
+            let updated = try await store.updateApp(scope, appId: "d1abc") { $0.name = "renamed" }
+            #expect(updated.name == "renamed")
+            #expect(try await store.app(scope, appId: "d1abc").name == "renamed")
+        }
     }
 
-    @Test(arguments: Kind.allCases) func failedUpdatesChangeNothing(kind: Kind) async throws {
-        let store = try kind.make()
-        try await seed(store)
-        await #expect(throws: AmplifyError.self) {
-            try await store.updateApp(scope, appId: "d1abc") { app in
-                app.name = "half"
-                throw AmplifyError.badRequest("no")
+    @Test(arguments: Kind.available) func failedUpdatesChangeNothing(kind: Kind) async throws {
+        try await kind.withStore { store in
+            try await seed(store)
+            await #expect(throws: AmplifyError.self) {
+                try await store.updateApp(scope, appId: "d1abc") { app in
+                    app.name = "half"
+                    throw AmplifyError.badRequest("no")
+                }
+            }
+            #expect(try await store.app(scope, appId: "d1abc").name == "app")
+        }
+    }
+
+    @Test(arguments: Kind.available) func branchNamesAreUniquePerApp(kind: Kind) async throws {
+        try await kind.withStore { store in
+            try await seed(store)
+            await #expect(throws: AmplifyError.badRequest("Branch main already exists.")) {
+                try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "main", now: now))
+            }
+            await #expect(throws: AmplifyError.appNotFound("d9")) {
+                try await store.createBranch(Branch(scope: scope, appId: "d9", branchName: "main", now: now))
             }
         }
-        #expect(try await store.app(scope, appId: "d1abc").name == "app")
     }
 
-    @Test(arguments: Kind.allCases) func branchNamesAreUniquePerApp(kind: Kind) async throws {
-        let store = try kind.make()
-        try await seed(store)
-        await #expect(throws: AmplifyError.badRequest("Branch main already exists.")) {
-            try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "main", now: now))
-        }
-        await #expect(throws: AmplifyError.appNotFound("d9")) {
-            try await store.createBranch(Branch(scope: scope, appId: "d9", branchName: "main", now: now))
-        }
-    }
-
-    @Test(arguments: Kind.allCases) func jobIdsCountUpAndAreNeverReused(kind: Kind) async throws {
-        let store = try kind.make()
-        try await seed(store)
-        let first = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
-        #expect(first.key.jobId == 1)
-        #expect(first.status == .pending)
-        try await finish(store, first.key)
-        _ = try await store.deleteFinishedJob(first.key)
-        let second = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
-        #expect(second.key.jobId == 2)
-        let branch = try await store.branch(scope, appId: "d1abc", branchName: "main")
-        #expect(branch.totalNumberOfJobs == 2)
-        #expect(branch.activeJobId == 2)
-    }
-
-    @Test(arguments: Kind.allCases) func oneActiveJobPerBranch(kind: Kind) async throws {
-        let store = try kind.make()
-        try await seed(store)
-        _ = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
-        await #expect(throws: AmplifyError.limitExceeded("The requested branch main already have pending or running jobs")) {
-            try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
-        }
-        #expect(try await store.branch(scope, appId: "d1abc", branchName: "main").totalNumberOfJobs == 1)
-        try await finish(store, key(1))
-        let next = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
-        #expect(next.key.jobId == 2)
-    }
-
-    @Test(arguments: Kind.allCases) func retryCopiesTheCommitOfAnExistingJob(kind: Kind) async throws {
-        let store = try kind.make()
-        try await seed(store)
-        let request = JobRequest(jobType: .release, commitId: "abc123", commitMessage: "fix")
-        _ = try await store.startJob(scope, appId: "d1abc", branchName: "main", request, now: now)
-        try await finish(store, key(1))
-        let retry = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .retry, jobId: 1), now: now)
-        #expect(retry.jobType == .retry)
-        #expect(retry.commitId == "abc123")
-        #expect(retry.key.jobId == 2)
-        try await finish(store, key(2))
-        await #expect(throws: AmplifyError.jobNotFound("9")) {
-            try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .retry, jobId: 9), now: now)
+    @Test(arguments: Kind.available) func jobIdsCountUpAndAreNeverReused(kind: Kind) async throws {
+        try await kind.withStore { store in
+            try await seed(store)
+            let first = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
+            #expect(first.key.jobId == 1)
+            #expect(first.status == .pending)
+            try await finish(store, first.key)
+            _ = try await store.deleteFinishedJob(first.key)
+            let second = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
+            #expect(second.key.jobId == 2)
+            let branch = try await store.branch(scope, appId: "d1abc", branchName: "main")
+            #expect(branch.totalNumberOfJobs == 2)
+            #expect(branch.activeJobId == 2)
         }
     }
 
-    @Test(arguments: Kind.allCases) func releaseNeedsARepository(kind: Kind) async throws {
-        let store = try kind.make()
-        try await seed(store, repository: nil)
-        await #expect(throws: AmplifyError.self) {
-            try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
-        }
-        #expect(try await store.branch(scope, appId: "d1abc", branchName: "main").totalNumberOfJobs == 0)
-    }
-
-    @Test(arguments: Kind.allCases) func deleteRefusesJobsInProgress(kind: Kind) async throws {
-        let store = try kind.make()
-        try await seed(store)
-        _ = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
-        await #expect(throws: AmplifyError.badRequest("Job 1 is PENDING and cannot be deleted. Stop the job first.")) {
-            try await store.deleteFinishedJob(key(1))
-        }
-        _ = try await store.updateJob(key(1), log: StepLog(step: "BUILD", text: "one\n")) { _ in }
-        _ = try await store.updateJob(key(1), log: StepLog(step: "BUILD", text: "two\n")) { _ in }
-        #expect(try await store.log(key(1), step: "BUILD") == "one\ntwo\n")
-        try await finish(store, key(1))
-        let deleted = try await store.deleteFinishedJob(key(1))
-        #expect(deleted.status == .cancelled)
-        await #expect(throws: AmplifyError.jobNotFound("1")) { try await store.job(key(1)) }
-        #expect(try await store.log(key(1), step: "BUILD") == nil)
-    }
-
-    @Test(arguments: Kind.allCases) func listJobsIsNewestFirstAndPaged(kind: Kind) async throws {
-        let store = try kind.make()
-        try await seed(store)
-        for id in 1...7 {
+    @Test(arguments: Kind.available) func oneActiveJobPerBranch(kind: Kind) async throws {
+        try await kind.withStore { store in
+            try await seed(store)
             _ = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
-            try await finish(store, key(id))
+            await #expect(throws: AmplifyError.limitExceeded("The requested branch main already have pending or running jobs")) {
+                try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
+            }
+            #expect(try await store.branch(scope, appId: "d1abc", branchName: "main").totalNumberOfJobs == 1)
+            try await finish(store, key(1))
+            let next = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
+            #expect(next.key.jobId == 2)
         }
-        var ids: [Int] = []
-        var token: PageToken?
-        repeat {
-            let page = try await store.listJobs(scope, appId: "d1abc", branchName: "main", after: token, limit: 3)
-            ids += page.items.map(\.key.jobId)
-            token = try page.nextToken.map { try PageToken(decoding: $0, list: "jobs") }
-        } while token != nil
-        #expect(ids == [7, 6, 5, 4, 3, 2, 1])
     }
 
-    @Test(arguments: Kind.allCases) func deletingABranchOrAppCascades(kind: Kind) async throws {
-        let store = try kind.make()
-        try await seed(store)
-        _ = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
-        _ = try await store.updateJob(key(1), log: StepLog(step: "BUILD", text: "x")) { _ in }
-        _ = try await store.deleteBranch(scope, appId: "d1abc", branchName: "main")
-        await #expect(throws: AmplifyError.branchNotFound("main")) { try await store.job(key(1)) }
-        // A branch of the same name starts again at job 1: it is a new branch.
-        try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "main", now: now))
-        #expect(try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now).key.jobId == 1)
-        _ = try await store.deleteApp(scope, appId: "d1abc")
-        await #expect(throws: AmplifyError.appNotFound("d1abc")) { try await store.branch(scope, appId: "d1abc", branchName: "main") }
-        #expect(try await store.claimNextPendingJob(now: now) == nil)
+    @Test(arguments: Kind.available) func retryCopiesTheCommitOfAnExistingJob(kind: Kind) async throws {
+        try await kind.withStore { store in
+            try await seed(store)
+            let request = JobRequest(jobType: .release, commitId: "abc123", commitMessage: "fix")
+            _ = try await store.startJob(scope, appId: "d1abc", branchName: "main", request, now: now)
+            try await finish(store, key(1))
+            let retry = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .retry, jobId: 1), now: now)
+            #expect(retry.jobType == .retry)
+            #expect(retry.commitId == "abc123")
+            #expect(retry.key.jobId == 2)
+            try await finish(store, key(2))
+            await #expect(throws: AmplifyError.jobNotFound("9")) {
+                try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .retry, jobId: 9), now: now)
+            }
+        }
     }
 
-    @Test(arguments: Kind.allCases) func claimsTakeTheOldestPendingJobOnce(kind: Kind) async throws {
-        let store = try kind.make()
-        try await seed(store, branch: "a")
-        try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "b", now: now))
-        _ = try await store.startJob(scope, appId: "d1abc", branchName: "a", JobRequest(jobType: .release), now: now)
-        _ = try await store.startJob(scope, appId: "d1abc", branchName: "b", JobRequest(jobType: .release), now: now)
-        let first = try #require(try await store.claimNextPendingJob(now: now))
-        #expect(first.key.branchName == "a")
-        #expect(first.status == .provisioning)
-        let second = try #require(try await store.claimNextPendingJob(now: now))
-        #expect(second.key.branchName == "b")
-        #expect(try await store.claimNextPendingJob(now: now) == nil)
+    @Test(arguments: Kind.available) func releaseNeedsARepository(kind: Kind) async throws {
+        try await kind.withStore { store in
+            try await seed(store, repository: nil)
+            await #expect(throws: AmplifyError.self) {
+                try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
+            }
+            #expect(try await store.branch(scope, appId: "d1abc", branchName: "main").totalNumberOfJobs == 0)
+        }
+    }
+
+    @Test(arguments: Kind.available) func deleteRefusesJobsInProgress(kind: Kind) async throws {
+        try await kind.withStore { store in
+            try await seed(store)
+            _ = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
+            await #expect(throws: AmplifyError.badRequest("Job 1 is PENDING and cannot be deleted. Stop the job first.")) {
+                try await store.deleteFinishedJob(key(1))
+            }
+            _ = try await store.updateJob(key(1), log: StepLog(step: "BUILD", text: "one\n")) { _ in }
+            _ = try await store.updateJob(key(1), log: StepLog(step: "BUILD", text: "two\n")) { _ in }
+            #expect(try await store.log(key(1), step: "BUILD") == "one\ntwo\n")
+            try await finish(store, key(1))
+            let deleted = try await store.deleteFinishedJob(key(1))
+            #expect(deleted.status == .cancelled)
+            await #expect(throws: AmplifyError.jobNotFound("1")) { try await store.job(key(1)) }
+            #expect(try await store.log(key(1), step: "BUILD") == nil)
+        }
+    }
+
+    @Test(arguments: Kind.available) func listJobsIsNewestFirstAndPaged(kind: Kind) async throws {
+        try await kind.withStore { store in
+            try await seed(store)
+            for id in 1...7 {
+                _ = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
+                try await finish(store, key(id))
+            }
+            var ids: [Int] = []
+            var token: PageToken?
+            repeat {
+                let page = try await store.listJobs(scope, appId: "d1abc", branchName: "main", after: token, limit: 3)
+                ids += page.items.map(\.key.jobId)
+                token = try page.nextToken.map { try PageToken(decoding: $0, list: "jobs") }
+            } while token != nil
+            #expect(ids == [7, 6, 5, 4, 3, 2, 1])
+        }
+    }
+
+    @Test(arguments: Kind.available) func deletingABranchOrAppCascades(kind: Kind) async throws {
+        try await kind.withStore { store in
+            try await seed(store)
+            _ = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
+            _ = try await store.updateJob(key(1), log: StepLog(step: "BUILD", text: "x")) { _ in }
+            _ = try await store.deleteBranch(scope, appId: "d1abc", branchName: "main")
+            await #expect(throws: AmplifyError.branchNotFound("main")) { try await store.job(key(1)) }
+            // A branch of the same name starts again at job 1: it is a new branch.
+            try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "main", now: now))
+            #expect(try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now).key.jobId == 1)
+            _ = try await store.deleteApp(scope, appId: "d1abc")
+            await #expect(throws: AmplifyError.appNotFound("d1abc")) { try await store.branch(scope, appId: "d1abc", branchName: "main") }
+            #expect(try await store.claimNextPendingJob(node: "n1", leaseUntil: now + 30, now: now) == nil)
+        }
+    }
+
+    @Test(arguments: Kind.available) func claimsTakeTheOldestPendingJobOnce(kind: Kind) async throws {
+        try await kind.withStore { store in
+            try await seed(store, branch: "a")
+            try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "b", now: now))
+            _ = try await store.startJob(scope, appId: "d1abc", branchName: "a", JobRequest(jobType: .release), now: now)
+            _ = try await store.startJob(scope, appId: "d1abc", branchName: "b", JobRequest(jobType: .release), now: now)
+            let first = try #require(try await store.claimNextPendingJob(node: "n1", leaseUntil: now + 30, now: now))
+            #expect(first.key.branchName == "a")
+            #expect(first.status == .provisioning)
+            let second = try #require(try await store.claimNextPendingJob(node: "n1", leaseUntil: now + 30, now: now))
+            #expect(second.key.branchName == "b")
+            #expect(try await store.claimNextPendingJob(node: "n1", leaseUntil: now + 30, now: now) == nil)
+        }
     }
 
     /// Runs the branch's next job to RUNNING, ready for its site to be published.
     func running(_ store: any Store, branch: String = "main") async throws -> JobKey {
         let job = try await store.startJob(scope, appId: "d1abc", branchName: branch, JobRequest(jobType: .release), now: now)
-        _ = try await store.claimNextPendingJob(now: now)
+        _ = try await store.claimNextPendingJob(node: "n1", leaseUntil: now + 30, now: now)
         _ = try await store.updateJob(job.key) { [now] in try $0.apply(.run, at: now) }
         return job.key
     }
 
-    @Test(arguments: Kind.allCases) func publishedSitesAreFoundUntilTheirJobOrBranchGoes(kind: Kind) async throws {
-        let store = try kind.make()
-        try await seed(store)
-        #expect(try await store.site(appId: "d1abc", displayName: "main").map { $0.branch.liveJobId ?? 0 } == 0)
-        let first = try await running(store)
-        #expect(try await store.publishSite(first, now: now))
-        #expect(try await store.site(appId: "d1abc", displayName: "main")?.branch.liveJobId == 1)
-        // The production branch answers the bare app host.
-        #expect(try await store.site(appId: "d1abc", displayName: nil)?.branch.branchName == "main")
-        #expect(try await store.app(scope, appId: "d1abc").productionBranch?.branchName == "main")
-        #expect(try await store.site(appId: "d9none", displayName: "main") == nil)
-        // A job that is no longer running does not go live.
-        _ = try await store.updateJob(first) { [now] in try $0.apply(.succeed, at: now) }
-        #expect(try await store.publishSite(first, now: now) == false)
-        // Deleting the live job takes the site down, in the same transaction as the delete.
-        _ = try await store.deleteFinishedJob(first)
-        #expect(try await store.site(appId: "d1abc", displayName: "main")?.branch.liveJobId == nil)
-        #expect(try await store.app(scope, appId: "d1abc").productionBranch == nil)
-        let second = try await running(store)
-        #expect(try await store.publishSite(second, now: now))
-        _ = try await store.deleteBranch(scope, appId: "d1abc", branchName: "main")
-        #expect(try await store.site(appId: "d1abc", displayName: "main") == nil)
-        #expect(try await store.app(scope, appId: "d1abc").productionBranch == nil)
+    @Test(arguments: Kind.available) func publishedSitesAreFoundUntilTheirJobOrBranchGoes(kind: Kind) async throws {
+        try await kind.withStore { store in
+            try await seed(store)
+            #expect(try await store.site(appId: "d1abc", displayName: "main").map { $0.branch.liveJobId ?? 0 } == 0)
+            let first = try await running(store)
+            #expect(try await store.publishSite(first, now: now))
+            #expect(try await store.site(appId: "d1abc", displayName: "main")?.branch.liveJobId == 1)
+            // The production branch answers the bare app host.
+            #expect(try await store.site(appId: "d1abc", displayName: nil)?.branch.branchName == "main")
+            #expect(try await store.app(scope, appId: "d1abc").productionBranch?.branchName == "main")
+            #expect(try await store.site(appId: "d9none", displayName: "main") == nil)
+            // A job that is no longer running does not go live.
+            _ = try await store.updateJob(first) { [now] in try $0.apply(.succeed, at: now) }
+            #expect(try await store.publishSite(first, now: now) == false)
+            // Deleting the live job takes the site down, in the same transaction as the delete.
+            _ = try await store.deleteFinishedJob(first)
+            #expect(try await store.site(appId: "d1abc", displayName: "main")?.branch.liveJobId == nil)
+            #expect(try await store.app(scope, appId: "d1abc").productionBranch == nil)
+            let second = try await running(store)
+            #expect(try await store.publishSite(second, now: now))
+            _ = try await store.deleteBranch(scope, appId: "d1abc", branchName: "main")
+            #expect(try await store.site(appId: "d1abc", displayName: "main") == nil)
+            #expect(try await store.app(scope, appId: "d1abc").productionBranch == nil)
+        }
     }
 
-    @Test(arguments: Kind.allCases) func logsGrowInPiecesAndComeBackWhole(kind: Kind) async throws {
-        let store = try kind.make()
-        try await seed(store)
-        let job = try await running(store)
-        #expect(try await store.log(job, step: "BUILD") == nil)
-        for line in 0..<100 {
-            _ = try await store.updateJob(job, log: StepLog(step: "BUILD", text: "line \(line)\n")) { _ in }
+    @Test(arguments: Kind.available) func logsGrowInPiecesAndComeBackWhole(kind: Kind) async throws {
+        try await kind.withStore { store in
+            try await seed(store)
+            let job = try await running(store)
+            #expect(try await store.log(job, step: "BUILD") == nil)
+            for line in 0..<100 {
+                _ = try await store.updateJob(job, log: StepLog(step: "BUILD", text: "line \(line)\n")) { _ in }
+            }
+            #expect(try await store.log(job, step: "BUILD") == (0..<100).map { "line \($0)\n" }.joined())
+            #expect(try await store.log(job, step: "DEPLOY") == nil)
         }
-        #expect(try await store.log(job, step: "BUILD") == (0..<100).map { "line \($0)\n" }.joined())
-        #expect(try await store.log(job, step: "DEPLOY") == nil)
     }
 
-    @Test(arguments: Kind.allCases) func interruptedJobsEndWithAReason(kind: Kind) async throws {
-        let store = try kind.make()
-        try await seed(store, branch: "a")
-        try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "b", now: now))
-        try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "c", now: now))
-        for branch in ["a", "b", "c"] {
-            _ = try await store.startJob(scope, appId: "d1abc", branchName: branch, JobRequest(jobType: .release), now: now)
+    @Test(arguments: Kind.available) func interruptedJobsEndWithAReason(kind: Kind) async throws {
+        try await kind.withStore { store in
+            try await seed(store, branch: "a")
+            try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "b", now: now))
+            try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "c", now: now))
+            for branch in ["a", "b", "c"] {
+                _ = try await store.startJob(scope, appId: "d1abc", branchName: branch, JobRequest(jobType: .release), now: now)
+            }
+            _ = try await store.claimNextPendingJob(node: "n1", leaseUntil: now + 30, now: now)  // a: PROVISIONING
+            _ = try await store.claimNextPendingJob(node: "n1", leaseUntil: now + 30, now: now)  // b: PROVISIONING, then stopped
+            _ = try await store.updateJob(key(1, branch: "b")) { [now] in try $0.stop(at: now) }
+            #expect(try await store.finishAbandonedJobs(leaseEndedBefore: .distantFuture, reason: "server died", now: now) == 2)
+            let a = try await store.job(key(1, branch: "a"))
+            #expect(a.status == .failed)
+            #expect(a.steps.last?.statusReason == "server died")
+            #expect(try await store.job(key(1, branch: "b")).status == .cancelled)
+            #expect(try await store.job(key(1, branch: "c")).status == .pending)
         }
-        _ = try await store.claimNextPendingJob(now: now)  // a: PROVISIONING
-        _ = try await store.claimNextPendingJob(now: now)  // b: PROVISIONING, then stopped
-        _ = try await store.updateJob(key(1, branch: "b")) { [now] in try $0.stop(at: now) }
-        #expect(try await store.finishInterruptedJobs(reason: "server died", now: now) == 2)
-        let a = try await store.job(key(1, branch: "a"))
-        #expect(a.status == .failed)
-        #expect(a.steps.last?.statusReason == "server died")
-        #expect(try await store.job(key(1, branch: "b")).status == .cancelled)
-        #expect(try await store.job(key(1, branch: "c")).status == .pending)
     }
 
-    @Test(arguments: Kind.allCases) func webhooksFollowTheirBranch(kind: Kind) async throws {
-        let store = try kind.make()
-        try await seed(store)
-        try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "dev", now: now))
-        let webhook = Webhook(scope: scope, appId: "d1abc", branchName: "main", description: "", now: now)
-        try await store.createWebhook(webhook)
-        #expect(try await store.webhook(scope, webhookId: webhook.webhookId) == webhook)
-        #expect(try await store.webhook(nil, webhookId: webhook.webhookId) == webhook)
-        await #expect(throws: AmplifyError.webhookNotFound(webhook.webhookId)) {
-            try await store.webhook(Scope(account: "1", region: "x"), webhookId: webhook.webhookId)
+    @Test(arguments: Kind.available) func webhooksFollowTheirBranch(kind: Kind) async throws {
+        try await kind.withStore { store in
+            try await seed(store)
+            try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "dev", now: now))
+            let webhook = Webhook(scope: scope, appId: "d1abc", branchName: "main", description: "", now: now)
+            try await store.createWebhook(webhook)
+            #expect(try await store.webhook(scope, webhookId: webhook.webhookId) == webhook)
+            #expect(try await store.webhook(nil, webhookId: webhook.webhookId) == webhook)
+            await #expect(throws: AmplifyError.webhookNotFound(webhook.webhookId)) {
+                try await store.webhook(Scope(account: "1", region: "x"), webhookId: webhook.webhookId)
+            }
+            await #expect(throws: AmplifyError.branchNotFound("ghost")) {
+                try await store.updateWebhook(scope, webhookId: webhook.webhookId) { $0.branchName = "ghost" }
+            }
+            let moved = try await store.updateWebhook(scope, webhookId: webhook.webhookId) { $0.branchName = "dev" }
+            #expect(moved.branchName == "dev")
+            _ = try await store.deleteBranch(scope, appId: "d1abc", branchName: "dev")
+            await #expect(throws: AmplifyError.self) { try await store.webhook(scope, webhookId: webhook.webhookId) }
         }
-        await #expect(throws: AmplifyError.branchNotFound("ghost")) {
-            try await store.updateWebhook(scope, webhookId: webhook.webhookId) { $0.branchName = "ghost" }
-        }
-        let moved = try await store.updateWebhook(scope, webhookId: webhook.webhookId) { $0.branchName = "dev" }
-        #expect(moved.branchName == "dev")
-        _ = try await store.deleteBranch(scope, appId: "d1abc", branchName: "dev")
-        await #expect(throws: AmplifyError.self) { try await store.webhook(scope, webhookId: webhook.webhookId) }
     }
 
-    @Test(arguments: Kind.allCases) func backendEnvironmentsAndTags(kind: Kind) async throws {
-        let store = try kind.make()
-        try await seed(store)
-        let environment = BackendEnvironment(scope: scope, appId: "d1abc", environmentName: "dev", stackName: nil, deploymentArtifacts: nil, now: now)
-        try await store.createBackendEnvironment(environment)
-        await #expect(throws: AmplifyError.badRequest("Backend environment dev already exists.")) {
+    @Test(arguments: Kind.available) func backendEnvironmentsAndTags(kind: Kind) async throws {
+        try await kind.withStore { store in
+            try await seed(store)
+            let environment = BackendEnvironment(scope: scope, appId: "d1abc", environmentName: "dev", stackName: nil, deploymentArtifacts: nil, now: now)
             try await store.createBackendEnvironment(environment)
-        }
-        #expect(try await store.backendEnvironment(scope, appId: "d1abc", environmentName: "dev") == environment)
-        #expect(try await store.listBackendEnvironments(scope, appId: "d1abc", environmentName: "prod", after: nil, limit: 10).items.isEmpty)
-        _ = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
-        for resource in [TaggedResource.app(appId: "d1abc"), .branch(appId: "d1abc", branchName: "main"), .job(key(1))] {
-            #expect(try await store.updateTags(scope, of: resource) { $0["k"] = "v" } == ["k": "v"])
-            #expect(try await store.tags(scope, of: resource) == ["k": "v"])
-        }
-        await #expect(throws: AmplifyError.jobNotFound("2")) { try await store.tags(scope, of: .job(key(2))) }
-        _ = try await store.deleteBackendEnvironment(scope, appId: "d1abc", environmentName: "dev")
-        await #expect(throws: AmplifyError.backendEnvironmentNotFound("dev")) {
-            try await store.backendEnvironment(scope, appId: "d1abc", environmentName: "dev")
+            await #expect(throws: AmplifyError.badRequest("Backend environment dev already exists.")) {
+                try await store.createBackendEnvironment(environment)
+            }
+            #expect(try await store.backendEnvironment(scope, appId: "d1abc", environmentName: "dev") == environment)
+            #expect(try await store.listBackendEnvironments(scope, appId: "d1abc", environmentName: "prod", after: nil, limit: 10).items.isEmpty)
+            _ = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
+            for resource in [TaggedResource.app(appId: "d1abc"), .branch(appId: "d1abc", branchName: "main"), .job(key(1))] {
+                #expect(try await store.updateTags(scope, of: resource) { $0["k"] = "v" } == ["k": "v"])
+                #expect(try await store.tags(scope, of: resource) == ["k": "v"])
+            }
+            await #expect(throws: AmplifyError.jobNotFound("2")) { try await store.tags(scope, of: .job(key(2))) }
+            _ = try await store.deleteBackendEnvironment(scope, appId: "d1abc", environmentName: "dev")
+            await #expect(throws: AmplifyError.backendEnvironmentNotFound("dev")) {
+                try await store.backendEnvironment(scope, appId: "d1abc", environmentName: "dev")
+            }
         }
     }
 
@@ -322,11 +350,12 @@ import Testing
         }
     }
 
-    @Test(arguments: Kind.allCases) func resetDropsEverything(kind: Kind) async throws {
-        let store = try kind.make()
-        try await seed(store)
-        try await store.reset()
-        #expect(try await store.listApps(scope, after: nil, limit: 10).items.isEmpty)
+    @Test(arguments: Kind.available) func resetDropsEverything(kind: Kind) async throws {
+        try await kind.withStore { store in
+            try await seed(store)
+            try await store.reset()
+            #expect(try await store.listApps(scope, after: nil, limit: 10).items.isEmpty)
+        }
     }
 
     @Test func concurrentWritesAllReturnAndAllStay() async throws {

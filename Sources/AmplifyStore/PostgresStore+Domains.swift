@@ -1,0 +1,99 @@
+import AmplifyCore
+import Foundation
+import PostgresNIO
+
+/// Domain associations: a JSON document per row, unique by domain name within the account and region.
+extension PostgresStore {
+    public func createDomainAssociation(_ domain: DomainAssociation) async throws {
+        try await self.write { connection in
+            let appSeq = try await Self.appRow(connection, domain.scope, domain.appId, lock: true).seq
+            // Two apps of one account may not take the same domain: creations of one domain name take turns.
+            try await connection.run("SELECT pg_advisory_xact_lock(hashtext(\(domain.domainName)))")
+            try await Self.requireBranches(connection, appSeq: appSeq, domain)
+            let owner = try await connection.row(
+                """
+                SELECT app.appId FROM domain_association JOIN app ON app.seq = domain_association.appSeq
+                WHERE app.account = \(domain.scope.account) AND app.region = \(domain.scope.region)
+                  AND domain_association.domainName = \(domain.domainName)
+                """
+            )?.decode(String.self)
+            if let owner {
+                throw owner == domain.appId
+                    ? AmplifyError.badRequest("Domain \(domain.domainName) is already associated with this app.")
+                    : AmplifyError.badRequest("One or more domains requested are already associated with another Amplify app: \(domain.domainName)")
+            }
+            if try await Self.count(connection, "domain_association", appSeq: appSeq, upTo: self.quotas.domainsPerApp) >= self.quotas.domainsPerApp {
+                throw Quotas.exceeded("domains", limit: self.quotas.domainsPerApp, in: "app \(domain.appId)")
+            }
+            try await connection.run(
+                "INSERT INTO domain_association (appSeq, domainName, document) VALUES (\(appSeq), \(domain.domainName), \(try Documents.encode(domain)))"
+            )
+        }
+    }
+
+    public func domainAssociation(_ scope: Scope, appId: String, domainName: String) async throws -> DomainAssociation {
+        try await self.read { connection in try await Self.domainRow(connection, scope, appId, domainName).domain }
+    }
+
+    public func listDomainAssociations(_ scope: Scope, appId: String, after token: PageToken?, limit: Int) async throws -> Page<DomainAssociation> {
+        try await self.read { connection in
+            let appSeq = try await Self.appSeq(connection, scope, appId)
+            let rows = try await connection.rows(
+                "SELECT seq, document FROM domain_association WHERE appSeq = \(appSeq) AND seq > \(token?.position ?? 0) ORDER BY seq LIMIT \(limit + 1)"
+            )
+            return try Self.documentPage(rows, DomainAssociation.self, limit: limit, list: "domains")
+        }
+    }
+
+    public func updateDomainAssociation(
+        _ scope: Scope, appId: String, domainName: String, _ update: @Sendable (inout DomainAssociation) throws -> Void
+    ) async throws -> DomainAssociation {
+        try await self.write { connection in
+            let appSeq = try await Self.appRow(connection, scope, appId, lock: true).seq
+            var (seq, domain) = try await Self.domainRow(connection, scope, appId, domainName)
+            try update(&domain)
+            try await Self.requireBranches(connection, appSeq: appSeq, domain)
+            try await connection.run("UPDATE domain_association SET document = \(try Documents.encode(domain)) WHERE seq = \(seq)")
+            return domain
+        }
+    }
+
+    public func deleteDomainAssociation(_ scope: Scope, appId: String, domainName: String) async throws -> DomainAssociation {
+        try await self.write { connection in
+            _ = try await Self.appRow(connection, scope, appId, lock: true)
+            let (seq, domain) = try await Self.domainRow(connection, scope, appId, domainName)
+            try await connection.run("DELETE FROM domain_association WHERE seq = \(seq)")
+            return domain
+        }
+    }
+
+    // MARK: Rows
+
+    static func domainRow(_ connection: PostgresConnection, _ scope: Scope, _ appId: String, _ domainName: String) async throws -> (seq: Int64, domain: DomainAssociation) {
+        let appSeq = try await appSeq(connection, scope, appId)
+        let row = try await connection.row("SELECT seq, document FROM domain_association WHERE appSeq = \(appSeq) AND domainName = \(domainName)")
+        guard let (seq, document) = try row?.decode((Int64, Data).self) else { throw AmplifyError.domainNotFound(domainName) }
+        return (seq, try Documents.decode(DomainAssociation.self, from: document))
+    }
+
+    /// A deleted branch takes the subdomains that pointed at it out of the app's domain associations.
+    static func removeSubdomains(_ connection: PostgresConnection, appSeq: Int64, pointingAt branchName: String) async throws {
+        for row in try await connection.rows("SELECT seq, document FROM domain_association WHERE appSeq = \(appSeq)") {
+            let (seq, document) = try row.decode((Int64, Data).self)
+            var domain = try Documents.decode(DomainAssociation.self, from: document)
+            let kept = domain.subDomainSettings.filter { $0.branchName != branchName }
+            guard kept.count != domain.subDomainSettings.count else { continue }
+            domain.subDomainSettings = kept
+            try await connection.run("UPDATE domain_association SET document = \(try Documents.encode(domain)) WHERE seq = \(seq)")
+        }
+    }
+
+    /// Every subdomain has to point at a branch of the app, as on AWS.
+    private static func requireBranches(_ connection: PostgresConnection, appSeq: Int64, _ domain: DomainAssociation) async throws {
+        for setting in domain.subDomainSettings {
+            if try await connection.row("SELECT 1 FROM branch WHERE appSeq = \(appSeq) AND branchName = \(setting.branchName)") == nil {
+                throw AmplifyError.badRequest("A subdomain cannot point to a non-existent branch")
+            }
+        }
+    }
+}

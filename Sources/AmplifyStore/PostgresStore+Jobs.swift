@@ -1,0 +1,293 @@
+import AmplifyCore
+import Foundation
+import PostgresNIO
+
+/// Jobs, their logs and their claims, in the same tables as `SQLiteStore`'s. A job is read with its
+/// steps in one query (one statement sees one state of both).
+extension PostgresStore {
+    public func startJob(_ scope: Scope, appId: String, branchName: String, _ request: JobRequest, now: Date) async throws -> Job {
+        try await self.write { connection in
+            let app = try await Self.appRow(connection, scope, appId, lock: true).app
+            var (branchSeq, branch) = try await Self.branchRow(connection, scope, appId, branchName)
+            var retried: Job?
+            if request.jobType == .retry, let retriedId = request.jobId {
+                retried = try await Self.jobRow(connection, JobKey(scope: scope, appId: appId, branchName: branchName, jobId: retriedId))?.job
+            }
+            let jobId = branch.totalNumberOfJobs + 1
+            let job = try request.makeJob(app: app, branch: branch, jobId: jobId, retried: retried, now: now)
+            if try await Self.activeJobId(connection, branchSeq: branchSeq) != nil {
+                throw AmplifyError.limitExceeded("The requested branch \(branchName) already have pending or running jobs")
+            }
+            try await Self.insertJob(connection, branchSeq: branchSeq, job)
+            branch.totalNumberOfJobs = jobId
+            branch.activeJobId = jobId
+            try await Self.save(connection, branch, seq: branchSeq)
+            return job
+        }
+    }
+
+    public func job(_ key: JobKey) async throws -> Job {
+        try await self.read { connection in
+            guard let job = try await Self.jobRow(connection, key) else { throw try await Self.missing(connection, key) }
+            return job.job
+        }
+    }
+
+    public func listJobs(_ scope: Scope, appId: String, branchName: String, after token: PageToken?, limit: Int) async throws -> Page<Job> {
+        try await self.read { connection in
+            let branchSeq = try await Self.branchSeq(connection, scope, appId, branchName)
+            let rows = try await connection.rows(
+                """
+                SELECT \(unescaped: Self.jobColumns) FROM job WHERE branchSeq = \(branchSeq) AND jobId < \(token?.position ?? Int64.max)
+                ORDER BY jobId DESC LIMIT \(limit + 1)
+                """
+            )
+            return try Self.page(rows, limit: limit, list: "jobs") { row in
+                let cells = PostgresRandomAccessRow(row)
+                let jobId = try cells[1].decode(Int.self)
+                let job = try Self.job(cells, key: JobKey(scope: scope, appId: appId, branchName: branchName, jobId: jobId))
+                return (Int64(jobId), job)
+            }
+        }
+    }
+
+    public func updateJob(_ key: JobKey, log: StepLog?, _ update: @Sendable (inout Job) throws -> Void) async throws -> Job {
+        try await self.write { connection in
+            _ = try await Self.appRow(connection, key.scope, key.appId, lock: true)
+            guard let (seq, old) = try await Self.jobRow(connection, key, lock: true) else { throw try await Self.missing(connection, key) }
+            var job = old
+            try update(&job)
+            try await Self.saveJob(connection, seq: seq, job, replacing: old)
+            if let log {
+                try await connection.run("INSERT INTO job_log_chunk (jobSeq, step, content) VALUES (\(seq), \(log.step), \(log.text))")
+            }
+            return job
+        }
+    }
+
+    public func deleteFinishedJob(_ key: JobKey) async throws -> Job {
+        try await self.write { connection in
+            _ = try await Self.appRow(connection, key.scope, key.appId, lock: true)
+            var (branchSeq, branch) = try await Self.branchRow(connection, key.scope, key.appId, key.branchName)
+            guard let (seq, job) = try await Self.jobRow(connection, key, lock: true) else { throw AmplifyError.jobNotFound(String(key.jobId)) }
+            try job.requireDeletable()
+            try await connection.run("DELETE FROM job WHERE seq = \(seq)")
+            if branch.liveJobId == key.jobId {
+                branch.liveJobId = nil
+                try await Self.save(connection, branch, seq: branchSeq)
+                try await Self.takeDown(connection, key.scope, key.appId, branchName: key.branchName)
+            }
+            return job
+        }
+    }
+
+    public func claimNextPendingJob(node: String, leaseUntil: Date, now: Date) async throws -> Job? {
+        try await self.write { connection in
+            // A job another node is claiming is skipped, not waited for: each claim takes a different job.
+            let claimed = try await connection.row(
+                """
+                SELECT job.seq, \(unescaped: Self.keyColumns), job.jobId FROM job
+                JOIN branch ON branch.seq = job.branchSeq JOIN app ON app.seq = branch.appSeq
+                WHERE job.status = 'PENDING' ORDER BY job.seq LIMIT 1
+                FOR NO KEY UPDATE OF job SKIP LOCKED
+                """
+            )
+            guard let claimed, let (seq, old) = try await Self.jobRow(connection, Self.key(claimed, from: 1)) else { return nil }
+            var job = old
+            try job.apply(.claim, at: now)
+            try await Self.saveJob(connection, seq: seq, job, replacing: old)
+            try await connection.run("UPDATE job SET node = \(node), leaseExpires = \(leaseUntil.timeIntervalSince1970) WHERE seq = \(seq)")
+            return job
+        }
+    }
+
+    public func renewLeases(node: String, until: Date) async throws -> Set<JobKey> {
+        let rows = try await self.client.query(
+            """
+            UPDATE job SET leaseExpires = \(until.timeIntervalSince1970) FROM branch, app
+            WHERE job.node = \(node) AND job.status IN (\(unescaped: Self.buildingStatuses))
+              AND branch.seq = job.branchSeq AND app.seq = branch.appSeq
+            RETURNING job.status, \(unescaped: Self.keyColumns), job.jobId
+            """,
+            logger: Self.queryLogger
+        ).collect()
+        var alive = Set<JobKey>()
+        for row in rows where try row.decode(String.self) != JobStatus.cancelling.rawValue {
+            alive.insert(try Self.key(row, from: 1))
+        }
+        return alive
+    }
+
+    public func finishAbandonedJobs(leaseEndedBefore leaseEnd: Date, reason: String, now: Date) async throws -> Int {
+        try await self.write { connection in
+            // Locked rows belong to a node that is writing them, so it is alive: skipped.
+            let abandoned = try await connection.rows(
+                """
+                SELECT job.seq, \(unescaped: Self.keyColumns), job.jobId FROM job
+                JOIN branch ON branch.seq = job.branchSeq JOIN app ON app.seq = branch.appSeq
+                WHERE job.status IN (\(unescaped: Self.buildingStatuses))
+                  AND (job.leaseExpires IS NULL OR job.leaseExpires < \(leaseEnd.timeIntervalSince1970))
+                FOR NO KEY UPDATE OF job SKIP LOCKED
+                """
+            )
+            for row in abandoned {
+                guard let (seq, old) = try await Self.jobRow(connection, Self.key(row, from: 1)) else { continue }
+                try await Self.saveJob(connection, seq: seq, old.failedOrCancelled(reason: reason, at: now), replacing: old)
+            }
+            return abandoned.count
+        }
+    }
+
+    public func cancelUnclaimedJob(_ key: JobKey, now: Date) async throws {
+        try await self.write { connection in
+            _ = try await Self.appRow(connection, key.scope, key.appId, lock: true)
+            guard let (seq, old) = try await Self.jobRow(connection, key, lock: true) else { throw try await Self.missing(connection, key) }
+            let node = try await connection.row("SELECT node FROM job WHERE seq = \(seq)")?.decode(String?.self)
+            guard old.status == .cancelling, node == nil else { return }
+            var job = old
+            try job.apply(.cancelled, at: now)
+            try await Self.saveJob(connection, seq: seq, job, replacing: old)
+        }
+    }
+
+    public func log(_ key: JobKey, step: String) async throws -> String? {
+        let rows = try await self.client.query(
+            """
+            SELECT chunk.content FROM app
+            JOIN branch ON branch.appSeq = app.seq JOIN job ON job.branchSeq = branch.seq
+            JOIN job_log_chunk chunk ON chunk.jobSeq = job.seq
+            WHERE app.account = \(key.scope.account) AND app.region = \(key.scope.region) AND app.appId = \(key.appId)
+              AND branch.branchName = \(key.branchName) AND job.jobId = \(key.jobId) AND chunk.step = \(step)
+            ORDER BY chunk.seq
+            """,
+            logger: Self.queryLogger
+        ).collect()
+        return rows.isEmpty ? nil : try rows.map { try $0.decode(String.self) }.joined()
+    }
+
+    // MARK: Rows
+
+    static let buildingStatuses = "'PROVISIONING', 'RUNNING', 'CANCELLING'"
+
+    /// The columns a Job is read from, by position (`job(_:key:)`); queries put others after them.
+    static let jobColumns = """
+        job.seq, job.jobId, job.status, job.jobType, job.commitId, job.commitMessage, job.commitTime, \
+        job.startTime, job.endTime, job.jobReason, job.sourceUrl, job.sourceUrlType, job.statusReason
+        """
+
+    /// A job's key but its id, in the order `key(_:from:)` reads them (with `job.jobId` after them).
+    static let keyColumns = "app.account, app.region, app.appId, branch.branchName"
+
+    /// The job key in five columns from position `first`: account, region, app id, branch name, job id.
+    static func key(_ row: PostgresRow, from first: Int) throws -> JobKey {
+        let cells = PostgresRandomAccessRow(row)
+        return JobKey(
+            scope: Scope(account: try cells[first].decode(String.self), region: try cells[first + 1].decode(String.self)),
+            appId: try cells[first + 2].decode(String.self), branchName: try cells[first + 3].decode(String.self),
+            jobId: try cells[first + 4].decode(Int.self)
+        )
+    }
+
+    /// The job with its steps, or nil; with `lock`, its row stays locked to the end of the transaction.
+    static func jobRow(_ connection: PostgresConnection, _ key: JobKey, lock: Bool = false) async throws -> (seq: Int64, job: Job)? {
+        let rows = try await connection.rows(
+            """
+            SELECT \(unescaped: jobColumns), step.stepName, step.status, step.startTime, step.endTime, step.statusReason FROM app
+            JOIN branch ON branch.appSeq = app.seq JOIN job ON job.branchSeq = branch.seq
+            LEFT JOIN job_step step ON step.jobSeq = job.seq
+            WHERE app.account = \(key.scope.account) AND app.region = \(key.scope.region) AND app.appId = \(key.appId)
+              AND branch.branchName = \(key.branchName) AND job.jobId = \(key.jobId)
+            ORDER BY step.position
+            \(unescaped: lock ? "FOR NO KEY UPDATE OF job" : "")
+            """
+        )
+        guard let first = rows.first else { return nil }
+        let cells = PostgresRandomAccessRow(first)
+        var job = try Self.job(cells, key: key)
+        for row in rows {
+            let cells = PostgresRandomAccessRow(row)
+            guard let name = try cells[13].decode(String?.self) else { continue }
+            var step = JobStep(stepName: name, status: Self.status(try cells[14].decode(String.self)), startTime: Self.date(try cells[15].decode(Double.self)))
+            step.endTime = try cells[16].decode(Double?.self).map(Self.date)
+            step.statusReason = try cells[17].decode(String?.self)
+            job.steps.append(step)
+        }
+        return (try cells[0].decode(Int64.self), job)
+    }
+
+    /// The job or branch or app that is missing, as the error the client gets.
+    static func missing(_ connection: PostgresConnection, _ key: JobKey) async throws -> AmplifyError {
+        _ = try await branchSeq(connection, key.scope, key.appId, key.branchName)
+        return .jobNotFound(String(key.jobId))
+    }
+
+    /// The id of the branch's job in progress, if any.
+    static func activeJobId(_ connection: PostgresConnection, branchSeq: Int64) async throws -> Int? {
+        try await connection.row(
+            "SELECT jobId FROM job WHERE branchSeq = \(branchSeq) AND status IN (\(unescaped: SQLiteStore.activeStatuses))"
+        )?.decode(Int.self)
+    }
+
+    /// A job's summary columns as a Job, without its steps.
+    static func job(_ cells: PostgresRandomAccessRow, key: JobKey) throws -> Job {
+        var job = Job(
+            key: key, jobType: JobType(rawValue: try cells[3].decode(String.self)) ?? .release, status: status(try cells[2].decode(String.self)),
+            commitId: try cells[4].decode(String.self), commitMessage: try cells[5].decode(String.self),
+            commitTime: date(try cells[6].decode(Double.self)), startTime: date(try cells[7].decode(Double.self)),
+            jobReason: try cells[9].decode(String?.self)
+        )
+        job.endTime = try cells[8].decode(Double?.self).map(date)
+        job.sourceUrl = try cells[10].decode(String?.self)
+        job.sourceUrlType = try cells[11].decode(String?.self)
+        job.statusReason = try cells[12].decode(String?.self)
+        return job
+    }
+
+    static func insertJob(_ connection: PostgresConnection, branchSeq: Int64, _ job: Job) async throws {
+        let seq = try await connection.row(
+            """
+            INSERT INTO job (branchSeq, jobId, status, jobType, commitId, commitMessage, commitTime, startTime, endTime,
+                             jobReason, sourceUrl, sourceUrlType, statusReason)
+            VALUES (\(branchSeq), \(job.key.jobId), \(job.status.rawValue), \(job.jobType.rawValue), \(job.commitId), \(job.commitMessage),
+                    \(job.commitTime.timeIntervalSince1970), \(job.startTime.timeIntervalSince1970), \(job.endTime?.timeIntervalSince1970),
+                    \(job.jobReason), \(job.sourceUrl), \(job.sourceUrlType), \(job.statusReason))
+            RETURNING seq
+            """
+        )?.decode(Int64.self)
+        guard let seq else { return }
+        try await insertSteps(connection, jobSeq: seq, job.steps, from: 0)
+    }
+
+    /// Writes the job's columns, and the steps that differ from `old`'s.
+    static func saveJob(_ connection: PostgresConnection, seq: Int64, _ job: Job, replacing old: Job) async throws {
+        try await connection.run(
+            """
+            UPDATE job SET status = \(job.status.rawValue), commitId = \(job.commitId), commitMessage = \(job.commitMessage),
+                           commitTime = \(job.commitTime.timeIntervalSince1970), startTime = \(job.startTime.timeIntervalSince1970),
+                           endTime = \(job.endTime?.timeIntervalSince1970), jobReason = \(job.jobReason), sourceUrl = \(job.sourceUrl),
+                           sourceUrlType = \(job.sourceUrlType), statusReason = \(job.statusReason)
+            WHERE seq = \(seq)
+            """
+        )
+        guard job.steps != old.steps else { return }
+        let unchanged = zip(job.steps, old.steps).prefix { $0 == $1 }.count
+        try await connection.run("DELETE FROM job_step WHERE jobSeq = \(seq) AND position >= \(unchanged)")
+        try await insertSteps(connection, jobSeq: seq, job.steps, from: unchanged)
+    }
+
+    private static func insertSteps(_ connection: PostgresConnection, jobSeq: Int64, _ steps: [JobStep], from first: Int) async throws {
+        for position in steps.indices where position >= first {
+            let step = steps[position]
+            try await connection.run(
+                """
+                INSERT INTO job_step (jobSeq, position, stepName, status, startTime, endTime, statusReason)
+                VALUES (\(jobSeq), \(position), \(step.stepName), \(step.status.rawValue), \(step.startTime.timeIntervalSince1970),
+                        \(step.endTime?.timeIntervalSince1970), \(step.statusReason))
+                """
+            )
+        }
+    }
+
+    private static func status(_ text: String) -> JobStatus { JobStatus(rawValue: text) ?? .failed }
+    private static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
+}

@@ -1,0 +1,45 @@
+import AmplifyCore
+import Foundation
+import PostgresNIO
+
+/// Live sites. Lookups are not cached as `SQLiteStore` caches them: another node's deployment must show
+/// on this node's next request.
+extension PostgresStore {
+    public func publishSite(_ key: JobKey, now: Date) async throws -> Bool {
+        try await self.write { connection in
+            var (appSeq, app) = try await Self.appRow(connection, key.scope, key.appId, lock: true)
+            var (branchSeq, branch) = try await Self.branchRow(connection, key.scope, key.appId, key.branchName)
+            guard let (_, job) = try await Self.jobRow(connection, key, lock: true) else { throw AmplifyError.jobNotFound(String(key.jobId)) }
+            guard job.status == .running else { return false }
+            branch.liveJobId = key.jobId
+            branch.lastDeployTime = now
+            try await Self.save(connection, branch, seq: branchSeq)
+            if app.productionBranch == nil || app.productionBranch?.branchName == branch.branchName || branch.stage == "PRODUCTION" {
+                app.productionBranch = ProductionBranch(branchName: branch.branchName, lastDeployTime: now)
+                try await Self.save(connection, app, seq: appSeq)
+            }
+            return true
+        }
+    }
+
+    public func site(appId: String, displayName: String?) async throws -> (app: App, branch: Branch)? {
+        try await self.read { connection in
+            guard let appRow = try await connection.row("SELECT seq, document FROM app WHERE appId = \(appId) LIMIT 1") else { return nil }
+            let (appSeq, document) = try appRow.decode((Int64, Data).self)
+            let app = try Documents.decode(App.self, from: document)
+            let rows = try await connection.rows("SELECT document FROM branch WHERE appSeq = \(appSeq) ORDER BY seq")
+            let branches = try rows.map { try Documents.decode(Branch.self, from: $0.decode(Data.self)) }
+            let wanted = displayName ?? app.productionBranch.map { name in branches.first { $0.branchName == name.branchName }?.displayName } ?? nil
+            guard let wanted, let branch = branches.first(where: { $0.displayName == wanted }) else { return nil }
+            return (app, branch)
+        }
+    }
+
+    /// The branch's site is gone: the app has no production branch if it was that one.
+    static func takeDown(_ connection: PostgresConnection, _ scope: Scope, _ appId: String, branchName: String) async throws {
+        var (appSeq, app) = try await Self.appRow(connection, scope, appId)
+        guard app.productionBranch?.branchName == branchName else { return }
+        app.productionBranch = nil
+        try await Self.save(connection, app, seq: appSeq)
+    }
+}

@@ -1,0 +1,398 @@
+import AmplifyCore
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// The store for several nodes: one PostgreSQL database that every amplify-local node shares.
+///
+/// The schema is SQLite's (`SQLiteStore`): rows with key columns and JSON documents, the same invariants
+/// held by the same constraints. What several writers add:
+/// - Every write under an app first locks the app's row (`FOR NO KEY UPDATE`), so writes to one app take
+///   turns across nodes (job ids count up without gaps, quotas and names hold) and always lock in the same
+///   order (app, then branch, then job). Claims and leases lock job rows only, skipping locked ones.
+/// - A transaction the server aborts (a deadlock, a serialization failure, a unique key that a concurrent
+///   writer took first) runs again from the start.
+///
+/// A `Service`: its connection pool runs in the server's service group.
+public final class PostgresStore: Store, Service {
+    let client: PostgresClient
+    let quotas: Quotas
+    let logger: Logger
+
+    /// Connects to the database at `location` and brings its schema up to date; several nodes may do
+    /// this at once (they take turns on an advisory lock). Queries wait until `run()` runs the pool.
+    public init(location: PostgresLocation, quotas: Quotas = Quotas(), logger: Logger) async throws {
+        self.quotas = quotas
+        self.logger = logger
+        try await Self.migrate(location, logger: logger)
+        self.client = PostgresClient(configuration: location.clientConfiguration, backgroundLogger: logger)
+    }
+
+    public func run() async {
+        await self.client.run()
+    }
+
+    /// The logger queries log to (PostgresNIO logs each at debug level).
+    static let queryLogger = Logger(label: "amplify-local.postgres")
+
+    /// One write transaction, run again when PostgreSQL aborts it for a concurrent one.
+    func write<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await self.client.withTransaction(logger: Self.queryLogger) { connection in try await body(connection) }
+            } catch let error as PostgresTransactionError {
+                let cause = error.closureError ?? error.commitError ?? error.beginError ?? error
+                if attempt < 8, Self.isRetryable(cause) {
+                    attempt += 1
+                    continue
+                }
+                throw cause
+            }
+        }
+    }
+
+    /// Reads on one connection (several queries, each seeing what was committed when it ran).
+    func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await self.client.withConnection { connection in try await body(connection) }
+    }
+
+    /// Deadlocks, serialization failures and unique keys taken by a concurrent transaction.
+    private static func isRetryable(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] else { return false }
+        return ["40001", "40P01", "23505"].contains(state)
+    }
+
+    // MARK: Migrations
+
+    /// The schema's versions, applied in order, each once; the numbers are kept in `schema_version`.
+    static let migrations: [(version: Int, sql: String)] = [
+        (
+            1,
+            """
+            CREATE TABLE app (
+                seq BIGSERIAL PRIMARY KEY,
+                account TEXT NOT NULL,
+                region TEXT NOT NULL,
+                appId TEXT NOT NULL,
+                document BYTEA NOT NULL,
+                UNIQUE (account, region, appId)
+            );
+            CREATE INDEX app_list ON app (account, region, seq);
+            CREATE INDEX app_by_id ON app (appId);
+            CREATE TABLE app_count (
+                account TEXT NOT NULL,
+                region TEXT NOT NULL,
+                apps INTEGER NOT NULL,
+                PRIMARY KEY (account, region)
+            );
+            CREATE TABLE branch (
+                seq BIGSERIAL PRIMARY KEY,
+                appSeq BIGINT NOT NULL REFERENCES app (seq) ON DELETE CASCADE,
+                branchName TEXT NOT NULL,
+                document BYTEA NOT NULL,
+                UNIQUE (appSeq, branchName)
+            );
+            CREATE INDEX branch_list ON branch (appSeq, seq);
+            CREATE TABLE job (
+                seq BIGSERIAL PRIMARY KEY,
+                branchSeq BIGINT NOT NULL REFERENCES branch (seq) ON DELETE CASCADE,
+                jobId BIGINT NOT NULL,
+                status TEXT NOT NULL,
+                jobType TEXT NOT NULL,
+                commitId TEXT NOT NULL,
+                commitMessage TEXT NOT NULL,
+                commitTime DOUBLE PRECISION NOT NULL,
+                startTime DOUBLE PRECISION NOT NULL,
+                endTime DOUBLE PRECISION,
+                jobReason TEXT,
+                sourceUrl TEXT,
+                sourceUrlType TEXT,
+                statusReason TEXT,
+                tags BYTEA,
+                node TEXT,
+                leaseExpires DOUBLE PRECISION,
+                UNIQUE (branchSeq, jobId)
+            );
+            CREATE UNIQUE INDEX job_one_active_per_branch ON job (branchSeq)
+                WHERE status IN ('CREATED', 'PENDING', 'PROVISIONING', 'RUNNING', 'CANCELLING');
+            CREATE INDEX job_queue ON job (status, seq);
+            CREATE INDEX job_node ON job (node) WHERE status IN ('PROVISIONING', 'RUNNING', 'CANCELLING');
+            CREATE TABLE job_step (
+                jobSeq BIGINT NOT NULL REFERENCES job (seq) ON DELETE CASCADE,
+                position INTEGER NOT NULL,
+                stepName TEXT NOT NULL,
+                status TEXT NOT NULL,
+                startTime DOUBLE PRECISION NOT NULL,
+                endTime DOUBLE PRECISION,
+                statusReason TEXT,
+                PRIMARY KEY (jobSeq, position)
+            );
+            CREATE TABLE job_log_chunk (
+                seq BIGSERIAL PRIMARY KEY,
+                jobSeq BIGINT NOT NULL REFERENCES job (seq) ON DELETE CASCADE,
+                step TEXT NOT NULL,
+                content TEXT NOT NULL
+            );
+            CREATE INDEX job_log_chunk_step ON job_log_chunk (jobSeq, step, seq);
+            CREATE TABLE webhook (
+                seq BIGSERIAL PRIMARY KEY,
+                webhookId TEXT NOT NULL UNIQUE,
+                appSeq BIGINT NOT NULL REFERENCES app (seq) ON DELETE CASCADE,
+                branchSeq BIGINT NOT NULL REFERENCES branch (seq) ON DELETE CASCADE,
+                description TEXT NOT NULL,
+                token TEXT NOT NULL,
+                createTime DOUBLE PRECISION NOT NULL,
+                updateTime DOUBLE PRECISION NOT NULL
+            );
+            CREATE INDEX webhook_list ON webhook (appSeq, seq);
+            CREATE TABLE backend_environment (
+                seq BIGSERIAL PRIMARY KEY,
+                appSeq BIGINT NOT NULL REFERENCES app (seq) ON DELETE CASCADE,
+                environmentName TEXT NOT NULL,
+                stackName TEXT NOT NULL,
+                deploymentArtifacts TEXT NOT NULL,
+                createTime DOUBLE PRECISION NOT NULL,
+                updateTime DOUBLE PRECISION NOT NULL,
+                UNIQUE (appSeq, environmentName)
+            );
+            CREATE TABLE domain_association (
+                seq BIGSERIAL PRIMARY KEY,
+                appSeq BIGINT NOT NULL REFERENCES app (seq) ON DELETE CASCADE,
+                domainName TEXT NOT NULL,
+                document BYTEA NOT NULL,
+                UNIQUE (appSeq, domainName)
+            );
+            CREATE INDEX domain_association_name ON domain_association (domainName);
+            """
+        ),
+    ]
+
+    /// Applies the migrations the database lacks, in one transaction under an advisory lock: a node that
+    /// starts while another migrates waits, then finds the work done.
+    static func migrate(_ location: PostgresLocation, logger: Logger) async throws {
+        let connection = try await PostgresConnection.connect(configuration: try location.connectionConfiguration, id: 0, logger: logger)
+        do {
+            try await connection.withTransaction(logger: queryLogger) { connection in
+                try await connection.run("SELECT pg_advisory_xact_lock(\(Self.migrationLock))")
+                try await connection.run("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, appliedAt DOUBLE PRECISION NOT NULL)")
+                let current = try await connection.row("SELECT COALESCE(MAX(version), 0) FROM schema_version")?.decode(Int.self) ?? 0
+                for migration in migrations where migration.version > current {
+                    // One statement per query: the extended protocol takes no more.
+                    for statement in migration.sql.split(separator: ";") where !statement.allSatisfy(\.isWhitespace) {
+                        try await connection.run(PostgresQuery(unsafeSQL: String(statement)))
+                    }
+                    try await connection.run("INSERT INTO schema_version (version, appliedAt) VALUES (\(migration.version), \(Date().timeIntervalSince1970))")
+                    logger.notice("Migrated the PostgreSQL schema", metadata: ["version": "\(migration.version)"])
+                }
+            }
+        } catch let error as PostgresTransactionError {
+            try? await connection.close()
+            throw error.closureError ?? error.commitError ?? error.beginError ?? error
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try await connection.close()
+    }
+
+    /// The advisory lock migrations hold (any number the database's other users are unlikely to pick).
+    private static let migrationLock: Int64 = 0x616D_706C_6966_79
+
+    // MARK: Apps
+
+    public func createApp(_ app: App) async throws {
+        let document = try Documents.encode(app)
+        try await self.write { connection in
+            // A counter, not COUNT(*): creating an app must not cost more as apps pile up. Its row also
+            // makes concurrent creations in one account and region take turns.
+            let apps = try await connection.row(
+                """
+                INSERT INTO app_count (account, region, apps) VALUES (\(app.scope.account), \(app.scope.region), 1)
+                ON CONFLICT (account, region) DO UPDATE SET apps = app_count.apps + 1 RETURNING apps
+                """
+            )?.decode(Int.self) ?? 0
+            if apps > self.quotas.appsPerRegion {
+                throw Quotas.exceeded("apps", limit: self.quotas.appsPerRegion, in: "this account and region")
+            }
+            try await connection.run(
+                "INSERT INTO app (account, region, appId, document) VALUES (\(app.scope.account), \(app.scope.region), \(app.appId), \(document))"
+            )
+        }
+    }
+
+    public func app(_ scope: Scope, appId: String) async throws -> App {
+        try await self.read { connection in try await Self.appRow(connection, scope, appId).app }
+    }
+
+    public func listApps(_ scope: Scope, after token: PageToken?, limit: Int) async throws -> Page<App> {
+        let rows = try await self.client.query(
+            """
+            SELECT seq, document FROM app WHERE account = \(scope.account) AND region = \(scope.region) AND seq > \(token?.position ?? 0)
+            ORDER BY seq LIMIT \(limit + 1)
+            """,
+            logger: Self.queryLogger
+        ).collect()
+        return try Self.documentPage(rows, App.self, limit: limit, list: "apps")
+    }
+
+    public func updateApp(_ scope: Scope, appId: String, _ update: @Sendable (inout App) throws -> Void) async throws -> App {
+        try await self.write { connection in
+            var (seq, app) = try await Self.appRow(connection, scope, appId, lock: true)
+            try update(&app)
+            try await Self.save(connection, app, seq: seq)
+            return app
+        }
+    }
+
+    public func deleteApp(_ scope: Scope, appId: String) async throws -> App {
+        try await self.write { connection in
+            let (seq, app) = try await Self.appRow(connection, scope, appId, lock: true)
+            try await connection.run("DELETE FROM app WHERE seq = \(seq)")
+            try await connection.run("UPDATE app_count SET apps = apps - 1 WHERE account = \(scope.account) AND region = \(scope.region)")
+            return app
+        }
+    }
+
+    // MARK: Branches
+
+    public func createBranch(_ branch: Branch) async throws {
+        let document = try Documents.encode(branch)
+        try await self.write { connection in
+            let appSeq = try await Self.appRow(connection, branch.scope, branch.appId, lock: true).seq
+            if try await connection.row("SELECT 1 FROM branch WHERE appSeq = \(appSeq) AND branchName = \(branch.branchName)") != nil {
+                throw AmplifyError.badRequest("Branch \(branch.branchName) already exists.")
+            }
+            if try await Self.count(connection, "branch", appSeq: appSeq, upTo: self.quotas.branchesPerApp) >= self.quotas.branchesPerApp {
+                throw Quotas.exceeded("branches", limit: self.quotas.branchesPerApp, in: "app \(branch.appId)")
+            }
+            try await connection.run("INSERT INTO branch (appSeq, branchName, document) VALUES (\(appSeq), \(branch.branchName), \(document))")
+        }
+    }
+
+    public func branch(_ scope: Scope, appId: String, branchName: String) async throws -> Branch {
+        try await self.read { connection in try await Self.branchRow(connection, scope, appId, branchName).branch }
+    }
+
+    public func listBranches(_ scope: Scope, appId: String, after token: PageToken?, limit: Int) async throws -> Page<Branch> {
+        try await self.read { connection in
+            let appSeq = try await Self.appSeq(connection, scope, appId)
+            let rows = try await connection.rows(
+                "SELECT seq, document FROM branch WHERE appSeq = \(appSeq) AND seq > \(token?.position ?? 0) ORDER BY seq LIMIT \(limit + 1)"
+            )
+            return try Self.documentPage(rows, Branch.self, limit: limit, list: "branches")
+        }
+    }
+
+    public func updateBranch(
+        _ scope: Scope, appId: String, branchName: String, _ update: @Sendable (inout Branch) throws -> Void
+    ) async throws -> Branch {
+        try await self.write { connection in
+            _ = try await Self.appRow(connection, scope, appId, lock: true)
+            var (seq, branch) = try await Self.branchRow(connection, scope, appId, branchName)
+            try update(&branch)
+            try await Self.save(connection, branch, seq: seq)
+            return branch
+        }
+    }
+
+    public func deleteBranch(_ scope: Scope, appId: String, branchName: String) async throws -> Branch {
+        try await self.write { connection in
+            let appSeq = try await Self.appRow(connection, scope, appId, lock: true).seq
+            let (seq, branch) = try await Self.branchRow(connection, scope, appId, branchName)
+            try await connection.run("DELETE FROM branch WHERE seq = \(seq)")
+            try await Self.removeSubdomains(connection, appSeq: appSeq, pointingAt: branchName)
+            try await Self.takeDown(connection, scope, appId, branchName: branchName)
+            return branch
+        }
+    }
+
+    public func reset() async throws {
+        try await self.write { connection in
+            try await connection.run("DELETE FROM app")
+            try await connection.run("DELETE FROM app_count")
+        }
+    }
+
+    // MARK: Rows
+
+    /// The app and its row id, or NotFoundException; with `lock`, the row stays locked to the transaction's end.
+    static func appRow(_ connection: PostgresConnection, _ scope: Scope, _ appId: String, lock: Bool = false) async throws -> (seq: Int64, app: App) {
+        let row = try await connection.row(
+            """
+            SELECT seq, document FROM app WHERE account = \(scope.account) AND region = \(scope.region) AND appId = \(appId)
+            \(unescaped: lock ? "FOR NO KEY UPDATE" : "")
+            """
+        )
+        guard let (seq, document) = try row?.decode((Int64, Data).self) else { throw AmplifyError.appNotFound(appId) }
+        return (seq, try Documents.decode(App.self, from: document))
+    }
+
+    /// The app's row id, without reading its document.
+    static func appSeq(_ connection: PostgresConnection, _ scope: Scope, _ appId: String) async throws -> Int64 {
+        let row = try await connection.row("SELECT seq FROM app WHERE account = \(scope.account) AND region = \(scope.region) AND appId = \(appId)")
+        guard let seq = try row?.decode(Int64.self) else { throw AmplifyError.appNotFound(appId) }
+        return seq
+    }
+
+    static func branchRow(_ connection: PostgresConnection, _ scope: Scope, _ appId: String, _ branchName: String) async throws -> (seq: Int64, branch: Branch) {
+        let row = try await connection.row(
+            """
+            SELECT branch.seq, branch.document FROM app JOIN branch ON branch.appSeq = app.seq
+            WHERE app.account = \(scope.account) AND app.region = \(scope.region) AND app.appId = \(appId) AND branch.branchName = \(branchName)
+            """
+        )
+        guard let (seq, document) = try row?.decode((Int64, Data).self) else { throw try await missing(connection, scope, appId, branchName) }
+        return (seq, try Documents.decode(Branch.self, from: document))
+    }
+
+    /// The branch's row id, without reading its document.
+    static func branchSeq(_ connection: PostgresConnection, _ scope: Scope, _ appId: String, _ branchName: String) async throws -> Int64 {
+        let row = try await connection.row(
+            """
+            SELECT branch.seq FROM app JOIN branch ON branch.appSeq = app.seq
+            WHERE app.account = \(scope.account) AND app.region = \(scope.region) AND app.appId = \(appId) AND branch.branchName = \(branchName)
+            """
+        )
+        guard let seq = try row?.decode(Int64.self) else { throw try await missing(connection, scope, appId, branchName) }
+        return seq
+    }
+
+    /// Which of app and branch is missing, as the error the client gets (thrown for the app).
+    static func missing(_ connection: PostgresConnection, _ scope: Scope, _ appId: String, _ branchName: String) async throws -> AmplifyError {
+        _ = try await appSeq(connection, scope, appId)
+        return .branchNotFound(branchName)
+    }
+
+    static func save(_ connection: PostgresConnection, _ app: App, seq: Int64) async throws {
+        try await connection.run("UPDATE app SET document = \(try Documents.encode(app)) WHERE seq = \(seq)")
+    }
+
+    static func save(_ connection: PostgresConnection, _ branch: Branch, seq: Int64) async throws {
+        try await connection.run("UPDATE branch SET document = \(try Documents.encode(branch)) WHERE seq = \(seq)")
+    }
+
+    /// How many rows of `table` the app has, counting no further than `limit` (a quota).
+    static func count(_ connection: PostgresConnection, _ table: String, appSeq: Int64, upTo limit: Int) async throws -> Int {
+        try await connection.row(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM \(unescaped: table) WHERE appSeq = \(appSeq) LIMIT \(limit)) AS counted"
+        )?.decode(Int.self) ?? 0
+    }
+
+    /// A page from `(seq, document)` rows fetched with one row more than `limit`.
+    static func documentPage<T: Decodable & Sendable>(_ rows: [PostgresRow], _ type: T.Type, limit: Int, list: String) throws -> Page<T> {
+        try page(rows, limit: limit, list: list) { row in
+            let (seq, document) = try row.decode((Int64, Data).self)
+            return (seq, try Documents.decode(T.self, from: document))
+        }
+    }
+
+    /// A page from rows fetched with one row more than `limit`; `item` reads a row's `seq` (where the next
+    /// page resumes) and value.
+    static func page<T: Sendable>(_ rows: [PostgresRow], limit: Int, list: String, _ item: (PostgresRow) throws -> (seq: Int64, value: T)) throws -> Page<T> {
+        let items = try rows.prefix(limit).map(item)
+        let next = rows.count > limit ? PageToken(list: list, position: items[limit - 1].seq).encoded : nil
+        return Page(items: items.map(\.value), nextToken: next)
+    }
+}
