@@ -31,6 +31,7 @@ let package = Package(
                 "AmplifyCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -64,12 +65,13 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
             name: "amplify-local",
             dependencies: [
-                "AmplifyServer", "AmplifyCore", "AmplifyBuilds",
+                "AmplifyServer", "AmplifyCore", "AmplifyBuilds", "AmplifyStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -47,12 +47,16 @@ def seed(database_path, app_id, branch_name, job_count, app_account=None, app_co
     db.close()
 
 
-def seed_branches(database_path, app_id, count, prefix="b"):
-    """Adds branches prefix0…prefix{count-1} to `app_id`, copies of its first branch with no jobs."""
+def seed_branches(database_path, app_id, count, prefix="b", template=None):
+    """Adds branches prefix0…prefix{count-1} to `app_id`, copies of branch `template` (else its first) with no jobs."""
     db = sqlite3.connect(database_path, isolation_level=None)
     db.execute("BEGIN")
     app_seq = db.execute("SELECT seq FROM app WHERE appId = ?", (app_id,)).fetchone()[0]
-    template = json.loads(db.execute("SELECT document FROM branch WHERE appSeq = ? ORDER BY seq LIMIT 1", (app_seq,)).fetchone()[0])
+    if template:
+        row = db.execute("SELECT document FROM branch WHERE appSeq = ? AND branchName = ?", (app_seq, template)).fetchone()
+    else:
+        row = db.execute("SELECT document FROM branch WHERE appSeq = ? ORDER BY seq LIMIT 1", (app_seq,)).fetchone()
+    template = json.loads(row[0])
     template["totalNumberOfJobs"] = 0
     template.pop("activeJobId", None)
     rows = []

@@ -35,10 +35,12 @@ def binary_path():
 class Server:
     """One amplify-local process."""
 
-    def __init__(self, *args, data_dir=None, env=None):
+    def __init__(self, *args, data_dir=None, env=None, log_path=None):
+        """With `log_path`, the server logs at info level to that file; otherwise warnings only, unread."""
         self.args = list(args)
         self.data_dir = data_dir
         self.env = env or {}
+        self.log_path = log_path
         self.process = None
         self.port = None
 
@@ -47,16 +49,20 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self):
-        command = [binary_path(), "serve", "--host", "127.0.0.1", "--port", "0", "--log-level", "warning", *self.args]
+        level = "info" if self.log_path else "warning"
+        command = [binary_path(), "serve", "--host", "127.0.0.1", "--port", "0", "--log-level", level, *self.args]
         command += ["--data-dir", self.data_dir] if self.data_dir else ["--in-memory"]
         environment = {k: v for k, v in os.environ.items() if not k.startswith("AMPLIFY_LOCAL_")}
         environment.update(self.env)
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
+        with open(self.log_path or os.devnull, "a") as log:
+            stderr = log if self.log_path else subprocess.PIPE
+            self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, text=True, env=environment)
         started = time.monotonic()
         line = self.process.stdout.readline()
         if "listening on http://" not in line:
             self.process.kill()
-            raise RuntimeError(f"server did not start: {line!r} {self.process.stderr.read()}")
+            reason = self.process.stderr.read() if self.process.stderr else open(self.log_path).read()
+            raise RuntimeError(f"server did not start: {line!r} {reason}")
         self.port = int(line.split("listening on http://")[1].split()[0].rsplit(":", 1)[1])
         while time.monotonic() - started < 10:
             try:

@@ -184,9 +184,9 @@ public final class BuildRunner: Service, Sendable {
                     self.logger.notice("Ended jobs whose node stopped renewing its claim", metadata: ["jobs": "\(abandoned)"])
                 }
             }
-        } catch {
+        } catch where !Task.isCancelled {
             self.logger.error("Could not renew build leases", metadata: ["error": "\(error)"])
-        }
+        } catch {}
     }
 
     /// Cancels stopped jobs that no build of this runner owns and no other node claimed (they were still PENDING).

@@ -21,7 +21,8 @@ struct AdminRoutes {
                 "status": "ok",
                 "version": AmplifyLocal.version,
                 "buildMode": self.configuration.buildMode.rawValue,
-                "storage": self.configuration.dataDirectory == nil ? "memory" : "sqlite",
+                "storage": self.configuration.database != nil ? "postgresql" : self.configuration.dataDirectory == nil ? "memory" : "sqlite",
+                "node": self.configuration.node,
             ] as [String: String])
         }
         group.post("reset") { _, _ in

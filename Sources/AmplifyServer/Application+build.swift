@@ -7,6 +7,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// The composition root: opens the store, creates the build runner, and wires the routes.
 ///
@@ -17,14 +18,16 @@ public func buildApplication(
     logger: Logger = Logger(label: "amplify-local"),
     onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
-    let store = try openStore(configuration)
-    let files = try jobFiles(configuration)
+    let (store, storeService) = try await openStore(configuration, logger: logger)
+    let shared = configuration.database != nil
+    let files = try jobFiles(configuration, node: shared ? configuration.node : nil)
     let runner = BuildRunner(
         store: store, clock: clock,
         configuration: .init(
             mode: configuration.buildMode, simulatedBuildSeconds: configuration.simulatedBuildSeconds,
             maxConcurrentBuilds: configuration.maxConcurrentBuilds, files: files, maxLogBytes: configuration.maxLogBytes,
-            hostEnvironment: configuration.hostEnvironment, maxSiteBytes: Int64(configuration.maxUploadBytes) * 4
+            hostEnvironment: configuration.hostEnvironment, maxSiteBytes: Int64(configuration.maxUploadBytes) * 4,
+            node: configuration.node, leaseSeconds: configuration.buildLeaseSeconds, sharedStore: shared
         ),
         logger: logger
     )
@@ -45,7 +48,7 @@ public func buildApplication(
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "amplify-local"),
-        services: [runner, accessLog],
+        services: (storeService.map { [$0] } ?? []) + [runner, accessLog],
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )
@@ -54,23 +57,31 @@ public func buildApplication(
 /// Where builds and sites keep their files: the data directory, or a temporary folder for a server in memory.
 /// A root server's builds run as `nobody`, who may not reach the data directory (often under a 0700 home):
 /// their workspaces and caches go to a folder of their own under the temporary folder, the same for the
-/// same data directory, so caches outlive restarts.
-private func jobFiles(_ configuration: ServerConfiguration) throws -> JobFiles {
+/// same data directory, so caches outlive restarts. A node of several keeps its workspaces apart (`node`).
+private func jobFiles(_ configuration: ServerConfiguration, node: String?) throws -> JobFiles {
     guard let directory = configuration.dataDirectory else { return JobFiles.temporary() }
     let root = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL
-    guard geteuid() == 0 else { return JobFiles(root: root) }
+    guard geteuid() == 0 else { return JobFiles(root: root, node: node) }
     let digest = Hex.lowercase(SHA256.hash(data: Data(root.path.utf8)).prefix(8))
     let buildRoot = FileManager.default.temporaryDirectory.appending(path: "amplify-local-builds-\(digest)", directoryHint: .isDirectory)
     try FileManager.default.createDirectory(at: buildRoot, withIntermediateDirectories: true)
     try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: buildRoot.path)
-    return JobFiles(root: root, buildRoot: buildRoot)
+    return JobFiles(root: root, buildRoot: buildRoot, node: node)
 }
 
-private func openStore(_ configuration: ServerConfiguration) throws -> any Store {
-    guard let directory = configuration.dataDirectory else {
-        return try SQLiteStore(path: nil, quotas: configuration.quotas)
+/// The store, and the service that must run for it (PostgreSQL's connection pool).
+private func openStore(_ configuration: ServerConfiguration, logger: Logger) async throws -> (any Store, (any Service)?) {
+    if let directory = configuration.dataDirectory {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    if let database = configuration.database {
+        // Several nodes share the data directory then: no lock on it.
+        let store = try await PostgresStore(location: PostgresLocation(url: database), quotas: configuration.quotas, logger: logger)
+        return (store, store)
+    }
+    guard let directory = configuration.dataDirectory else {
+        return (try SQLiteStore(path: nil, quotas: configuration.quotas), nil)
+    }
     try DataDirectoryLock.acquire(directory)
     let path = (directory as NSString).appendingPathComponent("amplify-local.sqlite")
     let store = try SQLiteStore(path: path, quotas: configuration.quotas)
@@ -78,5 +89,5 @@ private func openStore(_ configuration: ServerConfiguration) throws -> any Store
     // their workspace, but neither list it nor read the database (SQLite gives its -wal and -shm files the same mode).
     try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: directory)
     try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
-    return store
+    return (store, nil)
 }

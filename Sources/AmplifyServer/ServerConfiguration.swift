@@ -1,3 +1,4 @@
+import Foundation
 import AmplifyBuilds
 import AmplifyCore
 
@@ -5,8 +6,16 @@ import AmplifyCore
 public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
-    /// Where the SQLite database lives; nil keeps all state in memory.
+    /// Where the SQLite database (unless `database` is given), logs of access, uploads and sites live; nil
+    /// keeps all state in memory. Nodes that share a PostgreSQL database share this folder too.
     public var dataDirectory: String?
+    /// A PostgreSQL database (`postgres://user:password@host:port/database`) to keep state in instead of
+    /// SQLite, shared by every node that names it.
+    public var database: String?
+    /// The name this server's build claims go under; unique among the nodes of one database.
+    public var node: String
+    /// How long a build's claim lasts without being renewed: a node silent that long is taken for dead.
+    public var buildLeaseSeconds: Double
     public var buildMode: BuildMode
     public var simulatedBuildSeconds: Double
     public var maxConcurrentBuilds: Int
@@ -31,6 +40,9 @@ public struct ServerConfiguration: Sendable {
         hostEnvironment: [String: String] = [:]
     ) {
         self.maxLogBytes = maxLogBytes
+        self.database = nil
+        self.node = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+        self.buildLeaseSeconds = 30
         self.maxUploadBytes = 5_000_000_000
         self.urlLifetime = 3600
         self.hostEnvironment = hostEnvironment

@@ -20,15 +20,25 @@ struct URLSigner: Sendable {
     static func key(in directory: String?) throws -> SymmetricKey {
         guard let directory else { return SymmetricKey(size: .bits256) }
         let path = (directory as NSString).appendingPathComponent("url-signing.key")
-        if let data = FileManager.default.contents(atPath: path), data.count == 32 {
-            return SymmetricKey(data: data)
+        if let key = Self.readKey(path) { return key }
+        // Nodes sharing the directory may start together: each writes a candidate aside and links it into
+        // place, which only the first does; all then use the key that is there.
+        let candidate = path + ".\(UUID().uuidString)"
+        let data = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        guard FileManager.default.createFile(atPath: candidate, contents: data, attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: candidate])
         }
-        let key = SymmetricKey(size: .bits256)
-        let data = key.withUnsafeBytes { Data($0) }
-        guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        defer { unlink(candidate) }
+        if link(candidate, path) != 0 && errno != EEXIST {
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
         }
+        guard let key = Self.readKey(path) else { throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: path]) }
         return key
+    }
+
+    private static func readKey(_ path: String) -> SymmetricKey? {
+        guard let data = FileManager.default.contents(atPath: path), data.count == 32 else { return nil }
+        return SymmetricKey(data: data)
     }
 
     /// `pathAndQuery` (already percent-encoded) with `Expires` and `Signature` added.

@@ -105,7 +105,7 @@ extension PostgresStore {
         let rows = try await self.client.query(
             """
             UPDATE job SET leaseExpires = \(until.timeIntervalSince1970) FROM branch, app
-            WHERE job.node = \(node) AND job.status IN (\(unescaped: Self.buildingStatuses))
+            WHERE job.node = \(node) AND job.status IN (\(unescaped: JobStatus.claimedSQL))
               AND branch.seq = job.branchSeq AND app.seq = branch.appSeq
             RETURNING job.status, \(unescaped: Self.keyColumns), job.jobId
             """,
@@ -125,7 +125,7 @@ extension PostgresStore {
                 """
                 SELECT job.seq, \(unescaped: Self.keyColumns), job.jobId FROM job
                 JOIN branch ON branch.seq = job.branchSeq JOIN app ON app.seq = branch.appSeq
-                WHERE job.status IN (\(unescaped: Self.buildingStatuses))
+                WHERE job.status IN (\(unescaped: JobStatus.claimedSQL))
                   AND (job.leaseExpires IS NULL OR job.leaseExpires < \(leaseEnd.timeIntervalSince1970))
                 FOR NO KEY UPDATE OF job SKIP LOCKED
                 """
@@ -166,8 +166,6 @@ extension PostgresStore {
     }
 
     // MARK: Rows
-
-    static let buildingStatuses = "'PROVISIONING', 'RUNNING', 'CANCELLING'"
 
     /// The columns a Job is read from, by position (`job(_:key:)`); queries put others after them.
     static let jobColumns = """
@@ -224,7 +222,7 @@ extension PostgresStore {
     /// The id of the branch's job in progress, if any.
     static func activeJobId(_ connection: PostgresConnection, branchSeq: Int64) async throws -> Int? {
         try await connection.row(
-            "SELECT jobId FROM job WHERE branchSeq = \(branchSeq) AND status IN (\(unescaped: SQLiteStore.activeStatuses))"
+            "SELECT jobId FROM job WHERE branchSeq = \(branchSeq) AND status IN (\(unescaped: JobStatus.activeSQL))"
         )?.decode(Int.self)
     }
 

@@ -18,15 +18,28 @@ import ServiceLifecycle
 public final class PostgresStore: Store, Service {
     let client: PostgresClient
     let quotas: Quotas
-    let logger: Logger
 
     /// Connects to the database at `location` and brings its schema up to date; several nodes may do
     /// this at once (they take turns on an advisory lock). Queries wait until `run()` runs the pool.
     public init(location: PostgresLocation, quotas: Quotas = Quotas(), logger: Logger) async throws {
         self.quotas = quotas
-        self.logger = logger
-        try await Self.migrate(location, logger: logger)
+        do {
+            try await Self.migrate(location, logger: logger)
+        } catch {
+            throw Unavailable(location: location, error: error)
+        }
         self.client = PostgresClient(configuration: location.clientConfiguration, backgroundLogger: logger)
+    }
+
+    /// The database could not be reached or migrated at start.
+    public struct Unavailable: Error, CustomStringConvertible {
+        var location: PostgresLocation
+        var error: any Error
+
+        public var description: String {
+            // PSQLError's description hides the server's message; its reflection shows it (never the password).
+            "Could not open the PostgreSQL database \(self.location): \(String(reflecting: self.error))"
+        }
     }
 
     public func run() async {

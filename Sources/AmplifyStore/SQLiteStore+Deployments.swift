@@ -12,7 +12,7 @@ extension SQLiteStore {
             try Job.requireManualDeployable(app)
             var (branchSeq, branch) = try Self.branchRow(db, scope, appId, branchName)
             if let active = try db.cachedValue(
-                Int.self, sql: "SELECT jobId FROM job WHERE branchSeq = ? AND status IN (\(Self.activeStatuses))", arguments: [branchSeq]
+                Int.self, sql: "SELECT jobId FROM job WHERE branchSeq = ? AND status IN (\(JobStatus.activeSQL))", arguments: [branchSeq]
             ) {
                 throw Job.deploymentBusy(active)
             }

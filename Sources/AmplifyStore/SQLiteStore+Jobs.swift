@@ -16,7 +16,7 @@ extension SQLiteStore {
             }
             let jobId = branch.totalNumberOfJobs + 1
             let job = try request.makeJob(app: app, branch: branch, jobId: jobId, retried: retried, now: now)
-            let active = try db.cachedValue(Bool.self, sql: "SELECT 1 FROM job WHERE branchSeq = ? AND status IN (\(Self.activeStatuses))", arguments: [branchSeq]
+            let active = try db.cachedValue(Bool.self, sql: "SELECT 1 FROM job WHERE branchSeq = ? AND status IN (\(JobStatus.activeSQL))", arguments: [branchSeq]
             ) ?? false
             if active {
                 throw AmplifyError.limitExceeded("The requested branch \(branchName) already have pending or running jobs")
@@ -90,7 +90,7 @@ extension SQLiteStore {
     public func renewLeases(node: String, until: Date) async throws -> Set<JobKey> {
         try await self.write { db in
             try db.cachedExecute(
-                sql: "UPDATE job SET leaseExpires = ? WHERE node = ? AND status IN (\(Self.buildingStatuses))",
+                sql: "UPDATE job SET leaseExpires = ? WHERE node = ? AND status IN (\(JobStatus.claimedSQL))",
                 arguments: [until.timeIntervalSince1970, node]
             )
             let rows = try db.cachedRows(
@@ -108,7 +108,7 @@ extension SQLiteStore {
     public func finishAbandonedJobs(leaseEndedBefore leaseEnd: Date, reason: String, now: Date) async throws -> Int {
         try await self.write { db in
             let rows = try Self.jobRows(
-                db, where: "job.status IN (\(Self.buildingStatuses)) AND (job.leaseExpires IS NULL OR job.leaseExpires < ?)",
+                db, where: "job.status IN (\(JobStatus.claimedSQL)) AND (job.leaseExpires IS NULL OR job.leaseExpires < ?)",
                 arguments: [leaseEnd.timeIntervalSince1970]
             )
             for (seq, old) in rows {
@@ -148,9 +148,6 @@ extension SQLiteStore {
         )
     }
 
-    static let activeStatuses = JobStatus.active.map { "'\($0.rawValue)'" }.joined(separator: ", ")
-    /// The statuses of a job that a node holds: claimed and not finished.
-    static let buildingStatuses = "'PROVISIONING', 'RUNNING', 'CANCELLING'"
 
     /// The columns a Job is read from, in the order `job(_:key:)` reads them by position; queries put
     /// any other columns after these.

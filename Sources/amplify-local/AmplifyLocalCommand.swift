@@ -1,6 +1,7 @@
 import AmplifyBuilds
 import AmplifyCore
 import AmplifyServer
+import AmplifyStore
 import ArgumentParser
 import Foundation
 import Logging
@@ -34,6 +35,12 @@ struct Serve: AsyncParsableCommand {
 
     @Flag(help: "Keep all state in memory: no files at all. [env: AMPLIFY_LOCAL_IN_MEMORY=1]")
     var inMemory = false
+
+    @Option(help: "Keep state in this PostgreSQL database instead of SQLite, shared with other nodes: postgres://user:password@host:5432/database[?sslmode=disable|prefer|require|verify-full]. [env: AMPLIFY_LOCAL_DATABASE]")
+    var database: String?
+
+    @Option(help: "How long a node may go without renewing its builds' claims before another node fails them, in seconds. [env: AMPLIFY_LOCAL_BUILD_LEASE_SECONDS] (default: 30)")
+    var buildLeaseSeconds: Double?
 
     @Option(help: "auto, run or simulate. [env: AMPLIFY_LOCAL_BUILD_MODE] (default: auto)")
     var buildMode: BuildMode?
@@ -82,7 +89,9 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("Unknown log level '\(level)'.")
         }
         logger.logLevel = logLevel
-        let storage = configuration.dataDirectory.map { "data in \($0)" } ?? "state in memory"
+        let files = configuration.dataDirectory.map { "data in \($0)" } ?? "state in memory"
+        let database = configuration.database.flatMap { try? PostgresLocation(url: $0) }
+        let storage = database.map { "\(files), state in \($0) as node \(configuration.node)" } ?? files
         let app = try await buildApplication(configuration: configuration, logger: logger) { port in
             let line = "amplify-local \(AmplifyLocal.version) listening on http://\(configuration.host):\(port) (\(storage))\n"
             FileHandle.standardOutput.write(Data(line.utf8))
@@ -135,6 +144,19 @@ struct Serve: AsyncParsableCommand {
         guard configuration.maxUploadBytes >= 1 else { throw ValidationError("The upload limit must be at least 1 byte.") }
         configuration.urlLifetime = try value(self.urlExpirySeconds, "URL_EXPIRY_SECONDS", Double.init) ?? configuration.urlLifetime
         guard configuration.urlLifetime > 0, configuration.urlLifetime.isFinite else { throw ValidationError("URLs must live more than 0 seconds.") }
+        if let database = try value(self.database, "DATABASE", { $0 }) {
+            do {
+                _ = try PostgresLocation(url: database)
+            } catch {
+                throw ValidationError(error.description)
+            }
+            configuration.database = database
+        }
+        configuration.buildLeaseSeconds = try value(self.buildLeaseSeconds, "BUILD_LEASE_SECONDS", Double.init) ?? configuration.buildLeaseSeconds
+        // Claims are renewed every second: a lease of less than two would lapse between renewals.
+        guard configuration.buildLeaseSeconds >= 2, configuration.buildLeaseSeconds.isFinite else {
+            throw ValidationError("The build lease must be at least 2 seconds.")
+        }
         configuration.hostEnvironment = environment
         return configuration
     }

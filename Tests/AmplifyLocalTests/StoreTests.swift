@@ -124,6 +124,88 @@ import Testing
         }
     }
 
+    /// Many writers at once (PostgreSQL's pool gives each its own connection): one StartJob per branch
+    /// wins, the job ids have no gaps, and every pending job is claimed exactly once.
+    @Test(arguments: Kind.available) func concurrentStartsAndClaimsKeepTheRules(kind: Kind) async throws {
+        try await kind.withStore { store in
+            try await seed(store, branch: "b0")
+            for index in 1..<8 {
+                try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "b\(index)", now: now))
+            }
+            for round in 1...3 {
+                let started = await withTaskGroup(of: Int?.self) { group in
+                    for _ in 0..<12 {
+                        group.addTask { [scope, now] in
+                            try? await store.startJob(scope, appId: "d1abc", branchName: "b0", JobRequest(jobType: .release), now: now).key.jobId
+                        }
+                    }
+                    return await group.reduce(into: [Int]()) { if let id = $1 { $0.append(id) } }
+                }
+                #expect(started == [round])
+                try await finish(store, key(round, branch: "b0"))
+            }
+            for index in 1..<8 {
+                _ = try await store.startJob(scope, appId: "d1abc", branchName: "b\(index)", JobRequest(jobType: .release), now: now)
+            }
+            let claimed = await withTaskGroup(of: JobKey?.self) { group in
+                for node in 0..<12 {
+                    group.addTask { [now] in try? await store.claimNextPendingJob(node: "n\(node)", leaseUntil: now + 30, now: now)?.key }
+                }
+                return await group.reduce(into: [JobKey]()) { if let key = $1 { $0.append(key) } }
+            }
+            #expect(claimed.count == 7)
+            #expect(Set(claimed).count == 7)
+            #expect(try await store.claimNextPendingJob(node: "late", leaseUntil: now + 30, now: now) == nil)
+        }
+    }
+
+    /// A node's renewal says which of its builds go on; a lease that ran out makes the job abandoned.
+    @Test(arguments: Kind.available) func leasesTellANodeWhichBuildsGoOn(kind: Kind) async throws {
+        try await kind.withStore { store in
+            try await seed(store, branch: "a")
+            try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "b", now: now))
+            try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "c", now: now))
+            for branch in ["a", "b", "c"] {
+                _ = try await store.startJob(scope, appId: "d1abc", branchName: branch, JobRequest(jobType: .release), now: now)
+            }
+            _ = try await store.claimNextPendingJob(node: "n1", leaseUntil: now + 30, now: now)
+            _ = try await store.claimNextPendingJob(node: "n2", leaseUntil: now + 10, now: now)
+            #expect(try await store.renewLeases(node: "n1", until: now + 60) == [key(1, branch: "a")])
+            #expect(try await store.renewLeases(node: "n2", until: now + 20) == [key(1, branch: "b")])
+            #expect(try await store.renewLeases(node: "n3", until: now + 60) == [])
+            // Stopped on any node: its builder no longer goes on, but still holds it until the build stops.
+            _ = try await store.updateJob(key(1, branch: "a")) { [now] in try $0.stop(at: now) }
+            #expect(try await store.renewLeases(node: "n1", until: now + 60) == [])
+            // b's lease ends at +20, a's at +60; c was never claimed (PENDING), so it is nobody's to abandon.
+            #expect(try await store.finishAbandonedJobs(leaseEndedBefore: now + 15, reason: "gone", now: now) == 0)
+            #expect(try await store.finishAbandonedJobs(leaseEndedBefore: now + 30, reason: "gone", now: now) == 1)
+            #expect(try await store.job(key(1, branch: "b")).status == .failed)
+            #expect(try await store.job(key(1, branch: "b")).steps.last?.statusReason == "gone")
+            #expect(try await store.finishAbandonedJobs(leaseEndedBefore: now + 90, reason: "gone", now: now) == 1)
+            #expect(try await store.job(key(1, branch: "a")).status == .cancelled)
+            #expect(try await store.job(key(1, branch: "c")).status == .pending)
+        }
+    }
+
+    /// A job stopped before any node claimed it ends CANCELLED where the stop arrived; a claimed one is
+    /// left to its builder.
+    @Test(arguments: Kind.available) func onlyUnclaimedJobsAreCancelledForTheirBuilder(kind: Kind) async throws {
+        try await kind.withStore { store in
+            try await seed(store, branch: "a")
+            try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "b", now: now))
+            _ = try await store.startJob(scope, appId: "d1abc", branchName: "a", JobRequest(jobType: .release), now: now)
+            _ = try await store.claimNextPendingJob(node: "n1", leaseUntil: now + 30, now: now)
+            _ = try await store.startJob(scope, appId: "d1abc", branchName: "b", JobRequest(jobType: .release), now: now)
+            for branch in ["a", "b"] {
+                _ = try await store.updateJob(key(1, branch: branch)) { [now] in try $0.stop(at: now) }
+                try await store.cancelUnclaimedJob(key(1, branch: branch), now: now)
+            }
+            #expect(try await store.job(key(1, branch: "a")).status == .cancelling)
+            #expect(try await store.job(key(1, branch: "b")).status == .cancelled)
+            await #expect(throws: AmplifyError.jobNotFound("9")) { try await store.cancelUnclaimedJob(key(9, branch: "b"), now: now) }
+        }
+    }
+
     @Test(arguments: Kind.available) func retryCopiesTheCommitOfAnExistingJob(kind: Kind) async throws {
         try await kind.withStore { store in
             try await seed(store)
