@@ -1,5 +1,8 @@
 import AmplifyCore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import ServiceLifecycle
 import Synchronization
 
@@ -129,13 +132,19 @@ public final class AccessLog: Service, Sendable {
     private static func write(_ lines: [String: String]) {
         for (file, text) in lines {
             try? FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            if !FileManager.default.fileExists(atPath: file) {
-                FileManager.default.createFile(atPath: file, contents: nil)
+            // O_APPEND: nodes that share the data directory append to the same files, each write whole at the end.
+            let descriptor = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else { continue }
+            Array(text.utf8).withUnsafeBytes { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                    if written < 0 && errno == EINTR { continue }
+                    guard written > 0 else { break }
+                    offset += written
+                }
             }
-            guard let handle = FileHandle(forWritingAtPath: file) else { continue }
-            _ = try? handle.seekToEnd()
-            try? handle.write(contentsOf: Data(text.utf8))
-            try? handle.close()
+            close(descriptor)
         }
     }
 

@@ -41,7 +41,8 @@ public struct ServerConfiguration: Sendable {
     ) {
         self.maxLogBytes = maxLogBytes
         self.database = nil
-        self.node = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+        // Host and process, and a random part: containers often share a host name and a process id of 1.
+        self.node = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(String(UInt16.random(in: .min ... .max), radix: 16))"
         self.buildLeaseSeconds = 30
         self.maxUploadBytes = 5_000_000_000
         self.urlLifetime = 3600

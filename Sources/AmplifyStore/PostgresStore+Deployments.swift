@@ -8,9 +8,9 @@ extension PostgresStore {
         _ scope: Scope, appId: String, branchName: String, sourceUrl: String?, sourceUrlType: String?, now: Date
     ) async throws -> Job {
         try await self.write { connection in
-            let app = try await Self.appRow(connection, scope, appId, lock: true).app
+            let app = try await Self.appRow(connection, scope, appId).app
             try Job.requireManualDeployable(app)
-            var (branchSeq, branch) = try await Self.branchRow(connection, scope, appId, branchName)
+            var (branchSeq, branch) = try await Self.branchRow(connection, scope, appId, branchName, lock: true)
             if let active = try await Self.activeJobId(connection, branchSeq: branchSeq) {
                 throw Job.deploymentBusy(active)
             }

@@ -7,8 +7,8 @@ import PostgresNIO
 extension PostgresStore {
     public func startJob(_ scope: Scope, appId: String, branchName: String, _ request: JobRequest, now: Date) async throws -> Job {
         try await self.write { connection in
-            let app = try await Self.appRow(connection, scope, appId, lock: true).app
-            var (branchSeq, branch) = try await Self.branchRow(connection, scope, appId, branchName)
+            let app = try await Self.appRow(connection, scope, appId).app
+            var (branchSeq, branch) = try await Self.branchRow(connection, scope, appId, branchName, lock: true)
             var retried: Job?
             if request.jobType == .retry, let retriedId = request.jobId {
                 retried = try await Self.jobRow(connection, JobKey(scope: scope, appId: appId, branchName: branchName, jobId: retriedId))?.job
@@ -53,13 +53,14 @@ extension PostgresStore {
 
     public func updateJob(_ key: JobKey, log: StepLog?, _ update: @Sendable (inout Job) throws -> Void) async throws -> Job {
         try await self.write { connection in
-            _ = try await Self.appRow(connection, key.scope, key.appId, lock: true)
             guard let (seq, old) = try await Self.jobRow(connection, key, lock: true) else { throw try await Self.missing(connection, key) }
             var job = old
             try update(&job)
             try await Self.saveJob(connection, seq: seq, job, replacing: old)
             if let log {
-                try await connection.run("INSERT INTO job_log_chunk (jobSeq, step, content) VALUES (\(seq), \(log.step), \(log.text))")
+                try await connection.run(
+                    "INSERT INTO job_log_chunk (jobSeq, step, content) VALUES (\(seq), \(log.step), \(PostgresStore.text(log.text)))"
+                )
             }
             return job
         }
@@ -68,7 +69,7 @@ extension PostgresStore {
     public func deleteFinishedJob(_ key: JobKey) async throws -> Job {
         try await self.write { connection in
             _ = try await Self.appRow(connection, key.scope, key.appId, lock: true)
-            var (branchSeq, branch) = try await Self.branchRow(connection, key.scope, key.appId, key.branchName)
+            var (branchSeq, branch) = try await Self.branchRow(connection, key.scope, key.appId, key.branchName, lock: true)
             guard let (seq, job) = try await Self.jobRow(connection, key, lock: true) else { throw AmplifyError.jobNotFound(String(key.jobId)) }
             try job.requireDeletable()
             try await connection.run("DELETE FROM job WHERE seq = \(seq)")
@@ -102,20 +103,21 @@ extension PostgresStore {
     }
 
     public func renewLeases(node: String, until: Date) async throws -> Set<JobKey> {
-        let rows = try await self.client.query(
-            """
-            UPDATE job SET leaseExpires = \(until.timeIntervalSince1970) FROM branch, app
-            WHERE job.node = \(node) AND job.status IN (\(unescaped: JobStatus.claimedSQL))
-              AND branch.seq = job.branchSeq AND app.seq = branch.appSeq
-            RETURNING job.status, \(unescaped: Self.keyColumns), job.jobId
-            """,
-            logger: Self.queryLogger
-        ).collect()
-        var alive = Set<JobKey>()
-        for row in rows where try row.decode(String.self) != JobStatus.cancelling.rawValue {
-            alive.insert(try Self.key(row, from: 1))
+        try await self.write { connection in
+            let rows = try await connection.rows(
+                """
+                UPDATE job SET leaseExpires = \(until.timeIntervalSince1970) FROM branch, app
+                WHERE job.node = \(node) AND job.status IN (\(unescaped: JobStatus.claimedSQL))
+                  AND branch.seq = job.branchSeq AND app.seq = branch.appSeq
+                RETURNING job.status, \(unescaped: Self.keyColumns), job.jobId
+                """
+            )
+            var alive = Set<JobKey>()
+            for row in rows where try row.decode(String.self) != JobStatus.cancelling.rawValue {
+                alive.insert(try Self.key(row, from: 1))
+            }
+            return alive
         }
-        return alive
     }
 
     public func finishAbandonedJobs(leaseEndedBefore leaseEnd: Date, reason: String, now: Date) async throws -> Int {
@@ -130,17 +132,18 @@ extension PostgresStore {
                 FOR NO KEY UPDATE OF job SKIP LOCKED
                 """
             )
+            var finished = 0
             for row in abandoned {
                 guard let (seq, old) = try await Self.jobRow(connection, Self.key(row, from: 1)) else { continue }
                 try await Self.saveJob(connection, seq: seq, old.failedOrCancelled(reason: reason, at: now), replacing: old)
+                finished += 1
             }
-            return abandoned.count
+            return finished
         }
     }
 
     public func cancelUnclaimedJob(_ key: JobKey, now: Date) async throws {
         try await self.write { connection in
-            _ = try await Self.appRow(connection, key.scope, key.appId, lock: true)
             guard let (seq, old) = try await Self.jobRow(connection, key, lock: true) else { throw try await Self.missing(connection, key) }
             let node = try await connection.row("SELECT node FROM job WHERE seq = \(seq)")?.decode(String?.self)
             guard old.status == .cancelling, node == nil else { return }
@@ -188,6 +191,19 @@ extension PostgresStore {
 
     /// The job with its steps, or nil; with `lock`, its row stays locked to the end of the transaction.
     static func jobRow(_ connection: PostgresConnection, _ key: JobKey, lock: Bool = false) async throws -> (seq: Int64, job: Job)? {
+        if lock {
+            // Locked first, read after: a statement that waited for a lock sees the job row as it is now but
+            // its steps as they were when it began.
+            let locked = try await connection.row(
+                """
+                SELECT job.seq FROM app JOIN branch ON branch.appSeq = app.seq JOIN job ON job.branchSeq = branch.seq
+                WHERE app.account = \(key.scope.account) AND app.region = \(key.scope.region) AND app.appId = \(key.appId)
+                  AND branch.branchName = \(key.branchName) AND job.jobId = \(key.jobId)
+                FOR NO KEY UPDATE OF job
+                """
+            )
+            guard locked != nil else { return nil }
+        }
         let rows = try await connection.rows(
             """
             SELECT \(unescaped: jobColumns), step.stepName, step.status, step.startTime, step.endTime, step.statusReason FROM app
@@ -196,7 +212,6 @@ extension PostgresStore {
             WHERE app.account = \(key.scope.account) AND app.region = \(key.scope.region) AND app.appId = \(key.appId)
               AND branch.branchName = \(key.branchName) AND job.jobId = \(key.jobId)
             ORDER BY step.position
-            \(unescaped: lock ? "FOR NO KEY UPDATE OF job" : "")
             """
         )
         guard let first = rows.first else { return nil }
@@ -246,9 +261,9 @@ extension PostgresStore {
             """
             INSERT INTO job (branchSeq, jobId, status, jobType, commitId, commitMessage, commitTime, startTime, endTime,
                              jobReason, sourceUrl, sourceUrlType, statusReason)
-            VALUES (\(branchSeq), \(job.key.jobId), \(job.status.rawValue), \(job.jobType.rawValue), \(job.commitId), \(job.commitMessage),
+            VALUES (\(branchSeq), \(job.key.jobId), \(job.status.rawValue), \(job.jobType.rawValue), \(Self.text(job.commitId)), \(Self.text(job.commitMessage)),
                     \(job.commitTime.timeIntervalSince1970), \(job.startTime.timeIntervalSince1970), \(job.endTime?.timeIntervalSince1970),
-                    \(job.jobReason), \(job.sourceUrl), \(job.sourceUrlType), \(job.statusReason))
+                    \(Self.text(job.jobReason)), \(Self.text(job.sourceUrl)), \(Self.text(job.sourceUrlType)), \(Self.text(job.statusReason)))
             RETURNING seq
             """
         )?.decode(Int64.self)
@@ -260,10 +275,10 @@ extension PostgresStore {
     static func saveJob(_ connection: PostgresConnection, seq: Int64, _ job: Job, replacing old: Job) async throws {
         try await connection.run(
             """
-            UPDATE job SET status = \(job.status.rawValue), commitId = \(job.commitId), commitMessage = \(job.commitMessage),
+            UPDATE job SET status = \(job.status.rawValue), commitId = \(Self.text(job.commitId)), commitMessage = \(Self.text(job.commitMessage)),
                            commitTime = \(job.commitTime.timeIntervalSince1970), startTime = \(job.startTime.timeIntervalSince1970),
-                           endTime = \(job.endTime?.timeIntervalSince1970), jobReason = \(job.jobReason), sourceUrl = \(job.sourceUrl),
-                           sourceUrlType = \(job.sourceUrlType), statusReason = \(job.statusReason)
+                           endTime = \(job.endTime?.timeIntervalSince1970), jobReason = \(Self.text(job.jobReason)), sourceUrl = \(Self.text(job.sourceUrl)),
+                           sourceUrlType = \(Self.text(job.sourceUrlType)), statusReason = \(Self.text(job.statusReason))
             WHERE seq = \(seq)
             """
         )
@@ -280,7 +295,7 @@ extension PostgresStore {
                 """
                 INSERT INTO job_step (jobSeq, position, stepName, status, startTime, endTime, statusReason)
                 VALUES (\(jobSeq), \(position), \(step.stepName), \(step.status.rawValue), \(step.startTime.timeIntervalSince1970),
-                        \(step.endTime?.timeIntervalSince1970), \(step.statusReason))
+                        \(step.endTime?.timeIntervalSince1970), \(Self.text(step.statusReason)))
                 """
             )
         }

@@ -8,7 +8,7 @@ extension PostgresStore {
     public func publishSite(_ key: JobKey, now: Date) async throws -> Bool {
         try await self.write { connection in
             var (appSeq, app) = try await Self.appRow(connection, key.scope, key.appId, lock: true)
-            var (branchSeq, branch) = try await Self.branchRow(connection, key.scope, key.appId, key.branchName)
+            var (branchSeq, branch) = try await Self.branchRow(connection, key.scope, key.appId, key.branchName, lock: true)
             guard let (_, job) = try await Self.jobRow(connection, key, lock: true) else { throw AmplifyError.jobNotFound(String(key.jobId)) }
             guard job.status == .running else { return false }
             branch.liveJobId = key.jobId
@@ -23,16 +23,20 @@ extension PostgresStore {
     }
 
     public func site(appId: String, displayName: String?) async throws -> (app: App, branch: Branch)? {
-        try await self.read { connection in
-            guard let appRow = try await connection.row("SELECT seq, document FROM app WHERE appId = \(appId) LIMIT 1") else { return nil }
-            let (appSeq, document) = try appRow.decode((Int64, Data).self)
-            let app = try Documents.decode(App.self, from: document)
-            let rows = try await connection.rows("SELECT document FROM branch WHERE appSeq = \(appSeq) ORDER BY seq")
-            let branches = try rows.map { try Documents.decode(Branch.self, from: $0.decode(Data.self)) }
-            let wanted = displayName ?? app.productionBranch.map { name in branches.first { $0.branchName == name.branchName }?.displayName } ?? nil
-            guard let wanted, let branch = branches.first(where: { $0.displayName == wanted }) else { return nil }
-            return (app, branch)
-        }
+        // One statement: the app and its branches as of one moment, in one round trip.
+        let rows = try await self.client.query(
+            """
+            SELECT app.document, branch.document FROM app LEFT JOIN branch ON branch.appSeq = app.seq
+            WHERE app.seq = (SELECT seq FROM app WHERE appId = \(appId) LIMIT 1) ORDER BY branch.seq
+            """,
+            logger: Self.queryLogger
+        ).collect()
+        guard let first = rows.first else { return nil }
+        let app = try Documents.decode(App.self, from: first.decode(Data.self))
+        let branches = try rows.compactMap { row in try row.decode((Data, Data?).self).1.map { try Documents.decode(Branch.self, from: $0) } }
+        let wanted = displayName ?? app.productionBranch.map { name in branches.first { $0.branchName == name.branchName }?.displayName } ?? nil
+        guard let wanted, let branch = branches.first(where: { $0.displayName == wanted }) else { return nil }
+        return (app, branch)
     }
 
     /// The branch's site is gone: the app has no production branch if it was that one.

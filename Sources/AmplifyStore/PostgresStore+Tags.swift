@@ -19,14 +19,12 @@ extension PostgresStore {
                 try await Self.save(connection, app, seq: seq)
                 return app.tags
             case .branch(let appId, let branchName):
-                _ = try await Self.appRow(connection, scope, appId, lock: true)
-                var (seq, branch) = try await Self.branchRow(connection, scope, appId, branchName)
+                var (seq, branch) = try await Self.branchRow(connection, scope, appId, branchName, lock: true)
                 try update(&branch.tags)
                 try await Self.save(connection, branch, seq: seq)
                 return branch.tags
-            case .job(let key):
-                _ = try await Self.appRow(connection, scope, key.appId, lock: true)
-                var (seq, tags) = try await Self.tags(connection, scope, resource)
+            case .job:
+                var (seq, tags) = try await Self.tags(connection, scope, resource, lock: true)
                 try update(&tags)
                 try await connection.run("UPDATE job SET tags = \(try Documents.encode(tags)) WHERE seq = \(seq)")
                 return tags
@@ -34,7 +32,9 @@ extension PostgresStore {
         }
     }
 
-    private static func tags(_ connection: PostgresConnection, _ scope: Scope, _ resource: TaggedResource) async throws -> (seq: Int64, tags: [String: String]) {
+    private static func tags(
+        _ connection: PostgresConnection, _ scope: Scope, _ resource: TaggedResource, lock: Bool = false
+    ) async throws -> (seq: Int64, tags: [String: String]) {
         switch resource {
         case .app(let appId):
             let (seq, app) = try await appRow(connection, scope, appId)
@@ -43,7 +43,7 @@ extension PostgresStore {
             let (seq, branch) = try await branchRow(connection, scope, appId, branchName)
             return (seq, branch.tags)
         case .job(let key):
-            guard let seq = try await jobRow(connection, key)?.seq else { throw try await missing(connection, key) }
+            guard let seq = try await jobRow(connection, key, lock: lock)?.seq else { throw try await missing(connection, key) }
             let stored = try await connection.row("SELECT tags FROM job WHERE seq = \(seq)")?.decode(Data?.self)
             return (seq, try stored.map { try Documents.decode([String: String].self, from: $0) } ?? [:])
         }

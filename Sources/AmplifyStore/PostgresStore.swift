@@ -8,9 +8,11 @@ import ServiceLifecycle
 ///
 /// The schema is SQLite's (`SQLiteStore`): rows with key columns and JSON documents, the same invariants
 /// held by the same constraints. What several writers add:
-/// - Every write under an app first locks the app's row (`FOR NO KEY UPDATE`), so writes to one app take
-///   turns across nodes (job ids count up without gaps, quotas and names hold) and always lock in the same
-///   order (app, then branch, then job). Claims and leases lock job rows only, skipping locked ones.
+/// - A transaction locks (`FOR NO KEY UPDATE`) each row it will change when it reads it, so no change is
+///   lost between nodes, always in the same order: app, then branch, then job. Creating or removing what
+///   is under an app (branches, webhooks, domains…) locks the app, so names and quotas hold; StartJob
+///   locks the branch (its job counter), so ids count up without gaps; a job's own changes lock the job.
+///   Claims and leases lock job rows only, skipping locked ones.
 /// - A transaction the server aborts (a deadlock, a serialization failure, a unique key that a concurrent
 ///   writer took first) runs again from the start.
 ///
@@ -69,6 +71,19 @@ public final class PostgresStore: Store, Service {
     /// Reads on one connection (several queries, each seeing what was committed when it ran).
     func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await self.client.withConnection { connection in try await body(connection) }
+    }
+
+    /// `value` as PostgreSQL's text takes it: no NUL character (a build's output may have them; SQLite keeps
+    /// them, PostgreSQL refuses the whole write), replaced with U+FFFD.
+    static func text(_ value: String) -> String {
+        guard value.utf8.contains(0) else { return value }
+        var scalars = String.UnicodeScalarView()
+        scalars.append(contentsOf: value.unicodeScalars.map { $0.value == 0 ? "\u{FFFD}" : $0 })
+        return String(scalars)
+    }
+
+    static func text(_ value: String?) -> String? {
+        value.map(text)
     }
 
     /// Deadlocks, serialization failures and unique keys taken by a concurrent transaction.
@@ -302,8 +317,7 @@ public final class PostgresStore: Store, Service {
         _ scope: Scope, appId: String, branchName: String, _ update: @Sendable (inout Branch) throws -> Void
     ) async throws -> Branch {
         try await self.write { connection in
-            _ = try await Self.appRow(connection, scope, appId, lock: true)
-            var (seq, branch) = try await Self.branchRow(connection, scope, appId, branchName)
+            var (seq, branch) = try await Self.branchRow(connection, scope, appId, branchName, lock: true)
             try update(&branch)
             try await Self.save(connection, branch, seq: seq)
             return branch
@@ -313,7 +327,7 @@ public final class PostgresStore: Store, Service {
     public func deleteBranch(_ scope: Scope, appId: String, branchName: String) async throws -> Branch {
         try await self.write { connection in
             let appSeq = try await Self.appRow(connection, scope, appId, lock: true).seq
-            let (seq, branch) = try await Self.branchRow(connection, scope, appId, branchName)
+            let (seq, branch) = try await Self.branchRow(connection, scope, appId, branchName, lock: true)
             try await connection.run("DELETE FROM branch WHERE seq = \(seq)")
             try await Self.removeSubdomains(connection, appSeq: appSeq, pointingAt: branchName)
             try await Self.takeDown(connection, scope, appId, branchName: branchName)
@@ -349,11 +363,16 @@ public final class PostgresStore: Store, Service {
         return seq
     }
 
-    static func branchRow(_ connection: PostgresConnection, _ scope: Scope, _ appId: String, _ branchName: String) async throws -> (seq: Int64, branch: Branch) {
+    /// The branch and its row id, or NotFoundException for it or its app; with `lock`, the row stays locked
+    /// to the transaction's end.
+    static func branchRow(
+        _ connection: PostgresConnection, _ scope: Scope, _ appId: String, _ branchName: String, lock: Bool = false
+    ) async throws -> (seq: Int64, branch: Branch) {
         let row = try await connection.row(
             """
             SELECT branch.seq, branch.document FROM app JOIN branch ON branch.appSeq = app.seq
             WHERE app.account = \(scope.account) AND app.region = \(scope.region) AND app.appId = \(appId) AND branch.branchName = \(branchName)
+            \(unescaped: lock ? "FOR NO KEY UPDATE OF branch" : "")
             """
         )
         guard let (seq, document) = try row?.decode((Int64, Data).self) else { throw try await missing(connection, scope, appId, branchName) }
