@@ -2,7 +2,12 @@
 
 The binary is $AMPLIFY_LOCAL_BINARY, else the newest of .build/{release,debug}/amplify-local.
 Every server listens on 127.0.0.1 on a port the OS picks (--port 0) and says which on stdout.
+
+With $AMPLIFY_LOCAL_CONFORMANCE_POSTGRES (a server's URL; scripts/test runs the suite a second time so),
+every server keeps its state in PostgreSQL instead of SQLite: a database of its own, the same one again (and
+the same node name) for a server restarted on the same data directory.
 """
+import hashlib
 import http.client
 import json
 import os
@@ -11,12 +16,25 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 import pytest
 from botocore.config import Config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+POSTGRES = os.environ.get("AMPLIFY_LOCAL_CONFORMANCE_POSTGRES")
+on_postgres = pytest.mark.skipif(bool(POSTGRES), reason="about SQLite's own storage")
+
+
+def postgres_database(data_dir):
+    """The database a server keeps its state in on the PostgreSQL run: one per data directory, else a new one."""
+    name = "conformance_" + (hashlib.sha1(data_dir.encode()).hexdigest()[:12] if data_dir else os.urandom(6).hex())
+    exists = subprocess.run(["psql", "-tAq", POSTGRES, "-c", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    if not exists:
+        subprocess.run(["psql", "-q", POSTGRES, "-c", f"CREATE DATABASE {name}"], capture_output=True, check=True)
+    return urlunsplit(urlsplit(POSTGRES)._replace(path="/" + name))
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 
@@ -52,6 +70,11 @@ class Server:
         level = "info" if self.log_path else "warning"
         command = [binary_path(), "serve", "--host", "127.0.0.1", "--port", "0", "--log-level", level, *self.args]
         command += ["--data-dir", self.data_dir] if self.data_dir else ["--in-memory"]
+        if POSTGRES and "--database" not in self.args:
+            command += ["--database", postgres_database(self.data_dir)]
+            if self.data_dir:
+                # The same name when started again on the same data directory, as SQLite's server is the same one.
+                command += ["--node-name", "conformance-" + hashlib.sha1(self.data_dir.encode()).hexdigest()[:12]]
         environment = {k: v for k, v in os.environ.items() if not k.startswith("AMPLIFY_LOCAL_")}
         environment.update(self.env)
         with open(self.log_path or os.devnull, "a") as log:

@@ -1,7 +1,7 @@
 """State lives in the data directory: it survives a restart and a kill -9."""
 import os
 
-from conftest import Server, wait_for_status
+from conftest import POSTGRES, Server, on_postgres, wait_for_status
 
 
 def test_state_survives_a_restart(data_dir):
@@ -12,7 +12,8 @@ def test_state_survives_a_restart(data_dir):
     client.start_job(appId=app["appId"], branchName="main", jobType="RELEASE")
     job = wait_for_status(client, app["appId"], "main", "1", {"SUCCEED"})
     server.stop()
-    assert os.path.exists(os.path.join(data_dir, "amplify-local.sqlite"))
+    if not POSTGRES:
+        assert os.path.exists(os.path.join(data_dir, "amplify-local.sqlite"))
 
     server = Server("--build-mode", "simulate", data_dir=data_dir).start()
     client = server.client()
@@ -51,6 +52,7 @@ def test_in_memory_mode_writes_no_files(tmp_path):
     assert not (tmp_path / "data").exists()
 
 
+@on_postgres
 def test_a_data_directory_has_one_server(data_dir):
     first = Server("--build-mode", "simulate", data_dir=data_dir).start()
     try:

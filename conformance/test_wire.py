@@ -39,6 +39,10 @@ def test_success_carries_request_id_and_epoch_timestamps(server):
         ("GET", "/apps/%ZZ", None, 400, "BadRequestException"),
         ("GET", "/no/such/path", None, 404, "UnknownOperationException"),
         ("PATCH", "/apps", None, 404, "UnknownOperationException"),
+        # NUL characters are refused wherever they are: no store keeps them as sent.
+        ("POST", "/apps", b'{"name": "a\\u0000b"}', 400, "BadRequestException"),
+        ("GET", "/apps/d1/branches/a%00b", None, 400, "BadRequestException"),
+        ("GET", "/apps?nextToken=%00", None, 400, "BadRequestException"),
     ],
 )
 def test_errors_have_the_aws_shape(server, method, path, body, status, code):
@@ -49,6 +53,14 @@ def test_errors_have_the_aws_shape(server, method, path, body, status, code):
     payload = json.loads(data)
     assert payload["__type"] == code
     assert payload["message"]
+
+
+def test_an_escaped_backslash_before_u0000_is_not_a_nul(server):
+    response, data = request(server, "POST", "/apps", b'{"name": "a\\\\u0000b"}')
+    assert response.status == 200
+    app = json.loads(data)["app"]
+    assert app["name"] == "a\\u0000b"
+    request(server, "DELETE", f"/apps/{app['appId']}")
 
 
 def test_percent_encoded_branch_names_route_as_one_label(server, client, app):

@@ -66,7 +66,8 @@ final class BuildLog: Sendable {
             return state.pending
         }
         guard !bytes.isEmpty else { return }
-        let text = String(decoding: bytes, as: UTF8.self)
+        // A NUL in a program's output becomes U+FFFD, as invalid UTF-8 does.
+        let text = String(decoding: bytes, as: UTF8.self).replacingNUL
         do {
             try await self.progress.write(self.step, text: text)
         } catch let interruption as JobProgress.Interruption {

@@ -111,8 +111,10 @@ public final class BuildRunner: Service, Sendable {
 
     public func run() async throws {
         let now = self.clock.now()
+        // What this node claimed before (when it starts again under its name) is not running: it ends now, not
+        // when its lease runs out.
         let interrupted = try await self.store.finishAbandonedJobs(
-            leaseEndedBefore: self.configuration.sharedStore ? now : .distantFuture,
+            leaseEndedBefore: self.configuration.sharedStore ? now : .distantFuture, orClaimedBy: self.configuration.node,
             reason: "The build was interrupted: amplify-local stopped while the job was in progress.", now: now
         )
         if interrupted > 0 {
@@ -149,6 +151,9 @@ public final class BuildRunner: Service, Sendable {
         }
         if self.configuration.files.isTemporary {
             SiteFiles.remove(self.configuration.files.root)
+        } else if self.configuration.files.node != nil {
+            // A node's workspaces folder is its own: nothing of it outlives the node.
+            self.configuration.files.removeWorkspaces()
         }
     }
 
@@ -176,7 +181,7 @@ public final class BuildRunner: Service, Sendable {
             }
             if self.configuration.sharedStore {
                 let abandoned = try await self.store.finishAbandonedJobs(
-                    leaseEndedBefore: now,
+                    leaseEndedBefore: now, orClaimedBy: nil,
                     reason: "The build was abandoned: the amplify-local node building it stopped renewing its claim for \(Int(self.configuration.leaseSeconds)) seconds.",
                     now: now
                 )

@@ -45,9 +45,10 @@ public protocol Store: Sendable {
     /// Extends the leases of the jobs `node` builds to `until`; returns those it should go on building
     /// (PROVISIONING or RUNNING: not stopped, deleted or finished by another node meanwhile).
     func renewLeases(node: String, until: Date) async throws -> Set<JobKey>
-    /// Ends the jobs in progress whose lease ran out before `leaseEnd` (their node stopped or died): FAILED
-    /// with `reason`, or CANCELLED if a stop was asked for. Returns how many there were.
-    func finishAbandonedJobs(leaseEndedBefore leaseEnd: Date, reason: String, now: Date) async throws -> Int
+    /// Ends the jobs in progress whose lease ran out before `leaseEnd` (their node stopped or died), and those
+    /// claimed under the name `node` (a node starting again under its name): FAILED with `reason`, or CANCELLED
+    /// if a stop was asked for. Returns how many there were.
+    func finishAbandonedJobs(leaseEndedBefore leaseEnd: Date, orClaimedBy node: String?, reason: String, now: Date) async throws -> Int
     /// Ends a job stopped before any node claimed it (CANCELLING, never built) as CANCELLED; a job that a
     /// node builds is left to that node.
     func cancelUnclaimedJob(_ key: JobKey, now: Date) async throws

@@ -39,6 +39,7 @@ struct AmplifyAPIMiddleware: RouterMiddleware {
             let body = Array(try await request.collectBody(upTo: context.maxUploadSize).readableBytesView)
             let scope = try self.authorize(request, body: body, context: context)
             let wireRequest = WireRequest(labels: match.labels, query: query, body: Data(body))
+            try wireRequest.requireNoNUL()
             let call = APICall(
                 scope: scope, baseURL: self.baseURL(of: request), signer: self.signer, now: Date(), operation: match.operation,
                 requestId: context.requestId, requestLogger: logger

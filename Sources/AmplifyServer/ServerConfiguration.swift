@@ -12,7 +12,8 @@ public struct ServerConfiguration: Sendable {
     /// A PostgreSQL database (`postgres://user:password@host:port/database`) to keep state in instead of
     /// SQLite, shared by every node that names it.
     public var database: String?
-    /// The name this server's build claims go under; unique among the nodes of one database.
+    /// The name this server's build claims go under; unique among the nodes of one database. A node that
+    /// starts again under the name it had ends its previous run's jobs at once (not when their lease runs out).
     public var node: String
     /// How long a build's claim lasts without being renewed: a node silent that long is taken for dead.
     public var buildLeaseSeconds: Double

@@ -16,7 +16,7 @@ extension PostgresStore {
             try await connection.run(
                 """
                 INSERT INTO backend_environment (appSeq, environmentName, stackName, deploymentArtifacts, createTime, updateTime)
-                VALUES (\(appSeq), \(environment.environmentName), \(Self.text(environment.stackName)), \(Self.text(environment.deploymentArtifacts)),
+                VALUES (\(appSeq), \(environment.environmentName), \(environment.stackName), \(environment.deploymentArtifacts),
                         \(environment.createTime.timeIntervalSince1970), \(environment.updateTime.timeIntervalSince1970))
                 """
             )

@@ -8,19 +8,21 @@ extension PostgresStore {
         _ scope: Scope, appId: String, branchName: String, sourceUrl: String?, sourceUrlType: String?, now: Date
     ) async throws -> Job {
         try await self.write { connection in
-            let app = try await Self.appRow(connection, scope, appId).app
-            try Job.requireManualDeployable(app)
-            var (branchSeq, branch) = try await Self.branchRow(connection, scope, appId, branchName, lock: true)
-            if let active = try await Self.activeJobId(connection, branchSeq: branchSeq) {
+            let target: (app: App, branchSeq: Int64, branch: Branch, activeJobId: Int?)
+            do {
+                target = try await Self.newJobTarget(connection, scope, appId, branchName)
+            } catch let error as AmplifyError where error.code == .notFound {
+                // An app that cannot take manual deployments says so before a missing branch does (as SQLiteStore).
+                try Job.requireManualDeployable(try await Self.appRow(connection, scope, appId).app)
+                throw error
+            }
+            try Job.requireManualDeployable(target.app)
+            if let active = target.activeJobId {
                 throw Job.deploymentBusy(active)
             }
-            let jobId = branch.totalNumberOfJobs + 1
-            let key = JobKey(scope: scope, appId: appId, branchName: branchName, jobId: jobId)
+            let key = JobKey(scope: scope, appId: appId, branchName: branchName, jobId: target.branch.totalNumberOfJobs + 1)
             let job = Job.deployment(key: key, now: now, sourceUrl: sourceUrl, sourceUrlType: sourceUrlType)
-            try await Self.insertJob(connection, branchSeq: branchSeq, job)
-            branch.totalNumberOfJobs = jobId
-            branch.activeJobId = jobId
-            try await Self.save(connection, branch, seq: branchSeq)
+            try await Self.insertJob(connection, job, into: target)
             return job
         }
     }

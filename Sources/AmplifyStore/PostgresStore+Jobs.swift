@@ -7,21 +7,16 @@ import PostgresNIO
 extension PostgresStore {
     public func startJob(_ scope: Scope, appId: String, branchName: String, _ request: JobRequest, now: Date) async throws -> Job {
         try await self.write { connection in
-            let app = try await Self.appRow(connection, scope, appId).app
-            var (branchSeq, branch) = try await Self.branchRow(connection, scope, appId, branchName, lock: true)
+            let target = try await Self.newJobTarget(connection, scope, appId, branchName)
             var retried: Job?
             if request.jobType == .retry, let retriedId = request.jobId {
                 retried = try await Self.jobRow(connection, JobKey(scope: scope, appId: appId, branchName: branchName, jobId: retriedId))?.job
             }
-            let jobId = branch.totalNumberOfJobs + 1
-            let job = try request.makeJob(app: app, branch: branch, jobId: jobId, retried: retried, now: now)
-            if try await Self.activeJobId(connection, branchSeq: branchSeq) != nil {
+            let job = try request.makeJob(app: target.app, branch: target.branch, jobId: target.branch.totalNumberOfJobs + 1, retried: retried, now: now)
+            if target.activeJobId != nil {
                 throw AmplifyError.limitExceeded("The requested branch \(branchName) already have pending or running jobs")
             }
-            try await Self.insertJob(connection, branchSeq: branchSeq, job)
-            branch.totalNumberOfJobs = jobId
-            branch.activeJobId = jobId
-            try await Self.save(connection, branch, seq: branchSeq)
+            try await Self.insertJob(connection, job, into: target)
             return job
         }
     }
@@ -59,7 +54,7 @@ extension PostgresStore {
             try await Self.saveJob(connection, seq: seq, job, replacing: old)
             if let log {
                 try await connection.run(
-                    "INSERT INTO job_log_chunk (jobSeq, step, content) VALUES (\(seq), \(log.step), \(PostgresStore.text(log.text)))"
+                    "INSERT INTO job_log_chunk (jobSeq, step, content) VALUES (\(seq), \(log.step), \(log.text))"
                 )
             }
             return job
@@ -120,7 +115,7 @@ extension PostgresStore {
         }
     }
 
-    public func finishAbandonedJobs(leaseEndedBefore leaseEnd: Date, reason: String, now: Date) async throws -> Int {
+    public func finishAbandonedJobs(leaseEndedBefore leaseEnd: Date, orClaimedBy node: String?, reason: String, now: Date) async throws -> Int {
         try await self.write { connection in
             // Locked rows belong to a node that is writing them, so it is alive: skipped.
             let abandoned = try await connection.rows(
@@ -128,7 +123,7 @@ extension PostgresStore {
                 SELECT job.seq, \(unescaped: Self.keyColumns), job.jobId FROM job
                 JOIN branch ON branch.seq = job.branchSeq JOIN app ON app.seq = branch.appSeq
                 WHERE job.status IN (\(unescaped: JobStatus.claimedSQL))
-                  AND (job.leaseExpires IS NULL OR job.leaseExpires < \(leaseEnd.timeIntervalSince1970))
+                  AND (job.leaseExpires IS NULL OR job.leaseExpires < \(leaseEnd.timeIntervalSince1970) OR job.node = \(node))
                 FOR NO KEY UPDATE OF job SKIP LOCKED
                 """
             )
@@ -204,16 +199,10 @@ extension PostgresStore {
             )
             guard locked != nil else { return nil }
         }
-        let rows = try await connection.rows(
-            """
-            SELECT \(unescaped: jobColumns), step.stepName, step.status, step.startTime, step.endTime, step.statusReason FROM app
-            JOIN branch ON branch.appSeq = app.seq JOIN job ON job.branchSeq = branch.seq
-            LEFT JOIN job_step step ON step.jobSeq = job.seq
-            WHERE app.account = \(key.scope.account) AND app.region = \(key.scope.region) AND app.appId = \(key.appId)
-              AND branch.branchName = \(key.branchName) AND job.jobId = \(key.jobId)
-            ORDER BY step.position
-            """
-        )
+        var rows: [PostgresRow] = []
+        for try await row in try await connection.execute(JobStatement(key: key), logger: queryLogger) {
+            rows.append(row)
+        }
         guard let first = rows.first else { return nil }
         let cells = PostgresRandomAccessRow(first)
         var job = try Self.job(cells, key: key)
@@ -234,11 +223,26 @@ extension PostgresStore {
         return .jobNotFound(String(key.jobId))
     }
 
-    /// The id of the branch's job in progress, if any.
-    static func activeJobId(_ connection: PostgresConnection, branchSeq: Int64) async throws -> Int? {
-        try await connection.row(
-            "SELECT jobId FROM job WHERE branchSeq = \(branchSeq) AND status IN (\(unescaped: JobStatus.activeSQL))"
-        )?.decode(Int.self)
+    /// Where a new job goes: the app, its branch (locked, for its job counter changes) and the branch's job
+    /// in progress, if any, read in one statement.
+    static func newJobTarget(
+        _ connection: PostgresConnection, _ scope: Scope, _ appId: String, _ branchName: String
+    ) async throws -> (app: App, branchSeq: Int64, branch: Branch, activeJobId: Int?) {
+        // The job in progress is read with the branch; should a concurrent StartJob's job not show yet, the
+        // unique index on active jobs refuses the second one and the transaction runs again.
+        let row = try await connection.row(
+            """
+            SELECT app.document, branch.seq, branch.document,
+                   (SELECT jobId FROM job WHERE job.branchSeq = branch.seq AND job.status IN (\(unescaped: JobStatus.activeSQL)) LIMIT 1)
+            FROM app JOIN branch ON branch.appSeq = app.seq
+            WHERE app.account = \(scope.account) AND app.region = \(scope.region) AND app.appId = \(appId) AND branch.branchName = \(branchName)
+            FOR NO KEY UPDATE OF branch
+            """
+        )
+        guard let (app, branchSeq, branch, active) = try row?.decode((Data, Int64, Data, Int?).self) else {
+            throw try await missing(connection, scope, appId, branchName)
+        }
+        return (try Documents.decode(App.self, from: app), branchSeq, try Documents.decode(Branch.self, from: branch), active)
     }
 
     /// A job's summary columns as a Job, without its steps.
@@ -256,14 +260,21 @@ extension PostgresStore {
         return job
     }
 
-    static func insertJob(_ connection: PostgresConnection, branchSeq: Int64, _ job: Job) async throws {
+    /// Adds the branch's next job, and counts it on the branch (its total and active job), in one statement.
+    static func insertJob(
+        _ connection: PostgresConnection, _ job: Job, into target: (app: App, branchSeq: Int64, branch: Branch, activeJobId: Int?)
+    ) async throws {
+        var branch = target.branch
+        branch.totalNumberOfJobs = job.key.jobId
+        branch.activeJobId = job.key.jobId
         let seq = try await connection.row(
             """
+            WITH counted AS (UPDATE branch SET document = \(try Documents.encode(branch)) WHERE seq = \(target.branchSeq))
             INSERT INTO job (branchSeq, jobId, status, jobType, commitId, commitMessage, commitTime, startTime, endTime,
                              jobReason, sourceUrl, sourceUrlType, statusReason)
-            VALUES (\(branchSeq), \(job.key.jobId), \(job.status.rawValue), \(job.jobType.rawValue), \(Self.text(job.commitId)), \(Self.text(job.commitMessage)),
+            VALUES (\(target.branchSeq), \(job.key.jobId), \(job.status.rawValue), \(job.jobType.rawValue), \(job.commitId), \(job.commitMessage),
                     \(job.commitTime.timeIntervalSince1970), \(job.startTime.timeIntervalSince1970), \(job.endTime?.timeIntervalSince1970),
-                    \(Self.text(job.jobReason)), \(Self.text(job.sourceUrl)), \(Self.text(job.sourceUrlType)), \(Self.text(job.statusReason)))
+                    \(job.jobReason), \(job.sourceUrl), \(job.sourceUrlType), \(job.statusReason))
             RETURNING seq
             """
         )?.decode(Int64.self)
@@ -275,10 +286,10 @@ extension PostgresStore {
     static func saveJob(_ connection: PostgresConnection, seq: Int64, _ job: Job, replacing old: Job) async throws {
         try await connection.run(
             """
-            UPDATE job SET status = \(job.status.rawValue), commitId = \(Self.text(job.commitId)), commitMessage = \(Self.text(job.commitMessage)),
+            UPDATE job SET status = \(job.status.rawValue), commitId = \(job.commitId), commitMessage = \(job.commitMessage),
                            commitTime = \(job.commitTime.timeIntervalSince1970), startTime = \(job.startTime.timeIntervalSince1970),
-                           endTime = \(job.endTime?.timeIntervalSince1970), jobReason = \(Self.text(job.jobReason)), sourceUrl = \(Self.text(job.sourceUrl)),
-                           sourceUrlType = \(Self.text(job.sourceUrlType)), statusReason = \(Self.text(job.statusReason))
+                           endTime = \(job.endTime?.timeIntervalSince1970), jobReason = \(job.jobReason), sourceUrl = \(job.sourceUrl),
+                           sourceUrlType = \(job.sourceUrlType), statusReason = \(job.statusReason)
             WHERE seq = \(seq)
             """
         )
@@ -295,7 +306,7 @@ extension PostgresStore {
                 """
                 INSERT INTO job_step (jobSeq, position, stepName, status, startTime, endTime, statusReason)
                 VALUES (\(jobSeq), \(position), \(step.stepName), \(step.status.rawValue), \(step.startTime.timeIntervalSince1970),
-                        \(step.endTime?.timeIntervalSince1970), \(Self.text(step.statusReason)))
+                        \(step.endTime?.timeIntervalSince1970), \(step.statusReason))
                 """
             )
         }

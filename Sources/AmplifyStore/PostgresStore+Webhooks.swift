@@ -14,7 +14,7 @@ extension PostgresStore {
             try await connection.run(
                 """
                 INSERT INTO webhook (webhookId, appSeq, branchSeq, description, token, createTime, updateTime)
-                VALUES (\(webhook.webhookId), \(appSeq), \(branchSeq), \(Self.text(webhook.description)), \(webhook.token),
+                VALUES (\(webhook.webhookId), \(appSeq), \(branchSeq), \(webhook.description), \(webhook.token),
                         \(webhook.createTime.timeIntervalSince1970), \(webhook.updateTime.timeIntervalSince1970))
                 """
             )
@@ -48,7 +48,7 @@ extension PostgresStore {
             let branchSeq = try await Self.branchSeq(connection, scope, webhook.appId, webhook.branchName)
             try await connection.run(
                 """
-                UPDATE webhook SET branchSeq = \(branchSeq), description = \(Self.text(webhook.description)),
+                UPDATE webhook SET branchSeq = \(branchSeq), description = \(webhook.description),
                                    updateTime = \(webhook.updateTime.timeIntervalSince1970)
                 WHERE seq = \(seq)
                 """

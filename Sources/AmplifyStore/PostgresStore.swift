@@ -73,19 +73,6 @@ public final class PostgresStore: Store, Service {
         try await self.client.withConnection { connection in try await body(connection) }
     }
 
-    /// `value` as PostgreSQL's text takes it: no NUL character (a build's output may have them; SQLite keeps
-    /// them, PostgreSQL refuses the whole write), replaced with U+FFFD.
-    static func text(_ value: String) -> String {
-        guard value.utf8.contains(0) else { return value }
-        var scalars = String.UnicodeScalarView()
-        scalars.append(contentsOf: value.unicodeScalars.map { $0.value == 0 ? "\u{FFFD}" : $0 })
-        return String(scalars)
-    }
-
-    static func text(_ value: String?) -> String? {
-        value.map(text)
-    }
-
     /// Deadlocks, serialization failures and unique keys taken by a concurrent transaction.
     private static func isRetryable(_ error: any Error) -> Bool {
         guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] else { return false }

@@ -105,11 +105,11 @@ extension SQLiteStore {
         }
     }
 
-    public func finishAbandonedJobs(leaseEndedBefore leaseEnd: Date, reason: String, now: Date) async throws -> Int {
+    public func finishAbandonedJobs(leaseEndedBefore leaseEnd: Date, orClaimedBy node: String?, reason: String, now: Date) async throws -> Int {
         try await self.write { db in
             let rows = try Self.jobRows(
-                db, where: "job.status IN (\(JobStatus.claimedSQL)) AND (job.leaseExpires IS NULL OR job.leaseExpires < ?)",
-                arguments: [leaseEnd.timeIntervalSince1970]
+                db, where: "job.status IN (\(JobStatus.claimedSQL)) AND (job.leaseExpires IS NULL OR job.leaseExpires < ? OR job.node = ?)",
+                arguments: [leaseEnd.timeIntervalSince1970, node]
             )
             for (seq, old) in rows {
                 try Self.saveJob(db, seq: seq, old.failedOrCancelled(reason: reason, at: now), replacing: old)

@@ -30,6 +30,40 @@ public struct WireRequest: Sendable {
         return result
     }
 
+    /// Refuses NUL characters anywhere in the input (a label, the query, a JSON string's `\u0000`): the
+    /// stores cannot keep them as given (SQLite cuts text at them, PostgreSQL refuses them).
+    public func requireNoNUL() throws(WireInputError) {
+        for (name, value) in self.labels where value.utf8.contains(0) {
+            throw WireInputError("Value at '\(name)' failed to satisfy constraint: Member must not contain NUL characters")
+        }
+        for (name, values) in self.query where name.utf8.contains(0) || values.contains(where: { $0.utf8.contains(0) }) {
+            throw WireInputError("Value at '\(name)' failed to satisfy constraint: Member must not contain NUL characters")
+        }
+        if Self.hasEscapedNUL(self.body) {
+            throw WireInputError("The request body has a NUL character (\\u0000) in a string; amplify-local does not store them.")
+        }
+    }
+
+    /// Whether JSON text has the escape `\u0000` (not `\\u0000`, an escaped backslash and then `u0000`).
+    static func hasEscapedNUL(_ body: Data) -> Bool {
+        let bytes = Array(body)
+        let escape = Array("\\u0000".utf8)
+        var index = 0
+        while index + escape.count <= bytes.count {
+            if bytes[index] == UInt8(ascii: "\\") && Array(bytes[index..<(index + escape.count)]) == escape {
+                var backslashes = 0
+                var before = index
+                while before > 0 && bytes[before - 1] == UInt8(ascii: "\\") {
+                    backslashes += 1
+                    before -= 1
+                }
+                if backslashes % 2 == 0 { return true }
+            }
+            index += 1
+        }
+        return false
+    }
+
     public func label(_ name: String) -> String? {
         self.labels[name]
     }

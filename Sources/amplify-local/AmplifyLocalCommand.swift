@@ -39,6 +39,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Keep state in this PostgreSQL database instead of SQLite, shared with other nodes: postgres://user:password@host:5432/database[?sslmode=disable|prefer|require|verify-full]. [env: AMPLIFY_LOCAL_DATABASE]")
     var database: String?
 
+    @Option(help: "This node's name among those sharing a database (letters, digits, '.', '_', '-'): under the same name, a restarted node ends its previous run's jobs at once. [env: AMPLIFY_LOCAL_NODE_NAME] (default: <hostname>-<pid>-<random>)")
+    var nodeName: String?
+
     @Option(help: "How long a node may go without renewing its builds' claims before another node fails them, in seconds. [env: AMPLIFY_LOCAL_BUILD_LEASE_SECONDS] (default: 30)")
     var buildLeaseSeconds: Double?
 
@@ -151,6 +154,13 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError(error.description)
             }
             configuration.database = database
+        }
+        if let name = try value(self.nodeName, "NODE_NAME", { $0 }) {
+            let allowed = name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }
+            guard allowed, (1...64).contains(name.count) else {
+                throw ValidationError("The node name must be 1 to 64 letters, digits, '.', '_' or '-'.")
+            }
+            configuration.node = name
         }
         configuration.buildLeaseSeconds = try value(self.buildLeaseSeconds, "BUILD_LEASE_SECONDS", Double.init) ?? configuration.buildLeaseSeconds
         // Claims are renewed every second: a lease of less than two would lapse between renewals.
