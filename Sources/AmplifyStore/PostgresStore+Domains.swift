@@ -37,11 +37,10 @@ extension PostgresStore {
 
     public func listDomainAssociations(_ scope: Scope, appId: String, after token: PageToken?, limit: Int) async throws -> Page<DomainAssociation> {
         try await self.read { connection in
-            let appSeq = try await Self.appSeq(connection, scope, appId)
-            let rows = try await connection.rows(
-                "SELECT seq, document FROM domain_association WHERE appSeq = \(appSeq) AND seq > \(token?.position ?? 0) ORDER BY seq LIMIT \(limit + 1)"
+            try await Self.documentPage(
+                connection, DomainAssociation.self, table: "domain_association", appSeq: Self.appSeq(connection, scope, appId), after: token,
+                limit: limit, list: "domains"
             )
-            return try Self.documentPage(rows, DomainAssociation.self, limit: limit, list: "domains")
         }
     }
 

@@ -292,11 +292,9 @@ public final class PostgresStore: Store, Service {
 
     public func listBranches(_ scope: Scope, appId: String, after token: PageToken?, limit: Int) async throws -> Page<Branch> {
         try await self.read { connection in
-            let appSeq = try await Self.appSeq(connection, scope, appId)
-            let rows = try await connection.rows(
-                "SELECT seq, document FROM branch WHERE appSeq = \(appSeq) AND seq > \(token?.position ?? 0) ORDER BY seq LIMIT \(limit + 1)"
+            try await Self.documentPage(
+                connection, Branch.self, table: "branch", appSeq: Self.appSeq(connection, scope, appId), after: token, limit: limit, list: "branches"
             )
-            return try Self.documentPage(rows, Branch.self, limit: limit, list: "branches")
         }
     }
 
@@ -397,6 +395,19 @@ public final class PostgresStore: Store, Service {
         try await connection.row(
             "SELECT COUNT(*) FROM (SELECT 1 FROM \(unescaped: table) WHERE appSeq = \(appSeq) LIMIT \(limit)) AS counted"
         )?.decode(Int.self) ?? 0
+    }
+
+    /// A page of the app's rows of a table that keeps documents, in creation order.
+    static func documentPage<T: Decodable & Sendable>(
+        _ connection: PostgresConnection, _ type: T.Type, table: String, appSeq: Int64, after token: PageToken?, limit: Int, list: String
+    ) async throws -> Page<T> {
+        let rows = try await connection.rows(
+            """
+            SELECT seq, document FROM \(unescaped: table) WHERE appSeq = \(appSeq) AND seq > \(token?.position ?? 0)
+            ORDER BY seq LIMIT \(limit + 1)
+            """
+        )
+        return try documentPage(rows, T.self, limit: limit, list: list)
     }
 
     /// A page from `(seq, document)` rows fetched with one row more than `limit`.

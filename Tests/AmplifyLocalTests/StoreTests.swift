@@ -42,6 +42,17 @@ import Testing
         try await store.createBranch(Branch(scope: scope, appId: appId, branchName: branch, now: now))
     }
 
+    /// The app with `branches`, each with a PENDING job 1, started in that order.
+    func seedPendingJobs(_ store: any Store, branches: [String]) async throws {
+        try await seed(store, branch: branches[0])
+        for branch in branches.dropFirst() {
+            try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: branch, now: now))
+        }
+        for branch in branches {
+            _ = try await store.startJob(scope, appId: "d1abc", branchName: branch, JobRequest(jobType: .release), now: now)
+        }
+    }
+
     func key(_ jobId: Int, appId: String = "d1abc", branch: String = "main") -> JobKey {
         JobKey(scope: scope, appId: appId, branchName: branch, jobId: jobId)
     }
@@ -179,12 +190,7 @@ import Testing
     /// A node's renewal says which of its builds go on; a lease that ran out makes the job abandoned.
     @Test(arguments: Kind.available) func leasesTellANodeWhichBuildsGoOn(kind: Kind) async throws {
         try await kind.withStore { store in
-            try await seed(store, branch: "a")
-            try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "b", now: now))
-            try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "c", now: now))
-            for branch in ["a", "b", "c"] {
-                _ = try await store.startJob(scope, appId: "d1abc", branchName: branch, JobRequest(jobType: .release), now: now)
-            }
+            try await seedPendingJobs(store, branches: ["a", "b", "c"])
             _ = try await store.claimNextPendingJob(node: "n1", leaseUntil: now + 30, now: now)
             _ = try await store.claimNextPendingJob(node: "n2", leaseUntil: now + 10, now: now)
             #expect(try await store.renewLeases(node: "n1", until: now + 60) == [key(1, branch: "a")])
@@ -209,10 +215,9 @@ import Testing
     /// left to its builder.
     @Test(arguments: Kind.available) func onlyUnclaimedJobsAreCancelledForTheirBuilder(kind: Kind) async throws {
         try await kind.withStore { store in
-            try await seed(store, branch: "a")
-            try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "b", now: now))
-            _ = try await store.startJob(scope, appId: "d1abc", branchName: "a", JobRequest(jobType: .release), now: now)
+            try await seedPendingJobs(store, branches: ["a"])
             _ = try await store.claimNextPendingJob(node: "n1", leaseUntil: now + 30, now: now)
+            try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "b", now: now))
             _ = try await store.startJob(scope, appId: "d1abc", branchName: "b", JobRequest(jobType: .release), now: now)
             for branch in ["a", "b"] {
                 _ = try await store.updateJob(key(1, branch: branch)) { [now] in try $0.stop(at: now) }
@@ -305,10 +310,7 @@ import Testing
 
     @Test(arguments: Kind.available) func claimsTakeTheOldestPendingJobOnce(kind: Kind) async throws {
         try await kind.withStore { store in
-            try await seed(store, branch: "a")
-            try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "b", now: now))
-            _ = try await store.startJob(scope, appId: "d1abc", branchName: "a", JobRequest(jobType: .release), now: now)
-            _ = try await store.startJob(scope, appId: "d1abc", branchName: "b", JobRequest(jobType: .release), now: now)
+            try await seedPendingJobs(store, branches: ["a", "b"])
             let first = try #require(try await store.claimNextPendingJob(node: "n1", leaseUntil: now + 30, now: now))
             #expect(first.key.branchName == "a")
             #expect(first.status == .provisioning)
@@ -367,12 +369,7 @@ import Testing
 
     @Test(arguments: Kind.available) func interruptedJobsEndWithAReason(kind: Kind) async throws {
         try await kind.withStore { store in
-            try await seed(store, branch: "a")
-            try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "b", now: now))
-            try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "c", now: now))
-            for branch in ["a", "b", "c"] {
-                _ = try await store.startJob(scope, appId: "d1abc", branchName: branch, JobRequest(jobType: .release), now: now)
-            }
+            try await seedPendingJobs(store, branches: ["a", "b", "c"])
             _ = try await store.claimNextPendingJob(node: "n1", leaseUntil: now + 30, now: now)  // a: PROVISIONING
             _ = try await store.claimNextPendingJob(node: "n1", leaseUntil: now + 30, now: now)  // b: PROVISIONING, then stopped
             _ = try await store.updateJob(key(1, branch: "b")) { [now] in try $0.stop(at: now) }
