@@ -14,3 +14,14 @@ extension PostgresConnection {
         _ = try await self.rows(query)
     }
 }
+
+/// Prepared statements, for the queries run most (each connection plans them once).
+extension PostgresConnection {
+    func rows<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> [Statement.Row] {
+        var rows: [Statement.Row] = []
+        for try await row in try await self.execute(statement, logger: PostgresStore.queryLogger) {
+            rows.append(row)
+        }
+        return rows
+    }
+}

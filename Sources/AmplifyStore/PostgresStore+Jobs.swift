@@ -199,10 +199,7 @@ extension PostgresStore {
             )
             guard locked != nil else { return nil }
         }
-        var rows: [PostgresRow] = []
-        for try await row in try await connection.execute(JobStatement(key: key), logger: queryLogger) {
-            rows.append(row)
-        }
+        let rows = try await connection.rows(JobStatement(key: key))
         guard let first = rows.first else { return nil }
         let cells = PostgresRandomAccessRow(first)
         var job = try Self.job(cells, key: key)
@@ -230,16 +227,8 @@ extension PostgresStore {
     ) async throws -> (app: App, branchSeq: Int64, branch: Branch, activeJobId: Int?) {
         // The job in progress is read with the branch; should a concurrent StartJob's job not show yet, the
         // unique index on active jobs refuses the second one and the transaction runs again.
-        let row = try await connection.row(
-            """
-            SELECT app.document, branch.seq, branch.document,
-                   (SELECT jobId FROM job WHERE job.branchSeq = branch.seq AND job.status IN (\(unescaped: JobStatus.activeSQL)) LIMIT 1)
-            FROM app JOIN branch ON branch.appSeq = app.seq
-            WHERE app.account = \(scope.account) AND app.region = \(scope.region) AND app.appId = \(appId) AND branch.branchName = \(branchName)
-            FOR NO KEY UPDATE OF branch
-            """
-        )
-        guard let (app, branchSeq, branch, active) = try row?.decode((Data, Int64, Data, Int?).self) else {
+        let rows = try await connection.rows(NewJobTargetStatement(scope: scope, appId: appId, branchName: branchName))
+        guard let (app, branchSeq, branch, active) = rows.first else {
             throw try await missing(connection, scope, appId, branchName)
         }
         return (try Documents.decode(App.self, from: app), branchSeq, try Documents.decode(Branch.self, from: branch), active)
@@ -267,17 +256,9 @@ extension PostgresStore {
         var branch = target.branch
         branch.totalNumberOfJobs = job.key.jobId
         branch.activeJobId = job.key.jobId
-        let seq = try await connection.row(
-            """
-            WITH counted AS (UPDATE branch SET document = \(try Documents.encode(branch)) WHERE seq = \(target.branchSeq))
-            INSERT INTO job (branchSeq, jobId, status, jobType, commitId, commitMessage, commitTime, startTime, endTime,
-                             jobReason, sourceUrl, sourceUrlType, statusReason)
-            VALUES (\(target.branchSeq), \(job.key.jobId), \(job.status.rawValue), \(job.jobType.rawValue), \(job.commitId), \(job.commitMessage),
-                    \(job.commitTime.timeIntervalSince1970), \(job.startTime.timeIntervalSince1970), \(job.endTime?.timeIntervalSince1970),
-                    \(job.jobReason), \(job.sourceUrl), \(job.sourceUrlType), \(job.statusReason))
-            RETURNING seq
-            """
-        )?.decode(Int64.self)
+        let seq = try await connection.rows(
+            InsertJobStatement(branchDocument: try Documents.encode(branch), branchSeq: target.branchSeq, job: job)
+        ).first
         guard let seq else { return }
         try await insertSteps(connection, jobSeq: seq, job.steps, from: 0)
     }

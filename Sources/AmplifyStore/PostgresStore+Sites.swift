@@ -24,16 +24,10 @@ extension PostgresStore {
 
     public func site(appId: String, displayName: String?) async throws -> (app: App, branch: Branch)? {
         // One statement: the app and its branches as of one moment, in one round trip.
-        let rows = try await self.client.query(
-            """
-            SELECT app.document, branch.document FROM app LEFT JOIN branch ON branch.appSeq = app.seq
-            WHERE app.seq = (SELECT seq FROM app WHERE appId = \(appId) LIMIT 1) ORDER BY branch.seq
-            """,
-            logger: Self.queryLogger
-        ).collect()
+        let rows = try await self.read { connection in try await connection.rows(SiteStatement(appId: appId)) }
         guard let first = rows.first else { return nil }
-        let app = try Documents.decode(App.self, from: first.decode(Data.self))
-        let branches = try rows.compactMap { row in try row.decode((Data, Data?).self).1.map { try Documents.decode(Branch.self, from: $0) } }
+        let app = try Documents.decode(App.self, from: first.0)
+        let branches = try rows.compactMap { row in try row.1.map { try Documents.decode(Branch.self, from: $0) } }
         let wanted = displayName ?? app.productionBranch.map { name in branches.first { $0.branchName == name.branchName }?.displayName } ?? nil
         guard let wanted, let branch = branches.first(where: { $0.displayName == wanted }) else { return nil }
         return (app, branch)
