@@ -52,9 +52,20 @@ extension Job {
 
     /// DeleteJob removes finished jobs only; a job in progress has to be stopped first.
     public func requireDeletable() throws(AmplifyError) {
+        if self.status == .cancelling {
+            throw .badRequest("Job \(self.key.jobId) is still stopping (CANCELLING) and cannot be deleted yet.")
+        }
         guard self.status.isFinished else {
             throw .badRequest("Job \(self.key.jobId) is \(self.status.rawValue) and cannot be deleted. Stop the job first.")
         }
+    }
+
+    /// A job stopped before any node claimed it (`claimedBy` nil) ends CANCELLED where the stop arrived; a job a
+    /// node builds is left to that node. Returns whether the job changed.
+    public mutating func cancelIfUnclaimed(claimedBy node: String?, at now: Date) throws(JobStateMachine.IllegalTransition) -> Bool {
+        guard self.status == .cancelling, node == nil else { return false }
+        try self.apply(.cancelled, at: now)
+        return true
     }
 
     /// StopJob: the job goes to CANCELLING; a job that already ended cannot be stopped.

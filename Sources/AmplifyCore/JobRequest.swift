@@ -21,6 +21,9 @@ public struct JobRequest: Sendable, Equatable {
         self.commitTime = commitTime
     }
 
+    /// The job a RETRY builds again, whose commit the new job takes.
+    public var retriedJobId: Int? { self.jobType == .retry ? self.jobId : nil }
+
     /// The checks that need no stored state: MANUAL comes from deployments only, RETRY names a job.
     public func validate() throws(AmplifyError) {
         switch self.jobType {

@@ -19,4 +19,10 @@ public enum JobStatus: String, Codable, Sendable, CaseIterable {
 
     /// The statuses that hold a branch: while one of its jobs is in one of them, StartJob is refused.
     public static let active: [JobStatus] = allCases.filter { !$0.isFinished }
+
+    /// The statuses of a job a node has claimed and not finished: its builder holds a lease on it.
+    public static let claimed: [JobStatus] = [.provisioning, .running, .cancelling]
+
+    /// PROVISIONING and RUNNING: the job's builder goes on (a CANCELLING one stops, a finished one is over).
+    public var keepsBuilding: Bool { self == .provisioning || self == .running }
 }

@@ -14,8 +14,10 @@ public struct Quotas: Sendable, Equatable {
         self.webhooksPerApp = webhooksPerApp
     }
 
-    /// The error for a quota that is reached.
-    public static func exceeded(_ what: String, limit: Int, in place: String) -> AmplifyError {
-        .limitExceeded("The number of \(what) in \(place) has reached its quota of \(limit).")
+    /// Creating one more of `what` where there are `count` already: LimitExceededException at `limit`.
+    static func requireRoom(for what: String, count: Int, limit: Int, in place: String) throws(AmplifyError) {
+        if count >= limit {
+            throw .limitExceeded("The number of \(what) in \(place) has reached its quota of \(limit).")
+        }
     }
 }

@@ -19,7 +19,7 @@ extension AmplifyAPI {
 
     func listApps(_ input: Wire.ListAppsRequest, _ call: APICall) async throws -> Wire.ListAppsResult {
         let page = try await self.store.listApps(
-            call.scope, after: try Self.pageToken(input.nextToken, list: "apps"), limit: Self.pageSize(input.maxResults, default: 100)
+            call.scope, after: try Self.pageToken(input.nextToken, list: .apps), limit: Self.pageSize(input.maxResults, default: 100)
         )
         return Wire.ListAppsResult(apps: page.items.map { Wire.App($0, call) }, nextToken: page.nextToken)
     }

@@ -7,7 +7,7 @@ extension AmplifyAPI {
     /// through the steps). Jobs here run no test phase yet, so a job that exists has none.
     func listArtifacts(_ input: Wire.ListArtifactsRequest, _ call: APICall) async throws -> Wire.ListArtifactsResult {
         _ = try await self.store.job(try Self.jobKey(call, input.appId!, input.branchName!, input.jobId!))
-        _ = try Self.pageToken(input.nextToken, list: "artifacts")
+        _ = try Self.pageToken(input.nextToken, list: .artifacts)
         return Wire.ListArtifactsResult(artifacts: [])
     }
 

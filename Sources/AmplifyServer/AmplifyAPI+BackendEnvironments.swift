@@ -24,7 +24,7 @@ extension AmplifyAPI {
     ) async throws -> Wire.ListBackendEnvironmentsResult {
         let page = try await self.store.listBackendEnvironments(
             call.scope, appId: input.appId!, environmentName: input.environmentName,
-            after: try Self.pageToken(input.nextToken, list: "backendenvironments"), limit: Self.pageSize(input.maxResults, default: 50)
+            after: try Self.pageToken(input.nextToken, list: .backendEnvironments), limit: Self.pageSize(input.maxResults, default: 50)
         )
         return Wire.ListBackendEnvironmentsResult(backendEnvironments: page.items.map(Wire.BackendEnvironment.init), nextToken: page.nextToken)
     }

@@ -19,7 +19,7 @@ extension AmplifyAPI {
 
     func listBranches(_ input: Wire.ListBranchesRequest, _ call: APICall) async throws -> Wire.ListBranchesResult {
         let page = try await self.store.listBranches(
-            call.scope, appId: input.appId!, after: try Self.pageToken(input.nextToken, list: "branches"),
+            call.scope, appId: input.appId!, after: try Self.pageToken(input.nextToken, list: .branches),
             limit: Self.pageSize(input.maxResults, default: 50)
         )
         return Wire.ListBranchesResult(branches: page.items.map { Wire.Branch($0, call) }, nextToken: page.nextToken)

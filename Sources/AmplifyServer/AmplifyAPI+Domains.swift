@@ -26,7 +26,7 @@ extension AmplifyAPI {
         _ input: Wire.ListDomainAssociationsRequest, _ call: APICall
     ) async throws -> Wire.ListDomainAssociationsResult {
         let page = try await self.store.listDomainAssociations(
-            call.scope, appId: input.appId!, after: try Self.pageToken(input.nextToken, list: "domains"),
+            call.scope, appId: input.appId!, after: try Self.pageToken(input.nextToken, list: .domains),
             limit: Self.pageSize(input.maxResults, default: 50)
         )
         let now = self.clock.now()

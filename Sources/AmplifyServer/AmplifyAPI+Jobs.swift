@@ -31,7 +31,7 @@ extension AmplifyAPI {
     func listJobs(_ input: Wire.ListJobsRequest, _ call: APICall) async throws -> Wire.ListJobsResult {
         let page = try await self.store.listJobs(
             call.scope, appId: input.appId!, branchName: input.branchName!,
-            after: try Self.pageToken(input.nextToken, list: "jobs"), limit: Self.pageSize(input.maxResults, default: 50)
+            after: try Self.pageToken(input.nextToken, list: .jobs), limit: Self.pageSize(input.maxResults, default: 50)
         )
         return Wire.ListJobsResult(jobSummaries: page.items.map(Wire.JobSummary.init), nextToken: page.nextToken)
     }

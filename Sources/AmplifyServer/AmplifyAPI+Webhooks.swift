@@ -19,7 +19,7 @@ extension AmplifyAPI {
 
     func listWebhooks(_ input: Wire.ListWebhooksRequest, _ call: APICall) async throws -> Wire.ListWebhooksResult {
         let page = try await self.store.listWebhooks(
-            call.scope, appId: input.appId!, after: try Self.pageToken(input.nextToken, list: "webhooks"),
+            call.scope, appId: input.appId!, after: try Self.pageToken(input.nextToken, list: .webhooks),
             limit: Self.pageSize(input.maxResults, default: 50)
         )
         return Wire.ListWebhooksResult(webhooks: page.items.map { Wire.Webhook($0, baseURL: call.baseURL) }, nextToken: page.nextToken)

@@ -71,7 +71,7 @@ struct AmplifyAPI: Sendable {
         return maxResults
     }
 
-    static func pageToken(_ token: String?, list: String) throws -> PageToken? {
+    static func pageToken(_ token: String?, list: PageToken.List) throws -> PageToken? {
         guard let token, !token.isEmpty else { return nil }
         return try PageToken(decoding: token, list: list)
     }

@@ -10,9 +10,7 @@ extension PostgresStore {
             let exists = try await connection.row(
                 "SELECT 1 FROM backend_environment WHERE appSeq = \(appSeq) AND environmentName = \(environment.environmentName)"
             )
-            if exists != nil {
-                throw AmplifyError.badRequest("Backend environment \(environment.environmentName) already exists.")
-            }
+            try environment.requireCreatable(nameTaken: exists != nil)
             try await connection.run(
                 """
                 INSERT INTO backend_environment (appSeq, environmentName, stackName, deploymentArtifacts, createTime, updateTime)
@@ -40,7 +38,7 @@ extension PostgresStore {
                 ORDER BY seq LIMIT \(limit + 1)
                 """
             )
-            return try Self.page(rows, limit: limit, list: "backendenvironments") { try Self.environment($0, scope, appId) }
+            return Page(fetched: try rows.map { try Self.environment($0, scope, appId) }, limit: limit, list: .backendEnvironments)
         }
     }
 

@@ -9,7 +9,6 @@ extension PostgresStore {
             let appSeq = try await Self.appRow(connection, domain.scope, domain.appId, lock: true).seq
             // Two apps of one account may not take the same domain: creations of one domain name take turns.
             try await connection.run("SELECT pg_advisory_xact_lock(hashtext(\(domain.domainName)))")
-            try await Self.requireBranches(connection, appSeq: appSeq, domain)
             let owner = try await connection.row(
                 """
                 SELECT app.appId FROM domain_association JOIN app ON app.seq = domain_association.appSeq
@@ -17,14 +16,10 @@ extension PostgresStore {
                   AND domain_association.domainName = \(domain.domainName)
                 """
             )?.decode(String.self)
-            if let owner {
-                throw owner == domain.appId
-                    ? AmplifyError.badRequest("Domain \(domain.domainName) is already associated with this app.")
-                    : AmplifyError.badRequest("One or more domains requested are already associated with another Amplify app: \(domain.domainName)")
-            }
-            if try await Self.count(connection, "domain_association", appSeq: appSeq, upTo: self.quotas.domainsPerApp) >= self.quotas.domainsPerApp {
-                throw Quotas.exceeded("domains", limit: self.quotas.domainsPerApp, in: "app \(domain.appId)")
-            }
+            try domain.requireCreatable(
+                owner: owner, branchNames: try await Self.branchNames(connection, appSeq: appSeq),
+                count: try await Self.count(connection, "domain_association", appSeq: appSeq, upTo: self.quotas.domainsPerApp), quotas: self.quotas
+            )
             try await connection.run(
                 "INSERT INTO domain_association (appSeq, domainName, document) VALUES (\(appSeq), \(domain.domainName), \(try Documents.encode(domain)))"
             )
@@ -39,7 +34,7 @@ extension PostgresStore {
         try await self.read { connection in
             try await Self.documentPage(
                 connection, DomainAssociation.self, table: "domain_association", appSeq: Self.appSeq(connection, scope, appId), after: token,
-                limit: limit, list: "domains"
+                limit: limit, list: .domains
             )
         }
     }
@@ -51,7 +46,7 @@ extension PostgresStore {
             let appSeq = try await Self.appRow(connection, scope, appId, lock: true).seq
             var (seq, domain) = try await Self.domainRow(connection, scope, appId, domainName)
             try update(&domain)
-            try await Self.requireBranches(connection, appSeq: appSeq, domain)
+            try domain.requireBranches(among: try await Self.branchNames(connection, appSeq: appSeq))
             try await connection.run("UPDATE domain_association SET document = \(try Documents.encode(domain)) WHERE seq = \(seq)")
             return domain
         }
@@ -80,19 +75,13 @@ extension PostgresStore {
         for row in try await connection.rows("SELECT seq, document FROM domain_association WHERE appSeq = \(appSeq)") {
             let (seq, document) = try row.decode((Int64, Data).self)
             var domain = try Documents.decode(DomainAssociation.self, from: document)
-            let kept = domain.subDomainSettings.filter { $0.branchName != branchName }
-            guard kept.count != domain.subDomainSettings.count else { continue }
-            domain.subDomainSettings = kept
+            guard domain.removeSubdomains(pointingAt: branchName) else { continue }
             try await connection.run("UPDATE domain_association SET document = \(try Documents.encode(domain)) WHERE seq = \(seq)")
         }
     }
 
-    /// Every subdomain has to point at a branch of the app, as on AWS.
-    private static func requireBranches(_ connection: PostgresConnection, appSeq: Int64, _ domain: DomainAssociation) async throws {
-        for setting in domain.subDomainSettings {
-            if try await connection.row("SELECT 1 FROM branch WHERE appSeq = \(appSeq) AND branchName = \(setting.branchName)") == nil {
-                throw AmplifyError.badRequest("A subdomain cannot point to a non-existent branch")
-            }
-        }
+    /// The names of the app's branches.
+    static func branchNames(_ connection: PostgresConnection, appSeq: Int64) async throws -> Set<String> {
+        Set(try await connection.rows("SELECT branchName FROM branch WHERE appSeq = \(appSeq)").map { try $0.decode(String.self) })
     }
 }

@@ -7,15 +7,12 @@ import PostgresNIO
 extension PostgresStore {
     public func startJob(_ scope: Scope, appId: String, branchName: String, _ request: JobRequest, now: Date) async throws -> Job {
         try await self.write { connection in
-            let target = try await Self.newJobTarget(connection, scope, appId, branchName)
+            var target = try await Self.newJobTarget(connection, scope, appId, branchName)
             var retried: Job?
-            if request.jobType == .retry, let retriedId = request.jobId {
+            if let retriedId = request.retriedJobId {
                 retried = try await Self.jobRow(connection, JobKey(scope: scope, appId: appId, branchName: branchName, jobId: retriedId))?.job
             }
-            let job = try request.makeJob(app: target.app, branch: target.branch, jobId: target.branch.totalNumberOfJobs + 1, retried: retried, now: now)
-            if target.activeJobId != nil {
-                throw AmplifyError.limitExceeded("The requested branch \(branchName) already have pending or running jobs")
-            }
+            let job = try target.branch.startJob(request, app: target.app, retried: retried, activeJobId: target.activeJobId, now: now)
             try await Self.insertJob(connection, job, into: target)
             return job
         }
@@ -37,12 +34,12 @@ extension PostgresStore {
                 ORDER BY jobId DESC LIMIT \(limit + 1)
                 """
             )
-            return try Self.page(rows, limit: limit, list: "jobs") { row in
+            let jobs = try rows.map { row in
                 let cells = PostgresRandomAccessRow(row)
                 let jobId = try cells[1].decode(Int.self)
-                let job = try Self.job(cells, key: JobKey(scope: scope, appId: appId, branchName: branchName, jobId: jobId))
-                return (Int64(jobId), job)
+                return (Int64(jobId), try Self.job(cells, key: JobKey(scope: scope, appId: appId, branchName: branchName, jobId: jobId)))
             }
+            return Page(fetched: jobs, limit: limit, list: .jobs)
         }
     }
 
@@ -66,10 +63,9 @@ extension PostgresStore {
             _ = try await Self.appRow(connection, key.scope, key.appId, lock: true)
             var (branchSeq, branch) = try await Self.branchRow(connection, key.scope, key.appId, key.branchName, lock: true)
             guard let (seq, job) = try await Self.jobRow(connection, key, lock: true) else { throw AmplifyError.jobNotFound(String(key.jobId)) }
-            try job.requireDeletable()
+            let siteWentDown = try branch.deleteJob(job)
             try await connection.run("DELETE FROM job WHERE seq = \(seq)")
-            if branch.liveJobId == key.jobId {
-                branch.liveJobId = nil
+            if siteWentDown {
                 try await Self.save(connection, branch, seq: branchSeq)
                 try await Self.takeDown(connection, key.scope, key.appId, branchName: key.branchName)
             }
@@ -108,7 +104,7 @@ extension PostgresStore {
                 """
             )
             var alive = Set<JobKey>()
-            for row in rows where try row.decode(String.self) != JobStatus.cancelling.rawValue {
+            for row in rows where Self.status(try row.decode(String.self)).keepsBuilding {
                 alive.insert(try Self.key(row, from: 1))
             }
             return alive
@@ -141,10 +137,10 @@ extension PostgresStore {
         try await self.write { connection in
             guard let (seq, old) = try await Self.jobRow(connection, key, lock: true) else { throw try await Self.missing(connection, key) }
             let node = try await connection.row("SELECT node FROM job WHERE seq = \(seq)")?.decode(String?.self)
-            guard old.status == .cancelling, node == nil else { return }
             var job = old
-            try job.apply(.cancelled, at: now)
-            try await Self.saveJob(connection, seq: seq, job, replacing: old)
+            if try job.cancelIfUnclaimed(claimedBy: node, at: now) {
+                try await Self.saveJob(connection, seq: seq, job, replacing: old)
+            }
         }
     }
 
@@ -249,15 +245,12 @@ extension PostgresStore {
         return job
     }
 
-    /// Adds the branch's next job, and counts it on the branch (its total and active job), in one statement.
+    /// Adds the branch's next job and saves the branch that counted it, in one statement.
     static func insertJob(
         _ connection: PostgresConnection, _ job: Job, into target: (app: App, branchSeq: Int64, branch: Branch, activeJobId: Int?)
     ) async throws {
-        var branch = target.branch
-        branch.totalNumberOfJobs = job.key.jobId
-        branch.activeJobId = job.key.jobId
         let seq = try await connection.rows(
-            InsertJobStatement(branchDocument: try Documents.encode(branch), branchSeq: target.branchSeq, job: job)
+            InsertJobStatement(branchDocument: try Documents.encode(target.branch), branchSeq: target.branchSeq, job: job)
         ).first
         guard let seq else { return }
         try await insertSteps(connection, jobSeq: seq, job.steps, from: 0)
@@ -293,6 +286,6 @@ extension PostgresStore {
         }
     }
 
-    private static func status(_ text: String) -> JobStatus { JobStatus(rawValue: text) ?? .failed }
+    static func status(_ text: String) -> JobStatus { JobStatus(rawValue: text) ?? .failed }
     private static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
 }

@@ -10,12 +10,9 @@ extension PostgresStore {
             var (appSeq, app) = try await Self.appRow(connection, key.scope, key.appId, lock: true)
             var (branchSeq, branch) = try await Self.branchRow(connection, key.scope, key.appId, key.branchName, lock: true)
             guard let (_, job) = try await Self.jobRow(connection, key, lock: true) else { throw AmplifyError.jobNotFound(String(key.jobId)) }
-            guard job.status == .running else { return false }
-            branch.liveJobId = key.jobId
-            branch.lastDeployTime = now
+            guard branch.publish(job, now: now) else { return false }
             try await Self.save(connection, branch, seq: branchSeq)
-            if app.productionBranch == nil || app.productionBranch?.branchName == branch.branchName || branch.stage == "PRODUCTION" {
-                app.productionBranch = ProductionBranch(branchName: branch.branchName, lastDeployTime: now)
+            if app.published(branch, now: now) {
                 try await Self.save(connection, app, seq: appSeq)
             }
             return true
@@ -28,16 +25,14 @@ extension PostgresStore {
         guard let first = rows.first else { return nil }
         let app = try Documents.decode(App.self, from: first.0)
         let branches = try rows.compactMap { row in try row.1.map { try Documents.decode(Branch.self, from: $0) } }
-        let wanted = displayName ?? app.productionBranch.map { name in branches.first { $0.branchName == name.branchName }?.displayName } ?? nil
-        guard let wanted, let branch = branches.first(where: { $0.displayName == wanted }) else { return nil }
-        return (app, branch)
+        return app.siteBranch(displayName: displayName, among: branches).map { (app, $0) }
     }
 
     /// The branch's site is gone: the app has no production branch if it was that one.
     static func takeDown(_ connection: PostgresConnection, _ scope: Scope, _ appId: String, branchName: String) async throws {
         var (appSeq, app) = try await Self.appRow(connection, scope, appId)
-        guard app.productionBranch?.branchName == branchName else { return }
-        app.productionBranch = nil
-        try await Self.save(connection, app, seq: appSeq)
+        if app.tookDown(branchName: branchName) {
+            try await Self.save(connection, app, seq: appSeq)
+        }
     }
 }

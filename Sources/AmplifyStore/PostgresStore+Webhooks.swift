@@ -8,9 +8,9 @@ extension PostgresStore {
         try await self.write { connection in
             let appSeq = try await Self.appRow(connection, webhook.scope, webhook.appId, lock: true).seq
             let branchSeq = try await Self.branchSeq(connection, webhook.scope, webhook.appId, webhook.branchName)
-            if try await Self.count(connection, "webhook", appSeq: appSeq, upTo: self.quotas.webhooksPerApp) >= self.quotas.webhooksPerApp {
-                throw Quotas.exceeded("webhooks", limit: self.quotas.webhooksPerApp, in: "app \(webhook.appId)")
-            }
+            try webhook.requireCreatable(
+                count: try await Self.count(connection, "webhook", appSeq: appSeq, upTo: self.quotas.webhooksPerApp), quotas: self.quotas
+            )
             try await connection.run(
                 """
                 INSERT INTO webhook (webhookId, appSeq, branchSeq, description, token, createTime, updateTime)
@@ -34,7 +34,7 @@ extension PostgresStore {
                 ORDER BY webhook.seq LIMIT \(limit + 1)
                 """
             )
-            return try Self.page(rows, limit: limit, list: "webhooks") { try Self.webhook($0) }
+            return Page(fetched: try rows.map { try Self.webhook($0) }, limit: limit, list: .webhooks)
         }
     }
 

@@ -130,10 +130,9 @@ public final class PostgresStore: Store, Service {
                 leaseExpires DOUBLE PRECISION,
                 UNIQUE (branchSeq, jobId)
             );
-            CREATE UNIQUE INDEX job_one_active_per_branch ON job (branchSeq)
-                WHERE status IN ('CREATED', 'PENDING', 'PROVISIONING', 'RUNNING', 'CANCELLING');
+            CREATE UNIQUE INDEX job_one_active_per_branch ON job (branchSeq) WHERE status IN (\(JobStatus.activeSQL));
             CREATE INDEX job_queue ON job (status, seq);
-            CREATE INDEX job_node ON job (node) WHERE status IN ('PROVISIONING', 'RUNNING', 'CANCELLING');
+            CREATE INDEX job_node ON job (node) WHERE status IN (\(JobStatus.claimedSQL));
             CREATE TABLE job_step (
                 jobSeq BIGINT NOT NULL REFERENCES job (seq) ON DELETE CASCADE,
                 position INTEGER NOT NULL,
@@ -228,9 +227,7 @@ public final class PostgresStore: Store, Service {
                 ON CONFLICT (account, region) DO UPDATE SET apps = app_count.apps + 1 RETURNING apps
                 """
             )?.decode(Int.self) ?? 0
-            if apps > self.quotas.appsPerRegion {
-                throw Quotas.exceeded("apps", limit: self.quotas.appsPerRegion, in: "this account and region")
-            }
+            try App.requireCreatable(count: apps - 1, quotas: self.quotas)
             try await connection.run(
                 "INSERT INTO app (account, region, appId, document) VALUES (\(app.scope.account), \(app.scope.region), \(app.appId), \(document))"
             )
@@ -249,7 +246,7 @@ public final class PostgresStore: Store, Service {
             """,
             logger: Self.queryLogger
         ).collect()
-        return try Self.documentPage(rows, App.self, limit: limit, list: "apps")
+        return try Self.documentPage(rows, App.self, limit: limit, list: .apps)
     }
 
     public func updateApp(_ scope: Scope, appId: String, _ update: @Sendable (inout App) throws -> Void) async throws -> App {
@@ -276,12 +273,11 @@ public final class PostgresStore: Store, Service {
         let document = try Documents.encode(branch)
         try await self.write { connection in
             let appSeq = try await Self.appRow(connection, branch.scope, branch.appId, lock: true).seq
-            if try await connection.row("SELECT 1 FROM branch WHERE appSeq = \(appSeq) AND branchName = \(branch.branchName)") != nil {
-                throw AmplifyError.badRequest("Branch \(branch.branchName) already exists.")
-            }
-            if try await Self.count(connection, "branch", appSeq: appSeq, upTo: self.quotas.branchesPerApp) >= self.quotas.branchesPerApp {
-                throw Quotas.exceeded("branches", limit: self.quotas.branchesPerApp, in: "app \(branch.appId)")
-            }
+            let nameTaken = try await connection.row("SELECT 1 FROM branch WHERE appSeq = \(appSeq) AND branchName = \(branch.branchName)") != nil
+            try branch.requireCreatable(
+                nameTaken: nameTaken, count: try await Self.count(connection, "branch", appSeq: appSeq, upTo: self.quotas.branchesPerApp),
+                quotas: self.quotas
+            )
             try await connection.run("INSERT INTO branch (appSeq, branchName, document) VALUES (\(appSeq), \(branch.branchName), \(document))")
         }
     }
@@ -293,7 +289,7 @@ public final class PostgresStore: Store, Service {
     public func listBranches(_ scope: Scope, appId: String, after token: PageToken?, limit: Int) async throws -> Page<Branch> {
         try await self.read { connection in
             try await Self.documentPage(
-                connection, Branch.self, table: "branch", appSeq: Self.appSeq(connection, scope, appId), after: token, limit: limit, list: "branches"
+                connection, Branch.self, table: "branch", appSeq: Self.appSeq(connection, scope, appId), after: token, limit: limit, list: .branches
             )
         }
     }
@@ -399,7 +395,7 @@ public final class PostgresStore: Store, Service {
 
     /// A page of the app's rows of a table that keeps documents, in creation order.
     static func documentPage<T: Decodable & Sendable>(
-        _ connection: PostgresConnection, _ type: T.Type, table: String, appSeq: Int64, after token: PageToken?, limit: Int, list: String
+        _ connection: PostgresConnection, _ type: T.Type, table: String, appSeq: Int64, after token: PageToken?, limit: Int, list: PageToken.List
     ) async throws -> Page<T> {
         let rows = try await connection.rows(
             """
@@ -411,18 +407,11 @@ public final class PostgresStore: Store, Service {
     }
 
     /// A page from `(seq, document)` rows fetched with one row more than `limit`.
-    static func documentPage<T: Decodable & Sendable>(_ rows: [PostgresRow], _ type: T.Type, limit: Int, list: String) throws -> Page<T> {
-        try page(rows, limit: limit, list: list) { row in
+    static func documentPage<T: Decodable & Sendable>(_ rows: [PostgresRow], _ type: T.Type, limit: Int, list: PageToken.List) throws -> Page<T> {
+        let items = try rows.map { row in
             let (seq, document) = try row.decode((Int64, Data).self)
             return (seq, try Documents.decode(T.self, from: document))
         }
-    }
-
-    /// A page from rows fetched with one row more than `limit`; `item` reads a row's `seq` (where the next
-    /// page resumes) and value.
-    static func page<T: Sendable>(_ rows: [PostgresRow], limit: Int, list: String, _ item: (PostgresRow) throws -> (seq: Int64, value: T)) throws -> Page<T> {
-        let items = try rows.prefix(limit).map(item)
-        let next = rows.count > limit ? PageToken(list: list, position: items[limit - 1].seq).encoded : nil
-        return Page(items: items.map(\.value), nextToken: next)
+        return Page(fetched: items, limit: limit, list: list)
     }
 }

@@ -7,13 +7,11 @@ extension SQLiteStore {
     public func createBackendEnvironment(_ environment: BackendEnvironment) async throws {
         try await self.write { db in
             let appSeq = try Self.appSeq(db, environment.scope, environment.appId)
-            let exists = try db.cachedValue(
+            let nameTaken = try db.cachedValue(
                 Bool.self, sql: "SELECT 1 FROM backend_environment WHERE appSeq = ? AND environmentName = ?",
                 arguments: [appSeq, environment.environmentName]
             ) ?? false
-            if exists {
-                throw AmplifyError.badRequest("Backend environment \(environment.environmentName) already exists.")
-            }
+            try environment.requireCreatable(nameTaken: nameTaken)
             try db.cachedExecute(
                 sql: """
                     INSERT INTO backend_environment (appSeq, environmentName, stackName, deploymentArtifacts, createTime, updateTime)
@@ -43,7 +41,7 @@ extension SQLiteStore {
                     """,
                 arguments: [appSeq, token?.position ?? 0, environmentName, environmentName, limit + 1]
             )
-            return Self.page(rows, limit: limit, list: "backendenvironments") { Self.environment($0, scope, appId) }
+            return Page(fetched: rows.map { ($0["seq"], Self.environment($0, scope, appId)) }, limit: limit, list: .backendEnvironments)
         }
     }
 

@@ -7,7 +7,6 @@ extension SQLiteStore {
     public func createDomainAssociation(_ domain: DomainAssociation) async throws {
         try await self.write { db in
             let appSeq = try Self.appSeq(db, domain.scope, domain.appId)
-            try Self.requireBranches(db, appSeq: appSeq, domain)
             let owner = try db.cachedValue(
                 String.self,
                 sql: """
@@ -16,14 +15,10 @@ extension SQLiteStore {
                     """,
                 arguments: [domain.scope.account, domain.scope.region, domain.domainName]
             )
-            if let owner {
-                throw owner == domain.appId
-                    ? AmplifyError.badRequest("Domain \(domain.domainName) is already associated with this app.")
-                    : AmplifyError.badRequest("One or more domains requested are already associated with another Amplify app: \(domain.domainName)")
-            }
-            if try Self.count(db, "domain_association", appSeq: appSeq, upTo: self.quotas.domainsPerApp) >= self.quotas.domainsPerApp {
-                throw Quotas.exceeded("domains", limit: self.quotas.domainsPerApp, in: "app \(domain.appId)")
-            }
+            try domain.requireCreatable(
+                owner: owner, branchNames: Self.branchNames(db, appSeq: appSeq),
+                count: Self.count(db, "domain_association", appSeq: appSeq, upTo: self.quotas.domainsPerApp), quotas: self.quotas
+            )
             try db.cachedExecute(
                 sql: "INSERT INTO domain_association (appSeq, domainName, document) VALUES (?, ?, ?)",
                 arguments: [appSeq, domain.domainName, try Documents.encode(domain)]
@@ -39,7 +34,7 @@ extension SQLiteStore {
         try await self.database.read { db in
             try Self.documentPage(
                 db, DomainAssociation.self, table: "domain_association", appSeq: Self.appSeq(db, scope, appId), after: token,
-                limit: limit, list: "domains"
+                limit: limit, list: .domains
             )
         }
     }
@@ -50,7 +45,7 @@ extension SQLiteStore {
         try await self.write { db in
             var (seq, domain) = try Self.domainRow(db, scope, appId, domainName)
             try update(&domain)
-            try Self.requireBranches(db, appSeq: Self.appSeq(db, scope, appId), domain)
+            try domain.requireBranches(among: Self.branchNames(db, appSeq: Self.appSeq(db, scope, appId)))
             try db.cachedExecute(
                 sql: "UPDATE domain_association SET document = ? WHERE seq = ?", arguments: [try Documents.encode(domain), seq]
             )
@@ -83,24 +78,15 @@ extension SQLiteStore {
         let rows = try db.cachedRows(sql: "SELECT seq, document FROM domain_association WHERE appSeq = ?", arguments: [appSeq])
         for row in rows {
             var domain = try Documents.decode(DomainAssociation.self, from: row["document"])
-            let kept = domain.subDomainSettings.filter { $0.branchName != branchName }
-            guard kept.count != domain.subDomainSettings.count else { continue }
-            domain.subDomainSettings = kept
+            guard domain.removeSubdomains(pointingAt: branchName) else { continue }
             try db.cachedExecute(
                 sql: "UPDATE domain_association SET document = ? WHERE seq = ?", arguments: [try Documents.encode(domain), row["seq"] as Int64]
             )
         }
     }
 
-    /// Every subdomain has to point at a branch of the app, as on AWS.
-    private static func requireBranches(_ db: Database, appSeq: Int64, _ domain: DomainAssociation) throws {
-        for setting in domain.subDomainSettings {
-            let exists = try db.cachedValue(
-                Bool.self, sql: "SELECT 1 FROM branch WHERE appSeq = ? AND branchName = ?", arguments: [appSeq, setting.branchName]
-            ) ?? false
-            if !exists {
-                throw AmplifyError.badRequest("A subdomain cannot point to a non-existent branch")
-            }
-        }
+    /// The names of the app's branches.
+    static func branchNames(_ db: Database, appSeq: Int64) throws -> Set<String> {
+        Set(try db.cachedValues(String.self, sql: "SELECT branchName FROM branch WHERE appSeq = ?", arguments: [appSeq]))
     }
 }

@@ -9,22 +9,12 @@ extension SQLiteStore {
         try await self.write { db in
             let app = try Self.appRow(db, scope, appId).app
             var (branchSeq, branch) = try Self.branchRow(db, scope, appId, branchName)
-            var retried: Job?
-            if request.jobType == .retry, let retriedId = request.jobId {
-                let key = JobKey(scope: scope, appId: appId, branchName: branchName, jobId: retriedId)
-                retried = try Self.jobRow(db, branchSeq: branchSeq, key: key)?.job
+            let retried = try request.retriedJobId.flatMap { jobId in
+                try Self.jobRow(db, branchSeq: branchSeq, key: JobKey(scope: scope, appId: appId, branchName: branchName, jobId: jobId))?.job
             }
-            let jobId = branch.totalNumberOfJobs + 1
-            let job = try request.makeJob(app: app, branch: branch, jobId: jobId, retried: retried, now: now)
-            let active = try db.cachedValue(Bool.self, sql: "SELECT 1 FROM job WHERE branchSeq = ? AND status IN (\(JobStatus.activeSQL))", arguments: [branchSeq]
-            ) ?? false
-            if active {
-                throw AmplifyError.limitExceeded("The requested branch \(branchName) already have pending or running jobs")
-            }
+            let job = try branch.startJob(request, app: app, retried: retried, activeJobId: Self.activeJobId(db, branchSeq: branchSeq), now: now)
             try Self.insertJob(db, branchSeq: branchSeq, job)
-            branch.totalNumberOfJobs = jobId
-            branch.activeJobId = jobId
-            try db.cachedExecute(sql: "UPDATE branch SET document = ? WHERE seq = ?", arguments: [try Documents.encode(branch), branchSeq])
+            try Self.save(db, branch, seq: branchSeq)
             return job
         }
     }
@@ -40,9 +30,10 @@ extension SQLiteStore {
                 sql: "SELECT \(Self.jobColumns), jobId AS seq FROM job WHERE branchSeq = ? AND jobId < ? ORDER BY jobId DESC LIMIT ?",
                 arguments: [branchSeq, token?.position ?? Int64.max, limit + 1]
             )
-            return Self.page(rows, limit: limit, list: "jobs") { row in
-                Self.job(row, key: JobKey(scope: scope, appId: appId, branchName: branchName, jobId: row[1]))
+            let jobs = rows.map { row in
+                (row["seq"] as Int64, Self.job(row, key: JobKey(scope: scope, appId: appId, branchName: branchName, jobId: row[1])))
             }
+            return Page(fetched: jobs, limit: limit, list: .jobs)
         }
     }
 
@@ -60,12 +51,11 @@ extension SQLiteStore {
     public func deleteFinishedJob(_ key: JobKey) async throws -> Job {
         try await self.write { db in
             let (seq, job) = try Self.jobRow(db, key)
-            try job.requireDeletable()
-            try db.cachedExecute(sql: "DELETE FROM job WHERE seq = ?", arguments: [seq])
             var (branchSeq, branch) = try Self.branchRow(db, key.scope, key.appId, key.branchName)
-            if branch.liveJobId == key.jobId {
-                branch.liveJobId = nil
-                try db.cachedExecute(sql: "UPDATE branch SET document = ? WHERE seq = ?", arguments: [try Documents.encode(branch), branchSeq])
+            let siteWentDown = try branch.deleteJob(job)
+            try db.cachedExecute(sql: "DELETE FROM job WHERE seq = ?", arguments: [seq])
+            if siteWentDown {
+                try Self.save(db, branch, seq: branchSeq)
                 try Self.takeDown(db, key.scope, key.appId, branchName: key.branchName)
             }
             return job
@@ -95,13 +85,17 @@ extension SQLiteStore {
             )
             let rows = try db.cachedRows(
                 sql: """
-                    SELECT app.account, app.region, app.appId, branch.branchName, job.jobId FROM job
+                    SELECT job.status, app.account, app.region, app.appId, branch.branchName, job.jobId FROM job
                     JOIN branch ON branch.seq = job.branchSeq JOIN app ON app.seq = branch.appSeq
-                    WHERE job.node = ? AND job.status IN ('PROVISIONING', 'RUNNING')
+                    WHERE job.node = ? AND job.status IN (\(JobStatus.claimedSQL))
                     """,
                 arguments: [node]
             )
-            return Set(rows.map { JobKey(scope: Scope(account: $0[0], region: $0[1]), appId: $0[2], branchName: $0[3], jobId: $0[4]) })
+            var building = Set<JobKey>()
+            for row in rows where Self.status(row[0]).keepsBuilding {
+                building.insert(JobKey(scope: Scope(account: row[1], region: row[2]), appId: row[3], branchName: row[4], jobId: row[5]))
+            }
+            return building
         }
     }
 
@@ -122,16 +116,21 @@ extension SQLiteStore {
         try await self.write { db in
             let (seq, old) = try Self.jobRow(db, key)
             let node = try db.cachedValue(String.self, sql: "SELECT node FROM job WHERE seq = ?", arguments: [seq])
-            guard old.status == .cancelling, node == nil else { return }
             var job = old
-            try job.apply(.cancelled, at: now)
-            try Self.saveJob(db, seq: seq, job, replacing: old)
+            if try job.cancelIfUnclaimed(claimedBy: node, at: now) {
+                try Self.saveJob(db, seq: seq, job, replacing: old)
+            }
         }
     }
 
     public func log(_ key: JobKey, step: String) async throws -> String? {
         try await self.database.read { db in
-            guard let (seq, _) = try? Self.jobRow(db, key) else { return nil }
+            let seq: Int64
+            do {
+                seq = try Self.jobRow(db, key).seq
+            } catch let error as AmplifyError where error.code == .notFound {
+                return nil
+            }
             let chunks = try db.cachedValues(String.self, sql: "SELECT content FROM job_log_chunk WHERE jobSeq = ? AND step = ? ORDER BY seq", arguments: [seq, step])
             return chunks.isEmpty ? nil : chunks.joined()
         }
@@ -275,6 +274,11 @@ extension SQLiteStore {
                 ]
             )
         }
+    }
+
+    /// The branch's job in progress, if any.
+    static func activeJobId(_ db: Database, branchSeq: Int64) throws -> Int? {
+        try db.cachedValue(Int.self, sql: "SELECT jobId FROM job WHERE branchSeq = ? AND status IN (\(JobStatus.activeSQL))", arguments: [branchSeq])
     }
 
     private static func status(_ text: String) -> JobStatus { JobStatus(rawValue: text) ?? .failed }

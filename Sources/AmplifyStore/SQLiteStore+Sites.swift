@@ -5,16 +5,13 @@ import GRDB
 extension SQLiteStore {
     public func publishSite(_ key: JobKey, now: Date) async throws -> Bool {
         try await self.write { db in
-            let (_, job) = try Self.jobRow(db, key)
-            guard job.status == .running else { return false }
-            var (branchSeq, branch) = try Self.branchRow(db, key.scope, key.appId, key.branchName)
-            branch.liveJobId = key.jobId
-            branch.lastDeployTime = now
-            try db.cachedExecute(sql: "UPDATE branch SET document = ? WHERE seq = ?", arguments: [try Documents.encode(branch), branchSeq])
             var (appSeq, app) = try Self.appRow(db, key.scope, key.appId)
-            if app.productionBranch == nil || app.productionBranch?.branchName == branch.branchName || branch.stage == "PRODUCTION" {
-                app.productionBranch = ProductionBranch(branchName: branch.branchName, lastDeployTime: now)
-                try db.cachedExecute(sql: "UPDATE app SET document = ? WHERE seq = ?", arguments: [try Documents.encode(app), appSeq])
+            var (branchSeq, branch) = try Self.branchRow(db, key.scope, key.appId, key.branchName)
+            let (_, job) = try Self.jobRow(db, key)
+            guard branch.publish(job, now: now) else { return false }
+            try Self.save(db, branch, seq: branchSeq)
+            if app.published(branch, now: now) {
+                try Self.save(db, app, seq: appSeq)
             }
             return true
         }
@@ -37,17 +34,15 @@ extension SQLiteStore {
             let app = try Documents.decode(App.self, from: appRow[1] as Data)
             let rows = try db.cachedRows(sql: "SELECT document FROM branch WHERE appSeq = ? ORDER BY seq", arguments: [appRow[0] as Int64])
             let branches = try rows.map { try Documents.decode(Branch.self, from: $0[0] as Data) }
-            let wanted = displayName ?? app.productionBranch.map { name in branches.first { $0.branchName == name.branchName }?.displayName } ?? nil
-            guard let wanted, let branch = branches.first(where: { $0.displayName == wanted }) else { return nil }
-            return (app, branch)
+            return app.siteBranch(displayName: displayName, among: branches).map { (app, $0) }
         }
     }
 
     /// The branch's site is gone (its live job or the branch was deleted): the app has no production branch if it was that one.
     static func takeDown(_ db: Database, _ scope: Scope, _ appId: String, branchName: String) throws {
         var (appSeq, app) = try Self.appRow(db, scope, appId)
-        guard app.productionBranch?.branchName == branchName else { return }
-        app.productionBranch = nil
-        try db.cachedExecute(sql: "UPDATE app SET document = ? WHERE seq = ?", arguments: [try Documents.encode(app), appSeq])
+        if app.tookDown(branchName: branchName) {
+            try Self.save(db, app, seq: appSeq)
+        }
     }
 }

@@ -16,12 +16,12 @@ extension SQLiteStore {
             case .app(let appId):
                 var (seq, app) = try Self.appRow(db, scope, appId)
                 try update(&app.tags)
-                try db.cachedExecute(sql: "UPDATE app SET document = ? WHERE seq = ?", arguments: [try Documents.encode(app), seq])
+                try Self.save(db, app, seq: seq)
                 return app.tags
             case .branch(let appId, let branchName):
                 var (seq, branch) = try Self.branchRow(db, scope, appId, branchName)
                 try update(&branch.tags)
-                try db.cachedExecute(sql: "UPDATE branch SET document = ? WHERE seq = ?", arguments: [try Documents.encode(branch), seq])
+                try Self.save(db, branch, seq: seq)
                 return branch.tags
             case .job:
                 var (seq, tags) = try Self.tags(db, scope, resource)

@@ -8,9 +8,7 @@ extension SQLiteStore {
         try await self.write { db in
             let appSeq = try Self.appSeq(db, webhook.scope, webhook.appId)
             let branchSeq = try Self.branchSeq(db, webhook.scope, webhook.appId, webhook.branchName)
-            if try Self.count(db, "webhook", appSeq: appSeq, upTo: self.quotas.webhooksPerApp) >= self.quotas.webhooksPerApp {
-                throw Quotas.exceeded("webhooks", limit: self.quotas.webhooksPerApp, in: "app \(webhook.appId)")
-            }
+            try webhook.requireCreatable(count: Self.count(db, "webhook", appSeq: appSeq, upTo: self.quotas.webhooksPerApp), quotas: self.quotas)
             try db.cachedExecute(
                 sql: """
                     INSERT INTO webhook (webhookId, appSeq, branchSeq, description, token, createTime, updateTime)
@@ -35,7 +33,7 @@ extension SQLiteStore {
                 sql: "\(Self.webhookQuery) WHERE webhook.appSeq = ? AND webhook.seq > ? ORDER BY webhook.seq LIMIT ?",
                 arguments: [appSeq, token?.position ?? 0, limit + 1]
             )
-            return Self.page(rows, limit: limit, list: "webhooks") { Self.webhook($0) }
+            return Page(fetched: rows.map { ($0["seq"], Self.webhook($0)) }, limit: limit, list: .webhooks)
         }
     }
 

@@ -81,8 +81,7 @@ public final class SQLiteStore: Store {
                     statusReason TEXT,
                     UNIQUE (branchSeq, jobId)
                 );
-                CREATE UNIQUE INDEX job_one_active_per_branch ON job (branchSeq)
-                    WHERE status IN ('CREATED', 'PENDING', 'PROVISIONING', 'RUNNING', 'CANCELLING');
+                CREATE UNIQUE INDEX job_one_active_per_branch ON job (branchSeq) WHERE status IN (\(JobStatus.activeSQL));
                 CREATE INDEX job_queue ON job (status, seq);
                 CREATE TABLE job_step (
                     jobSeq INTEGER NOT NULL REFERENCES job (seq) ON DELETE CASCADE,
@@ -203,9 +202,7 @@ public final class SQLiteStore: Store {
                     """,
                 arguments: [app.scope.account, app.scope.region]
             ) ?? 0
-            if apps > quotas.appsPerRegion {
-                throw Quotas.exceeded("apps", limit: quotas.appsPerRegion, in: "this account and region")
-            }
+            try App.requireCreatable(count: apps - 1, quotas: quotas)
             try db.cachedExecute(
                 sql: "INSERT INTO app (account, region, appId, document) VALUES (?, ?, ?, ?)",
                 arguments: [app.scope.account, app.scope.region, app.appId, document]
@@ -223,7 +220,7 @@ public final class SQLiteStore: Store {
                 sql: "SELECT seq, document FROM app WHERE account = ? AND region = ? AND seq > ? ORDER BY seq LIMIT ?",
                 arguments: [scope.account, scope.region, token?.position ?? 0, limit + 1]
             )
-            return try Self.page(rows, limit: limit, list: "apps") { try Documents.decode(App.self, from: $0["document"]) }
+            return try Self.documentPage(rows, App.self, limit: limit, list: .apps)
         }
     }
 
@@ -231,7 +228,7 @@ public final class SQLiteStore: Store {
         try await self.write { db in
             var (seq, app) = try Self.appRow(db, scope, appId)
             try update(&app)
-            try db.cachedExecute(sql: "UPDATE app SET document = ? WHERE seq = ?", arguments: [try Documents.encode(app), seq])
+            try Self.save(db, app, seq: seq)
             return app
         }
     }
@@ -253,14 +250,11 @@ public final class SQLiteStore: Store {
         let document = try Documents.encode(branch)
         try await self.write { db in
             let appSeq = try Self.appSeq(db, branch.scope, branch.appId)
-            let exists = try db.cachedValue(Bool.self, sql: "SELECT 1 FROM branch WHERE appSeq = ? AND branchName = ?", arguments: [appSeq, branch.branchName]
+            let nameTaken = try db.cachedValue(Bool.self, sql: "SELECT 1 FROM branch WHERE appSeq = ? AND branchName = ?", arguments: [appSeq, branch.branchName]
             ) ?? false
-            if exists {
-                throw AmplifyError.badRequest("Branch \(branch.branchName) already exists.")
-            }
-            if try Self.count(db, "branch", appSeq: appSeq, upTo: self.quotas.branchesPerApp) >= self.quotas.branchesPerApp {
-                throw Quotas.exceeded("branches", limit: self.quotas.branchesPerApp, in: "app \(branch.appId)")
-            }
+            try branch.requireCreatable(
+                nameTaken: nameTaken, count: Self.count(db, "branch", appSeq: appSeq, upTo: self.quotas.branchesPerApp), quotas: self.quotas
+            )
             try db.cachedExecute(
                 sql: "INSERT INTO branch (appSeq, branchName, document) VALUES (?, ?, ?)",
                 arguments: [appSeq, branch.branchName, document]
@@ -274,7 +268,7 @@ public final class SQLiteStore: Store {
 
     public func listBranches(_ scope: Scope, appId: String, after token: PageToken?, limit: Int) async throws -> Page<Branch> {
         try await self.database.read { db in
-            try Self.documentPage(db, Branch.self, table: "branch", appSeq: Self.appSeq(db, scope, appId), after: token, limit: limit, list: "branches")
+            try Self.documentPage(db, Branch.self, table: "branch", appSeq: Self.appSeq(db, scope, appId), after: token, limit: limit, list: .branches)
         }
     }
 
@@ -284,7 +278,7 @@ public final class SQLiteStore: Store {
         try await self.write { db in
             var (seq, branch) = try Self.branchRow(db, scope, appId, branchName)
             try update(&branch)
-            try db.cachedExecute(sql: "UPDATE branch SET document = ? WHERE seq = ?", arguments: [try Documents.encode(branch), seq])
+            try Self.save(db, branch, seq: seq)
             return branch
         }
     }
@@ -307,6 +301,14 @@ public final class SQLiteStore: Store {
     }
 
     // MARK: Rows
+
+    static func save(_ db: Database, _ app: App, seq: Int64) throws {
+        try db.cachedExecute(sql: "UPDATE app SET document = ? WHERE seq = ?", arguments: [try Documents.encode(app), seq])
+    }
+
+    static func save(_ db: Database, _ branch: Branch, seq: Int64) throws {
+        try db.cachedExecute(sql: "UPDATE branch SET document = ? WHERE seq = ?", arguments: [try Documents.encode(branch), seq])
+    }
 
     static func appRow(_ db: Database, _ scope: Scope, _ appId: String) throws -> (seq: Int64, app: App) {
         guard
@@ -370,19 +372,17 @@ public final class SQLiteStore: Store {
 
     /// A page of the app's rows of a table that keeps documents, in creation order.
     static func documentPage<T: Decodable & Sendable>(
-        _ db: Database, _ type: T.Type, table: String, appSeq: Int64, after token: PageToken?, limit: Int, list: String
+        _ db: Database, _ type: T.Type, table: String, appSeq: Int64, after token: PageToken?, limit: Int, list: PageToken.List
     ) throws -> Page<T> {
         let rows = try db.cachedRows(
             sql: "SELECT seq, document FROM \(table) WHERE appSeq = ? AND seq > ? ORDER BY seq LIMIT ?",
             arguments: [appSeq, token?.position ?? 0, limit + 1]
         )
-        return try page(rows, limit: limit, list: list) { try Documents.decode(T.self, from: $0["document"]) }
+        return try documentPage(rows, T.self, limit: limit, list: list)
     }
 
-    /// A page from rows fetched with one row more than `limit`; the token resumes after the last row's `seq`.
-    static func page<T: Sendable>(_ rows: [Row], limit: Int, list: String, _ item: (Row) throws -> T) rethrows -> Page<T> {
-        let items = try rows.prefix(limit).map(item)
-        let next = rows.count > limit ? PageToken(list: list, position: rows[limit - 1]["seq"]).encoded : nil
-        return Page(items: items, nextToken: next)
+    /// A page from `(seq, document)` rows fetched with one row more than `limit`.
+    static func documentPage<T: Decodable & Sendable>(_ rows: [Row], _ type: T.Type, limit: Int, list: PageToken.List) throws -> Page<T> {
+        Page(fetched: try rows.map { ($0["seq"], try Documents.decode(T.self, from: $0["document"])) }, limit: limit, list: list)
     }
 }

@@ -31,10 +31,10 @@ import Testing
     }
 
     @Test func pageTokensBelongToOneList() throws {
-        let token = PageToken(list: "jobs", position: 42)
-        #expect(try PageToken(decoding: token.encoded, list: "jobs") == token)
-        #expect(throws: AmplifyError.badRequest("Invalid nextToken.")) { try PageToken(decoding: token.encoded, list: "apps") }
-        #expect(throws: AmplifyError.self) { try PageToken(decoding: "garbage!", list: "jobs") }
+        let token = PageToken(list: .jobs, position: 42)
+        #expect(try PageToken(decoding: token.encoded, list: .jobs) == token)
+        #expect(throws: AmplifyError.badRequest("Invalid nextToken.")) { try PageToken(decoding: token.encoded, list: .apps) }
+        #expect(throws: AmplifyError.self) { try PageToken(decoding: "garbage!", list: .jobs) }
     }
 
     @Test func taggedResourcesComeFromARNs() {

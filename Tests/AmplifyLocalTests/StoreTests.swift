@@ -286,7 +286,7 @@ import Testing
             repeat {
                 let page = try await store.listJobs(scope, appId: "d1abc", branchName: "main", after: token, limit: 3)
                 ids += page.items.map(\.key.jobId)
-                token = try page.nextToken.map { try PageToken(decoding: $0, list: "jobs") }
+                token = try page.nextToken.map { try PageToken(decoding: $0, list: .jobs) }
             } while token != nil
             #expect(ids == [7, 6, 5, 4, 3, 2, 1])
         }
@@ -477,7 +477,7 @@ import Testing
         repeat {
             let page = try await reopened.listApps(scope, after: token, limit: 100)
             count += page.items.count
-            token = try page.nextToken.map { try PageToken(decoding: $0, list: "apps") }
+            token = try page.nextToken.map { try PageToken(decoding: $0, list: .apps) }
         } while token != nil
         #expect(count == 300)
     }

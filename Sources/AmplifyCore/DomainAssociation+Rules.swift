@@ -1,0 +1,30 @@
+/// What a domain association must respect: one app per domain name in an account and region, and subdomains
+/// that point at branches of the app.
+extension DomainAssociation {
+    /// CreateDomainAssociation: `owner` is the app that already has this domain name in the scope, if any;
+    /// `branchNames` the app's branches; `count` how many associations the app has.
+    public func requireCreatable(owner: String?, branchNames: Set<String>, count: Int, quotas: Quotas) throws(AmplifyError) {
+        try self.requireBranches(among: branchNames)
+        if let owner {
+            throw owner == self.appId
+                ? .badRequest("Domain \(self.domainName) is already associated with this app.")
+                : .badRequest("One or more domains requested are already associated with another Amplify app: \(self.domainName)")
+        }
+        try Quotas.requireRoom(for: "domains", count: count, limit: quotas.domainsPerApp, in: "app \(self.appId)")
+    }
+
+    /// Every subdomain has to point at one of the app's branches (`branchNames`), as on AWS.
+    public func requireBranches(among branchNames: Set<String>) throws(AmplifyError) {
+        if self.subDomainSettings.contains(where: { !branchNames.contains($0.branchName) }) {
+            throw .badRequest("A subdomain cannot point to a non-existent branch")
+        }
+    }
+
+    /// A deleted branch takes the subdomains that pointed at it out of the association. Returns whether any did.
+    public mutating func removeSubdomains(pointingAt branchName: String) -> Bool {
+        let kept = self.subDomainSettings.filter { $0.branchName != branchName }
+        guard kept.count != self.subDomainSettings.count else { return false }
+        self.subDomainSettings = kept
+        return true
+    }
+}
