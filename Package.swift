@@ -1,9 +1,11 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// Every import a file of ours uses must be a dependency its target declares (not one that leaks in through another).
+let ourSettings: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
+
 let package = Package(
     name: "amplify-local",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "amplify-local", targets: ["amplify-local"]),
     ],
@@ -23,8 +25,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
-        .target(name: "AmplifyWire"),
-        .target(name: "AmplifyCore"),
+        .target(name: "AmplifyWire", swiftSettings: ourSettings),
+        .target(name: "AmplifyCore", swiftSettings: ourSettings),
         .target(
             name: "AmplifyStore",
             dependencies: [
@@ -32,29 +34,36 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: ourSettings
         ),
         .target(
             name: "AmplifyHosting",
             dependencies: [
                 "AmplifyCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: ourSettings
         ),
         .target(
             name: "AmplifyBuilds",
             dependencies: [
-                "AmplifyCore", "AmplifyHosting",
+                "AmplifyCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "SystemPackage", package: "swift-system"),
-            ]
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: ourSettings
         ),
         .target(
             name: "AmplifyServer",
@@ -63,17 +72,23 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            swiftSettings: ourSettings
         ),
         .executableTarget(
             name: "amplify-local",
             dependencies: [
                 "AmplifyServer", "AmplifyCore", "AmplifyBuilds", "AmplifyStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: ourSettings
         ),
         .executableTarget(
             name: "BenchCeiling",
@@ -81,7 +96,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            path: "bench/Ceiling"
+            path: "bench/Ceiling",
+            swiftSettings: ourSettings
         ),
         .testTarget(
             name: "AmplifyLocalTests",
@@ -92,7 +108,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
-            ]
+            ],
+            swiftSettings: ourSettings
         ),
     ]
 )

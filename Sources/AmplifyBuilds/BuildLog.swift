@@ -1,4 +1,6 @@
+import AmplifyCore
 import Foundation
+import Logging
 import Synchronization
 
 /// The log of one step while processes write to it: output is cut into lines, each stamped with the

@@ -1,5 +1,4 @@
 import AmplifyCore
-import AmplifyHosting
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -221,6 +220,8 @@ public final class BuildRunner: Service, Sendable {
             _ = self.state.withLock { $0.running.insert(job.key) }
             self.logger.info("Claimed a job", metadata: ["job.id": "\(job.key)", "node": "\(self.configuration.node)"])
             return job
+        } catch is CancellationError {
+            return nil  // the server is stopping (or failed to start): nothing to say
         } catch {
             self.logger.error("Could not claim a pending job", metadata: ["error": "\(error)"])
             return nil
@@ -265,7 +266,7 @@ public final class BuildRunner: Service, Sendable {
         case .auto:
             let repository = try? await self.store.app(job.key.scope, appId: job.key.appId).repository
             guard let repository, !repository.isEmpty else { return "the app has no repository" }
-            return GitCheckout.isLocal(repository)
+            return RepositoryLocation.isOnThisMachine(repository)
                 ? nil : "build mode auto builds only repositories on this machine (a path or file:// URL); start with --build-mode run to clone \(GitCheckout.redacted(repository))"
         }
     }

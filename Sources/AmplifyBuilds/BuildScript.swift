@@ -1,4 +1,5 @@
 import AmplifyCore
+import Foundation
 /// The bash script a build runs: the build spec's commands in one shell (so `cd` and `export` carry on
 /// from command to command and phase to phase, as on AWS), stopping at the first command that fails.
 ///

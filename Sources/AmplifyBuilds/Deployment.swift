@@ -1,5 +1,4 @@
 import AmplifyCore
-import AmplifyHosting
 import Foundation
 
 #if canImport(FoundationNetworking)
@@ -81,13 +80,13 @@ struct Deployment: Sendable {
                 for note in collected.notes { try await self.progress.log("DEPLOY", note) }
                 return (collected.files, collected.bytes)
             }
-            guard self.job.sourceUrlType != "BUCKET_PREFIX" else {
+            guard self.job.sourceUrlType != .bucketPrefix else {
                 throw JobProgress.Interruption.failed("\(source) is a file; a BUCKET_PREFIX sourceUrl names a folder.")
             }
             try await self.progress.log("DEPLOY", "Unpacking \(url.path).")
             return try self.extract(url, into: folder)
         case "http", "https":
-            guard self.job.sourceUrlType != "BUCKET_PREFIX" else {
+            guard self.job.sourceUrlType != .bucketPrefix else {
                 throw JobProgress.Interruption.failed("A BUCKET_PREFIX sourceUrl must be a file:// folder here; \(source) is not.")
             }
             try await self.progress.log("DEPLOY", "Downloading \(source).")

@@ -1,3 +1,4 @@
+import AmplifyCore
 import Foundation
 import Synchronization
 
@@ -16,18 +17,15 @@ struct GitCheckout: Sendable {
     /// The environment git runs with: the server's own, so its credentials and SSH agent work.
     let environment: [String: String]
 
-    /// Whether `repository` is on this machine (a path or a `file://` URL), which build mode `auto` builds for real.
-    static func isLocal(_ repository: String) -> Bool {
-        repository.hasPrefix("/") || repository.lowercased().hasPrefix("file://")
-    }
-
     func clone(into folder: URL, in workspace: URL, runner: LoggedProcessRunner) async throws -> Commit {
         let latest = self.commitId.isEmpty || self.commitId == "HEAD"
         runner.log.info("# Cloning repository: \(Self.redacted(self.repository)) (branch \(self.branchName))")
-        let depth = latest && !self.repository.hasPrefix("/") ? ["--depth", "1"] : []
+        let source = RepositoryLocation.cloneSource(self.repository)
+        // A plain path is cloned with hard links; --depth would make git copy it through its transport instead.
+        let depth = latest && !source.hasPrefix("/") ? ["--depth", "1"] : []
         let tail = OutputTail()
         let clone = try await self.git(
-            ["clone", "--single-branch", "--no-tags", "--branch", self.branchName] + depth + ["--", self.repository, folder.path],
+            ["clone", "--single-branch", "--no-tags", "--branch", self.branchName] + depth + ["--", source, folder.path],
             in: workspace, runner: runner
         ) { bytes in
             tail.append(bytes)

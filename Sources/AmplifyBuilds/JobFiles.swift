@@ -1,5 +1,4 @@
 import AmplifyCore
-import AmplifyHosting
 import Foundation
 
 /// Where builds keep their files: under `buildRoot` (the data folder, or a folder of its own that an

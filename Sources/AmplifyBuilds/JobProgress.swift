@@ -108,7 +108,11 @@ struct JobProgress: Sendable {
     private func end(after error: any Error) async {
         switch error {
         case Interruption.stopped:
-            await self.end { job, now in if job.status == .cancelling { try job.apply(.cancelled, at: now) } }
+            // The running step's log says so: it would otherwise end at whatever command was running.
+            let running = try? await self.store.job(self.job).steps.last { !$0.status.isFinished }?.stepName
+            await self.end(log: running.map { StepLog(step: $0, text: self.logLine(Job.stoppedReason)) }) { job, now in
+                if job.status == .cancelling { try job.apply(.cancelled, at: now) }
+            }
         case Interruption.deleted:
             self.logger.debug("Job deleted while it ran")
         case Interruption.failed(let reason):
@@ -125,9 +129,9 @@ struct JobProgress: Sendable {
         await self.end { job, now in job = try job.failedOrCancelled(reason: reason, at: now) }
     }
 
-    private func end(_ change: @escaping @Sendable (inout Job, Date) throws -> Void) async {
+    private func end(log: StepLog? = nil, _ change: @escaping @Sendable (inout Job, Date) throws -> Void) async {
         let now = self.clock.now()
-        _ = try? await self.store.updateJob(self.job) { job in
+        _ = try? await self.store.updateJob(self.job, log: log) { job in
             guard !job.status.isFinished else { return }
             try change(&job, now)
         }

@@ -1,5 +1,4 @@
 import AmplifyCore
-import AmplifyHosting
 import Foundation
 
 /// A real build of a RELEASE, RETRY or WEB_HOOK job: BUILD clones the branch into a fresh workspace,

@@ -6,7 +6,7 @@ extension App {
     /// the production branch, or when its stage is PRODUCTION. Returns whether the app changed.
     public mutating func published(_ branch: Branch, now: Date) -> Bool {
         let isProduction =
-            self.productionBranch == nil || self.productionBranch?.branchName == branch.branchName || branch.stage == "PRODUCTION"
+            self.productionBranch == nil || self.productionBranch?.branchName == branch.branchName || branch.stage == .production
         guard isProduction else { return false }
         self.productionBranch = ProductionBranch(branchName: branch.branchName, lastDeployTime: now)
         return true

@@ -7,7 +7,7 @@ public struct App: Codable, Sendable, Equatable {
     public var name: String
     public var description: String?
     public var repository: String?
-    public var platform: String
+    public var platform: Platform
     public var computeRoleArn: String?
     public var iamServiceRoleArn: String?
     /// Kept to clone the repository; never returned.
@@ -38,15 +38,15 @@ public struct App: Codable, Sendable, Equatable {
         self.scope = scope
         self.appId = appId
         self.name = name
-        self.platform = "WEB"
+        self.platform = .web
         self.environmentVariables = [:]
         self.enableBranchAutoBuild = false
         self.enableBranchAutoDeletion = false
         self.enableBasicAuth = false
         self.customRules = []
         self.enableAutoBranchCreation = false
-        self.jobConfig = JobConfig(buildComputeType: "STANDARD_8GB")
-        self.cacheConfig = CacheConfig(type: "AMPLIFY_MANAGED")
+        self.jobConfig = JobConfig(buildComputeType: .standard8gb)
+        self.cacheConfig = CacheConfig(type: .amplifyManaged)
         self.tags = [:]
         self.createTime = now
         self.updateTime = now
@@ -85,7 +85,7 @@ public struct CustomRule: Codable, Sendable, Equatable {
 
 /// The settings of branches the app creates by itself.
 public struct AutoBranchCreationConfig: Codable, Sendable, Equatable {
-    public var stage: String?
+    public var stage: Stage?
     public var framework: String?
     public var enableAutoBuild: Bool?
     public var environmentVariables: [String: String]?
@@ -101,12 +101,12 @@ public struct AutoBranchCreationConfig: Codable, Sendable, Equatable {
 
 /// The build instance type of an app's jobs.
 public struct JobConfig: Codable, Sendable, Equatable {
-    public var buildComputeType: String
-    public init(buildComputeType: String) { self.buildComputeType = buildComputeType }
+    public var buildComputeType: BuildComputeType
+    public init(buildComputeType: BuildComputeType) { self.buildComputeType = buildComputeType }
 }
 
 /// The app's CDN cache configuration.
 public struct CacheConfig: Codable, Sendable, Equatable {
-    public var type: String
-    public init(type: String) { self.type = type }
+    public var type: CacheConfigType
+    public init(type: CacheConfigType) { self.type = type }
 }

@@ -22,7 +22,7 @@ extension Branch {
     /// CreateDeployment (and StartDeployment from a `sourceUrl`): the branch's next job as a manual deployment,
     /// for apps without a repository and branches with no job in progress.
     public mutating func createDeployment(
-        app: App, activeJobId: Int?, sourceUrl: String?, sourceUrlType: String?, now: Date
+        app: App, activeJobId: Int?, sourceUrl: String?, sourceUrlType: SourceUrlType?, now: Date
     ) throws(AmplifyError) -> Job {
         try Job.requireManualDeployable(app)
         if let activeJobId {

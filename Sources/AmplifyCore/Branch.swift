@@ -6,7 +6,7 @@ public struct Branch: Codable, Sendable, Equatable {
     public var appId: String
     public var branchName: String
     public var description: String?
-    public var stage: String
+    public var stage: Stage
     public var displayName: String
     public var framework: String?
     public var enableNotification: Bool
@@ -40,7 +40,7 @@ public struct Branch: Codable, Sendable, Equatable {
         self.scope = scope
         self.appId = appId
         self.branchName = branchName
-        self.stage = "NONE"
+        self.stage = .none
         self.displayName = Self.defaultDisplayName(branchName)
         self.enableNotification = false
         self.enableAutoBuild = true

@@ -16,10 +16,10 @@ public struct DomainAssociation: Codable, Sendable, Equatable {
     }
 
     public struct CertificateSettings: Codable, Sendable, Equatable {
-        public var type: String
+        public var type: CertificateType
         public var customCertificateArn: String?
 
-        public init(type: String, customCertificateArn: String?) {
+        public init(type: CertificateType, customCertificateArn: String?) {
             self.type = type
             self.customCertificateArn = customCertificateArn
         }
@@ -48,7 +48,7 @@ public struct DomainAssociation: Codable, Sendable, Equatable {
         self.domainName = domainName
         self.enableAutoSubDomain = false
         self.subDomainSettings = []
-        self.certificateSettings = CertificateSettings(type: "AMPLIFY_MANAGED", customCertificateArn: nil)
+        self.certificateSettings = CertificateSettings(type: .amplifyManaged, customCertificateArn: nil)
         var generator = SystemRandomNumberGenerator()
         self.verificationLabel = String(UInt64.random(in: 0...UInt64.max, using: &generator), radix: 16)
         self.distribution = "d" + String(UInt64.random(in: 0...UInt64.max, using: &generator), radix: 36)
@@ -62,17 +62,6 @@ public struct DomainAssociation: Codable, Sendable, Equatable {
     /// How far the association is, `elapsed` seconds after its last change.
     public enum Phase: Sendable, Equatable {
         case creating, updating, pendingVerification, pendingDeployment, available
-
-        /// The domain status of this phase, from the values Terraform's waiters accept on the way.
-        public var domainStatus: String {
-            switch self {
-            case .creating: "CREATING"
-            case .updating: "UPDATING"
-            case .pendingVerification: "PENDING_VERIFICATION"
-            case .pendingDeployment: "PENDING_DEPLOYMENT"
-            case .available: "AVAILABLE"
-            }
-        }
     }
 
     /// Seconds each phase lasts before the next one.

@@ -3,13 +3,13 @@ import Foundation
 extension Job {
     /// A manual deployment's job: CREATED by CreateDeployment (PENDING at once when it comes from a
     /// `sourceUrl`), of type MANUAL, with no commit.
-    public static func deployment(key: JobKey, now: Date, sourceUrl: String? = nil, sourceUrlType: String? = nil) -> Job {
+    public static func deployment(key: JobKey, now: Date, sourceUrl: String? = nil, sourceUrlType: SourceUrlType? = nil) -> Job {
         var job = Job(
             key: key, jobType: .manual, status: sourceUrl == nil ? .created : .pending, commitId: "", commitMessage: "",
             commitTime: now, startTime: now
         )
         job.sourceUrl = sourceUrl
-        job.sourceUrlType = sourceUrl == nil ? nil : (sourceUrlType ?? "ZIP")
+        job.sourceUrlType = sourceUrl == nil ? nil : (sourceUrlType ?? .zip)
         return job
     }
 

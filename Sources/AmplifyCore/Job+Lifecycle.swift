@@ -6,6 +6,7 @@ extension Job {
         var machine = JobStateMachine(self.status)
         try machine.apply(event)
         self.status = machine.status
+        let reason = reason ?? (self.status == .cancelled ? Self.stoppedReason : nil)
         if let reason { self.statusReason = reason }
         guard self.status.isFinished else { return }
         self.endTime = now
@@ -24,6 +25,9 @@ extension Job {
             self.steps.append(step)
         }
     }
+
+    /// Why a CANCELLED job ended.
+    public static let stoppedReason = "The job was stopped (StopJob) before it finished."
 
     /// The job ended early: CANCELLED if a stop was asked for, else FAILED with `reason`.
     public func failedOrCancelled(reason: String, at now: Date) throws(JobStateMachine.IllegalTransition) -> Job {

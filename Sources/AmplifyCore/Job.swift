@@ -12,7 +12,7 @@ public struct Job: Sendable, Equatable {
     public var endTime: Date?
     public var jobReason: String?
     public var sourceUrl: String?
-    public var sourceUrlType: String?
+    public var sourceUrlType: SourceUrlType?
     /// Why the job ended as it did, when it did not succeed.
     public var statusReason: String?
     public var steps: [JobStep]

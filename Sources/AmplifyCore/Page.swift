@@ -1,3 +1,5 @@
+import Foundation
+
 /// One page of a list, with the opaque token of the next page when there is one.
 public struct Page<Item: Sendable>: Sendable {
     public var items: [Item]

@@ -55,7 +55,7 @@ public protocol Store: Sendable {
 
     /// Adds the branch's next job as a manual deployment (`Job.deployment`): CREATED for uploads, or
     /// PENDING with `sourceUrl`. The app must have no repository and the branch no unfinished job.
-    func createDeployment(_ scope: Scope, appId: String, branchName: String, sourceUrl: String?, sourceUrlType: String?, now: Date) async throws -> Job
+    func createDeployment(_ scope: Scope, appId: String, branchName: String, sourceUrl: String?, sourceUrlType: SourceUrlType?, now: Date) async throws -> Job
 
     /// Makes the job's site the one its branch serves (at the end of its DEPLOY step): sets the branch's
     /// live job and deploy time, and the app's production branch when it has none yet or the branch's

@@ -1,7 +1,12 @@
+import Dispatch
+#if canImport(CDispatch)
+import CDispatch  // where Glibc's `struct stat` is declared as far as MemberImportVisibility is concerned
+#endif
 import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import NIOPosix
 
 #if canImport(Glibc)
 import Glibc

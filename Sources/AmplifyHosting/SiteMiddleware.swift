@@ -16,6 +16,7 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
     let store: any Store
     let files: SiteFiles
     let accessLog: AccessLog
+    let clock: ServiceClock
     private let cache = SiteSettingsCache()
     /// `LocalFileSystem` announces its folder at info level; one per request would flood the log.
     private static var quietLogger: Logger {
@@ -24,10 +25,11 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
         return logger
     }
 
-    public init(store: any Store, files: SiteFiles, accessLog: AccessLog) {
+    public init(store: any Store, files: SiteFiles, accessLog: AccessLog, clock: ServiceClock) {
         self.store = store
         self.files = files
         self.accessLog = accessLog
+        self.clock = clock
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -44,7 +46,7 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
             let address = context.remoteAddress
             self.accessLog.record(
                 AccessLog.Entry(
-                    time: Date(), clientIP: address?.ipAddress ?? "-", clientPort: address?.port ?? 0, method: request.method.rawValue,
+                    time: self.clock.now(), clientIP: address?.ipAddress ?? "-", clientPort: address?.port ?? 0, method: request.method.rawValue,
                     host: hostHeader, path: request.uri.path, query: request.uri.query, status: response.status.code,
                     bytesSent: response.headers[.contentLength].flatMap(Int.init) ?? 0, referer: request.headers[.referer],
                     userAgent: request.headers[.userAgent], requestId: requestId,

@@ -1,4 +1,5 @@
 import AmplifyCore
+import Foundation
 import Synchronization
 
 /// An app's rules and headers compiled once per version of the app (its `updateTime`).

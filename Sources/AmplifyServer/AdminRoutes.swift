@@ -4,6 +4,7 @@ import AmplifyHosting
 import AmplifyWire
 import Foundation
 import Hummingbird
+import NIOPosix
 
 /// The server's own endpoints under `/_amplify-local/`: health, reset, job step logs, deployment
 /// uploads, access logs and site thumbnails.
@@ -12,11 +13,12 @@ struct AdminRoutes {
     let runner: BuildRunner
     let accessLog: AccessLog
     let signer: URLSigner
+    let clock: ServiceClock
     let configuration: ServerConfiguration
 
     func add(to router: Router<AmplifyRequestContext>) {
-        let group = router.group("_amplify-local")
-        group.get("health") { _, _ in
+        let group = router.group(AdminPath.groupRoute)
+        group.get(AdminPath.healthRoute) { _, _ in
             try Self.json([
                 "status": "ok",
                 "version": AmplifyLocal.version,
@@ -25,28 +27,28 @@ struct AdminRoutes {
                 "node": self.configuration.node,
             ] as [String: String])
         }
-        group.post("reset") { _, _ in
+        group.post(AdminPath.resetRoute) { _, _ in
             try await self.store.reset()
             self.accessLog.flush()
             self.runner.files.removeAll()
             return try Self.json(["status": "reset"])
         }
         // What the API hands out as URLs answers only to a valid, unexpired signature.
-        let signed = router.group("_amplify-local").add(middleware: SignedURLMiddleware(signer: self.signer))
-        signed.get("logs/:account/:region/:appId/:branchName/:jobId/:step") { request, context in
+        let signed = router.group(AdminPath.groupRoute).add(middleware: SignedURLMiddleware(signer: self.signer, clock: self.clock))
+        signed.get(AdminPath.logRoute) { request, context in
             try await self.log(request, context)
         }
-        signed.put("uploads/:account/:region/:appId/:branchName/:jobId/zip") { request, context in
+        signed.put(AdminPath.zipUploadRoute) { request, context in
             try await self.upload(request, context) { self.runner.files.sites.zipUpload($0) }
         }
-        signed.put("uploads/:account/:region/:appId/:branchName/:jobId/files/:name") { request, context in
+        signed.put(AdminPath.fileUploadRoute) { request, context in
             let name = try Self.parameter(context, "name")
             guard SiteFiles.safeRelativePath(name) != nil else {
                 throw HTTPError(.badRequest, message: "The file name \(name) is not a path inside the site.")
             }
             return try await self.upload(request, context) { self.runner.files.sites.fileUpload($0, name: name) }
         }
-        signed.get("access-logs/:account/:region/:appId/:domainName") { request, context in
+        signed.get(AdminPath.accessLogRoute) { request, context in
             let scope = Scope(account: try Self.parameter(context, "account"), region: try Self.parameter(context, "region"))
             let appId = try Self.parameter(context, "appId")
             guard (try? await self.store.app(scope, appId: appId)) != nil else { throw HTTPError(.notFound, message: "No such access log.") }
@@ -59,15 +61,14 @@ struct AdminRoutes {
             )
             return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: csv)))
         }
-        signed.get("thumbnails/:account/:region/:appId/:branchName") { _, context in
+        signed.get(AdminPath.thumbnailRoute) { _, context in
             try await self.thumbnail(context)
         }
     }
 
     /// Where a live branch's thumbnail is drawn (GetBranch's `thumbnailUrl`, GetApp's `productionBranch`).
     static func thumbnailURL(_ call: APICall, _ scope: Scope, appId: String, branchName: String) -> String {
-        let segments = [scope.account, scope.region, appId, branchName].map { PercentEncoding.encode($0) }.joined(separator: "/")
-        return call.signedURL("\(AmplifyAPIMiddleware.adminPrefix)thumbnails/\(segments)")
+        call.signedURL(AdminPath.thumbnail(scope, appId: appId, branchName: branchName))
     }
 
     /// A small SVG card with the branch, its live job and when it went live.
@@ -136,13 +137,9 @@ struct AdminRoutes {
             appId: try Self.parameter(context, "appId"), branchName: try Self.parameter(context, "branchName"), jobId: jobId
         )
         let limit = self.configuration.maxUploadBytes
-        do {
-            let job = try await self.store.job(key)
-            guard job.jobType == .manual, job.status == .created else {
-                throw AmplifyError.badRequest("Job \(key.jobId) takes no uploads: it is a \(job.jobType.rawValue) job, \(job.status.rawValue).")
-            }
-        } catch let error as AmplifyError {
-            return AWSErrorResponse.response(for: error)
+        let job = try await self.store.job(key)
+        guard job.jobType == .manual, job.status == .created else {
+            throw AmplifyError.badRequest("Job \(key.jobId) takes no uploads: it is a \(job.jobType.rawValue) job, \(job.status.rawValue).")
         }
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw HTTPError(.contentTooLarge, message: "The upload is larger than \(limit) bytes.")

@@ -1,3 +1,4 @@
+import AmplifyBuilds
 import AmplifyCore
 import AmplifyWire
 import Foundation
@@ -5,9 +6,9 @@ import Foundation
 extension AmplifyAPI {
     func createDeployment(_ input: Wire.CreateDeploymentRequest, _ call: APICall) async throws -> Wire.CreateDeploymentResult {
         let job = try await self.store.createDeployment(
-            call.scope, appId: input.appId!, branchName: input.branchName!, sourceUrl: nil, sourceUrlType: nil, now: self.clock.now()
+            call.scope, appId: input.appId, branchName: input.branchName, sourceUrl: nil, sourceUrlType: nil, now: self.clock.now()
         )
-        let base = Self.uploadPath(job.key)
+        let base = AdminPath.upload(job.key)
         var fileUploadUrls: [String: String] = [:]
         for name in (input.fileMap ?? [:]).keys {
             fileUploadUrls[name] = call.signedURL("\(base)/files/\(PercentEncoding.encode(name))")
@@ -19,23 +20,17 @@ extension AmplifyAPI {
         let now = self.clock.now()
         let job: Job
         if let jobId = input.jobId {
-            let key = try Self.jobKey(call, input.appId!, input.branchName!, jobId)
+            let key = try Self.jobKey(call, input.appId, input.branchName, jobId)
             job = try await self.store.updateJob(key) { job in try job.startDeployment(at: now) }
         } else if let sourceUrl = input.sourceUrl {
             job = try await self.store.createDeployment(
-                call.scope, appId: input.appId!, branchName: input.branchName!, sourceUrl: sourceUrl,
-                sourceUrlType: input.sourceUrlType, now: now
+                call.scope, appId: input.appId, branchName: input.branchName, sourceUrl: sourceUrl,
+                sourceUrlType: input.sourceUrlType.map(SourceUrlType.init), now: now
             )
         } else {
             throw AmplifyError.badRequest("Must specify jobId or sourceUrl for StartDeploymentRequest.")
         }
         self.runner.wake()
         return Wire.StartDeploymentResult(jobSummary: Wire.JobSummary(job))
-    }
-
-    /// Where the files of a deployment are PUT: `…/zip` for the zip, `…/files/<name>` for each file.
-    static func uploadPath(_ key: JobKey) -> String {
-        let segments = [key.scope.account, key.scope.region, key.appId, key.branchName, String(key.jobId)]
-        return "\(AmplifyAPIMiddleware.adminPrefix)uploads/\(segments.map { PercentEncoding.encode($0) }.joined(separator: "/"))"
     }
 }

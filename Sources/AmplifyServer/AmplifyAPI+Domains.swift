@@ -7,7 +7,7 @@ extension AmplifyAPI {
         _ input: Wire.CreateDomainAssociationRequest, _ call: APICall
     ) async throws -> Wire.CreateDomainAssociationResult {
         let now = self.clock.now()
-        var domain = DomainAssociation(scope: call.scope, appId: input.appId!, domainName: input.domainName!, now: now)
+        var domain = DomainAssociation(scope: call.scope, appId: input.appId, domainName: input.domainName, now: now)
         try domain.apply(
             enableAutoSubDomain: input.enableAutoSubDomain, subDomainSettings: input.subDomainSettings,
             autoSubDomainCreationPatterns: input.autoSubDomainCreationPatterns, autoSubDomainIAMRole: input.autoSubDomainIAMRole,
@@ -18,7 +18,7 @@ extension AmplifyAPI {
     }
 
     func getDomainAssociation(_ input: Wire.GetDomainAssociationRequest, _ call: APICall) async throws -> Wire.GetDomainAssociationResult {
-        let domain = try await self.store.domainAssociation(call.scope, appId: input.appId!, domainName: input.domainName!)
+        let domain = try await self.store.domainAssociation(call.scope, appId: input.appId, domainName: input.domainName)
         return Wire.GetDomainAssociationResult(domainAssociation: Wire.DomainAssociation(domain, now: self.clock.now()))
     }
 
@@ -26,7 +26,7 @@ extension AmplifyAPI {
         _ input: Wire.ListDomainAssociationsRequest, _ call: APICall
     ) async throws -> Wire.ListDomainAssociationsResult {
         let page = try await self.store.listDomainAssociations(
-            call.scope, appId: input.appId!, after: try Self.pageToken(input.nextToken, list: .domains),
+            call.scope, appId: input.appId, after: try Self.pageToken(input.nextToken, list: .domains),
             limit: Self.pageSize(input.maxResults, default: 50)
         )
         let now = self.clock.now()
@@ -39,7 +39,7 @@ extension AmplifyAPI {
         _ input: Wire.UpdateDomainAssociationRequest, _ call: APICall
     ) async throws -> Wire.UpdateDomainAssociationResult {
         let now = self.clock.now()
-        let domain = try await self.store.updateDomainAssociation(call.scope, appId: input.appId!, domainName: input.domainName!) { domain in
+        let domain = try await self.store.updateDomainAssociation(call.scope, appId: input.appId, domainName: input.domainName) { domain in
             try domain.apply(
                 enableAutoSubDomain: input.enableAutoSubDomain, subDomainSettings: input.subDomainSettings,
                 autoSubDomainCreationPatterns: input.autoSubDomainCreationPatterns, autoSubDomainIAMRole: input.autoSubDomainIAMRole,
@@ -54,7 +54,7 @@ extension AmplifyAPI {
     func deleteDomainAssociation(
         _ input: Wire.DeleteDomainAssociationRequest, _ call: APICall
     ) async throws -> Wire.DeleteDomainAssociationResult {
-        let domain = try await self.store.deleteDomainAssociation(call.scope, appId: input.appId!, domainName: input.domainName!)
+        let domain = try await self.store.deleteDomainAssociation(call.scope, appId: input.appId, domainName: input.domainName)
         return Wire.DeleteDomainAssociationResult(domainAssociation: Wire.DomainAssociation(domain, now: self.clock.now()))
     }
 }
@@ -67,16 +67,16 @@ extension DomainAssociation {
     ) throws(AmplifyError) {
         if let enableAutoSubDomain { self.enableAutoSubDomain = enableAutoSubDomain }
         if let subDomainSettings {
-            self.subDomainSettings = subDomainSettings.map { SubDomainSetting(prefix: $0.prefix!, branchName: $0.branchName!) }
+            self.subDomainSettings = subDomainSettings.map { SubDomainSetting(prefix: $0.prefix, branchName: $0.branchName) }
         }
         if let autoSubDomainCreationPatterns { self.autoSubDomainCreationPatterns = autoSubDomainCreationPatterns }
         if let autoSubDomainIAMRole { self.autoSubDomainIAMRole = autoSubDomainIAMRole }
         if let certificateSettings {
-            if certificateSettings.type == "CUSTOM" && (certificateSettings.customCertificateArn ?? "").isEmpty {
+            if certificateSettings.type == .custom && (certificateSettings.customCertificateArn ?? "").isEmpty {
                 throw .badRequest("customCertificateArn is required when the certificate type is CUSTOM.")
             }
             self.certificateSettings = CertificateSettings(
-                type: certificateSettings.type!, customCertificateArn: certificateSettings.customCertificateArn
+                type: CertificateType(certificateSettings.type), customCertificateArn: certificateSettings.customCertificateArn
             )
         }
     }
@@ -87,7 +87,7 @@ extension Wire.DomainAssociation {
     init(_ domain: DomainAssociation, now: Date) {
         let phase = domain.phase(at: now)
         let deployed = phase == .pendingDeployment || phase == .available
-        let managed = domain.certificateSettings.type == "AMPLIFY_MANAGED"
+        let managed = domain.certificateSettings.type == .amplifyManaged
         let verificationRecord =
             managed && phase != .creating
             ? "_\(domain.verificationLabel).\(domain.domainName). CNAME _\(String(domain.verificationLabel.reversed())).acm-validations.aws."
@@ -102,11 +102,11 @@ extension Wire.DomainAssociation {
         self.init(
             domainAssociationArn: domain.arn, domainName: domain.domainName, enableAutoSubDomain: domain.enableAutoSubDomain,
             autoSubDomainCreationPatterns: domain.autoSubDomainCreationPatterns, autoSubDomainIAMRole: domain.autoSubDomainIAMRole,
-            domainStatus: phase.domainStatus,
-            updateStatus: domain.updated ? (phase == .available ? "UPDATE_COMPLETE" : "PENDING_DEPLOYMENT") : nil,
+            domainStatus: Wire.DomainStatus(phase),
+            updateStatus: domain.updated ? (phase == .available ? .updateComplete : .pendingDeployment) : nil,
             statusReason: "", certificateVerificationDNSRecord: verificationRecord, subDomains: subDomains,
             certificate: Wire.Certificate(
-                type: domain.certificateSettings.type, customCertificateArn: domain.certificateSettings.customCertificateArn,
+                type: Wire.CertificateType(domain.certificateSettings.type), customCertificateArn: domain.certificateSettings.customCertificateArn,
                 certificateVerificationDNSRecord: verificationRecord
             )
         )

@@ -7,8 +7,8 @@ extension AmplifyAPI {
     static let maximumTags = 50
 
     func tagResource(_ input: Wire.TagResourceRequest, _ call: APICall) async throws -> Wire.TagResourceResponse {
-        let arn = input.resourceArn!
-        let added = input.tags!
+        let arn = input.resourceArn
+        let added = input.tags
         try await Self.resourceNotFound(arn) {
             _ = try await self.store.updateTags(call.scope, of: try Self.taggedResource(arn, call)) { tags in
                 tags.merge(added) { _, new in new }
@@ -21,8 +21,8 @@ extension AmplifyAPI {
     }
 
     func untagResource(_ input: Wire.UntagResourceRequest, _ call: APICall) async throws -> Wire.UntagResourceResponse {
-        let arn = input.resourceArn!
-        let keys = input.tagKeys!
+        let arn = input.resourceArn
+        let keys = input.tagKeys
         try await Self.resourceNotFound(arn) {
             _ = try await self.store.updateTags(call.scope, of: try Self.taggedResource(arn, call)) { tags in
                 for key in keys { tags[key] = nil }
@@ -32,7 +32,7 @@ extension AmplifyAPI {
     }
 
     func listTagsForResource(_ input: Wire.ListTagsForResourceRequest, _ call: APICall) async throws -> Wire.ListTagsForResourceResponse {
-        let arn = input.resourceArn!
+        let arn = input.resourceArn
         let tags = try await Self.resourceNotFound(arn) {
             try await self.store.tags(call.scope, of: try Self.taggedResource(arn, call))
         }

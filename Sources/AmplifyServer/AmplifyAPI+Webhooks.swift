@@ -1,3 +1,4 @@
+import AmplifyBuilds
 import AmplifyCore
 import AmplifyWire
 import Foundation
@@ -5,7 +6,7 @@ import Foundation
 extension AmplifyAPI {
     func createWebhook(_ input: Wire.CreateWebhookRequest, _ call: APICall) async throws -> Wire.CreateWebhookResult {
         let webhook = Webhook(
-            scope: call.scope, appId: input.appId!, branchName: input.branchName!, description: input.description ?? "",
+            scope: call.scope, appId: input.appId, branchName: input.branchName, description: input.description ?? "",
             now: self.clock.now()
         )
         try await self.store.createWebhook(webhook)
@@ -13,13 +14,13 @@ extension AmplifyAPI {
     }
 
     func getWebhook(_ input: Wire.GetWebhookRequest, _ call: APICall) async throws -> Wire.GetWebhookResult {
-        let webhook = try await self.store.webhook(call.scope, webhookId: input.webhookId!)
+        let webhook = try await self.store.webhook(call.scope, webhookId: input.webhookId)
         return Wire.GetWebhookResult(webhook: Wire.Webhook(webhook, baseURL: call.baseURL))
     }
 
     func listWebhooks(_ input: Wire.ListWebhooksRequest, _ call: APICall) async throws -> Wire.ListWebhooksResult {
         let page = try await self.store.listWebhooks(
-            call.scope, appId: input.appId!, after: try Self.pageToken(input.nextToken, list: .webhooks),
+            call.scope, appId: input.appId, after: try Self.pageToken(input.nextToken, list: .webhooks),
             limit: Self.pageSize(input.maxResults, default: 50)
         )
         return Wire.ListWebhooksResult(webhooks: page.items.map { Wire.Webhook($0, baseURL: call.baseURL) }, nextToken: page.nextToken)
@@ -27,7 +28,7 @@ extension AmplifyAPI {
 
     func updateWebhook(_ input: Wire.UpdateWebhookRequest, _ call: APICall) async throws -> Wire.UpdateWebhookResult {
         let now = self.clock.now()
-        let webhook = try await self.store.updateWebhook(call.scope, webhookId: input.webhookId!) { webhook in
+        let webhook = try await self.store.updateWebhook(call.scope, webhookId: input.webhookId) { webhook in
             if let branchName = input.branchName { webhook.branchName = branchName }
             if let description = input.description { webhook.description = description }
             webhook.updateTime = now
@@ -36,7 +37,7 @@ extension AmplifyAPI {
     }
 
     func deleteWebhook(_ input: Wire.DeleteWebhookRequest, _ call: APICall) async throws -> Wire.DeleteWebhookResult {
-        let webhook = try await self.store.deleteWebhook(call.scope, webhookId: input.webhookId!)
+        let webhook = try await self.store.deleteWebhook(call.scope, webhookId: input.webhookId)
         return Wire.DeleteWebhookResult(webhook: Wire.Webhook(webhook, baseURL: call.baseURL))
     }
 

@@ -2,13 +2,13 @@ import AmplifyCore
 import AmplifyWire
 import Foundation
 import Hummingbird
+import Logging
 
 /// Serves the Amplify API: every request outside `/_amplify-local/` is routed by the model's URI
 /// templates to an operation of `AmplifyAPI`, and answered with JSON or an AWS error.
 struct AmplifyAPIMiddleware: RouterMiddleware {
     typealias Context = AmplifyRequestContext
 
-    static let adminPrefix = "/_amplify-local/"
     /// Where webhook URLs point, as on AWS (`/prod/webhooks?id=…&token=…`).
     static let incomingWebhookPath = "/prod/webhooks"
 
@@ -18,10 +18,11 @@ struct AmplifyAPIMiddleware: RouterMiddleware {
     let auth: AuthMode
     let verifier: SigV4Verifier
     let signer: URLSigner
+    let clock: ServiceClock
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let rawPath = request.uri.path
-        if rawPath.hasPrefix(Self.adminPrefix) {
+        if rawPath.hasPrefix(AdminPath.prefix) {
             return try await next(request, context)
         }
         let logger = context.logger
@@ -41,20 +42,15 @@ struct AmplifyAPIMiddleware: RouterMiddleware {
             let wireRequest = WireRequest(labels: match.labels, query: query, body: Data(body))
             try wireRequest.requireNoNUL()
             let call = APICall(
-                scope: scope, baseURL: self.baseURL(of: request), signer: self.signer, now: Date(), operation: match.operation,
+                scope: scope, baseURL: self.baseURL(of: request), signer: self.signer, now: self.clock.now(), operation: match.operation,
                 requestId: context.requestId, requestLogger: logger
             )
             return Self.json(try await self.api.respond(to: match.operation, wireRequest, call))
-        } catch let error as AmplifyError {
-            logger.debug("Request refused", metadata: ["error": "\(error)", "aws.request_id": "\(context.requestId)"])
-            return AWSErrorResponse.response(for: error)
-        } catch let error as WireInputError {
-            return AWSErrorResponse.response(for: .badRequest(error.message))
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            return AWSErrorResponse.response(for: .badRequest("The request body is larger than \(context.maxUploadSize) bytes."))
+            throw AWSError(.badRequest("The request body is larger than \(context.maxUploadSize) bytes."))
         } catch {
-            logger.error("Operation failed", metadata: ["error": "\(error)", "aws.request_id": "\(context.requestId)"])
-            return AWSErrorResponse.response(for: .init(.internalFailure, "An internal error occurred."))
+            // Everything the API answers is an AWS error, whatever threw it.
+            throw AWSError(error, logger: logger, requestId: context.requestId)
         }
     }
 
@@ -63,7 +59,7 @@ struct AmplifyAPIMiddleware: RouterMiddleware {
     private func authorize(_ request: Request, body: [UInt8], context: Context) throws -> Scope {
         guard self.auth != .off else { return Self.scope(of: request) }
         do {
-            return try self.verifier.verify(request, body: body, now: Date())
+            return try self.verifier.verify(request, body: body, now: self.clock.now())
         } catch {
             guard self.auth == .soft else { throw error }
             context.logger.warning(

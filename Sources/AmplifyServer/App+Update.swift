@@ -7,7 +7,7 @@ extension App {
     mutating func apply(_ update: Wire.UpdateAppRequest, now: Date) throws(AmplifyError) {
         if let name = update.name { self.name = name }
         if let description = update.description { self.description = description }
-        if let platform = update.platform { self.platform = platform }
+        if let platform = update.platform { self.platform = Platform(platform) }
         if let computeRoleArn = update.computeRoleArn { self.computeRoleArn = computeRoleArn }
         if let iamServiceRoleArn = update.iamServiceRoleArn { self.iamServiceRoleArn = iamServiceRoleArn }
         EnvironmentVariables.apply(update.environmentVariables, to: &self.environmentVariables)
@@ -16,15 +16,15 @@ extension App {
         if let value = update.enableBasicAuth { self.enableBasicAuth = value }
         if let value = update.basicAuthCredentials { self.basicAuthCredentials = value }
         if let rules = update.customRules {
-            self.customRules = rules.map { CustomRule(source: $0.source!, target: $0.target!, status: $0.status, condition: $0.condition) }
+            self.customRules = rules.map { CustomRule(source: $0.source, target: $0.target, status: $0.status, condition: $0.condition) }
         }
         if let buildSpec = update.buildSpec { self.buildSpec = buildSpec }
         if let customHeaders = update.customHeaders { self.customHeaders = customHeaders }
         if let value = update.enableAutoBranchCreation { self.enableAutoBranchCreation = value }
         if let patterns = update.autoBranchCreationPatterns { self.autoBranchCreationPatterns = patterns }
         if let config = update.autoBranchCreationConfig { self.autoBranchCreationConfig = AutoBranchCreationConfig(config) }
-        if let jobConfig = update.jobConfig { self.jobConfig = JobConfig(buildComputeType: jobConfig.buildComputeType!) }
-        if let cacheConfig = update.cacheConfig { self.cacheConfig = CacheConfig(type: cacheConfig.type!) }
+        if let jobConfig = update.jobConfig { self.jobConfig = JobConfig(buildComputeType: BuildComputeType(jobConfig.buildComputeType)) }
+        if let cacheConfig = update.cacheConfig { self.cacheConfig = CacheConfig(type: CacheConfigType(cacheConfig.type)) }
         if let accessToken = update.accessToken { self.accessToken = accessToken }
         if let oauthToken = update.oauthToken { self.oauthToken = oauthToken }
         if let repository = update.repository { self.repository = repository }
@@ -34,22 +34,17 @@ extension App {
 
     /// A remote repository needs a token to clone it, as on AWS; a repository on this machine does not.
     func requireCloneToken() throws(AmplifyError) {
-        guard let repository, !repository.isEmpty, !Self.isLocalRepository(repository) else { return }
+        guard let repository, !repository.isEmpty, !RepositoryLocation.isOnThisMachine(repository) else { return }
         if (self.accessToken ?? "").isEmpty && (self.oauthToken ?? "").isEmpty {
             throw .badRequest("You should at least provide one valid token")
         }
-    }
-
-    /// A path or `file://` URL: a repository on this machine.
-    static func isLocalRepository(_ repository: String) -> Bool {
-        repository.hasPrefix("/") || repository.hasPrefix("file://") || repository.hasPrefix("./") || repository.hasPrefix("../")
     }
 }
 
 extension AutoBranchCreationConfig {
     init(_ wire: Wire.AutoBranchCreationConfig) {
         self.init()
-        self.stage = wire.stage
+        self.stage = wire.stage.map(Stage.init)
         self.framework = wire.framework
         self.enableAutoBuild = wire.enableAutoBuild
         self.environmentVariables = wire.environmentVariables
@@ -73,10 +68,10 @@ enum EnvironmentVariables {
 }
 
 extension Wire.UpdateAppRequest {
-    /// The settings of a CreateApp request, which are those UpdateApp can change.
+    /// The settings of a CreateApp request, which are those UpdateApp can change (the app has no id yet).
     init(creating create: Wire.CreateAppRequest) {
         self.init(
-            appId: nil, name: create.name, description: create.description, platform: create.platform,
+            appId: "", name: create.name, description: create.description, platform: create.platform,
             computeRoleArn: create.computeRoleArn, iamServiceRoleArn: create.iamServiceRoleArn,
             environmentVariables: create.environmentVariables, enableBranchAutoBuild: create.enableBranchAutoBuild,
             enableBranchAutoDeletion: create.enableBranchAutoDeletion, enableBasicAuth: create.enableBasicAuth,

@@ -36,15 +36,15 @@ public func buildApplication(
     let router = Router(context: AmplifyRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: RequestLimitsMiddleware())
-    router.add(middleware: SiteMiddleware(store: store, files: files.sites, accessLog: accessLog))
+    router.add(middleware: SiteMiddleware(store: store, files: files.sites, accessLog: accessLog, clock: clock))
     router.add(
         middleware: AmplifyAPIMiddleware(
             api: AmplifyAPI(store: store, runner: runner, clock: clock),
             fallbackBaseURL: "http://\(configuration.host):\(configuration.port)",
-            auth: configuration.auth, verifier: SigV4Verifier(credentials: configuration.credentials), signer: signer
+            auth: configuration.auth, verifier: SigV4Verifier(credentials: configuration.credentials), signer: signer, clock: clock
         )
     )
-    AdminRoutes(store: store, runner: runner, accessLog: accessLog, signer: signer, configuration: configuration).add(to: router)
+    AdminRoutes(store: store, runner: runner, accessLog: accessLog, signer: signer, clock: clock, configuration: configuration).add(to: router)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "amplify-local"),

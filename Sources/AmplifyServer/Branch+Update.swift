@@ -7,7 +7,7 @@ extension Branch {
     mutating func apply(_ update: Wire.UpdateBranchRequest, now: Date) {
         if let description = update.description { self.description = description }
         if let framework = update.framework { self.framework = framework }
-        if let stage = update.stage { self.stage = stage }
+        if let stage = update.stage { self.stage = Stage(stage) }
         if let value = update.enableNotification { self.enableNotification = value }
         if let value = update.enableAutoBuild { self.enableAutoBuild = value }
         if let value = update.enableSkewProtection { self.enableSkewProtection = value }
@@ -28,10 +28,10 @@ extension Branch {
 }
 
 extension Wire.UpdateBranchRequest {
-    /// The settings of a CreateBranch request, which are those UpdateBranch can change.
+    /// The settings of a CreateBranch request, which are those UpdateBranch can change (its names are the branch's own).
     init(creating create: Wire.CreateBranchRequest) {
         self.init(
-            appId: nil, branchName: nil, description: create.description, framework: create.framework, stage: create.stage,
+            appId: create.appId, branchName: create.branchName, description: create.description, framework: create.framework, stage: create.stage,
             enableNotification: create.enableNotification, enableAutoBuild: create.enableAutoBuild,
             enableSkewProtection: create.enableSkewProtection, environmentVariables: create.environmentVariables,
             basicAuthCredentials: create.basicAuthCredentials, enableBasicAuth: create.enableBasicAuth,

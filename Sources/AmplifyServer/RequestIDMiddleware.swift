@@ -2,7 +2,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// Gives every request an id and puts it on every response as `x-amzn-RequestId`, errors included.
+/// Gives every request an id and puts it on every response as `x-amzn-RequestId`, errors included; every error
+/// thrown below it is answered here (`AWSError`).
 struct RequestIDMiddleware: RouterMiddleware {
     typealias Context = AmplifyRequestContext
 
@@ -14,11 +15,11 @@ struct RequestIDMiddleware: RouterMiddleware {
         var response: Response
         do {
             response = try await next(request, context)
-        } catch let error as HTTPResponseError {
+        } catch let error as HTTPError {
+            // Hummingbird's own (sites, signed URLs, uploads): plain HTTP errors, not AWS ones.
             response = try error.response(from: request, context: context)
         } catch {
-            context.logger.error("Unhandled error", metadata: ["error": "\(error)", "aws.request_id": "\(context.requestId)"])
-            response = AWSErrorResponse.response(for: .init(.internalFailure, "An internal error occurred."))
+            response = AWSError(error, logger: context.logger, requestId: context.requestId).response
         }
         response.headers[Self.header] = context.requestId
         return response

@@ -12,14 +12,14 @@ struct RequestLimitsMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if (request.head.path?.utf8.count ?? 0) > Self.maxURLBytes {
-            return AWSErrorResponse.response(
-                for: .badRequest("The request URL is longer than \(Self.maxURLBytes) bytes."), status: .init(code: 414, reasonPhrase: "URI Too Long")
+            throw AWSError(
+                .badRequest("The request URL is longer than \(Self.maxURLBytes) bytes."), status: .init(code: 414, reasonPhrase: "URI Too Long")
             )
         }
         let headerBytes = request.headers.reduce(0) { $0 + $1.name.rawName.utf8.count + $1.value.utf8.count + 4 }
         if headerBytes > Self.maxHeaderBytes {
-            return AWSErrorResponse.response(
-                for: .badRequest("The request headers are larger than \(Self.maxHeaderBytes) bytes."),
+            throw AWSError(
+                .badRequest("The request headers are larger than \(Self.maxHeaderBytes) bytes."),
                 status: .init(code: 431, reasonPhrase: "Request Header Fields Too Large")
             )
         }

@@ -1,3 +1,4 @@
+import AmplifyCore
 import Foundation
 import Hummingbird
 
@@ -7,11 +8,12 @@ struct SignedURLMiddleware: RouterMiddleware {
     typealias Context = AmplifyRequestContext
 
     let signer: URLSigner
+    let clock: ServiceClock
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let pathAndQuery = request.uri.path + (request.uri.query.map { "?\($0)" } ?? "")
         do {
-            try self.signer.verify(pathAndQuery, now: Date())
+            try self.signer.verify(pathAndQuery, now: self.clock.now())
         } catch {
             let message = switch error {
             case .missing: "This URL must be signed: use the URL the API returned."

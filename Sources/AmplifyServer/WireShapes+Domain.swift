@@ -7,7 +7,7 @@ extension Wire.App {
     init(_ app: App, _ call: APICall) {
         self.init(
             appId: app.appId, appArn: app.arn, name: app.name, tags: app.tags, description: app.description ?? "",
-            repository: app.repository ?? "", platform: app.platform, createTime: app.createTime, updateTime: app.updateTime,
+            repository: app.repository ?? "", platform: Wire.Platform(app.platform), createTime: app.createTime, updateTime: app.updateTime,
             computeRoleArn: app.computeRoleArn, iamServiceRoleArn: app.iamServiceRoleArn,
             environmentVariables: app.environmentVariables, defaultDomain: app.defaultDomain,
             enableBranchAutoBuild: app.enableBranchAutoBuild, enableBranchAutoDeletion: app.enableBranchAutoDeletion,
@@ -22,8 +22,9 @@ extension Wire.App {
             buildSpec: app.buildSpec, customHeaders: app.customHeaders, enableAutoBranchCreation: app.enableAutoBranchCreation,
             autoBranchCreationPatterns: app.autoBranchCreationPatterns,
             autoBranchCreationConfig: app.autoBranchCreationConfig.map(Wire.AutoBranchCreationConfig.init),
-            repositoryCloneMethod: app.hasRepository ? "TOKEN" : nil,
-            cacheConfig: Wire.CacheConfig(type: app.cacheConfig.type), jobConfig: Wire.JobConfig(buildComputeType: app.jobConfig.buildComputeType)
+            repositoryCloneMethod: app.hasRepository ? .token : nil,
+            cacheConfig: Wire.CacheConfig(type: Wire.CacheConfigType(app.cacheConfig.type)),
+            jobConfig: Wire.JobConfig(buildComputeType: Wire.BuildComputeType(app.jobConfig.buildComputeType))
         )
     }
 }
@@ -31,7 +32,7 @@ extension Wire.App {
 extension Wire.AutoBranchCreationConfig {
     init(_ config: AutoBranchCreationConfig) {
         self.init(
-            stage: config.stage, framework: config.framework, enableAutoBuild: config.enableAutoBuild,
+            stage: config.stage.map(Wire.Stage.init), framework: config.framework, enableAutoBuild: config.enableAutoBuild,
             environmentVariables: config.environmentVariables, basicAuthCredentials: config.basicAuthCredentials,
             enableBasicAuth: config.enableBasicAuth, enablePerformanceMode: config.enablePerformanceMode, buildSpec: config.buildSpec,
             enablePullRequestPreview: config.enablePullRequestPreview, pullRequestEnvironmentName: config.pullRequestEnvironmentName
@@ -45,7 +46,7 @@ extension Wire.Branch {
     init(_ branch: Branch, _ call: APICall) {
         self.init(
             branchArn: branch.arn, branchName: branch.branchName, description: branch.description ?? "", tags: branch.tags,
-            stage: branch.stage, displayName: branch.displayName, enableNotification: branch.enableNotification,
+            stage: Wire.Stage(branch.stage), displayName: branch.displayName, enableNotification: branch.enableNotification,
             createTime: branch.createTime, updateTime: branch.updateTime, environmentVariables: branch.environmentVariables,
             enableAutoBuild: branch.enableAutoBuild, enableSkewProtection: branch.enableSkewProtection, customDomains: [],
             framework: branch.framework ?? "", activeJobId: branch.activeJobId.map(String.init) ?? "",
@@ -65,8 +66,8 @@ extension Wire.JobSummary {
     init(_ job: Job) {
         self.init(
             jobArn: job.arn, jobId: String(job.key.jobId), commitId: job.commitId, commitMessage: job.commitMessage,
-            commitTime: job.commitTime, startTime: job.startTime, status: job.status.rawValue, endTime: job.endTime,
-            jobType: job.jobType.rawValue, sourceUrl: job.sourceUrl, sourceUrlType: job.sourceUrlType
+            commitTime: job.commitTime, startTime: job.startTime, status: Wire.JobStatus(job.status), endTime: job.endTime,
+            jobType: Wire.JobType(job.jobType), sourceUrl: job.sourceUrl, sourceUrlType: job.sourceUrlType.map(Wire.SourceUrlType.init)
         )
     }
 }
@@ -74,7 +75,7 @@ extension Wire.JobSummary {
 extension Wire.Step {
     init(_ step: JobStep, logUrl: String) {
         self.init(
-            stepName: step.stepName, startTime: step.startTime, status: step.status.rawValue, endTime: step.endTime,
+            stepName: step.stepName, startTime: step.startTime, status: Wire.JobStatus(step.status), endTime: step.endTime,
             logUrl: logUrl, statusReason: step.statusReason
         )
     }

@@ -31,7 +31,7 @@ struct InsertJobStatement: PostgresPreparedStatement {
         bindings.append(self.job.endTime?.timeIntervalSince1970)
         bindings.append(self.job.jobReason?.replacingNUL)
         bindings.append(self.job.sourceUrl?.replacingNUL)
-        bindings.append(self.job.sourceUrlType?.replacingNUL)
+        bindings.append(self.job.sourceUrlType?.rawValue)
         bindings.append(self.job.statusReason?.replacingNUL)
         return bindings
     }

@@ -5,7 +5,7 @@ import PostgresNIO
 /// Manual deployments: jobs of the branch's sequence.
 extension PostgresStore {
     public func createDeployment(
-        _ scope: Scope, appId: String, branchName: String, sourceUrl: String?, sourceUrlType: String?, now: Date
+        _ scope: Scope, appId: String, branchName: String, sourceUrl: String?, sourceUrlType: SourceUrlType?, now: Date
     ) async throws -> Job {
         try await self.write { connection in
             var target = try await Self.newJobTarget(connection, scope, appId, branchName)

@@ -240,7 +240,7 @@ extension PostgresStore {
         )
         job.endTime = try cells[8].decode(Double?.self).map(date)
         job.sourceUrl = try cells[10].decode(String?.self)
-        job.sourceUrlType = try cells[11].decode(String?.self)
+        job.sourceUrlType = try cells[11].decode(String?.self).flatMap(SourceUrlType.init)
         job.statusReason = try cells[12].decode(String?.self)
         return job
     }
@@ -263,7 +263,7 @@ extension PostgresStore {
             UPDATE job SET status = \(job.status.rawValue), commitId = \(job.commitId), commitMessage = \(job.commitMessage),
                            commitTime = \(job.commitTime.timeIntervalSince1970), startTime = \(job.startTime.timeIntervalSince1970),
                            endTime = \(job.endTime?.timeIntervalSince1970), jobReason = \(job.jobReason), sourceUrl = \(job.sourceUrl),
-                           sourceUrlType = \(job.sourceUrlType), statusReason = \(job.statusReason)
+                           sourceUrlType = \(job.sourceUrlType?.rawValue), statusReason = \(job.statusReason)
             WHERE seq = \(seq)
             """
         )

@@ -5,7 +5,7 @@ import GRDB
 /// Manual deployments: jobs of the branch's sequence.
 extension SQLiteStore {
     public func createDeployment(
-        _ scope: Scope, appId: String, branchName: String, sourceUrl: String?, sourceUrlType: String?, now: Date
+        _ scope: Scope, appId: String, branchName: String, sourceUrl: String?, sourceUrlType: SourceUrlType?, now: Date
     ) async throws -> Job {
         try await self.write { db in
             let app = try Self.appRow(db, scope, appId).app

@@ -222,7 +222,7 @@ extension SQLiteStore {
         )
         job.endTime = (row[8] as Double?).map(date)
         job.sourceUrl = row[10]
-        job.sourceUrlType = row[11]
+        job.sourceUrlType = (row[11] as String?).flatMap(SourceUrlType.init)
         job.statusReason = row[12]
         return job
     }
@@ -237,7 +237,7 @@ extension SQLiteStore {
             arguments: [
                 branchSeq, job.key.jobId, job.status.rawValue, job.jobType.rawValue, job.commitId, job.commitMessage,
                 job.commitTime.timeIntervalSince1970, job.startTime.timeIntervalSince1970, job.endTime?.timeIntervalSince1970,
-                job.jobReason, job.sourceUrl, job.sourceUrlType, job.statusReason,
+                job.jobReason, job.sourceUrl, job.sourceUrlType?.rawValue, job.statusReason,
             ]
         )
         try insertSteps(db, jobSeq: db.lastInsertedRowID, job.steps, from: 0)
@@ -254,7 +254,7 @@ extension SQLiteStore {
             arguments: [
                 job.status.rawValue, job.commitId, job.commitMessage, job.commitTime.timeIntervalSince1970,
                 job.startTime.timeIntervalSince1970, job.endTime?.timeIntervalSince1970, job.jobReason, job.sourceUrl,
-                job.sourceUrlType, job.statusReason, seq,
+                job.sourceUrlType?.rawValue, job.statusReason, seq,
             ]
         )
         guard job.steps != old.steps else { return }

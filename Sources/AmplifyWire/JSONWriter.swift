@@ -79,6 +79,12 @@ public struct JSONWriter {
         value.writeJSON(to: &self)
     }
 
+    public mutating func member<Value: RawRepresentable>(_ name: StaticString, _ value: Value?) where Value.RawValue == String {
+        guard let value else { return }
+        self.key(name)
+        self.string(value.rawValue)
+    }
+
     public mutating func member(_ name: StaticString, _ value: [String]?) {
         guard let value else { return }
         self.key(name)

@@ -1,173 +1,22 @@
-import AmplifyBuilds
-import AmplifyCore
-import AmplifyServer
-import AmplifyStore
 import ArgumentParser
-import Foundation
-import Logging
+import AmplifyBuilds
+import AmplifyServer
 
 @main
 struct AmplifyLocalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "amplify-local",
-        abstract: "A local, API-compatible AWS Amplify Hosting.",
+        abstract: "A local, API-compatible AWS Amplify Hosting: serves the Amplify API (and the sites it deploys).",
         version: AmplifyLocal.version,
-        subcommands: [Serve.self],
-        defaultSubcommand: Serve.self
+        subcommands: [Serve.self]
     )
+
+    @OptionGroup var options: ServeOptions
+
+    func run() async throws {
+        try await self.options.serve()
+    }
 }
 
 extension BuildMode: ExpressibleByArgument {}
 extension AuthMode: ExpressibleByArgument {}
-
-/// `amplify-local serve`: runs the server. Each flag falls back to its `AMPLIFY_LOCAL_*` variable.
-struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Serve the Amplify API (the default command).")
-
-    @Option(help: "Address to listen on. [env: AMPLIFY_LOCAL_HOST] (default: 127.0.0.1)")
-    var host: String?
-
-    @Option(help: "Port to listen on; 0 picks a free one. [env: AMPLIFY_LOCAL_PORT] (default: 4566)")
-    var port: Int?
-
-    @Option(help: "Where state is kept. [env: AMPLIFY_LOCAL_DATA_DIR] (default: ./.amplify-local)")
-    var dataDir: String?
-
-    @Flag(help: "Keep all state in memory: no files at all. [env: AMPLIFY_LOCAL_IN_MEMORY=1]")
-    var inMemory = false
-
-    @Option(help: "Keep state in this PostgreSQL database instead of SQLite, shared with other nodes: postgres://user:password@host:5432/database[?sslmode=disable|prefer|require|verify-full]. [env: AMPLIFY_LOCAL_DATABASE]")
-    var database: String?
-
-    @Option(help: "This node's name among those sharing a database (letters, digits, '.', '_', '-'): under the same name, a restarted node ends its previous run's jobs at once. [env: AMPLIFY_LOCAL_NODE_NAME] (default: <hostname>-<pid>-<random>)")
-    var nodeName: String?
-
-    @Option(help: "How long a node may go without renewing its builds' claims before another node fails them, in seconds. [env: AMPLIFY_LOCAL_BUILD_LEASE_SECONDS] (default: 30)")
-    var buildLeaseSeconds: Double?
-
-    @Option(help: "auto, run or simulate. [env: AMPLIFY_LOCAL_BUILD_MODE] (default: auto)")
-    var buildMode: BuildMode?
-
-    @Option(help: "Total time of a simulated build, in seconds. [env: AMPLIFY_LOCAL_SIMULATED_BUILD_SECONDS] (default: 1.0)")
-    var simulatedBuildSeconds: Double?
-
-    @Option(help: "Builds that run at once; more wait in PENDING. [env: AMPLIFY_LOCAL_MAX_CONCURRENT_BUILDS] (default: 5)")
-    var maxConcurrentBuilds: Int?
-
-    @Option(help: "Apps per account and region (AWS: 25). [env: AMPLIFY_LOCAL_MAX_APPS_PER_REGION] (default: 25)")
-    var maxAppsPerRegion: Int?
-
-    @Option(help: "Branches per app (AWS: 50). [env: AMPLIFY_LOCAL_MAX_BRANCHES_PER_APP] (default: 50)")
-    var maxBranchesPerApp: Int?
-
-    @Option(help: "Domain associations per app (AWS: 5). [env: AMPLIFY_LOCAL_MAX_DOMAINS_PER_APP] (default: 5)")
-    var maxDomainsPerApp: Int?
-
-    @Option(help: "Webhooks per app (AWS: 50). [env: AMPLIFY_LOCAL_MAX_WEBHOOKS_PER_APP] (default: 50)")
-    var maxWebhooksPerApp: Int?
-
-    @Option(help: "off, soft or strict: whether SigV4 signatures are checked. [env: AMPLIFY_LOCAL_AUTH] (default: off)")
-    var auth: AuthMode?
-
-    @Option(help: "File of ACCESS_KEY_ID:SECRET[:ACCOUNT_ID] lines that signatures are checked against. [env: AMPLIFY_LOCAL_CREDENTIALS]")
-    var credentials: String?
-
-    @Option(help: "The most log one step of a build keeps, in bytes. [env: AMPLIFY_LOCAL_MAX_LOG_BYTES] (default: 67108864)")
-    var maxLogBytes: Int?
-
-    @Option(help: "The largest deployment upload (a zip or one file), in bytes. [env: AMPLIFY_LOCAL_MAX_UPLOAD_BYTES] (default: 5000000000)")
-    var maxUploadBytes: Int?
-
-    @Option(help: "How long log, upload and access-log URLs work, in seconds. [env: AMPLIFY_LOCAL_URL_EXPIRY_SECONDS] (default: 3600)")
-    var urlExpirySeconds: Double?
-
-    @Option(help: "trace, debug, info, notice, warning, error or critical. [env: AMPLIFY_LOCAL_LOG_LEVEL] (default: info)")
-    var logLevel: String?
-
-    func run() async throws {
-        let configuration = try self.serverConfiguration(ProcessInfo.processInfo.environment)
-        var logger = Logger(label: "amplify-local")
-        let level = self.logLevel ?? ProcessInfo.processInfo.environment["AMPLIFY_LOCAL_LOG_LEVEL"] ?? "info"
-        guard let logLevel = Logger.Level(rawValue: level) else {
-            throw ValidationError("Unknown log level '\(level)'.")
-        }
-        logger.logLevel = logLevel
-        let files = configuration.dataDirectory.map { "data in \($0)" } ?? "state in memory"
-        let database = configuration.database.flatMap { try? PostgresLocation(url: $0) }
-        let storage = database.map { "\(files), state in \($0) as node \(configuration.node)" } ?? files
-        let app = try await buildApplication(configuration: configuration, logger: logger) { port in
-            let line = "amplify-local \(AmplifyLocal.version) listening on http://\(configuration.host):\(port) (\(storage))\n"
-            FileHandle.standardOutput.write(Data(line.utf8))
-        }
-        try await app.runService()
-    }
-
-    func serverConfiguration(_ environment: [String: String]) throws -> ServerConfiguration {
-        func value<T>(_ flag: T?, _ name: String, _ parse: (String) -> T?) throws -> T? {
-            if let flag { return flag }
-            guard let text = environment["AMPLIFY_LOCAL_\(name)"], !text.isEmpty else { return nil }
-            guard let parsed = parse(text) else { throw ValidationError("AMPLIFY_LOCAL_\(name) has a bad value: '\(text)'.") }
-            return parsed
-        }
-        var configuration = ServerConfiguration()
-        configuration.host = try value(self.host, "HOST", { $0 }) ?? configuration.host
-        configuration.port = try value(self.port, "PORT", Int.init) ?? configuration.port
-        configuration.dataDirectory = try value(self.dataDir, "DATA_DIR", { $0 }) ?? configuration.dataDirectory
-        let inMemoryVariable = try value(nil as Bool?, "IN_MEMORY", { ["1", "true", "yes"].contains($0.lowercased()) })
-        if self.inMemory || inMemoryVariable == true { configuration.dataDirectory = nil }
-        configuration.buildMode = try value(self.buildMode, "BUILD_MODE", BuildMode.init(rawValue:)) ?? configuration.buildMode
-        configuration.simulatedBuildSeconds =
-            try value(self.simulatedBuildSeconds, "SIMULATED_BUILD_SECONDS", Double.init) ?? configuration.simulatedBuildSeconds
-        configuration.maxConcurrentBuilds =
-            try value(self.maxConcurrentBuilds, "MAX_CONCURRENT_BUILDS", Int.init) ?? configuration.maxConcurrentBuilds
-        var quotas = configuration.quotas
-        quotas.appsPerRegion = try value(self.maxAppsPerRegion, "MAX_APPS_PER_REGION", Int.init) ?? quotas.appsPerRegion
-        quotas.branchesPerApp = try value(self.maxBranchesPerApp, "MAX_BRANCHES_PER_APP", Int.init) ?? quotas.branchesPerApp
-        quotas.domainsPerApp = try value(self.maxDomainsPerApp, "MAX_DOMAINS_PER_APP", Int.init) ?? quotas.domainsPerApp
-        quotas.webhooksPerApp = try value(self.maxWebhooksPerApp, "MAX_WEBHOOKS_PER_APP", Int.init) ?? quotas.webhooksPerApp
-        guard [quotas.appsPerRegion, quotas.branchesPerApp, quotas.domainsPerApp, quotas.webhooksPerApp].allSatisfy({ $0 >= 1 }) else {
-            throw ValidationError("Quotas must be at least 1.")
-        }
-        configuration.quotas = quotas
-        configuration.auth = try value(self.auth, "AUTH", AuthMode.init(rawValue:)) ?? configuration.auth
-        if let path = try value(self.credentials, "CREDENTIALS", { $0 }) {
-            configuration.credentials = try SigV4Verifier.credentials(fromFile: path)
-        }
-        if configuration.auth != .off && configuration.credentials.isEmpty {
-            throw ValidationError("--auth \(configuration.auth.rawValue) needs --credentials FILE with at least one ACCESS_KEY_ID:SECRET line.")
-        }
-        guard (0...65535).contains(configuration.port) else { throw ValidationError("The port must be between 0 and 65535.") }
-        guard configuration.simulatedBuildSeconds >= 0, configuration.simulatedBuildSeconds.isFinite else {
-            throw ValidationError("The simulated build time must be 0 or more seconds.")
-        }
-        guard configuration.maxConcurrentBuilds >= 1 else { throw ValidationError("At least one build must be able to run.") }
-        configuration.maxLogBytes = try value(self.maxLogBytes, "MAX_LOG_BYTES", Int.init) ?? configuration.maxLogBytes
-        guard configuration.maxLogBytes >= 1024 else { throw ValidationError("The log limit must be at least 1024 bytes.") }
-        configuration.maxUploadBytes = try value(self.maxUploadBytes, "MAX_UPLOAD_BYTES", Int.init) ?? configuration.maxUploadBytes
-        guard configuration.maxUploadBytes >= 1 else { throw ValidationError("The upload limit must be at least 1 byte.") }
-        configuration.urlLifetime = try value(self.urlExpirySeconds, "URL_EXPIRY_SECONDS", Double.init) ?? configuration.urlLifetime
-        guard configuration.urlLifetime > 0, configuration.urlLifetime.isFinite else { throw ValidationError("URLs must live more than 0 seconds.") }
-        if let database = try value(self.database, "DATABASE", { $0 }) {
-            do {
-                _ = try PostgresLocation(url: database)
-            } catch {
-                throw ValidationError(error.description)
-            }
-            configuration.database = database
-        }
-        if let name = try value(self.nodeName, "NODE_NAME", { $0 }) {
-            let allowed = name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }
-            guard allowed, (1...64).contains(name.count) else {
-                throw ValidationError("The node name must be 1 to 64 letters, digits, '.', '_' or '-'.")
-            }
-            configuration.node = name
-        }
-        configuration.buildLeaseSeconds = try value(self.buildLeaseSeconds, "BUILD_LEASE_SECONDS", Double.init) ?? configuration.buildLeaseSeconds
-        // Claims are renewed every second: a lease of less than two would lapse between renewals.
-        guard configuration.buildLeaseSeconds >= 2, configuration.buildLeaseSeconds.isFinite else {
-            throw ValidationError("The build lease must be at least 2 seconds.")
-        }
-        configuration.hostEnvironment = environment
-        return configuration
-    }
-}

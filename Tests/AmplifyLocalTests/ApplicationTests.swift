@@ -1,3 +1,4 @@
+import AmplifyBuilds
 import AmplifyCore
 import AmplifyServer
 import Foundation

@@ -74,7 +74,7 @@ import Testing
         let fromURL = try branch.createDeployment(
             app: self.app(repository: ""), activeJobId: nil, sourceUrl: "https://example.com/site.zip", sourceUrlType: nil, now: self.now
         )
-        #expect(fromURL.key.jobId == 6 && fromURL.status == .pending && fromURL.sourceUrlType == "ZIP")
+        #expect(fromURL.key.jobId == 6 && fromURL.status == .pending && fromURL.sourceUrlType == .zip)
         #expect(branch.activeJobId == 6)
     }
 
@@ -132,10 +132,10 @@ import Testing
     @Test func productionBranchRules() {
         var app = self.app()
         var staging = self.branch("staging")
-        staging.stage = "BETA"
+        staging.stage = .beta
         let main = self.branch("main")
         var production = self.branch("prod")
-        production.stage = "PRODUCTION"
+        production.stage = .production
 
         let becameProduction = app.published(staging, now: self.now)
 

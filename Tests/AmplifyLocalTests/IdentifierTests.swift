@@ -1,6 +1,7 @@
 import AmplifyCore
 import AmplifyWire
 @testable import AmplifyServer
+import Foundation
 import Testing
 
 @Suite struct IdentifierTests {

@@ -1,4 +1,5 @@
 import AmplifyWire
+import Foundation
 import Testing
 
 @Suite struct OperationRouterTests {

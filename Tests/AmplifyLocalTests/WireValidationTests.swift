@@ -35,13 +35,13 @@ import Testing
     }
 
     @Test func missingRequiredMemberIsNamed() {
-        let violations = Wire.CreateAppRequest().violations()
+        let violations = Wire.CreateAppRequest.Unvalidated().violations()
         #expect(violations.map(\.member) == ["name"])
         #expect(Validator.message(for: violations) == "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null")
     }
 
     @Test func everyViolationIsReported() {
-        let input = Wire.CreateBranchRequest(appId: "XX", branchName: String(repeating: "b", count: 256), stage: "PROD", ttl: "five")
+        let input = Wire.CreateBranchRequest.Unvalidated(appId: "XX", branchName: String(repeating: "b", count: 256), stage: "PROD", ttl: "five")
         let members = input.violations().map(\.member)
         #expect(members == ["appId", "branchName", "stage", "ttl"])
         let message = Validator.message(for: input.violations())
@@ -51,26 +51,26 @@ import Testing
     }
 
     @Test func nestedMembersAndMapsAreValidated() {
-        let input = Wire.CreateAppRequest(
-            name: "app", customRules: [Wire.CustomRule(source: "/a", target: "/b"), Wire.CustomRule(source: "", target: "/b")],
-            tags: ["aws:x": "v"], jobConfig: Wire.JobConfig(buildComputeType: "HUGE")
+        let input = Wire.CreateAppRequest.Unvalidated(
+            name: "app", customRules: [.init(source: "/a", target: "/b"), .init(source: "", target: "/b")],
+            tags: ["aws:x": "v"], jobConfig: .init(buildComputeType: "HUGE")
         )
         let members = Set(input.violations().map(\.member))
         #expect(members == ["customRules.2.member.source", "tags.key", "jobConfig.buildComputeType"])
     }
 
     @Test func sensitiveValuesAreNotEchoed() {
-        let input = Wire.CreateAppRequest(name: "app", accessToken: "")
+        let input = Wire.CreateAppRequest.Unvalidated(name: "app", accessToken: "")
         let message = Validator.message(for: input.violations())
         #expect(message.hasPrefix("2 validation errors detected: Value at 'accessToken' failed to satisfy constraint:"))
         #expect(!message.contains("''"))
     }
 
     @Test func maxResultsRange() {
-        #expect(Wire.ListAppsRequest(maxResults: 100).violations().isEmpty)
-        #expect(Wire.ListAppsRequest(maxResults: 101).violations().map(\.member) == ["maxResults"])
-        #expect(Wire.ListJobsRequest(appId: "d1", branchName: "b", maxResults: 51).violations().map(\.member) == ["maxResults"])
-        #expect(Wire.ListJobsRequest(appId: "d1", branchName: "b", maxResults: -1).violations().map(\.member) == ["maxResults"])
+        #expect(Wire.ListAppsRequest.Unvalidated(maxResults: 100).violations().isEmpty)
+        #expect(Wire.ListAppsRequest.Unvalidated(maxResults: 101).violations().map(\.member) == ["maxResults"])
+        #expect(Wire.ListJobsRequest.Unvalidated(appId: "d1", branchName: "b", maxResults: 51).violations().map(\.member) == ["maxResults"])
+        #expect(Wire.ListJobsRequest.Unvalidated(appId: "d1", branchName: "b", maxResults: -1).violations().map(\.member) == ["maxResults"])
     }
 
     @Test func bodiesDecodeWithEpochSecondsOrISOTimestamps() throws {
@@ -80,6 +80,30 @@ import Testing
             #expect(input.commitTime.map { Int($0.timeIntervalSince1970) } == 1_704_110_400)
             #expect(input.appId == "d1")
         }
+    }
+
+    @Test func decodedInputsAreTyped() throws {
+        let labels = ["appId": "d1", "branchName": "main"]
+        let input = try Wire.StartJobRequest.decode(WireRequest(labels: labels, body: Data(#"{"jobType":"RETRY","jobId":"3"}"#.utf8)))
+        #expect(input.jobType == .retry && input.appId == "d1" && input.branchName == "main")
+        #expect(throws: WireInputError(
+            "1 validation error detected: Value 'NOPE' at 'jobType' failed to satisfy constraint: Member must satisfy enum value set: "
+                + "[RELEASE, RETRY, MANUAL, WEB_HOOK]"
+        )) {
+            try Wire.StartJobRequest.decode(WireRequest(labels: labels, body: Data(#"{"jobType":"NOPE"}"#.utf8)))
+        }
+        #expect(throws: WireInputError("1 validation error detected: Value null at 'jobType' failed to satisfy constraint: Member must not be null")) {
+            try Wire.StartJobRequest.decode(WireRequest(labels: labels, body: Data("{}".utf8)))
+        }
+        // NONE is a stage the service answers with, not one a request may set.
+        #expect(throws: WireInputError.self) {
+            try Wire.CreateBranchRequest.decode(WireRequest(labels: ["appId": "d1"], body: Data(#"{"branchName":"b","stage":"NONE"}"#.utf8)))
+        }
+        let nested = try Wire.CreateAppRequest.decode(
+            WireRequest(body: Data(#"{"name":"a","jobConfig":{"buildComputeType":"LARGE_16GB"},"customRules":[{"source":"/a","target":"/b"}]}"#.utf8))
+        )
+        #expect(nested.jobConfig == Wire.JobConfig(buildComputeType: .large16gb))
+        #expect(nested.customRules == [Wire.CustomRule(source: "/a", target: "/b")])
     }
 
     @Test func wrongJSONTypesNameTheMember() {
@@ -125,12 +149,12 @@ import Testing
             tags: ["b": "2", "a": "1"], createTime: date, updateTime: Date(timeIntervalSince1970: 1_700_000_000),
             environmentVariables: [:], enableBranchAutoBuild: false, enableBasicAuth: true,
             customRules: [Wire.CustomRule(source: "/<*>", target: "/index.html", status: "404-200")],
-            autoBranchCreationPatterns: ["feature/*", "dev"], cacheConfig: Wire.CacheConfig(type: "AMPLIFY_MANAGED")
+            autoBranchCreationPatterns: ["feature/*", "dev"], cacheConfig: Wire.CacheConfig(type: .amplifyManaged)
         )
         try sameAsCodable(Wire.GetAppResult(app: app))
         let job = Wire.Job(
-            summary: Wire.JobSummary(jobArn: "arn", jobId: "1", commitTime: date, status: "SUCCEED"),
-            steps: [Wire.Step(stepName: "BUILD", startTime: date, status: "SUCCEED", endTime: date, screenshots: ["x": "y"])]
+            summary: Wire.JobSummary(jobArn: "arn", jobId: "1", commitTime: date, status: .succeed),
+            steps: [Wire.Step(stepName: "BUILD", startTime: date, status: .succeed, endTime: date, screenshots: ["x": "y"])]
         )
         try sameAsCodable(Wire.GetJobResult(job: job))
         try sameAsCodable(Wire.ListJobsResult(jobSummaries: [], nextToken: nil))

@@ -1,3 +1,4 @@
+import AmplifyCore
 import Foundation
 import ZIPFoundation
 

@@ -1,4 +1,3 @@
-import AmplifyCore
 import Foundation
 
 /// Where deployed sites and deployment uploads live under the server's data folder:

@@ -1,0 +1,61 @@
+import AmplifyCore
+import AmplifyWire
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// An error as AWS answers it: the model's status for its code (or a limit's own status), the header
+/// `x-amzn-ErrorType`, and the body `{"message", "__type"}` (plus `code` for ResourceNotFoundException, whose
+/// shape has it). The one way an error becomes a response: thrown anywhere, rendered by `RequestIDMiddleware`
+/// (through Hummingbird's `HTTPResponseError`), so every error carries the request id.
+struct AWSError: HTTPResponseError {
+    static let errorTypeHeader = HTTPField.Name("x-amzn-ErrorType")!
+
+    var error: AmplifyError
+    var status: HTTPResponse.Status
+
+    init(_ error: AmplifyError, status: HTTPResponse.Status? = nil) {
+        self.error = error
+        self.status = status ?? .init(code: Self.status(of: error.code))
+    }
+
+    /// What the client is told of any error: AmplifyError as it is, an unreadable input as BadRequestException, and
+    /// anything else as InternalFailureException, its detail in the log only.
+    init(_ error: any Error, logger: Logger, requestId: String) {
+        switch error {
+        case let error as AWSError:
+            self = error
+        case let error as AmplifyError:
+            logger.debug("Request refused", metadata: ["error": "\(error)", "aws.request_id": "\(requestId)"])
+            self.init(error)
+        case let error as WireInputError:
+            self.init(.badRequest(error.message))
+        default:
+            logger.error("Operation failed", metadata: ["error": "\(error)", "aws.request_id": "\(requestId)"])
+            self.init(AmplifyError(.internalFailure, "An internal error occurred."))
+        }
+    }
+
+    static func status(of code: AmplifyError.Code) -> Int {
+        if let modeled = WireErrorCode(rawValue: code.rawValue) { return modeled.httpStatus }
+        switch code {
+        case .unknownOperation: return 404
+        case .invalidSignature, .unrecognizedClient, .missingAuthenticationToken: return 403
+        default: return 400
+        }
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        self.response
+    }
+
+    var response: Response {
+        var body: [String: String] = ["message": self.error.message, "__type": self.error.code.rawValue]
+        if self.error.code == .resourceNotFound { body["code"] = self.error.code.rawValue }
+        let data = (try? JSONEncoder().encode(body)) ?? Data()
+        var headers: HTTPFields = [.contentType: "application/json"]
+        headers[Self.errorTypeHeader] = self.error.code.rawValue
+        return Response(status: self.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,45 @@
+import AmplifyCore
+import AmplifyWire
+import Hummingbird
+
+/// The paths of the server's own endpoints, under `/_amplify-local/`: the routes `AdminRoutes` serves and the
+/// URLs the API hands out for them are made here, in one place.
+enum AdminPath {
+    /// The route group, and the prefix every admin path starts with (the API leaves such requests alone).
+    static let group = "_amplify-local"
+    static let prefix = "/\(group)/"
+
+    // Routes, relative to the group.
+    static let groupRoute = RouterPath(stringLiteral: group)
+    static let healthRoute: RouterPath = "health"
+    static let resetRoute: RouterPath = "reset"
+    static let logRoute: RouterPath = "logs/:account/:region/:appId/:branchName/:jobId/:step"
+    static let zipUploadRoute: RouterPath = "uploads/:account/:region/:appId/:branchName/:jobId/zip"
+    static let fileUploadRoute: RouterPath = "uploads/:account/:region/:appId/:branchName/:jobId/files/:name"
+    static let accessLogRoute: RouterPath = "access-logs/:account/:region/:appId/:domainName"
+    static let thumbnailRoute: RouterPath = "thumbnails/:account/:region/:appId/:branchName"
+
+    /// The log of a job's step (`logRoute`).
+    static func log(_ key: JobKey, step: String) -> String {
+        self.path("logs", [key.scope.account, key.scope.region, key.appId, key.branchName, String(key.jobId), step])
+    }
+
+    /// Where a deployment's zip (`…/zip`) and files (`…/files/<name>`) are PUT.
+    static func upload(_ key: JobKey) -> String {
+        self.path("uploads", [key.scope.account, key.scope.region, key.appId, key.branchName, String(key.jobId)])
+    }
+
+    /// The access logs of an app's domain (`accessLogRoute`).
+    static func accessLogs(_ scope: Scope, appId: String, domainName: String) -> String {
+        self.path("access-logs", [scope.account, scope.region, appId, domainName])
+    }
+
+    /// A live branch's thumbnail (`thumbnailRoute`).
+    static func thumbnail(_ scope: Scope, appId: String, branchName: String) -> String {
+        self.path("thumbnails", [scope.account, scope.region, appId, branchName])
+    }
+
+    private static func path(_ kind: String, _ segments: [String]) -> String {
+        "\(self.prefix)\(kind)/" + segments.map { PercentEncoding.encode($0) }.joined(separator: "/")
+    }
+}
