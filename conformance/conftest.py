@@ -53,9 +53,11 @@ def binary_path():
 class Server:
     """One amplify-local process."""
 
-    def __init__(self, *args, data_dir=None, env=None, log_path=None):
-        """With `log_path`, the server logs at info level to that file; otherwise warnings only, unread."""
+    def __init__(self, *args, data_dir=None, env=None, log_path=None, cwd=None):
+        """With `log_path`, the server logs at info level to that file; otherwise warnings only, unread. `cwd` is the
+        folder it runs in (relative repository paths are taken from it)."""
         self.args = list(args)
+        self.cwd = cwd
         self.data_dir = data_dir
         self.env = env or {}
         self.log_path = log_path
@@ -79,7 +81,7 @@ class Server:
         environment.update(self.env)
         with open(self.log_path or os.devnull, "a") as log:
             stderr = log if self.log_path else subprocess.PIPE
-            self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, text=True, env=environment)
+            self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, text=True, env=environment, cwd=self.cwd)
         started = time.monotonic()
         line = self.process.stdout.readline()
         if "listening on http://" not in line:

@@ -185,6 +185,16 @@ public final class SQLiteStore: Store {
             try db.execute(sql: "ALTER TABLE job ADD COLUMN node TEXT")
             try db.execute(sql: "ALTER TABLE job ADD COLUMN leaseExpires REAL")
         }
+        migrator.registerMigration("v9: the schema PostgreSQL has") { db in
+            // Found by SchemaTests: job tags are a JSON document (bytes, as elsewhere), and a node's jobs are found by an index.
+            try db.execute(sql: """
+                ALTER TABLE job ADD COLUMN tagsDocument BLOB;
+                UPDATE job SET tagsDocument = CAST(tags AS BLOB);
+                ALTER TABLE job DROP COLUMN tags;
+                ALTER TABLE job RENAME COLUMN tagsDocument TO tags;
+                CREATE INDEX job_node ON job (node) WHERE status IN (\(JobStatus.claimedSQL));
+                """)
+        }
         return migrator
     }
 
