@@ -217,7 +217,12 @@ public final class BuildRunner: Service, Sendable {
             let now = self.clock.now()
             let lease = now.addingTimeInterval(self.configuration.leaseSeconds)
             guard let job = try await self.store.claimNextPendingJob(node: self.configuration.node, leaseUntil: lease, now: now) else { return nil }
-            _ = self.state.withLock { $0.running.insert(job.key) }
+            // A stop request already held for the key is not this job's (a stopped job is not PENDING, so not claimed):
+            // it was for an earlier job of the same name. A stop that comes later reaches the build through the store.
+            self.state.withLock { state in
+                state.running.insert(job.key)
+                state.stopRequests.remove(job.key)
+            }
             self.logger.info("Claimed a job", metadata: ["job.id": "\(job.key)", "node": "\(self.configuration.node)"])
             return job
         } catch is CancellationError {
@@ -249,10 +254,10 @@ public final class BuildRunner: Service, Sendable {
         }
         // Deleted while it ran (with its branch or app): what it put on disk goes too.
         if deleted { self.configuration.files.removeJob(job.key) }
-        self.state.withLock { state in
-            state.running.remove(job.key)
-            state.stopRequests.remove(job.key)
-        }
+        // A stop request for the key stays: it may be for another job of the same name (the branch deleted and made
+        // again while this build ended), stopped while still PENDING. `settleStopRequests` (woken now) ends such a
+        // job; for this one, finished, it changes nothing.
+        _ = self.state.withLock { $0.running.remove(job.key) }
         self.wake()
     }
 

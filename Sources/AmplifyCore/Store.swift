@@ -4,6 +4,12 @@ import Foundation
 ///
 /// Implementations throw `AmplifyError` for what the client did wrong (NotFoundException for a
 /// missing app, branch or job; LimitExceededException for a busy branch) and change nothing then.
+///
+/// An implementation decides nothing itself: it loads (and locks) what a use case reads, asks Core's rules
+/// (`Branch.startJob`, `App.published`, `DomainAssociation.requireCreatable`, …), and saves what they changed.
+///
+/// The `update` closures the requirements take may run more than once for one call: PostgreSQL runs a
+/// transaction again when it aborts it for a concurrent one. They must change only the value they are given.
 public protocol Store: Sendable {
     /// Stores a new app.
     func createApp(_ app: App) async throws
