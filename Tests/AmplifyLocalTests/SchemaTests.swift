@@ -75,7 +75,17 @@ import Testing
     static func postgresSchema(_ location: PostgresLocation) async throws -> Schema {
         _ = try await PostgresStore(location: location, logger: TestPostgres.logger)
         let connection = try await PostgresConnection.connect(configuration: location.testConnectionConfiguration, id: 2, logger: TestPostgres.logger)
-        defer { Task { try? await connection.close() } }
+        do {
+            let schema = try await Self.postgresSchema(connection)
+            try await connection.close()
+            return schema
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    static func postgresSchema(_ connection: PostgresConnection) async throws -> Schema {
         func rows(_ sql: String) async throws -> [PostgresRow] {
             try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestPostgres.logger).collect()
         }
