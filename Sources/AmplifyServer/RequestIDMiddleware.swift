@@ -15,7 +15,9 @@ struct RequestIDMiddleware: RouterMiddleware {
         var response: Response
         do {
             response = try await next(request, context)
-        } catch let error as HTTPError {
+        } catch let error as AWSError {
+            response = error.response
+        } catch let error as HTTPResponseError {
             // Hummingbird's own (sites, signed URLs, uploads): plain HTTP errors, not AWS ones.
             response = try error.response(from: request, context: context)
         } catch {
