@@ -68,6 +68,8 @@ public final class BuildRunner: Service, Sendable {
     private let state = Mutex(State())
     private let containment = Mutex(ProcessContainment.processGroup)
     private let buildUser = BuildUser.unprivileged()
+    /// What tests asked of the next builds (`POST /_amplify-local/builds/control`).
+    public let controls = BuildControls()
     private let wakeups: AsyncStream<Void>
     private let wakeup: AsyncStream<Void>.Continuation
 
@@ -236,13 +238,16 @@ public final class BuildRunner: Service, Sendable {
     private func build(_ job: Job) async {
         var logger = self.logger
         logger[metadataKey: "job.id"] = "\(job.key)"
-        let progress = JobProgress(
+        var progress = JobProgress(
             job: job.key, store: self.store, clock: self.clock, isStopRequested: { self.isStopRequested(job.key) }, logger: logger
         )
+        progress.controls = self.controls
+        progress.control = self.controls.take(for: job.key)
         let deleted: Bool
         if job.jobType == .manual {
             deleted = await Deployment(progress: progress, job: job, files: self.configuration.files.sites, maxBytes: self.configuration.maxSiteBytes).run()
         } else if let reason = await self.simulationReason(job) {
+            if progress.control == nil { progress.control = await self.simulatedResult(job) }
             deleted = await SimulatedBuild(progress: progress, totalSeconds: self.configuration.simulatedBuildSeconds, reason: reason).run()
         } else {
             let settings = RealBuild.Settings(
@@ -259,6 +264,19 @@ public final class BuildRunner: Service, Sendable {
         // job; for this one, finished, it changes nothing.
         _ = self.state.withLock { $0.running.remove(job.key) }
         self.wake()
+    }
+
+    /// `AMPLIFY_LOCAL_SIMULATE_RESULT` among the branch's (or else the app's) environment variables: FAILED makes a
+    /// simulated build fail, for people who drive amplify-local through the API alone.
+    private func simulatedResult(_ job: Job) async -> BuildControl.Action? {
+        let name = "AMPLIFY_LOCAL_SIMULATE_RESULT"
+        let branch = try? await self.store.branch(job.key.scope, appId: job.key.appId, branchName: job.key.branchName)
+        let app = try? await self.store.app(job.key.scope, appId: job.key.appId)
+        switch branch?.environmentVariables[name] ?? app?.environmentVariables[name] {
+        case nil, "SUCCEED": return nil
+        case "FAILED": return .fail(step: "BUILD", reason: "\(name) is FAILED: the simulated build fails.")
+        case let value?: return .fail(step: "BUILD", reason: "\(name) must be SUCCEED or FAILED, not '\(value)'.")
+        }
     }
 
     /// Why the job is simulated rather than built, or nil to build it for real.

@@ -20,13 +20,40 @@ struct JobProgress: Sendable {
     let clock: ServiceClock
     let isStopRequested: @Sendable () -> Bool
     let logger: Logger
+    /// What a build control asks of this job instead of its build spec, if anything.
+    var control: BuildControl.Action? = nil
+    /// Where a held job waits to be released.
+    var controls: BuildControls? = nil
 
     /// Starts step `name` (the job goes RUNNING with its first step), with a first log line.
     func begin(_ name: String, log line: String) async throws {
-        try await self.advance(log: StepLog(step: name, text: self.logLine(line))) { job, now in
+        let job = try await self.advance(log: StepLog(step: name, text: self.logLine(line))) { job, now in
             if job.status == .provisioning { try job.apply(.run, at: now) }
             job.beginStep(name, at: now)
         }
+        if job.steps.count == 1 {
+            // The job just went RUNNING.
+            switch self.control {
+            case .hold(.running)?:
+                try await self.hold(name)
+            case .delay(let seconds)?:
+                try await self.log(name, "Waiting \(seconds) s first, as a build control asks.")
+                try await self.pause(seconds: seconds)
+            default:
+                break
+            }
+        }
+        if case .fail(let step, let reason)? = self.control, step == name {
+            try await self.write(name, text: "\(self.stamp()) [ERROR]: \(reason) (failed on purpose by a build control; the step did not run)\n")
+            throw Interruption.failed(reason)
+        }
+    }
+
+    /// Waits until the job is released through `POST /_amplify-local/builds/control`, or stopped.
+    private func hold(_ step: String?) async throws {
+        guard let controls = self.controls else { return }
+        if let step { try await self.log(step, "Held by a build control until released.") }
+        try await controls.hold(self.job) { self.isStopRequested() }
     }
 
     /// Ends the last step and the job as SUCCEED.
@@ -93,6 +120,7 @@ struct JobProgress: Sendable {
     @discardableResult
     func run(cleanup: () async -> Void = {}, _ body: () async throws -> Void) async -> Bool {
         do {
+            if case .hold(.provisioning)? = self.control { try await self.hold(nil) }
             try await body()
             await cleanup()
             try await self.succeed()
@@ -137,8 +165,9 @@ struct JobProgress: Sendable {
         }
     }
 
-    /// Applies a change (and a log line), unless the job was stopped meanwhile.
-    private func advance(log: StepLog? = nil, _ change: @escaping @Sendable (inout Job, Date) throws -> Void) async throws {
+    /// Applies a change (and a log line), unless the job was stopped meanwhile; returns the job as stored.
+    @discardableResult
+    private func advance(log: StepLog? = nil, _ change: @escaping @Sendable (inout Job, Date) throws -> Void) async throws -> Job {
         if self.isStopRequested() { throw Interruption.stopped }
         let now = self.clock.now()
         let job: Job
@@ -151,6 +180,7 @@ struct JobProgress: Sendable {
             throw Interruption.deleted
         }
         if job.status == .cancelling { throw Interruption.stopped }
+        return job
     }
 
     private func logLine(_ text: String) -> String {

@@ -14,6 +14,7 @@ public struct AmplifyError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let limitExceeded = Code("LimitExceededException")
         public static let unauthorized = Code("UnauthorizedException")
         public static let internalFailure = Code("InternalFailureException")
+        public static let dependentServiceFailure = Code("DependentServiceFailureException")
         public static let unknownOperation = Code("UnknownOperationException")
         public static let invalidSignature = Code("InvalidSignatureException")
         public static let incompleteSignature = Code("IncompleteSignatureException")

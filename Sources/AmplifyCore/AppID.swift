@@ -12,4 +12,10 @@ public enum AppID {
         let value = UInt64.random(in: low...UInt64.max, using: &generator)
         return "d" + String(value, radix: 36)
     }
+
+    /// Whether `text` has the model's form of an app id: `d` followed by lowercase letters and digits (1 to 20 in all).
+    public static func isValid(_ text: String) -> Bool {
+        text.count <= 20 && text.first == "d" && text.count > 1
+            && text.dropFirst().allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber) }
+    }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A Gen 1 backend environment of an app: a name with the CloudFormation stack and artifacts it stands for.
-public struct BackendEnvironment: Sendable, Equatable {
+public struct BackendEnvironment: Codable, Sendable, Equatable {
     public var scope: Scope
     public var appId: String
     public var environmentName: String

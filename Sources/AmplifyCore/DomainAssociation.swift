@@ -41,6 +41,14 @@ public struct DomainAssociation: Codable, Sendable, Equatable {
     public var changeTime: Date
     /// Whether the last change was an update (its walk starts at UPDATING).
     public var updated: Bool
+    /// Where a test asked the walk to stop, or to fail (`POST /_amplify-local/domains/control`); nil walks to AVAILABLE.
+    public var outcome: Outcome?
+
+    /// A walk that does not end AVAILABLE: one that stops at a phase, or one that fails with a reason.
+    public enum Outcome: Codable, Sendable, Equatable {
+        case stopAt(Phase)
+        case failed(reason: String)
+    }
 
     public init(scope: Scope, appId: String, domainName: String, now: Date) {
         self.scope = scope
@@ -60,8 +68,13 @@ public struct DomainAssociation: Codable, Sendable, Equatable {
     public var arn: String { "\(ARN.app(self.scope, appId: self.appId))/domains/\(self.domainName)" }
 
     /// How far the association is, `elapsed` seconds after its last change.
-    public enum Phase: Sendable, Equatable {
-        case creating, updating, pendingVerification, pendingDeployment, available
+    public enum Phase: String, Codable, Sendable, Equatable, CaseIterable {
+        case creating = "CREATING"
+        case updating = "UPDATING"
+        case pendingVerification = "PENDING_VERIFICATION"
+        case pendingDeployment = "PENDING_DEPLOYMENT"
+        case available = "AVAILABLE"
+        case failed = "FAILED"
     }
 
     /// Seconds each phase lasts before the next one.
@@ -69,8 +82,23 @@ public struct DomainAssociation: Codable, Sendable, Equatable {
 
     public func phase(at now: Date) -> Phase {
         let steps = Int(max(0, now.timeIntervalSince(self.changeTime)) / Self.phaseSeconds)
-        let walk: [Phase] =
+        var walk: [Phase] =
             self.updated ? [.updating, .pendingDeployment, .available] : [.creating, .pendingVerification, .pendingDeployment, .available]
+        switch self.outcome {
+        case .stopAt(let phase)?:
+            if let end = walk.firstIndex(of: phase) { walk = Array(walk[...end]) }
+        case .failed?:
+            // A failure shows where a real one does: at verification (or, for an update, right after it started).
+            walk = self.updated ? [.updating, .failed] : [.creating, .pendingVerification, .failed]
+        case nil:
+            break
+        }
         return walk[min(steps, walk.count - 1)]
+    }
+
+    /// Why the association failed, once it has.
+    public func statusReason(at now: Date) -> String? {
+        guard case .failed(let reason)? = self.outcome, self.phase(at: now) == .failed else { return nil }
+        return reason
     }
 }

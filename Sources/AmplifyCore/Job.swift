@@ -1,7 +1,7 @@
 import Foundation
 
 /// A job of a branch: a build (RELEASE, RETRY, WEB_HOOK) or a manual deployment (MANUAL).
-public struct Job: Sendable, Equatable {
+public struct Job: Codable, Sendable, Equatable {
     public var key: JobKey
     public var jobType: JobType
     public var status: JobStatus

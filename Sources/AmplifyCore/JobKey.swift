@@ -1,7 +1,7 @@
 import Foundation
 
 /// Identifies one job: scope, app, branch and the per-branch job number.
-public struct JobKey: Hashable, Sendable, CustomStringConvertible {
+public struct JobKey: Codable, Hashable, Sendable, CustomStringConvertible {
     public var scope: Scope
     public var appId: String
     public var branchName: String

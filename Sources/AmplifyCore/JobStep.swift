@@ -1,7 +1,7 @@
 import Foundation
 
 /// One step of a job (BUILD, DEPLOY, VERIFY), with its own status and times.
-public struct JobStep: Sendable, Equatable {
+public struct JobStep: Codable, Sendable, Equatable {
     public var stepName: String
     public var status: JobStatus
     public var startTime: Date

@@ -117,6 +117,10 @@ public protocol Store: Sendable {
         _ scope: Scope, of resource: TaggedResource, _ update: @Sendable (inout [String: String]) throws -> Void
     ) async throws -> [String: String]
 
+    /// Loads `snapshot` (checked with `StateSnapshot.validate` first) into its accounts and regions, which must hold
+    /// no apps yet (`StateSnapshot.requireEmpty`): everything or nothing, in one transaction.
+    func load(_ snapshot: StateSnapshot) async throws
+
     /// Drops all state.
     func reset() async throws
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// An incoming webhook: a URL that starts a WEB_HOOK job on a branch when it is POSTed to.
-public struct Webhook: Sendable, Equatable {
+public struct Webhook: Codable, Sendable, Equatable {
     public var scope: Scope
     public var webhookId: String
     public var appId: String

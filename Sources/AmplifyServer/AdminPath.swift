@@ -18,6 +18,11 @@ enum AdminPath {
     static let fileUploadRoute: RouterPath = "uploads/:account/:region/:appId/:branchName/:jobId/files/:name"
     static let accessLogRoute: RouterPath = "access-logs/:account/:region/:appId/:domainName"
     static let thumbnailRoute: RouterPath = "thumbnails/:account/:region/:appId/:branchName"
+    static let faultsRoute: RouterPath = "faults"
+    static let faultRoute: RouterPath = "faults/:id"
+    static let buildControlRoute: RouterPath = "builds/control"
+    static let domainControlRoute: RouterPath = "domains/control"
+    static let stateRoute: RouterPath = "state"
 
     /// The log of a job's step (`logRoute`).
     static func log(_ key: JobKey, step: String) -> String {

@@ -7,7 +7,7 @@ import Hummingbird
 import NIOPosix
 
 /// The server's own endpoints under `/_amplify-local/`: health, reset, job step logs, deployment
-/// uploads, access logs and site thumbnails.
+/// uploads, access logs and site thumbnails, and those for test suites (`AdminRoutes+Testing`).
 struct AdminRoutes {
     let store: any Store
     let runner: BuildRunner
@@ -15,6 +15,9 @@ struct AdminRoutes {
     let signer: URLSigner
     let clock: ServiceClock
     let configuration: ServerConfiguration
+    let faults: FaultInjector
+    let domainControls: DomainControls
+    let verifier: SigV4Verifier
 
     func add(to router: Router<AmplifyRequestContext>) {
         let group = router.group(AdminPath.groupRoute)
@@ -29,10 +32,14 @@ struct AdminRoutes {
         }
         group.post(AdminPath.resetRoute) { _, _ in
             try await self.store.reset()
+            self.faults.removeAll()
+            self.domainControls.removeAll()
+            self.runner.controls.removeAll()
             self.accessLog.flush()
             self.runner.files.removeAll()
             return try Self.json(["status": "reset"])
         }
+        self.addTestingRoutes(to: group)
         // What the API hands out as URLs answers only to a valid, unexpired signature.
         let signed = router.group(AdminPath.groupRoute).add(middleware: SignedURLMiddleware(signer: self.signer, clock: self.clock))
         signed.get(AdminPath.logRoute) { request, context in
@@ -95,7 +102,7 @@ struct AdminRoutes {
     }
 
     /// A path parameter, percent-decoded (the router leaves them raw).
-    private static func parameter(_ context: AmplifyRequestContext, _ name: String) throws -> String {
+    static func parameter(_ context: AmplifyRequestContext, _ name: String) throws -> String {
         guard let raw = context.parameters.get(name), let value = raw.removingPercentEncoding else {
             throw HTTPError(.badRequest, message: "Bad \(name) in the path.")
         }
@@ -157,7 +164,7 @@ struct AdminRoutes {
         return Response(status: .ok)
     }
 
-    private static func json(_ object: [String: String]) throws -> Response {
+    static func json(_ object: [String: Any]) throws -> Response {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }

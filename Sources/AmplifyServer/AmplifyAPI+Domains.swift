@@ -13,6 +13,7 @@ extension AmplifyAPI {
             autoSubDomainCreationPatterns: input.autoSubDomainCreationPatterns, autoSubDomainIAMRole: input.autoSubDomainIAMRole,
             certificateSettings: input.certificateSettings
         )
+        domain.outcome = self.domainControls.take(scope: call.scope, appId: domain.appId, domainName: domain.domainName)
         try await self.store.createDomainAssociation(domain)
         return Wire.CreateDomainAssociationResult(domainAssociation: Wire.DomainAssociation(domain, now: now))
     }
@@ -83,6 +84,15 @@ extension DomainAssociation {
 }
 
 extension Wire.DomainAssociation {
+    /// Where an update stands, by the phase its walk is in.
+    private static func updateStatus(_ phase: DomainAssociation.Phase) -> Wire.UpdateStatus {
+        switch phase {
+        case .available: .updateComplete
+        case .failed: .updateFailed
+        default: .pendingDeployment
+        }
+    }
+
     /// The association as it stands at `now`: status, DNS records and verification follow its phase.
     init(_ domain: DomainAssociation, now: Date) {
         let phase = domain.phase(at: now)
@@ -103,8 +113,8 @@ extension Wire.DomainAssociation {
             domainAssociationArn: domain.arn, domainName: domain.domainName, enableAutoSubDomain: domain.enableAutoSubDomain,
             autoSubDomainCreationPatterns: domain.autoSubDomainCreationPatterns, autoSubDomainIAMRole: domain.autoSubDomainIAMRole,
             domainStatus: Wire.DomainStatus(phase),
-            updateStatus: domain.updated ? (phase == .available ? .updateComplete : .pendingDeployment) : nil,
-            statusReason: "", certificateVerificationDNSRecord: verificationRecord, subDomains: subDomains,
+            updateStatus: domain.updated ? Self.updateStatus(phase) : nil,
+            statusReason: domain.statusReason(at: now) ?? "", certificateVerificationDNSRecord: verificationRecord, subDomains: subDomains,
             certificate: Wire.Certificate(
                 type: Wire.CertificateType(domain.certificateSettings.type), customCertificateArn: domain.certificateSettings.customCertificateArn,
                 certificateVerificationDNSRecord: verificationRecord

@@ -11,6 +11,8 @@ struct AmplifyAPI: WireService {
     let store: any Store
     let runner: BuildRunner
     let clock: ServiceClock
+    /// Outcomes asked for domain associations not created yet.
+    let domainControls: DomainControls
 
     /// The page size: the model allows 0, which means the default.
     static func pageSize(_ maxResults: Int?, default value: Int) -> Int {

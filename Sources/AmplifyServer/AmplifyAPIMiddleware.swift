@@ -19,6 +19,7 @@ struct AmplifyAPIMiddleware: RouterMiddleware {
     let verifier: SigV4Verifier
     let signer: URLSigner
     let clock: ServiceClock
+    let faults: FaultInjector
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let rawPath = request.uri.path
@@ -41,6 +42,13 @@ struct AmplifyAPIMiddleware: RouterMiddleware {
             let scope = try self.authorize(request, body: body, context: context)
             let wireRequest = WireRequest(labels: match.labels, query: query, body: Data(body))
             try wireRequest.requireNoNUL()
+            if let fault = self.faults.decide(match.operation, labels: match.labels, scope: scope, now: self.clock.now()) {
+                if fault.latencyMilliseconds > 0 { try await Task.sleep(for: .milliseconds(Int(fault.latencyMilliseconds.rounded()))) }
+                if let error = fault.error {
+                    logger.debug("Fault injected", metadata: ["error": "\(error)", "aws.request_id": "\(context.requestId)"])
+                    throw error
+                }
+            }
             let call = APICall(
                 scope: scope, baseURL: self.baseURL(of: request), signer: self.signer, now: self.clock.now(), operation: match.operation,
                 requestId: context.requestId, requestLogger: logger

@@ -33,18 +33,35 @@ public func buildApplication(
     )
     let accessLog = AccessLog(root: files.root)
     let signer = URLSigner(key: try URLSigner.key(in: configuration.dataDirectory), lifetime: configuration.urlLifetime)
+    let faults = FaultInjector()
+    for rule in configuration.faultRules { faults.add(rule) }
+    let domainControls = DomainControls()
+    let verifier = SigV4Verifier(credentials: configuration.credentials)
+    if let state = configuration.initialState {
+        // Loaded once, into a server that holds none of it yet: a restart on the same data leaves what is there.
+        var held = false
+        for scope in state.scopes where !(try await store.listApps(scope, after: nil, limit: 1).items.isEmpty) { held = true }
+        if held {
+            logger.notice("--init not loaded: the server already holds apps in its accounts and regions")
+        } else {
+            try await store.load(state)
+        }
+    }
     let router = Router(context: AmplifyRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: RequestLimitsMiddleware())
     router.add(middleware: SiteMiddleware(store: store, files: files.sites, accessLog: accessLog, clock: clock))
     router.add(
         middleware: AmplifyAPIMiddleware(
-            api: AmplifyAPI(store: store, runner: runner, clock: clock),
+            api: AmplifyAPI(store: store, runner: runner, clock: clock, domainControls: domainControls),
             fallbackBaseURL: "http://\(configuration.host):\(configuration.port)",
-            auth: configuration.auth, verifier: SigV4Verifier(credentials: configuration.credentials), signer: signer, clock: clock
+            auth: configuration.auth, verifier: verifier, signer: signer, clock: clock, faults: faults
         )
     )
-    AdminRoutes(store: store, runner: runner, accessLog: accessLog, signer: signer, clock: clock, configuration: configuration).add(to: router)
+    AdminRoutes(
+        store: store, runner: runner, accessLog: accessLog, signer: signer, clock: clock, configuration: configuration, faults: faults,
+        domainControls: domainControls, verifier: verifier
+    ).add(to: router)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "amplify-local"),

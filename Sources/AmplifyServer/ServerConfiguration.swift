@@ -33,6 +33,10 @@ public struct ServerConfiguration: Sendable {
     public var urlLifetime: Double
     /// The server's environment: git clones with it; builds see only its PATH.
     public var hostEnvironment: [String: String]
+    /// Fault rules in force from the start (`--faults FILE`).
+    var faultRules: [FaultRule] = []
+    /// State loaded at start into an empty server (`--init FILE`).
+    public var initialState: StateSnapshot?
 
     public init(
         host: String = "127.0.0.1", port: Int = 4566, dataDirectory: String? = "./.amplify-local",
@@ -72,3 +76,32 @@ public enum AuthMode: String, Sendable, CaseIterable {
 
 /// A key signatures are checked against.
 public typealias SigV4Credential = SigV4Verifier.Credential
+
+extension ServerConfiguration {
+    /// Reads `--faults FILE`: a JSON list of fault rules, each as `POST /_amplify-local/faults` takes it. The error
+    /// names the file, the rule and the member.
+    public mutating func loadFaultRules(fromFile path: String) throws(AmplifyError) {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .badRequest("--faults \(path): cannot read the file.") }
+        guard let list = try? JSONSerialization.jsonObject(with: data) as? [Any] else {
+            throw .badRequest("--faults \(path): must be a JSON list of fault rules.")
+        }
+        self.faultRules = []
+        for (index, item) in list.enumerated() {
+            let origin = "--faults \(path): rule \(index + 1)"
+            guard let object = item as? [String: Any] else { throw .badRequest("\(origin): must be a JSON object.") }
+            self.faultRules.append(try FaultRule(AdminBody(object, origin: origin), id: "f\(index + 1)"))
+        }
+    }
+
+    /// Reads `--init FILE`: a state document as `GET /_amplify-local/state` answers it, checked as a load checks it.
+    public mutating func loadInitialState(fromFile path: String) throws(AmplifyError) {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .badRequest("--init \(path): cannot read the file.") }
+        do {
+            let snapshot = try StateDocument.decode(Array(data))
+            try snapshot.validate(quotas: self.quotas)
+            self.initialState = snapshot
+        } catch {
+            throw .badRequest("--init \(path): \(error.message)")
+        }
+    }
+}

@@ -169,6 +169,7 @@ extension Wire.DomainStatus {
         case .pendingVerification: self = .pendingVerification
         case .pendingDeployment: self = .pendingDeployment
         case .available: self = .available
+        case .failed: self = .failed
         }
     }
 }

@@ -11,13 +11,7 @@ extension PostgresStore {
                 "SELECT 1 FROM backend_environment WHERE appSeq = \(appSeq) AND environmentName = \(environment.environmentName)"
             )
             try environment.requireCreatable(nameTaken: exists != nil)
-            try await connection.run(
-                """
-                INSERT INTO backend_environment (appSeq, environmentName, stackName, deploymentArtifacts, createTime, updateTime)
-                VALUES (\(appSeq), \(environment.environmentName), \(environment.stackName), \(environment.deploymentArtifacts),
-                        \(environment.createTime.timeIntervalSince1970), \(environment.updateTime.timeIntervalSince1970))
-                """
-            )
+            try await Self.insertBackendEnvironment(connection, environment, appSeq: appSeq)
         }
     }
 
@@ -52,6 +46,16 @@ extension PostgresStore {
     }
 
     // MARK: Rows
+
+    static func insertBackendEnvironment(_ connection: PostgresConnection, _ environment: BackendEnvironment, appSeq: Int64) async throws {
+        try await connection.run(
+            """
+            INSERT INTO backend_environment (appSeq, environmentName, stackName, deploymentArtifacts, createTime, updateTime)
+            VALUES (\(appSeq), \(environment.environmentName), \(environment.stackName), \(environment.deploymentArtifacts),
+                    \(environment.createTime.timeIntervalSince1970), \(environment.updateTime.timeIntervalSince1970))
+            """
+        )
+    }
 
     static let environmentColumns = "environmentName, stackName, deploymentArtifacts, createTime, updateTime, seq"
 

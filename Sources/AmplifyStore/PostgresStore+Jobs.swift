@@ -273,7 +273,7 @@ extension PostgresStore {
         try await insertSteps(connection, jobSeq: seq, job.steps, from: unchanged)
     }
 
-    private static func insertSteps(_ connection: PostgresConnection, jobSeq: Int64, _ steps: [JobStep], from first: Int) async throws {
+    static func insertSteps(_ connection: PostgresConnection, jobSeq: Int64, _ steps: [JobStep], from first: Int) async throws {
         for position in steps.indices where position >= first {
             let step = steps[position]
             try await connection.run(

@@ -11,13 +11,7 @@ extension PostgresStore {
             try webhook.requireCreatable(
                 count: try await Self.count(connection, "webhook", appSeq: appSeq, upTo: self.quotas.webhooksPerApp), quotas: self.quotas
             )
-            try await connection.run(
-                """
-                INSERT INTO webhook (webhookId, appSeq, branchSeq, description, token, createTime, updateTime)
-                VALUES (\(webhook.webhookId), \(appSeq), \(branchSeq), \(webhook.description), \(webhook.token),
-                        \(webhook.createTime.timeIntervalSince1970), \(webhook.updateTime.timeIntervalSince1970))
-                """
-            )
+            try await Self.insertWebhook(connection, webhook, appSeq: appSeq, branchSeq: branchSeq)
         }
     }
 
@@ -68,6 +62,16 @@ extension PostgresStore {
     }
 
     // MARK: Rows
+
+    static func insertWebhook(_ connection: PostgresConnection, _ webhook: Webhook, appSeq: Int64, branchSeq: Int64) async throws {
+        try await connection.run(
+            """
+            INSERT INTO webhook (webhookId, appSeq, branchSeq, description, token, createTime, updateTime)
+            VALUES (\(webhook.webhookId), \(appSeq), \(branchSeq), \(webhook.description), \(webhook.token),
+                    \(webhook.createTime.timeIntervalSince1970), \(webhook.updateTime.timeIntervalSince1970))
+            """
+        )
+    }
 
     /// Selects webhooks with columns in the order `webhook(_:)` reads them, `seq` last.
     static let webhookQuery = """

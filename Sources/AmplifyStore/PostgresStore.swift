@@ -20,11 +20,15 @@ import ServiceLifecycle
 public final class PostgresStore: Store, Service {
     let client: PostgresClient
     let quotas: Quotas
+    let location: PostgresLocation
+    let logger: Logger
 
     /// Connects to the database at `location` and brings its schema up to date; several nodes may do
     /// this at once (they take turns on an advisory lock). Queries wait until `run()` runs the pool.
     public init(location: PostgresLocation, quotas: Quotas = Quotas(), logger: Logger) async throws {
         self.quotas = quotas
+        self.location = location
+        self.logger = logger
         do {
             try await Self.migrate(location, logger: logger)
         } catch {
@@ -186,21 +190,28 @@ public final class PostgresStore: Store, Service {
     /// Applies the migrations the database lacks, in one transaction under an advisory lock: a node that
     /// starts while another migrates waits, then finds the work done.
     static func migrate(_ location: PostgresLocation, logger: Logger) async throws {
+        try await self.transaction(location, logger: logger) { connection in
+            try await connection.run("SELECT pg_advisory_xact_lock(\(Self.migrationLock))")
+            try await connection.run("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, appliedAt DOUBLE PRECISION NOT NULL)")
+            let current = try await connection.row("SELECT COALESCE(MAX(version), 0) FROM schema_version")?.decode(Int.self) ?? 0
+            for migration in migrations where migration.version > current {
+                // One statement per query: the extended protocol takes no more.
+                for statement in migration.sql.split(separator: ";") where !statement.allSatisfy(\.isWhitespace) {
+                    try await connection.run(PostgresQuery(unsafeSQL: String(statement)))
+                }
+                try await connection.run("INSERT INTO schema_version (version, appliedAt) VALUES (\(migration.version), \(Date().timeIntervalSince1970))")
+                logger.notice("Migrated the PostgreSQL schema", metadata: ["version": "\(migration.version)"])
+            }
+        }
+    }
+
+    /// One transaction on a connection of its own, outside the pool: it works before the pool runs (at start).
+    static func transaction(
+        _ location: PostgresLocation, logger: Logger, _ body: (PostgresConnection) async throws -> Void
+    ) async throws {
         let connection = try await PostgresConnection.connect(configuration: try location.connectionConfiguration, id: 0, logger: logger)
         do {
-            try await connection.withTransaction(logger: queryLogger) { connection in
-                try await connection.run("SELECT pg_advisory_xact_lock(\(Self.migrationLock))")
-                try await connection.run("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, appliedAt DOUBLE PRECISION NOT NULL)")
-                let current = try await connection.row("SELECT COALESCE(MAX(version), 0) FROM schema_version")?.decode(Int.self) ?? 0
-                for migration in migrations where migration.version > current {
-                    // One statement per query: the extended protocol takes no more.
-                    for statement in migration.sql.split(separator: ";") where !statement.allSatisfy(\.isWhitespace) {
-                        try await connection.run(PostgresQuery(unsafeSQL: String(statement)))
-                    }
-                    try await connection.run("INSERT INTO schema_version (version, appliedAt) VALUES (\(migration.version), \(Date().timeIntervalSince1970))")
-                    logger.notice("Migrated the PostgreSQL schema", metadata: ["version": "\(migration.version)"])
-                }
-            }
+            try await connection.withTransaction(logger: queryLogger) { connection in try await body(connection) }
         } catch let error as PostgresTransactionError {
             try? await connection.close()
             throw error.closureError ?? error.commitError ?? error.beginError ?? error

@@ -12,16 +12,7 @@ extension SQLiteStore {
                 arguments: [appSeq, environment.environmentName]
             ) ?? false
             try environment.requireCreatable(nameTaken: nameTaken)
-            try db.cachedExecute(
-                sql: """
-                    INSERT INTO backend_environment (appSeq, environmentName, stackName, deploymentArtifacts, createTime, updateTime)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    appSeq, environment.environmentName, environment.stackName, environment.deploymentArtifacts,
-                    environment.createTime.timeIntervalSince1970, environment.updateTime.timeIntervalSince1970,
-                ]
-            )
+            try Self.insertBackendEnvironment(db, environment, appSeq: appSeq)
         }
     }
 
@@ -54,6 +45,19 @@ extension SQLiteStore {
     }
 
     // MARK: Rows
+
+    static func insertBackendEnvironment(_ db: Database, _ environment: BackendEnvironment, appSeq: Int64) throws {
+        try db.cachedExecute(
+            sql: """
+                INSERT INTO backend_environment (appSeq, environmentName, stackName, deploymentArtifacts, createTime, updateTime)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                appSeq, environment.environmentName, environment.stackName, environment.deploymentArtifacts,
+                environment.createTime.timeIntervalSince1970, environment.updateTime.timeIntervalSince1970,
+            ]
+        )
+    }
 
     static let environmentColumns = "environmentName, stackName, deploymentArtifacts, createTime, updateTime, seq"
 

@@ -9,16 +9,7 @@ extension SQLiteStore {
             let appSeq = try Self.appSeq(db, webhook.scope, webhook.appId)
             let branchSeq = try Self.branchSeq(db, webhook.scope, webhook.appId, webhook.branchName)
             try webhook.requireCreatable(count: Self.count(db, "webhook", appSeq: appSeq, upTo: self.quotas.webhooksPerApp), quotas: self.quotas)
-            try db.cachedExecute(
-                sql: """
-                    INSERT INTO webhook (webhookId, appSeq, branchSeq, description, token, createTime, updateTime)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    webhook.webhookId, appSeq, branchSeq, webhook.description, webhook.token,
-                    webhook.createTime.timeIntervalSince1970, webhook.updateTime.timeIntervalSince1970,
-                ]
-            )
+            try Self.insertWebhook(db, webhook, appSeq: appSeq, branchSeq: branchSeq)
         }
     }
 
@@ -60,6 +51,19 @@ extension SQLiteStore {
     }
 
     // MARK: Rows
+
+    static func insertWebhook(_ db: Database, _ webhook: Webhook, appSeq: Int64, branchSeq: Int64) throws {
+        try db.cachedExecute(
+            sql: """
+                INSERT INTO webhook (webhookId, appSeq, branchSeq, description, token, createTime, updateTime)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                webhook.webhookId, appSeq, branchSeq, webhook.description, webhook.token,
+                webhook.createTime.timeIntervalSince1970, webhook.updateTime.timeIntervalSince1970,
+            ]
+        )
+    }
 
     /// Selects webhooks with columns in the order `webhook(_:)` reads them, then `seq` for paging.
     static let webhookQuery = """

@@ -68,6 +68,12 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "How long log, upload and access-log URLs work, in seconds. [env: AMPLIFY_LOCAL_URL_EXPIRY_SECONDS] (default: 3600)")
     var urlExpirySeconds: Double?
 
+    @Option(help: "Fault rules in force from the start: a JSON list of rules as POST /_amplify-local/faults takes them. [env: AMPLIFY_LOCAL_FAULTS]")
+    var faults: String?
+
+    @Option(help: "State to load at start into a server that holds none (a document as GET /_amplify-local/state answers). [env: AMPLIFY_LOCAL_INIT]")
+    var `init`: String?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical. [env: AMPLIFY_LOCAL_LOG_LEVEL] (default: info)")
     var logLevel: String?
 
@@ -164,6 +170,12 @@ struct ServeOptions: ParsableArguments {
         // Claims are renewed every second: a lease of less than two would lapse between renewals.
         guard configuration.buildLeaseSeconds >= 2, configuration.buildLeaseSeconds.isFinite else {
             throw ValidationError("The build lease must be at least 2 seconds.")
+        }
+        do {
+            if let path = try value(self.faults, "FAULTS", { $0 }) { try configuration.loadFaultRules(fromFile: path) }
+            if let path = try value(self.`init`, "INIT", { $0 }) { try configuration.loadInitialState(fromFile: path) }
+        } catch let error as AmplifyError {
+            throw ValidationError(error.message)
         }
         configuration.hostEnvironment = environment
         return configuration

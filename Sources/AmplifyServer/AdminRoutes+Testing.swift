@@ -1,0 +1,139 @@
+import AmplifyBuilds
+import AmplifyCore
+import Foundation
+import Hummingbird
+import Logging
+
+/// The admin endpoints for test suites: fault rules, build and domain outcomes, and the whole state as one document.
+/// They act on one account and region: the signer's under `--auth strict` (a signed request is required), else the
+/// request credential's when there is one, else `?account=&region=`, else `000000000000` / `us-east-1`.
+extension AdminRoutes {
+    func addTestingRoutes(to group: RouterGroup<AmplifyRequestContext>) {
+        group.post(AdminPath.faultsRoute) { request, context in
+            let (_, body) = try await self.authorize(request, context)
+            var generator = SystemRandomNumberGenerator()
+            let rule = try FaultRule(AdminBody(body), id: "f" + String(generator.next() >> 24, radix: 36))
+            return try Self.json(self.faults.add(rule))
+        }
+        group.get(AdminPath.faultsRoute) { request, context in
+            _ = try await self.authorize(request, context)
+            return try Self.json(["rules": self.faults.list()])
+        }
+        group.delete(AdminPath.faultsRoute) { request, context in
+            _ = try await self.authorize(request, context)
+            self.faults.removeAll()
+            return try Self.json(["deleted": "all"])
+        }
+        group.delete(AdminPath.faultRoute) { request, context in
+            _ = try await self.authorize(request, context)
+            let id = try Self.parameter(context, "id")
+            guard self.faults.remove(id: id) else { throw AmplifyError.notFound("Fault rule \(id) not found.") }
+            return try Self.json(["deleted": id])
+        }
+        group.post(AdminPath.buildControlRoute) { request, context in
+            let (scope, body) = try await self.authorize(request, context)
+            return try Self.json(try await self.controlBuilds(scope, AdminBody(body)))
+        }
+        group.post(AdminPath.domainControlRoute) { request, context in
+            let (scope, body) = try await self.authorize(request, context)
+            return try Self.json(try await self.controlDomain(scope, AdminBody(body)))
+        }
+        group.get(AdminPath.stateRoute) { request, context in
+            let (scope, _) = try await self.authorize(request, context)
+            let appId = request.uri.queryParameters["appId"].map(String.init)
+            let snapshot = try await self.store.snapshot(scope, appId: appId)
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try StateDocument.encode(snapshot)))
+            )
+        }
+        group.post(AdminPath.stateRoute) { request, context in
+            let (scope, body) = try await self.authorize(request, context)
+            let snapshot = try StateDocument.decode(body).moved(to: scope)
+            try await self.store.load(snapshot)
+            self.runner.wake()
+            return try Self.json(["loaded": snapshot.apps.count])
+        }
+    }
+
+    /// The request's body and the account and region it acts on (see above); under `--auth strict`, only with a valid
+    /// signature (soft: a bad one is logged and let through).
+    private func authorize(_ request: Request, _ context: AmplifyRequestContext) async throws -> (Scope, [UInt8]) {
+        var request = request
+        let body = Array(try await request.collectBody(upTo: 64 * 1024 * 1024).readableBytesView)
+        if self.configuration.auth != .off {
+            do {
+                return (try self.verifier.verify(request, body: body, now: self.clock.now()), body)
+            } catch {
+                guard self.configuration.auth == .soft else { throw error }
+                context.logger.warning("Admin request signature refused (auth soft: let through)", metadata: ["error": "\(error)"])
+            }
+        }
+        if request.headers[.authorization] != nil || request.uri.queryParameters["X-Amz-Credential"] != nil {
+            return (AmplifyAPIMiddleware.scope(of: request), body)
+        }
+        let query = request.uri.queryParameters
+        return (Scope(account: query["account"].map(String.init) ?? Scope.defaultAccount, region: query["region"].map(String.init) ?? Scope.defaultRegion), body)
+    }
+
+    /// `POST builds/control`: FAIL, HOLD or DELAY the next builds of an app or branch, or RELEASE a held job.
+    private func controlBuilds(_ scope: Scope, _ body: AdminBody) async throws -> [String: Any] {
+        try body.requireOnly(["appId", "branchName", "action", "step", "reason", "status", "seconds", "count", "jobId"])
+        let appId = try body.requiredString("appId")
+        let branchName = try body.string("branchName")
+        guard let action = try body.choice("action", ["FAIL", "HOLD", "DELAY", "RELEASE"]) else { throw body.fail("action", "is required: FAIL, HOLD, DELAY or RELEASE.") }
+        _ = try await self.store.app(scope, appId: appId)
+        if action == "RELEASE" {
+            guard let branchName else { throw body.fail("branchName", "is required to RELEASE a job.") }
+            // An id as the API gives it ("3"), or as a number.
+            let text = (try? body.string("jobId")) ?? nil
+            guard let jobId = text.flatMap({ Int($0) }) ?? (try? body.integer("jobId", atLeast: 1)) ?? nil, jobId >= 1 else {
+                throw body.fail("jobId", "is required to RELEASE a job: the held job's id.")
+            }
+            let key = JobKey(scope: scope, appId: appId, branchName: branchName, jobId: jobId)
+            guard self.runner.controls.release(key) else { throw AmplifyError.notFound("Job \(jobId) of branch \(branchName) is not held.") }
+            return ["released": String(jobId)]
+        }
+        let count = try body.integer("count", atLeast: 1) ?? 1
+        let control: BuildControl.Action
+        switch action {
+        case "FAIL":
+            let step = try body.choice("step", ["BUILD", "DEPLOY", "VERIFY"]) ?? "BUILD"
+            control = .fail(step: step, reason: try body.string("reason") ?? "The \(step) step failed on purpose.")
+        case "HOLD":
+            let status = try body.choice("status", ["PROVISIONING", "RUNNING"]) ?? "RUNNING"
+            control = .hold(status == "RUNNING" ? .running : .provisioning)
+        default:
+            guard let seconds = try body.number("seconds", in: 0...3600) else { throw body.fail("seconds", "is required to DELAY: 0 to 3600.") }
+            control = .delay(seconds: seconds)
+        }
+        self.runner.controls.add(BuildControl(scope: scope, appId: appId, branchName: branchName, action: control, count: count))
+        var answer: [String: Any] = ["appId": appId, "action": action, "count": count]
+        answer["branchName"] = branchName
+        return answer
+    }
+
+    /// `POST domains/control`: a domain association stops at a status, or ends FAILED with a reason; now if it exists,
+    /// else when it is created.
+    private func controlDomain(_ scope: Scope, _ body: AdminBody) async throws -> [String: Any] {
+        try body.requireOnly(["appId", "domainName", "status", "reason", "stopAt"])
+        let appId = try body.requiredString("appId")
+        let domainName = try body.requiredString("domainName")
+        let outcome: DomainAssociation.Outcome
+        if let stopAt = try body.choice("stopAt", DomainAssociation.Phase.allCases.filter { $0 != .failed }.map(\.rawValue)) {
+            guard !body.has("status") else { throw body.fail("status", "give either stopAt or status FAILED, not both.") }
+            outcome = .stopAt(DomainAssociation.Phase(rawValue: stopAt) ?? .available)
+        } else if try body.choice("status", ["FAILED"]) != nil {
+            outcome = .failed(reason: try body.requiredString("reason"))
+        } else {
+            throw body.fail("stopAt", "give stopAt (a status to stop at) or status FAILED with a reason.")
+        }
+        _ = try await self.store.app(scope, appId: appId)
+        do {
+            _ = try await self.store.updateDomainAssociation(scope, appId: appId, domainName: domainName) { $0.outcome = outcome }
+            return ["appId": appId, "domainName": domainName, "applies": "now"]
+        } catch let error as AmplifyError where error == .domainNotFound(domainName) {
+            self.domainControls.set(outcome, scope: scope, appId: appId, domainName: domainName)
+            return ["appId": appId, "domainName": domainName, "applies": "when it is created"]
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import AmplifyCore
+import Foundation
+import PostgresNIO
+
+/// Loading a whole state (`POST /_amplify-local/state`, `--init`): every row in one transaction.
+extension PostgresStore {
+    public func load(_ snapshot: StateSnapshot) async throws {
+        try snapshot.validate(quotas: self.quotas)
+        // A connection of its own: `--init` loads before the pool runs.
+        try await Self.transaction(self.location, logger: self.logger) { connection in
+            for scope in snapshot.scopes {
+                // The scope's app counter row, taken first, makes loads and creations in one scope take turns.
+                try await connection.run(
+                    """
+                    INSERT INTO app_count (account, region, apps) VALUES (\(scope.account), \(scope.region), 0)
+                    ON CONFLICT (account, region) DO UPDATE SET apps = app_count.apps
+                    """
+                )
+                let count = try await connection.row("SELECT COUNT(*) FROM app WHERE account = \(scope.account) AND region = \(scope.region)")?
+                    .decode(Int.self) ?? 0
+                try StateSnapshot.requireEmpty(scope, count: count)
+            }
+            for state in snapshot.apps {
+                let app = state.app
+                try await connection.run("UPDATE app_count SET apps = apps + 1 WHERE account = \(app.scope.account) AND region = \(app.scope.region)")
+                let appSeq = try await connection.row(
+                    """
+                    INSERT INTO app (account, region, appId, document) VALUES (\(app.scope.account), \(app.scope.region), \(app.appId), \(try Documents.encode(app)))
+                    RETURNING seq
+                    """
+                )?.decode(Int64.self) ?? 0
+                var branchSeqs: [String: Int64] = [:]
+                for branchState in state.branches {
+                    let branch = branchState.branch
+                    let document = try Documents.encode(branch)
+                    let branchSeq = try await connection.row(
+                        "INSERT INTO branch (appSeq, branchName, document) VALUES (\(appSeq), \(branch.branchName), \(document)) RETURNING seq"
+                    )?.decode(Int64.self) ?? 0
+                    branchSeqs[branch.branchName] = branchSeq
+                    for jobState in branchState.jobs {
+                        let rows = try await connection.rows(InsertJobStatement(branchDocument: document, branchSeq: branchSeq, job: jobState.job))
+                        guard let jobSeq = rows.first else { continue }
+                        try await Self.insertSteps(connection, jobSeq: jobSeq, jobState.job.steps, from: 0)
+                        if !jobState.tags.isEmpty {
+                            try await connection.run("UPDATE job SET tags = \(try Documents.encode(jobState.tags)) WHERE seq = \(jobSeq)")
+                        }
+                    }
+                }
+                for webhook in state.webhooks {
+                    // validate() saw that its branch is there.
+                    try await Self.insertWebhook(connection, webhook, appSeq: appSeq, branchSeq: branchSeqs[webhook.branchName] ?? 0)
+                }
+                for domain in state.domainAssociations {
+                    try await connection.run(
+                        "INSERT INTO domain_association (appSeq, domainName, document) VALUES (\(appSeq), \(domain.domainName), \(try Documents.encode(domain)))"
+                    )
+                }
+                for environment in state.backendEnvironments {
+                    try await Self.insertBackendEnvironment(connection, environment, appSeq: appSeq)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import AmplifyCore
+import Foundation
+import GRDB
+
+/// Loading a whole state (`POST /_amplify-local/state`, `--init`): every row in one transaction.
+extension SQLiteStore {
+    public func load(_ snapshot: StateSnapshot) async throws {
+        try snapshot.validate(quotas: self.quotas)
+        try await self.write { db in
+            for scope in snapshot.scopes {
+                let count = try db.cachedValue(Int.self, sql: "SELECT COUNT(*) FROM app WHERE account = ? AND region = ?", arguments: [scope.account, scope.region]) ?? 0
+                try StateSnapshot.requireEmpty(scope, count: count)
+            }
+            for state in snapshot.apps {
+                let app = state.app
+                try db.cachedExecute(
+                    sql: """
+                        INSERT INTO app_count (account, region, apps) VALUES (?, ?, 1)
+                        ON CONFLICT (account, region) DO UPDATE SET apps = apps + 1
+                        """,
+                    arguments: [app.scope.account, app.scope.region]
+                )
+                try db.cachedExecute(
+                    sql: "INSERT INTO app (account, region, appId, document) VALUES (?, ?, ?, ?)",
+                    arguments: [app.scope.account, app.scope.region, app.appId, try Documents.encode(app)]
+                )
+                let appSeq = db.lastInsertedRowID
+                var branchSeqs: [String: Int64] = [:]
+                for branchState in state.branches {
+                    try db.cachedExecute(
+                        sql: "INSERT INTO branch (appSeq, branchName, document) VALUES (?, ?, ?)",
+                        arguments: [appSeq, branchState.branch.branchName, try Documents.encode(branchState.branch)]
+                    )
+                    let branchSeq = db.lastInsertedRowID
+                    branchSeqs[branchState.branch.branchName] = branchSeq
+                    for jobState in branchState.jobs {
+                        try Self.insertJob(db, branchSeq: branchSeq, jobState.job)
+                        if !jobState.tags.isEmpty {
+                            try db.cachedExecute(
+                                sql: "UPDATE job SET tags = ? WHERE branchSeq = ? AND jobId = ?",
+                                arguments: [try Documents.encode(jobState.tags), branchSeq, jobState.job.key.jobId]
+                            )
+                        }
+                    }
+                }
+                for webhook in state.webhooks {
+                    // validate() saw that its branch is there.
+                    try Self.insertWebhook(db, webhook, appSeq: appSeq, branchSeq: branchSeqs[webhook.branchName] ?? 0)
+                }
+                for domain in state.domainAssociations {
+                    try db.cachedExecute(
+                        sql: "INSERT INTO domain_association (appSeq, domainName, document) VALUES (?, ?, ?)",
+                        arguments: [appSeq, domain.domainName, try Documents.encode(domain)]
+                    )
+                }
+                for environment in state.backendEnvironments {
+                    try Self.insertBackendEnvironment(db, environment, appSeq: appSeq)
+                }
+            }
+        }
+    }
+}
