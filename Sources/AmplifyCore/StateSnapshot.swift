@@ -159,12 +159,15 @@ public struct StateSnapshot: Codable, Sendable, Equatable {
         }
     }
 
-    /// Loading goes into an account and region that holds no apps (`count` is how many it holds).
-    public static func requireEmpty(_ scope: Scope, count: Int) throws(AmplifyError) {
+    /// Loading goes into an account and region that holds no apps (`count` is how many it holds); returns false when
+    /// it holds some and the load is to be skipped (`skipIfHeld`) rather than refused.
+    public static func requireEmpty(_ scope: Scope, count: Int, skipIfHeld: Bool) throws(AmplifyError) -> Bool {
         if count > 0 {
+            if skipIfHeld { return false }
             throw .badRequest(
                 "Account \(scope.account) in \(scope.region) already holds \(count) apps: state loads only into an empty one (POST /_amplify-local/reset first)."
             )
         }
+        return true
     }
 }

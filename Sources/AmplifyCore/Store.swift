@@ -118,8 +118,10 @@ public protocol Store: Sendable {
     ) async throws -> [String: String]
 
     /// Loads `snapshot` (checked with `StateSnapshot.validate` first) into its accounts and regions, which must hold
-    /// no apps yet (`StateSnapshot.requireEmpty`): everything or nothing, in one transaction.
-    func load(_ snapshot: StateSnapshot) async throws
+    /// no apps yet (`StateSnapshot.requireEmpty`; with `skipIfHeld`, nothing is loaded then and it returns false):
+    /// everything or nothing, in one transaction.
+    @discardableResult
+    func load(_ snapshot: StateSnapshot, skipIfHeld: Bool) async throws -> Bool
 
     /// Drops all state.
     func reset() async throws

@@ -49,7 +49,7 @@ extension AdminRoutes {
         group.post(AdminPath.stateRoute) { request, context in
             let (scope, body) = try await self.authorize(request, context)
             let snapshot = try StateDocument.decode(body).moved(to: scope)
-            try await self.store.load(snapshot)
+            try await self.store.load(snapshot, skipIfHeld: false)
             self.runner.wake()
             return try Self.json(["loaded": snapshot.apps.count])
         }
@@ -81,7 +81,6 @@ extension AdminRoutes {
         let appId = try body.requiredString("appId")
         let branchName = try body.string("branchName")
         guard let action = try body.choice("action", ["FAIL", "HOLD", "DELAY", "RELEASE"]) else { throw body.fail("action", "is required: FAIL, HOLD, DELAY or RELEASE.") }
-        _ = try await self.store.app(scope, appId: appId)
         if action == "RELEASE" {
             guard let branchName else { throw body.fail("branchName", "is required to RELEASE a job.") }
             // An id as the API gives it ("3"), or as a number.
@@ -89,6 +88,7 @@ extension AdminRoutes {
             guard let jobId = text.flatMap({ Int($0) }) ?? (try? body.integer("jobId", atLeast: 1)) ?? nil, jobId >= 1 else {
                 throw body.fail("jobId", "is required to RELEASE a job: the held job's id.")
             }
+            _ = try await self.store.app(scope, appId: appId)
             let key = JobKey(scope: scope, appId: appId, branchName: branchName, jobId: jobId)
             guard self.runner.controls.release(key) else { throw AmplifyError.notFound("Job \(jobId) of branch \(branchName) is not held.") }
             return ["released": String(jobId)]
@@ -106,6 +106,7 @@ extension AdminRoutes {
             guard let seconds = try body.number("seconds", in: 0...3600) else { throw body.fail("seconds", "is required to DELAY: 0 to 3600.") }
             control = .delay(seconds: seconds)
         }
+        _ = try await self.store.app(scope, appId: appId)
         self.runner.controls.add(BuildControl(scope: scope, appId: appId, branchName: branchName, action: control, count: count))
         var answer: [String: Any] = ["appId": appId, "action": action, "count": count]
         answer["branchName"] = branchName

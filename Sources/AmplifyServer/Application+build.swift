@@ -39,12 +39,8 @@ public func buildApplication(
     let verifier = SigV4Verifier(credentials: configuration.credentials)
     if let state = configuration.initialState {
         // Loaded once, into a server that holds none of it yet: a restart on the same data leaves what is there.
-        var held = false
-        for scope in state.scopes where !(try await store.listApps(scope, after: nil, limit: 1).items.isEmpty) { held = true }
-        if held {
+        if !(try await store.load(state, skipIfHeld: true)) {
             logger.notice("--init not loaded: the server already holds apps in its accounts and regions")
-        } else {
-            try await store.load(state)
         }
     }
     let router = Router(context: AmplifyRequestContext.self)

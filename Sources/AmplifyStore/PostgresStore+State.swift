@@ -4,8 +4,9 @@ import PostgresNIO
 
 /// Loading a whole state (`POST /_amplify-local/state`, `--init`): every row in one transaction.
 extension PostgresStore {
-    public func load(_ snapshot: StateSnapshot) async throws {
+    public func load(_ snapshot: StateSnapshot, skipIfHeld: Bool) async throws -> Bool {
         try snapshot.validate(quotas: self.quotas)
+        var loaded = false
         // A connection of its own: `--init` loads before the pool runs.
         try await Self.transaction(self.location, logger: self.logger) { connection in
             for scope in snapshot.scopes {
@@ -18,7 +19,7 @@ extension PostgresStore {
                 )
                 let count = try await connection.row("SELECT COUNT(*) FROM app WHERE account = \(scope.account) AND region = \(scope.region)")?
                     .decode(Int.self) ?? 0
-                try StateSnapshot.requireEmpty(scope, count: count)
+                guard try StateSnapshot.requireEmpty(scope, count: count, skipIfHeld: skipIfHeld) else { return }
             }
             for state in snapshot.apps {
                 let app = state.app
@@ -59,6 +60,8 @@ extension PostgresStore {
                     try await Self.insertBackendEnvironment(connection, environment, appSeq: appSeq)
                 }
             }
+            loaded = true
         }
+        return loaded
     }
 }

@@ -4,12 +4,12 @@ import GRDB
 
 /// Loading a whole state (`POST /_amplify-local/state`, `--init`): every row in one transaction.
 extension SQLiteStore {
-    public func load(_ snapshot: StateSnapshot) async throws {
+    public func load(_ snapshot: StateSnapshot, skipIfHeld: Bool) async throws -> Bool {
         try snapshot.validate(quotas: self.quotas)
-        try await self.write { db in
+        return try await self.write { db in
             for scope in snapshot.scopes {
                 let count = try db.cachedValue(Int.self, sql: "SELECT COUNT(*) FROM app WHERE account = ? AND region = ?", arguments: [scope.account, scope.region]) ?? 0
-                try StateSnapshot.requireEmpty(scope, count: count)
+                guard try StateSnapshot.requireEmpty(scope, count: count, skipIfHeld: skipIfHeld) else { return false }
             }
             for state in snapshot.apps {
                 let app = state.app
@@ -57,6 +57,7 @@ extension SQLiteStore {
                     try Self.insertBackendEnvironment(db, environment, appSeq: appSeq)
                 }
             }
+            return true
         }
     }
 }
