@@ -221,6 +221,56 @@ import Testing
         #expect(throws: AmplifyError.badRequest("Backend environment prod already exists.")) { try environment.requireCreatable(nameTaken: true) }
     }
 
+    // MARK: Outcomes and state
+
+    @Test func domainOutcomesStopOrFailTheWalk() {
+        var domain = DomainAssociation(scope: self.scope, appId: "d1", domainName: "example.com", now: self.now)
+        let later = { (seconds: Double) in self.now.addingTimeInterval(seconds) }
+        #expect(domain.phase(at: later(10)) == .available)
+        domain.outcome = .stopAt(.pendingVerification)
+        #expect(domain.phase(at: later(0)) == .creating)
+        #expect(domain.phase(at: later(10)) == .pendingVerification)
+        domain.outcome = .failed(reason: "CNAME not found")
+        #expect(domain.phase(at: later(1)) == .pendingVerification && domain.statusReason(at: later(1)) == nil)
+        #expect(domain.phase(at: later(10)) == .failed && domain.statusReason(at: later(10)) == "CNAME not found")
+        domain.updated = true
+        #expect(domain.phase(at: later(0)) == .updating && domain.phase(at: later(10)) == .failed)
+    }
+
+    @Test func stateSnapshotsKeepTheAPIsRules() throws {
+        var branch = self.branch()
+        var job = try branch.startJob(JobRequest(jobType: .release), app: self.app(), retried: nil, activeJobId: nil, now: self.now)
+        let valid = StateSnapshot(apps: [.init(app: self.app(), branches: [.init(branch: branch, jobs: [.init(job: job)])])])
+        try valid.validate(quotas: Quotas())
+
+        var running = valid
+        job.status = .running
+        running.apps[0].branches[0].jobs[0].job = job
+        #expect(throws: AmplifyError.badRequest(
+            "apps.1.branches.1.jobs.1.job.status: job 1 is RUNNING; only finished, PENDING or CREATED jobs can be loaded."
+        )) { try running.validate(quotas: Quotas()) }
+
+        var beyond = valid
+        beyond.apps[0].branches[0].branch.totalNumberOfJobs = 0
+        #expect(throws: AmplifyError.self) { try beyond.validate(quotas: Quotas()) }
+
+        var twice = valid
+        twice.apps.append(valid.apps[0])
+        #expect(throws: AmplifyError.badRequest("apps.2.app.appId: app d1 is there twice.")) { try twice.validate(quotas: Quotas()) }
+
+        var production = valid
+        production.apps[0].app.productionBranch = ProductionBranch(branchName: "gone", lastDeployTime: self.now)
+        #expect(throws: AmplifyError.badRequest("apps.1.app.productionBranch: the app has no branch gone.")) { try production.validate(quotas: Quotas()) }
+
+        #expect(throws: AmplifyError.self) { try valid.validate(quotas: Quotas(appsPerRegion: 0)) }
+        let moved = valid.moved(to: Scope(account: "111111111111", region: "eu-west-1"))
+        #expect(moved.scopes == [Scope(account: "111111111111", region: "eu-west-1")])
+        #expect(moved.apps[0].branches[0].jobs[0].job.key.scope.region == "eu-west-1")
+        try moved.validate(quotas: Quotas())
+        #expect(try StateSnapshot.requireEmpty(self.scope, count: 1, skipIfHeld: true) == false)
+        #expect(throws: AmplifyError.self) { try StateSnapshot.requireEmpty(self.scope, count: 1, skipIfHeld: false) }
+    }
+
     // MARK: Paging
 
     @Test func pagesResumeAfterTheLastItemShown() throws {

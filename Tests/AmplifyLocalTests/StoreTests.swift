@@ -64,6 +64,39 @@ import Testing
         }
     }
 
+    @Test(arguments: Kind.available) func stateLoadsWholeOrNotAtAll(kind: Kind) async throws {
+        try await kind.withStore { store in
+            try await seed(store)
+            let job = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
+            try await finish(store, job.key)
+            _ = try await store.updateTags(scope, of: .job(job.key)) { $0["run"] = "1" }
+            try await store.createWebhook(Webhook(scope: scope, appId: "d1abc", branchName: "main", description: "ci", now: now))
+            var domain = DomainAssociation(scope: scope, appId: "d1abc", domainName: "example.com", now: now)
+            domain.subDomainSettings = [.init(prefix: "www", branchName: "main")]
+            domain.outcome = .stopAt(.pendingVerification)
+            try await store.createDomainAssociation(domain)
+            try await store.createBackendEnvironment(
+                BackendEnvironment(scope: scope, appId: "d1abc", environmentName: "prod", stackName: "s", deploymentArtifacts: nil, now: now)
+            )
+            let snapshot = try await store.snapshot(scope)
+            #expect(snapshot.apps.count == 1 && snapshot.apps[0].branches[0].jobs[0].tags == ["run": "1"])
+            await #expect(throws: AmplifyError.self) { try await store.load(snapshot, skipIfHeld: false) }
+            #expect(try await store.load(snapshot, skipIfHeld: true) == false)
+
+            try await store.reset()
+            var broken = snapshot
+            broken.apps.append(snapshot.moved(to: Scope(account: "111111111111", region: "us-east-1")).apps[0])
+            broken.apps[1].webhooks[0].branchName = "nope"
+            await #expect(throws: AmplifyError.self) { try await store.load(broken, skipIfHeld: false) }
+            #expect(try await store.listApps(scope, after: nil, limit: 10).items.isEmpty)
+
+            #expect(try await store.load(snapshot, skipIfHeld: false))
+            #expect(try await store.snapshot(scope) == snapshot)
+            let next = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
+            #expect(next.key.jobId == 2)
+        }
+    }
+
     @Test(arguments: Kind.available) func appsRoundTripAndStayInTheirScope(kind: Kind) async throws {
         try await kind.withStore { store in
             var app = App(scope: scope, appId: "d1abc", name: "app", now: now)
