@@ -66,6 +66,8 @@ final class FaultInjector: Sendable {
     /// probability; a latency rule that fires adds its latency, and the first error rule that fires is the answer.
     func decide(_ operation: WireOperation, labels: [String: String], scope: Scope, now: Date) -> Decision? {
         guard !self.empty.load(ordering: .relaxed) else { return nil }
+        let appId = labels["appId"]
+        let branchName = labels["branchName"]
         return self.state.withLock { state in
             var decision = Decision()
             var fired = false
@@ -73,7 +75,7 @@ final class FaultInjector: Sendable {
                 let rule = state.entries[index].rule
                 if let expiry = rule.expiresAt, now >= expiry { continue }
                 if let count = rule.count, state.entries[index].fired >= count { continue }
-                guard rule.matches(operation, labels: labels, scope: scope) else { continue }
+                guard rule.matches(operation, appId: appId, branchName: branchName, scope: scope) else { continue }
                 guard rule.probability >= 1 || Double.random(in: 0..<1, using: &state.entries[index].generator) < rule.probability else { continue }
                 state.entries[index].fired += 1
                 fired = true

@@ -13,8 +13,8 @@ struct FaultRule: Sendable, Equatable {
     ]
 
     var id: String
-    /// Operation names (`GetApp`), or nil for every operation (`*`).
-    var operations: Set<String>?
+    /// The operations it is about, or nil for every operation (`*`).
+    var operations: Set<WireOperation>?
     var error: AmplifyError.Code?
     var message: String?
     /// Added latency in milliseconds: a fixed value (lower == upper) or a range.
@@ -41,10 +41,14 @@ struct FaultRule: Sendable, Equatable {
         if operations == ["*"] {
             self.operations = nil
         } else {
-            for name in operations where WireOperation(rawValue: name) == nil {
-                throw body.fail("operations", "'\(name)' is not an operation of the Amplify API (GetApp, StartJob, …), nor *.")
+            var known = Set<WireOperation>()
+            for name in operations {
+                guard let operation = WireOperation(rawValue: name) else {
+                    throw body.fail("operations", "'\(name)' is not an operation of the Amplify API (GetApp, StartJob, …), nor *.")
+                }
+                known.insert(operation)
             }
-            self.operations = Set(operations)
+            self.operations = known
         }
         self.error = try body.choice("error", Self.errors.map(\.rawValue)).map(AmplifyError.Code.init)
         self.message = try body.string("message")
@@ -69,10 +73,10 @@ struct FaultRule: Sendable, Equatable {
     }
 
     /// Whether the rule is about this request (before its probability is rolled).
-    func matches(_ operation: WireOperation, labels: [String: String], scope: Scope) -> Bool {
-        (self.operations?.contains(operation.rawValue) ?? true)
-            && (self.appId.map { $0 == labels["appId"] } ?? true)
-            && (self.branchName.map { $0 == labels["branchName"] } ?? true)
+    func matches(_ operation: WireOperation, appId: String?, branchName: String?, scope: Scope) -> Bool {
+        (self.operations?.contains(operation) ?? true)
+            && (self.appId.map { $0 == appId } ?? true)
+            && (self.branchName.map { $0 == branchName } ?? true)
             && (self.region.map { $0 == scope.region } ?? true)
             && (self.account.map { $0 == scope.account } ?? true)
     }
@@ -84,7 +88,7 @@ struct FaultRule: Sendable, Equatable {
 
     /// The rule as `GET /_amplify-local/faults` lists it, with how often it fired.
     func json(fired: Int) -> [String: Any] {
-        var object: [String: Any] = ["id": self.id, "operations": self.operations.map { $0.sorted() } ?? ["*"], "probability": self.probability, "fired": fired]
+        var object: [String: Any] = ["id": self.id, "operations": self.operations.map { $0.map(\.rawValue).sorted() } ?? ["*"], "probability": self.probability, "fired": fired]
         object["error"] = self.error?.rawValue
         object["message"] = self.message
         if let latency = self.latency {
