@@ -100,7 +100,7 @@ def test_simulate_result_variable_fails_simulated_builds(simulated):
     assert wait_for_status(client, app, "ok", "1", FINISHED)["summary"]["status"] == "SUCCEED"
 
 
-def test_forced_failure_in_run_mode_runs_no_command(fresh_server, tmp_path):
+def test_forced_failure_and_hold_in_run_mode(fresh_server, tmp_path):
     server = fresh_server("--build-mode", "run")
     client = server.client()
     marker = Path(tempfile.gettempdir()) / f"amplify-local-ran-{uuid.uuid4().hex}"  # where the build's user may write
@@ -113,7 +113,13 @@ def test_forced_failure_in_run_mode_runs_no_command(fresh_server, tmp_path):
     assert job["summary"]["status"] == "FAILED" and job["steps"][0]["statusReason"] == "compiler crashed"
     assert "the step did not run" in log_of(job)
     assert not marker.exists()
+    control(server, {"appId": app, "action": "HOLD", "status": "RUNNING"})
     start(client, app)
+    wait_for_status(client, app, "main", "2", ("RUNNING",), timeout=30)
+    time.sleep(1)
+    assert client.get_job(appId=app, branchName="main", jobId="2")["job"]["summary"]["status"] == "RUNNING"
+    assert not marker.exists()  # held before its commands
+    control(server, {"appId": app, "branchName": "main", "jobId": "2", "action": "RELEASE"})
     assert wait_for_status(client, app, "main", "2", FINISHED, timeout=30)["summary"]["status"] == "SUCCEED"
     assert marker.exists()
     marker.unlink()
