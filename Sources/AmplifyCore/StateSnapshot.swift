@@ -142,7 +142,7 @@ public struct StateSnapshot: Codable, Sendable, Equatable {
             guard job.key.scope == branch.scope, job.key.appId == branch.appId, job.key.branchName == branch.branchName else {
                 throw .badRequest("\(jobPath).job.key: job \(job.key.jobId) is not of branch \(branch.branchName).")
             }
-            guard (1...max(branch.totalNumberOfJobs, 1)).contains(job.key.jobId), branch.totalNumberOfJobs > 0 else {
+            guard job.key.jobId >= 1, job.key.jobId <= branch.totalNumberOfJobs else {
                 throw .badRequest("\(jobPath).job.key.jobId: job \(job.key.jobId) is beyond the branch's totalNumberOfJobs (\(branch.totalNumberOfJobs)).")
             }
             guard ids.insert(job.key.jobId).inserted else { throw .badRequest("\(jobPath): job \(job.key.jobId) is there twice.") }

@@ -66,6 +66,13 @@ struct AdminBody {
         return value
     }
 
+    /// A job id, as the API writes it (`"3"`) or as a number.
+    func jobId(_ name: String) throws(AmplifyError) -> Int? {
+        guard self.has(name) else { return nil }
+        if let text = self.object[name] as? String, let value = Int(text), value >= 1 { return value }
+        return try self.integer(name, atLeast: 1)
+    }
+
     func strings(_ name: String) throws(AmplifyError) -> [String]? {
         guard self.has(name) else { return nil }
         guard let values = self.object[name] as? [String], !values.isEmpty else { throw self.fail(name, "must be a non-empty list of strings.") }

@@ -83,11 +83,7 @@ extension AdminRoutes {
         guard let action = try body.choice("action", ["FAIL", "HOLD", "DELAY", "RELEASE"]) else { throw body.fail("action", "is required: FAIL, HOLD, DELAY or RELEASE.") }
         if action == "RELEASE" {
             guard let branchName else { throw body.fail("branchName", "is required to RELEASE a job.") }
-            // An id as the API gives it ("3"), or as a number.
-            let text = (try? body.string("jobId")) ?? nil
-            guard let jobId = text.flatMap({ Int($0) }) ?? (try? body.integer("jobId", atLeast: 1)) ?? nil, jobId >= 1 else {
-                throw body.fail("jobId", "is required to RELEASE a job: the held job's id.")
-            }
+            guard let jobId = try body.jobId("jobId") else { throw body.fail("jobId", "is required to RELEASE a job: the held job's id.") }
             _ = try await self.store.app(scope, appId: appId)
             let key = JobKey(scope: scope, appId: appId, branchName: branchName, jobId: jobId)
             guard self.runner.controls.release(key) else { throw AmplifyError.notFound("Job \(jobId) of branch \(branchName) is not held.") }
