@@ -123,10 +123,15 @@ def test_update_app_changes_only_what_it_names(client):
     assert updated["environmentVariables"] == {"A": "1", "B": "2"}
     assert updated["updateTime"] >= app["updateTime"]
     assert updated["createTime"] == app["createTime"]
-    # An empty map changes nothing; Terraform's {"": ""} clears; [] clears the rules.
+    # An empty map changes nothing; {" ": ""} (what Terraform sends) clears; an empty key is refused (shared/amplify-api.md
+    # §5.3: AWS stopped taking Terraform's old {"": ""}); [] clears the rules.
     assert client.update_app(appId=app["appId"], environmentVariables={})["app"]["environmentVariables"] == {"A": "1", "B": "2"}
     assert client.update_app(appId=app["appId"], environmentVariables={"C": "3"})["app"]["environmentVariables"] == {"C": "3"}
-    assert client.update_app(appId=app["appId"], environmentVariables={"": ""})["app"]["environmentVariables"] == {}
+    with pytest.raises(client.exceptions.BadRequestException, match="Environment variables cannot have an empty key."):
+        client.update_app(appId=app["appId"], name="changed", environmentVariables={"": ""})
+    assert client.get_app(appId=app["appId"])["app"]["environmentVariables"] == {"C": "3"}
+    assert client.get_app(appId=app["appId"])["app"]["name"] == "after"
+    assert client.update_app(appId=app["appId"], environmentVariables={" ": ""})["app"]["environmentVariables"] == {}
     assert client.update_app(appId=app["appId"], customRules=[])["app"]["customRules"] == []
     assert client.get_app(appId=app["appId"])["app"]["name"] == "after"
     client.delete_app(appId=app["appId"])
@@ -157,3 +162,21 @@ def test_delete_app_returns_it_and_removes_everything(client):
     with pytest.raises(client.exceptions.NotFoundException):
         client.delete_app(appId=app["appId"])
 
+
+
+def test_auto_branch_creation_gets_a_default_config_and_its_variables_clear(client):
+    app = client.create_app(name="auto", enableAutoBranchCreation=True, autoBranchCreationPatterns=["feature/*"])["app"]
+    assert app["autoBranchCreationConfig"] == {"stage": "NONE"}
+    assert client.get_app(appId=app["appId"])["app"]["autoBranchCreationConfig"] == {"stage": "NONE"}
+    config = {"stage": "DEVELOPMENT", "environmentVariables": {"A": "1"}}
+    updated = client.update_app(appId=app["appId"], autoBranchCreationConfig=config)["app"]
+    assert updated["autoBranchCreationConfig"]["environmentVariables"] == {"A": "1"}
+    with pytest.raises(client.exceptions.BadRequestException, match="empty key"):
+        client.update_app(appId=app["appId"], autoBranchCreationConfig={"stage": "BETA", "environmentVariables": {"": ""}})
+    assert client.get_app(appId=app["appId"])["app"]["autoBranchCreationConfig"]["stage"] == "DEVELOPMENT"
+    cleared = client.update_app(appId=app["appId"], autoBranchCreationConfig={"stage": "DEVELOPMENT", "environmentVariables": {" ": ""}})
+    assert cleared["app"]["autoBranchCreationConfig"].get("environmentVariables", {}) == {}
+    plain = client.create_app(name="manual")["app"]
+    assert "autoBranchCreationConfig" not in plain
+    client.delete_app(appId=app["appId"])
+    client.delete_app(appId=plain["appId"])

@@ -99,7 +99,10 @@ def test_update_branch(client, raw_client, app):
     assert updated["stage"] == "BETA"
     assert updated["enableAutoBuild"] is False
     assert updated["environmentVariables"] == {"A": "1"}
-    cleared = client.update_branch(appId=app["appId"], branchName="main", environmentVariables={"": ""})["branch"]
+    with pytest.raises(client.exceptions.BadRequestException, match="Environment variables cannot have an empty key."):
+        client.update_branch(appId=app["appId"], branchName="main", environmentVariables={"": ""})
+    assert client.get_branch(appId=app["appId"], branchName="main")["branch"]["environmentVariables"] == {"A": "1"}
+    cleared = client.update_branch(appId=app["appId"], branchName="main", environmentVariables={" ": ""})["branch"]
     assert cleared["environmentVariables"] == {}
     with pytest.raises(raw_client.exceptions.BadRequestException, match="stage"):
         raw_client.update_branch(appId=app["appId"], branchName="main", stage="GAMMA", description="no")

@@ -2,7 +2,7 @@
 delete, with the domain waiters' polling), checking what Terraform reads back into its state.
 
 Modeled on terraform-provider-aws internal/service/amplify/{app,branch,webhook,backend_environment,
-domain_association}.go: Terraform reads with Get*, clears environment variables with {"": ""}, and treats
+domain_association}.go: Terraform reads with Get*, clears environment variables with {" ": ""}, and treats
 NotFoundException on read after delete as "gone".
 """
 import pytest
@@ -20,7 +20,7 @@ def test_aws_amplify_app(client):
     assert state["defaultDomain"].endswith(".amplifyapp.com")
     assert state["tags"] == {"Key1": "Value1"}
     # Update: Terraform sends the changed members; clearing maps and lists.
-    client.update_app(appId=created["appId"], name="tf-app-2", environmentVariables={"": ""}, customRules=[],
+    client.update_app(appId=created["appId"], name="tf-app-2", environmentVariables={" ": ""}, customRules=[],
                       enableBranchAutoBuild=False, enableAutoBranchCreation=True, autoBranchCreationPatterns=["*", "*/**"],
                       autoBranchCreationConfig={"enableAutoBuild": True, "stage": "DEVELOPMENT"})
     client.tag_resource(resourceArn=created["appArn"], tags={"Key2": "Value2"})
@@ -41,7 +41,7 @@ def test_aws_amplify_branch(client, app):
     state = client.get_branch(appId=app["appId"], branchName="tf-branch")["branch"]
     assert (state["stage"], state["ttl"], state["environmentVariables"]) == ("DEVELOPMENT", "10", {"A": "1"})
     assert state["displayName"] == "tf-branch"
-    client.update_branch(appId=app["appId"], branchName="tf-branch", environmentVariables={"": ""}, stage="PRODUCTION",
+    client.update_branch(appId=app["appId"], branchName="tf-branch", environmentVariables={" ": ""}, stage="PRODUCTION",
                          displayName="tf-display", enableNotification=True)
     state = client.get_branch(appId=app["appId"], branchName="tf-branch")["branch"]
     assert state["environmentVariables"] == {} and state["stage"] == "PRODUCTION"

@@ -55,6 +55,15 @@ public struct App: Codable, Sendable, Equatable {
     public var arn: String { ARN.app(self.scope, appId: self.appId) }
     public var defaultDomain: String { "\(self.appId).amplifyapp.com" }
     public var hasRepository: Bool { !(self.repository ?? "").isEmpty }
+
+    /// CreateApp with automatic branch creation on and no config: AWS answers (and keeps) a default config whose
+    /// stage is NONE.
+    public mutating func fillAutoBranchCreationConfig() {
+        guard self.enableAutoBranchCreation, self.autoBranchCreationConfig == nil else { return }
+        var config = AutoBranchCreationConfig()
+        config.stage = Stage.none
+        self.autoBranchCreationConfig = config
+    }
 }
 
 /// The app's production branch, as GetApp shows it once a site is live.

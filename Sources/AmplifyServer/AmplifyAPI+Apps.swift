@@ -9,6 +9,7 @@ extension AmplifyAPI {
         let now = self.clock.now()
         var app = App(scope: call.scope, appId: AppID.generate(), name: input.name, now: now)
         try app.apply(Wire.UpdateAppRequest(creating: input), now: now)
+        app.fillAutoBranchCreationConfig()
         app.tags = input.tags ?? [:]
         try await self.store.createApp(app)
         call.log(.info, "Created app", ["app.id": "\(app.appId)"])

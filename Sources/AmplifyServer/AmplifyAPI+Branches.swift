@@ -7,7 +7,7 @@ extension AmplifyAPI {
     func createBranch(_ input: Wire.CreateBranchRequest, _ call: APICall) async throws -> Wire.CreateBranchResult {
         let now = self.clock.now()
         var branch = Branch(scope: call.scope, appId: input.appId, branchName: input.branchName, now: now)
-        branch.apply(Wire.UpdateBranchRequest(creating: input), now: now)
+        try branch.apply(Wire.UpdateBranchRequest(creating: input), now: now)
         branch.tags = input.tags ?? [:]
         try await self.store.createBranch(branch)
         return Wire.CreateBranchResult(branch: Wire.Branch(branch, call))
@@ -29,7 +29,7 @@ extension AmplifyAPI {
     func updateBranch(_ input: Wire.UpdateBranchRequest, _ call: APICall) async throws -> Wire.UpdateBranchResult {
         let now = self.clock.now()
         let branch = try await self.store.updateBranch(call.scope, appId: input.appId, branchName: input.branchName) { branch in
-            branch.apply(input, now: now)
+            try branch.apply(input, now: now)
         }
         return Wire.UpdateBranchResult(branch: Wire.Branch(branch, call))
     }

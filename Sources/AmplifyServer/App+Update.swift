@@ -10,7 +10,7 @@ extension App {
         if let platform = update.platform { self.platform = Platform(platform) }
         if let computeRoleArn = update.computeRoleArn { self.computeRoleArn = computeRoleArn }
         if let iamServiceRoleArn = update.iamServiceRoleArn { self.iamServiceRoleArn = iamServiceRoleArn }
-        EnvironmentVariables.apply(update.environmentVariables, to: &self.environmentVariables)
+        try EnvironmentVariables.apply(update.environmentVariables, to: &self.environmentVariables)
         if let value = update.enableBranchAutoBuild { self.enableBranchAutoBuild = value }
         if let value = update.enableBranchAutoDeletion { self.enableBranchAutoDeletion = value }
         if let value = update.enableBasicAuth { self.enableBasicAuth = value }
@@ -22,7 +22,7 @@ extension App {
         if let customHeaders = update.customHeaders { self.customHeaders = customHeaders }
         if let value = update.enableAutoBranchCreation { self.enableAutoBranchCreation = value }
         if let patterns = update.autoBranchCreationPatterns { self.autoBranchCreationPatterns = patterns }
-        if let config = update.autoBranchCreationConfig { self.autoBranchCreationConfig = AutoBranchCreationConfig(config) }
+        if let config = update.autoBranchCreationConfig { self.autoBranchCreationConfig = try AutoBranchCreationConfig(config) }
         if let jobConfig = update.jobConfig { self.jobConfig = JobConfig(buildComputeType: BuildComputeType(jobConfig.buildComputeType)) }
         if let cacheConfig = update.cacheConfig { self.cacheConfig = CacheConfig(type: CacheConfigType(cacheConfig.type)) }
         if let accessToken = update.accessToken { self.accessToken = accessToken }
@@ -42,28 +42,20 @@ extension App {
 }
 
 extension AutoBranchCreationConfig {
-    init(_ wire: Wire.AutoBranchCreationConfig) {
+    /// The config a request gives (it replaces the app's whole config): `{" ": ""}` as its variables means none.
+    init(_ wire: Wire.AutoBranchCreationConfig) throws(AmplifyError) {
         self.init()
         self.stage = wire.stage.map(Stage.init)
         self.framework = wire.framework
         self.enableAutoBuild = wire.enableAutoBuild
-        self.environmentVariables = wire.environmentVariables
+        try EnvironmentVariables.requireNoEmptyKey(wire.environmentVariables)
+        self.environmentVariables = wire.environmentVariables == EnvironmentVariables.clearing ? [:] : wire.environmentVariables
         self.basicAuthCredentials = wire.basicAuthCredentials
         self.enableBasicAuth = wire.enableBasicAuth
         self.enablePerformanceMode = wire.enablePerformanceMode
         self.buildSpec = wire.buildSpec
         self.enablePullRequestPreview = wire.enablePullRequestPreview
         self.pullRequestEnvironmentName = wire.pullRequestEnvironmentName
-    }
-}
-
-/// How requests change environment variables.
-enum EnvironmentVariables {
-    /// A map replaces the variables; `{"": ""}` (how Terraform clears them) empties them; an absent or
-    /// empty map changes nothing, as on AWS.
-    static func apply(_ update: [String: String]?, to variables: inout [String: String]) {
-        guard let update, !update.isEmpty else { return }
-        variables = update.filter { !$0.key.isEmpty }
     }
 }
 

@@ -4,14 +4,14 @@ import Foundation
 
 extension Branch {
     /// Applies the members an UpdateBranch request sets; members it leaves out keep their values.
-    mutating func apply(_ update: Wire.UpdateBranchRequest, now: Date) {
+    mutating func apply(_ update: Wire.UpdateBranchRequest, now: Date) throws(AmplifyError) {
         if let description = update.description { self.description = description }
         if let framework = update.framework { self.framework = framework }
         if let stage = update.stage { self.stage = Stage(stage) }
         if let value = update.enableNotification { self.enableNotification = value }
         if let value = update.enableAutoBuild { self.enableAutoBuild = value }
         if let value = update.enableSkewProtection { self.enableSkewProtection = value }
-        EnvironmentVariables.apply(update.environmentVariables, to: &self.environmentVariables)
+        try EnvironmentVariables.apply(update.environmentVariables, to: &self.environmentVariables)
         if let value = update.basicAuthCredentials { self.basicAuthCredentials = value }
         if let value = update.enableBasicAuth { self.enableBasicAuth = value }
         if let value = update.enablePerformanceMode { self.enablePerformanceMode = value }
