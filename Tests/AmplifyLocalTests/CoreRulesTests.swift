@@ -271,6 +271,28 @@ import Testing
         #expect(throws: AmplifyError.self) { try StateSnapshot.requireEmpty(self.scope, count: 1, skipIfHeld: false) }
     }
 
+    @Test func environmentVariablesClearWithOneSpaceKeyAndRefuseAnEmptyOne() throws {
+        var variables = ["A": "1"]
+        try EnvironmentVariables.apply(nil, to: &variables)
+        try EnvironmentVariables.apply([:], to: &variables)
+        #expect(variables == ["A": "1"])
+        #expect(throws: AmplifyError.badRequest("Environment variables cannot have an empty key.")) {
+            try EnvironmentVariables.apply(["": ""], to: &variables)
+        }
+        #expect(variables == ["A": "1"])
+        try EnvironmentVariables.apply(["B": "2"], to: &variables)
+        #expect(variables == ["B": "2"])
+        try EnvironmentVariables.apply([" ": ""], to: &variables)
+        #expect(variables.isEmpty)
+
+        var app = self.app()
+        app.fillAutoBranchCreationConfig()
+        #expect(app.autoBranchCreationConfig == nil)
+        app.enableAutoBranchCreation = true
+        app.fillAutoBranchCreationConfig()
+        #expect(app.autoBranchCreationConfig?.stage == Stage.none)
+    }
+
     // MARK: Paging
 
     @Test func pagesResumeAfterTheLastItemShown() throws {
