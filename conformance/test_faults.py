@@ -228,3 +228,16 @@ def test_admin_endpoints_need_a_signature_under_strict_auth(fresh_server, tmp_pa
     assert status in (400, 403) and body["__type"] in ("MissingAuthenticationTokenException", "IncompleteSignatureException"), body
     assert admin(server, "GET", "faults")[0] in (400, 403)
     server.client().list_apps()  # the API itself still answers signed requests
+    # Signed as the API is signed, the admin request goes through and acts on the signer's account.
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    body = json.dumps({"operations": ["ListApps"], "error": "NotFoundException", "message": "signed rule"})
+    request = AWSRequest(method="POST", url=f"{server.endpoint}/_amplify-local/faults", data=body,
+                         headers={"Content-Type": "application/json"})
+    SigV4Auth(Credentials(ACCOUNT, "secret"), "amplify", REGION).add_auth(request)
+    prepared = request.prepare()
+    with urllib.request.urlopen(urllib.request.Request(prepared.url, data=body.encode(), headers=dict(prepared.headers), method="POST")) as response:
+        assert response.status == 200 and json.load(response)["message"] == "signed rule"
+    with pytest.raises(server.client().exceptions.NotFoundException, match="signed rule"):
+        server.client().list_apps()
