@@ -71,8 +71,10 @@ public protocol Store: Sendable {
     /// app's production branch), or nil when there is none.
     func site(appId: String, displayName: String?) async throws -> (app: App, branch: Branch)?
 
-    /// The log of one step of a job; nil when the job or the log does not exist.
-    func log(_ key: JobKey, step: String) async throws -> String?
+    /// The log of one step of a job after its first `offset` bytes (UTF-8), read from the chunks that hold them only,
+    /// with the log's whole size: a client following a growing log costs the same at 1 KB as at 50 MB. Nil when
+    /// the job or the log does not exist.
+    func log(_ key: JobKey, step: String, from offset: Int) async throws -> StepLogTail?
 
     /// Stores a new webhook of an existing branch.
     func createWebhook(_ webhook: Webhook) async throws
@@ -128,6 +130,11 @@ public protocol Store: Sendable {
 }
 
 extension Store {
+    /// The whole log of one step of a job; nil when the job or the log does not exist.
+    public func log(_ key: JobKey, step: String) async throws -> String? {
+        try await self.log(key, step: step, from: 0).map { String(decoding: $0.bytes, as: UTF8.self) }
+    }
+
     /// Changes the job with `update` and stores it; returns the stored job.
     public func updateJob(_ key: JobKey, _ update: @Sendable (inout Job) throws -> Void) async throws -> Job {
         try await self.updateJob(key, log: nil, update)
@@ -142,5 +149,27 @@ public struct StepLog: Sendable, Equatable {
     public init(step: String, text: String) {
         self.step = step
         self.text = text
+    }
+}
+
+/// What a step's log holds after an offset, and how long the whole log is, in bytes.
+public struct StepLogTail: Sendable, Equatable {
+    public var bytes: [UInt8]
+    public var total: Int
+
+    public init(bytes: [UInt8], total: Int) {
+        self.bytes = bytes
+        self.total = total
+    }
+
+    /// From chunks `(endOffset, content)` in order, the last of which ends the log: the bytes after `offset`.
+    public init(chunks: [(end: Int, content: String)], from offset: Int) {
+        var bytes: [UInt8] = []
+        for chunk in chunks {
+            let utf8 = Array(chunk.content.utf8)
+            let start = chunk.end - utf8.count
+            bytes += offset > start ? utf8.dropFirst(offset - start) : utf8[...]
+        }
+        self.init(bytes: bytes, total: chunks.last?.end ?? 0)
     }
 }

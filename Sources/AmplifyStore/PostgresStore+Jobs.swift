@@ -51,7 +51,11 @@ extension PostgresStore {
             try await Self.saveJob(connection, seq: seq, job, replacing: old)
             if let log {
                 try await connection.run(
-                    "INSERT INTO job_log_chunk (jobSeq, step, content) VALUES (\(seq), \(log.step), \(log.text))"
+                    """
+                    INSERT INTO job_log_chunk (jobSeq, step, content, endOffset)
+                    VALUES (\(seq), \(log.step), \(log.text),
+                            COALESCE((SELECT MAX(endOffset) FROM job_log_chunk WHERE jobSeq = \(seq) AND step = \(log.step)), 0) + \(log.text.replacingNUL.utf8.count))
+                    """
                 )
             }
             return job
@@ -144,19 +148,24 @@ extension PostgresStore {
         }
     }
 
-    public func log(_ key: JobKey, step: String) async throws -> String? {
-        let rows = try await self.client.query(
-            """
-            SELECT chunk.content FROM app
-            JOIN branch ON branch.appSeq = app.seq JOIN job ON job.branchSeq = branch.seq
-            JOIN job_log_chunk chunk ON chunk.jobSeq = job.seq
-            WHERE app.account = \(key.scope.account) AND app.region = \(key.scope.region) AND app.appId = \(key.appId)
-              AND branch.branchName = \(key.branchName) AND job.jobId = \(key.jobId) AND chunk.step = \(step)
-            ORDER BY chunk.seq
-            """,
-            logger: Self.queryLogger
-        ).collect()
-        return rows.isEmpty ? nil : try rows.map { try $0.decode(String.self) }.joined()
+    public func log(_ key: JobKey, step: String, from offset: Int) async throws -> StepLogTail? {
+        try await self.read { connection in
+            let job = try await connection.row(
+                """
+                SELECT job.seq, (SELECT MAX(endOffset) FROM job_log_chunk WHERE jobSeq = job.seq AND step = \(step)) FROM app
+                JOIN branch ON branch.appSeq = app.seq JOIN job ON job.branchSeq = branch.seq
+                WHERE app.account = \(key.scope.account) AND app.region = \(key.scope.region) AND app.appId = \(key.appId)
+                  AND branch.branchName = \(key.branchName) AND job.jobId = \(key.jobId)
+                """
+            )
+            guard let (seq, total) = try job?.decode((Int64, Int?).self), let total else { return nil }
+            let rows = try await connection.rows(
+                "SELECT endOffset, content FROM job_log_chunk WHERE jobSeq = \(seq) AND step = \(step) AND endOffset > \(offset) ORDER BY endOffset"
+            )
+            var tail = StepLogTail(chunks: try rows.map { row in try row.decode((Int, String).self) }.map { (end: $0.0, content: $0.1) }, from: offset)
+            tail.total = total
+            return tail
+        }
     }
 
     // MARK: Rows

@@ -185,6 +185,17 @@ public final class PostgresStore: Store, Service {
             CREATE INDEX domain_association_name ON domain_association (domainName);
             """
         ),
+        (
+            2,
+            // Where each chunk ends in its step's log, so a client following the log reads only what is new.
+            """
+            ALTER TABLE job_log_chunk ADD COLUMN endOffset BIGINT NOT NULL DEFAULT 0;
+            UPDATE job_log_chunk SET endOffset = totals.endOffset FROM (
+                SELECT seq, SUM(octet_length(content)) OVER (PARTITION BY jobSeq, step ORDER BY seq) AS endOffset FROM job_log_chunk
+            ) AS totals WHERE totals.seq = job_log_chunk.seq;
+            CREATE INDEX job_log_chunk_end ON job_log_chunk (jobSeq, step, endOffset)
+            """
+        ),
     ]
 
     /// Applies the migrations the database lacks, in one transaction under an advisory lock: a node that

@@ -123,7 +123,7 @@ extension SQLiteStore {
         }
     }
 
-    public func log(_ key: JobKey, step: String) async throws -> String? {
+    public func log(_ key: JobKey, step: String, from offset: Int) async throws -> StepLogTail? {
         try await self.database.read { db in
             let seq: Int64
             do {
@@ -131,8 +131,18 @@ extension SQLiteStore {
             } catch let error as AmplifyError where error.code == .notFound {
                 return nil
             }
-            let chunks = try db.cachedValues(String.self, sql: "SELECT content FROM job_log_chunk WHERE jobSeq = ? AND step = ? ORDER BY seq", arguments: [seq, step])
-            return chunks.isEmpty ? nil : chunks.joined()
+            guard
+                let total = try db.cachedValue(
+                    Int.self, sql: "SELECT MAX(endOffset) FROM job_log_chunk WHERE jobSeq = ? AND step = ?", arguments: [seq, step]
+                )
+            else { return nil }
+            let rows = try db.cachedRows(
+                sql: "SELECT endOffset, content FROM job_log_chunk WHERE jobSeq = ? AND step = ? AND endOffset > ? ORDER BY endOffset",
+                arguments: [seq, step, offset]
+            )
+            var tail = StepLogTail(chunks: rows.map { (end: $0[0], content: $0[1]) }, from: offset)
+            tail.total = total
+            return tail
         }
     }
 
@@ -141,9 +151,10 @@ extension SQLiteStore {
     static func appendLog(_ db: Database, jobSeq: Int64, _ log: StepLog) throws {
         try db.cachedExecute(
             sql: """
-                INSERT INTO job_log_chunk (jobSeq, step, content) VALUES (?, ?, ?)
+                INSERT INTO job_log_chunk (jobSeq, step, content, endOffset)
+                VALUES (?, ?, ?, COALESCE((SELECT MAX(endOffset) FROM job_log_chunk WHERE jobSeq = ? AND step = ?), 0) + ?)
                 """,
-            arguments: [jobSeq, log.step, log.text]
+            arguments: [jobSeq, log.step, log.text, jobSeq, log.step, log.text.utf8.count]
         )
     }
 

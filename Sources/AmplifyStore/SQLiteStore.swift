@@ -195,6 +195,16 @@ public final class SQLiteStore: Store {
                 CREATE INDEX job_node ON job (node) WHERE status IN (\(JobStatus.claimedSQL));
                 """)
         }
+        migrator.registerMigration("v10: log chunk offsets") { db in
+            // Where each chunk ends in its step's log, so a client following the log reads only what is new.
+            try db.execute(sql: """
+                ALTER TABLE job_log_chunk ADD COLUMN endOffset INTEGER NOT NULL DEFAULT 0;
+                UPDATE job_log_chunk SET endOffset = totals.endOffset FROM (
+                    SELECT seq, SUM(length(CAST(content AS BLOB))) OVER (PARTITION BY jobSeq, step ORDER BY seq) AS endOffset FROM job_log_chunk
+                ) AS totals WHERE totals.seq = job_log_chunk.seq;
+                CREATE INDEX job_log_chunk_end ON job_log_chunk (jobSeq, step, endOffset);
+                """)
+        }
         return migrator
     }
 

@@ -400,6 +400,26 @@ import Testing
         }
     }
 
+    @Test(arguments: Kind.available) func logsAreReadFromAnOffset(kind: Kind) async throws {
+        try await kind.withStore { store in
+            try await seed(store)
+            let job = try await running(store)
+            #expect(try await store.log(job, step: "BUILD", from: 0) == nil)
+            let pieces = ["héllo\n", "wörld\n", "🚀 done\n"]
+            for piece in pieces {
+                _ = try await store.updateJob(job, log: StepLog(step: "BUILD", text: piece)) { _ in }
+            }
+            let whole = Array(pieces.joined().utf8)
+            #expect(try await store.log(job, step: "BUILD", from: 0) == StepLogTail(bytes: whole, total: whole.count))
+            for offset in [1, 6, 7, 13, whole.count - 1] {
+                #expect(try await store.log(job, step: "BUILD", from: offset) == StepLogTail(bytes: Array(whole[offset...]), total: whole.count))
+            }
+            #expect(try await store.log(job, step: "BUILD", from: whole.count) == StepLogTail(bytes: [], total: whole.count))
+            #expect(try await store.log(job, step: "BUILD", from: whole.count + 50) == StepLogTail(bytes: [], total: whole.count))
+            #expect(try await store.log(job, step: "VERIFY", from: 0) == nil)
+        }
+    }
+
     @Test(arguments: Kind.available) func interruptedJobsEndWithAReason(kind: Kind) async throws {
         try await kind.withStore { store in
             try await seedPendingJobs(store, branches: ["a", "b", "c"])
