@@ -150,6 +150,25 @@ public struct StepLog: Sendable, Equatable {
         self.step = step
         self.text = text
     }
+
+    /// The most one stored chunk of a log holds: reading from an offset reads at most about this much more than asked.
+    public static let chunkBytes = 64 * 1024
+
+    /// The text in pieces of at most `maxBytes` bytes of UTF-8, cut between characters (between Unicode scalars).
+    public func pieces(maxBytes: Int = Self.chunkBytes) -> [String] {
+        let bytes = Array(self.text.utf8)
+        guard bytes.count > maxBytes else { return [self.text] }
+        var pieces: [String] = []
+        var start = 0
+        while start < bytes.count {
+            var end = min(start + maxBytes, bytes.count)
+            // Back up to the first byte of a scalar (a continuation byte is 10xxxxxx).
+            while end < bytes.count, end > start + 1, bytes[end] & 0xC0 == 0x80 { end -= 1 }
+            pieces.append(String(decoding: bytes[start..<end], as: UTF8.self))
+            start = end
+        }
+        return pieces
+    }
 }
 
 /// What a step's log holds after an offset, and how long the whole log is, in bytes.

@@ -49,12 +49,13 @@ extension PostgresStore {
             var job = old
             try update(&job)
             try await Self.saveJob(connection, seq: seq, job, replacing: old)
-            if let log {
+            for piece in log?.pieces() ?? [] {
+                let step = log?.step ?? ""
                 try await connection.run(
                     """
                     INSERT INTO job_log_chunk (jobSeq, step, content, endOffset)
-                    VALUES (\(seq), \(log.step), \(log.text),
-                            COALESCE((SELECT MAX(endOffset) FROM job_log_chunk WHERE jobSeq = \(seq) AND step = \(log.step)), 0) + \(log.text.replacingNUL.utf8.count))
+                    VALUES (\(seq), \(step), \(piece),
+                            COALESCE((SELECT MAX(endOffset) FROM job_log_chunk WHERE jobSeq = \(seq) AND step = \(step)), 0) + \(piece.replacingNUL.utf8.count))
                     """
                 )
             }

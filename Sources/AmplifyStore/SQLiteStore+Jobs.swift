@@ -149,13 +149,15 @@ extension SQLiteStore {
     // MARK: Rows
 
     static func appendLog(_ db: Database, jobSeq: Int64, _ log: StepLog) throws {
-        try db.cachedExecute(
-            sql: """
-                INSERT INTO job_log_chunk (jobSeq, step, content, endOffset)
-                VALUES (?, ?, ?, COALESCE((SELECT MAX(endOffset) FROM job_log_chunk WHERE jobSeq = ? AND step = ?), 0) + ?)
-                """,
-            arguments: [jobSeq, log.step, log.text, jobSeq, log.step, log.text.utf8.count]
-        )
+        for piece in log.pieces() {
+            try db.cachedExecute(
+                sql: """
+                    INSERT INTO job_log_chunk (jobSeq, step, content, endOffset)
+                    VALUES (?, ?, ?, COALESCE((SELECT MAX(endOffset) FROM job_log_chunk WHERE jobSeq = ? AND step = ?), 0) + ?)
+                    """,
+                arguments: [jobSeq, log.step, piece, jobSeq, log.step, piece.utf8.count]
+            )
+        }
     }
 
 

@@ -293,6 +293,15 @@ import Testing
         #expect(app.autoBranchCreationConfig?.stage == Stage.none)
     }
 
+    @Test func logsAreStoredInSmallPiecesCutBetweenCharacters() {
+        let text = String(repeating: "é🚀x", count: 10_000)
+        let pieces = StepLog(step: "BUILD", text: text).pieces(maxBytes: 1000)
+        #expect(pieces.joined() == text)
+        #expect(pieces.allSatisfy { $0.utf8.count <= 1000 && !$0.isEmpty })
+        #expect(pieces.count >= text.utf8.count / 1000)
+        #expect(StepLog(step: "BUILD", text: "short").pieces(maxBytes: 1000) == ["short"])
+    }
+
     // MARK: Paging
 
     @Test func pagesResumeAfterTheLastItemShown() throws {

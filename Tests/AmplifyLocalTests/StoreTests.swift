@@ -417,6 +417,14 @@ import Testing
             #expect(try await store.log(job, step: "BUILD", from: whole.count) == StepLogTail(bytes: [], total: whole.count))
             #expect(try await store.log(job, step: "BUILD", from: whole.count + 50) == StepLogTail(bytes: [], total: whole.count))
             #expect(try await store.log(job, step: "VERIFY", from: 0) == nil)
+
+            // A large write is kept in pieces; reading from an offset still gives exactly the bytes after it.
+            let large = String(repeating: "ab🚀\n", count: 30_000)
+            _ = try await store.updateJob(job, log: StepLog(step: "DEPLOY", text: large)) { _ in }
+            let bytes = Array(large.utf8)
+            for offset in [0, 65_535, 65_536, 100_001, bytes.count - 3] {
+                #expect(try await store.log(job, step: "DEPLOY", from: offset) == StepLogTail(bytes: Array(bytes[offset...]), total: bytes.count))
+            }
         }
     }
 
