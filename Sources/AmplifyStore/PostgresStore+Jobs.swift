@@ -49,16 +49,7 @@ extension PostgresStore {
             var job = old
             try update(&job)
             try await Self.saveJob(connection, seq: seq, job, replacing: old)
-            for piece in log?.pieces() ?? [] {
-                let step = log?.step ?? ""
-                try await connection.run(
-                    """
-                    INSERT INTO job_log_chunk (jobSeq, step, content, endOffset)
-                    VALUES (\(seq), \(step), \(piece),
-                            COALESCE((SELECT MAX(endOffset) FROM job_log_chunk WHERE jobSeq = \(seq) AND step = \(step)), 0) + \(piece.replacingNUL.utf8.count))
-                    """
-                )
-            }
+            if let log { try await Self.appendLog(connection, jobSeq: seq, log) }
             return job
         }
     }
@@ -218,6 +209,20 @@ extension PostgresStore {
             job.steps.append(step)
         }
         return (try cells[0].decode(Int64.self), job)
+    }
+
+    /// Appends to a step's log in pieces of at most `StepLog.chunkBytes`, each knowing where it ends in the log.
+    static func appendLog(_ connection: PostgresConnection, jobSeq: Int64, _ log: StepLog) async throws {
+        for piece in log.pieces() {
+            try await connection.run(
+                """
+                INSERT INTO job_log_chunk (jobSeq, step, content, endOffset)
+                VALUES (\(jobSeq), \(log.step), \(piece),
+                        COALESCE((SELECT MAX(endOffset) FROM job_log_chunk WHERE jobSeq = \(jobSeq) AND step = \(log.step)), 0)
+                        + \(piece.replacingNUL.utf8.count))
+                """
+            )
+        }
     }
 
     /// The job or branch or app that is missing, as the error the client gets.
