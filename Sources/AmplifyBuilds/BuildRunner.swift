@@ -68,6 +68,10 @@ public final class BuildRunner: Service, Sendable {
     private let state = Mutex(State())
     private let containment = Mutex(ProcessContainment.processGroup)
     private let buildUser = BuildUser.unprivileged()
+    /// Whether start-up recovery (jobs a previous run left in progress) is over, and who waits for it.
+    private let recovery = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let recovered = Atomic(false)
+
     /// What tests asked of the next builds (`POST /_amplify-local/builds/control`).
     public let controls = BuildControls()
     private let wakeups: AsyncStream<Void>
@@ -110,7 +114,32 @@ public final class BuildRunner: Service, Sendable {
         self.state.withLock { $0.running.count }
     }
 
+    /// Returns once the jobs a previous run left in progress are finished (or start-up failed): until then an answer
+    /// could still show them RUNNING. Requests wait for it; after start it is one atomic load.
+    public func waitUntilRecovered() async {
+        guard !self.recovered.load(ordering: .acquiring) else { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = self.recovery.withLock { state in
+                if !state.done { state.waiters.append(continuation) }
+                return state.done
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    private func markRecovered() {
+        let waiters = self.recovery.withLock { state in
+            state.done = true
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
+        self.recovered.store(true, ordering: .releasing)
+        for waiter in waiters { waiter.resume() }
+    }
+
     public func run() async throws {
+        var recovering = true
+        defer { if recovering { self.markRecovered() } }
         let now = self.clock.now()
         // What this node claimed before (when it starts again under its name) is not running: it ends now, not
         // when its lease runs out.
@@ -121,6 +150,8 @@ public final class BuildRunner: Service, Sendable {
         if interrupted > 0 {
             self.logger.notice("Finished jobs left in progress by the previous run", metadata: ["jobs": "\(interrupted)"])
         }
+        recovering = false
+        self.markRecovered()
         // A build keeps its workspace until its processes are gone: workspaces left behind mean a crash,
         // and only then is /proc searched (which takes a while on a busy machine).
         if self.configuration.files.hasWorkspaces {

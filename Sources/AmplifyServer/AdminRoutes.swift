@@ -22,7 +22,9 @@ struct AdminRoutes {
     func add(to router: Router<AmplifyRequestContext>) {
         let group = router.group(AdminPath.groupRoute)
         group.get(AdminPath.healthRoute) { _, _ in
-            try Self.json([
+            // Healthy once the jobs a previous run left in progress are finished: answers show no stale RUNNING job.
+            await self.runner.waitUntilRecovered()
+            return try Self.json([
                 "status": "ok",
                 "version": AmplifyLocal.version,
                 "buildMode": self.configuration.buildMode.rawValue,

@@ -1,3 +1,4 @@
+import AmplifyBuilds
 import AmplifyCore
 import AmplifyWire
 import Foundation
@@ -27,6 +28,7 @@ struct AmplifyAPIMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         let logger = context.logger
+        await self.api.runner.waitUntilRecovered()
         do {
             if rawPath == Self.incomingWebhookPath && request.method == .post {
                 let query = request.uri.queryParameters
