@@ -320,9 +320,13 @@ def main():
     server.stop()
     shutil.rmtree(work, ignore_errors=True)
 
-    report = render(rows, page_rows, startup_ms, startups, idle_rss, loaded_rss, ceiling_rss, arguments, get_job_body)
+    publish(render(rows, page_rows, startup_ms, startups, idle_rss, loaded_rss, ceiling_rss, arguments, get_job_body), "results.md")
+
+
+def publish(report, filename):
+    """Prints a benchmark's report and keeps it as bench/<filename>."""
     print(report)
-    with open(os.path.join(HERE, "results.md"), "w") as handle:
+    with open(os.path.join(HERE, filename), "w") as handle:
         handle.write(report)
 
 

@@ -7,9 +7,8 @@ import statistics
 import tempfile
 import urllib.request
 
-from bench import AUTH, call, prepared_server, wrk
+from bench import AUTH, prepared_server, publish, wrk
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def admin(base, method, path, body=None):
@@ -58,10 +57,7 @@ def main():
         f"With 20 rules: {twenty / zero:.3f}× the rate with none (target: within 5%, ≥ 0.95×).",
         "",
     ]
-    report = "\n".join(lines)
-    print(report)
-    with open(os.path.join(HERE, "results-faults.md"), "w") as handle:
-        handle.write(report)
+    publish("\n".join(lines), "results-faults.md")
 
 
 if __name__ == "__main__":

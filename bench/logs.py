@@ -10,9 +10,8 @@ import urllib.error
 import urllib.request
 
 from builds import make_repo, start_server
-from bench import wrk
+from bench import publish, wrk
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def built_log(client, repo):
@@ -78,10 +77,7 @@ def main():
         "(target: flat, about 1×).",
         "",
     ]
-    report = "\n".join(lines)
-    print(report)
-    with open(os.path.join(HERE, "results-logs.md"), "w") as handle:
-        handle.write(report)
+    publish("\n".join(lines), "results-logs.md")
 
 
 if __name__ == "__main__":
