@@ -66,9 +66,20 @@ let package = Package(
             swiftSettings: ourSettings
         ),
         .target(
+            name: "AmplifyGit",
+            dependencies: [
+                "AmplifyCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: ourSettings
+        ),
+        .target(
             name: "AmplifyServer",
             dependencies: [
-                "AmplifyWire", "AmplifyCore", "AmplifyStore", "AmplifyBuilds", "AmplifyHosting",
+                "AmplifyWire", "AmplifyCore", "AmplifyStore", "AmplifyBuilds", "AmplifyHosting", "AmplifyGit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -102,7 +113,7 @@ let package = Package(
         .testTarget(
             name: "AmplifyLocalTests",
             dependencies: [
-                "AmplifyWire", "AmplifyCore", "AmplifyStore", "AmplifyBuilds", "AmplifyHosting", "AmplifyServer",
+                "AmplifyWire", "AmplifyCore", "AmplifyStore", "AmplifyBuilds", "AmplifyHosting", "AmplifyGit", "AmplifyServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

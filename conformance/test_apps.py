@@ -85,6 +85,17 @@ def test_create_app_refuses_bad_input(raw_client, arguments, member):
     assert raw_client.list_apps(maxResults=100)["apps"] == before
 
 
+def test_tokens_take_up_to_4096_characters(client, raw_client):
+    """botocore 1.44's model: accessToken and oauthToken up to 4096 characters (GitHub's fine-grained tokens are long)."""
+    app = client.create_app(name="long-token", repository="https://git.example.com/site", accessToken="t" * 4096)["app"]
+    client.update_app(appId=app["appId"], oauthToken="o" * 4096)
+    for member in ("accessToken", "oauthToken"):
+        with pytest.raises(raw_client.exceptions.BadRequestException) as error:
+            raw_client.update_app(appId=app["appId"], **{member: "t" * 4097})
+        assert f"'{member}'" in error.value.response["message"]
+    assert "accessToken" not in client.get_app(appId=app["appId"])["app"]
+
+
 def test_get_app_errors(raw_client):
     with pytest.raises(raw_client.exceptions.NotFoundException) as error:
         raw_client.get_app(appId="d0000000000000")

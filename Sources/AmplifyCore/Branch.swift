@@ -34,6 +34,13 @@ public struct Branch: Codable, Sendable, Equatable {
     public var liveJobId: Int?
     /// When the live site was deployed.
     public var lastDeployTime: Date?
+    /// The commit of its git branch that the branch saw last (a push, or a build started by one): a push of it again
+    /// builds nothing. Nil until the first push after the branch was made.
+    public var lastSeenCommit: String?
+    /// A push that came while the branch had a job in progress: built once that job ends (the newest such push).
+    public var pendingPush: GitCommit?
+    /// The pull request a preview branch (stage PULL_REQUEST) builds.
+    public var pullRequest: PullRequest?
 
     /// A new branch with the defaults the real service fills in.
     public init(scope: Scope, appId: String, branchName: String, now: Date) {

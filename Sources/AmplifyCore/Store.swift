@@ -59,6 +59,17 @@ public protocol Store: Sendable {
     /// node builds is left to that node.
     func cancelUnclaimedJob(_ key: JobKey, now: Date) async throws
 
+    /// A push reached the branch (or a job of it ended: `.followUp`): `Branch.receive` decides whether a WEB_HOOK job
+    /// starts, the push waits for the job in progress, or nothing builds; in one transaction, so a push builds once
+    /// however many nodes and notifications report it.
+    func receivePush(_ scope: Scope, appId: String, branchName: String, _ push: Push, now: Date) async throws -> PushOutcome
+    /// The apps with a repository that `node` follows from now until `leaseUntil`: those whose lease is free, ran out
+    /// or is `node`'s already (so one node at a time reads each repository), with the refs last recorded for each.
+    func claimFollowedRepositories(node: String, leaseUntil: Date, now: Date) async throws -> [FollowedRepository]
+    /// Records `refs` as read from the app's `repository`, if what is recorded is still `expected` and the app still has
+    /// that repository; false (and nothing recorded) otherwise: another reader got there first.
+    func recordRefs(_ scope: Scope, appId: String, repository: String, refs: GitRefs, expected: GitRefs?) async throws -> Bool
+
     /// Adds the branch's next job as a manual deployment (`Job.deployment`): CREATED for uploads, or
     /// PENDING with `sourceUrl`. The app must have no repository and the branch no unfinished job.
     func createDeployment(_ scope: Scope, appId: String, branchName: String, sourceUrl: String?, sourceUrlType: SourceUrlType?, now: Date) async throws -> Job

@@ -196,6 +196,19 @@ public final class PostgresStore: Store, Service {
             CREATE INDEX job_log_chunk_end ON job_log_chunk (jobSeq, step, endOffset)
             """
         ),
+        (
+            3,
+            // The refs last read from each app's repository, and which node reads it until when (RepositoryFollower).
+            """
+            CREATE TABLE repository_follow (
+                appSeq BIGINT PRIMARY KEY REFERENCES app (seq) ON DELETE CASCADE,
+                repository TEXT NOT NULL,
+                refs BYTEA,
+                node TEXT,
+                leaseExpires DOUBLE PRECISION
+            )
+            """
+        ),
     ]
 
     /// Applies the migrations the database lacks, in one transaction under an advisory lock: a node that

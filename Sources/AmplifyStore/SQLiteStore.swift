@@ -205,6 +205,18 @@ public final class SQLiteStore: Store {
                 CREATE INDEX job_log_chunk_end ON job_log_chunk (jobSeq, step, endOffset);
                 """)
         }
+        migrator.registerMigration("v11: followed repositories") { db in
+            // The refs last read from each app's repository, and which node reads it until when (RepositoryFollower).
+            try db.execute(sql: """
+                CREATE TABLE repository_follow (
+                    appSeq INTEGER PRIMARY KEY REFERENCES app (seq) ON DELETE CASCADE,
+                    repository TEXT NOT NULL,
+                    refs BLOB,
+                    node TEXT,
+                    leaseExpires REAL
+                );
+                """)
+        }
         return migrator
     }
 

@@ -1,0 +1,30 @@
+import Foundation
+
+/// The pull request a preview branch builds: its number, the branch it comes from and the one it targets, and
+/// the git ref that holds its head.
+public struct PullRequest: Codable, Sendable, Equatable {
+    public var number: Int
+    public var sourceBranch: String
+    public var destinationBranch: String
+    /// What a build fetches: `refs/pull/<n>/head`, or the source branch's ref when a notification named it.
+    public var ref: String
+
+    public init(number: Int, sourceBranch: String, destinationBranch: String, ref: String) {
+        self.number = number
+        self.sourceBranch = sourceBranch
+        self.destinationBranch = destinationBranch
+        self.ref = ref
+    }
+
+    /// The preview branch's name, which is also its host's first label: `pr-<n>`.
+    public var branchName: String { "pr-\(self.number)" }
+
+    /// What the build of a preview sees besides the destination branch's variables.
+    public var environmentVariables: [String: String] {
+        [
+            "AWS_PULL_REQUEST_ID": String(self.number),
+            "AWS_PULL_REQUEST_SOURCE_BRANCH": self.sourceBranch,
+            "AWS_PULL_REQUEST_DESTINATION_BRANCH": self.destinationBranch,
+        ]
+    }
+}

@@ -1,0 +1,78 @@
+import AmplifyCore
+import Foundation
+import PostgresNIO
+
+extension PostgresStore {
+    public func receivePush(_ scope: Scope, appId: String, branchName: String, _ push: Push, now: Date) async throws -> PushOutcome {
+        try await self.write { connection in
+            var target = try await Self.newJobTarget(connection, scope, appId, branchName)
+            let before = target.branch
+            let outcome = try target.branch.receive(push, app: target.app, activeJobId: target.activeJobId, now: now)
+            if case .built(let job) = outcome {
+                try await Self.insertJob(connection, job, into: target)
+            } else if target.branch != before {
+                try await Self.save(connection, target.branch, seq: target.branchSeq)
+            }
+            return outcome
+        }
+    }
+
+    public func claimFollowedRepositories(node: String, leaseUntil: Date, now: Date) async throws -> [FollowedRepository] {
+        try await self.write { connection in
+            // Every app gets its row (an empty repository until a reading is recorded), so leases are rows to lock.
+            try await connection.run(
+                """
+                INSERT INTO repository_follow (appSeq, repository)
+                SELECT seq, '' FROM app WHERE NOT EXISTS (SELECT 1 FROM repository_follow WHERE appSeq = app.seq)
+                ON CONFLICT (appSeq) DO NOTHING
+                """
+            )
+            // Rows another node is claiming are skipped, not waited for.
+            let rows = try await connection.rows(
+                """
+                SELECT app.seq, app.document, follow.repository, follow.refs, follow.node, follow.leaseExpires
+                FROM repository_follow AS follow JOIN app ON app.seq = follow.appSeq
+                WHERE follow.node IS NULL OR follow.node = \(node) OR follow.leaseExpires < \(now.timeIntervalSince1970)
+                FOR NO KEY UPDATE OF follow SKIP LOCKED
+                """
+            )
+            var followed: [FollowedRepository] = []
+            var renew: [Int64] = []
+            for row in rows {
+                let (seq, document, recorded, refs, holder, expires) = try row.decode((Int64, Data, String, Data?, String?, Double?).self)
+                let app = try Documents.decode(App.self, from: document)
+                guard app.hasRepository, let repository = app.repository else { continue }
+                // A lease more than half left is kept as it is: most polls write nothing.
+                if holder != node || (expires ?? 0) < now.addingTimeInterval(leaseUntil.timeIntervalSince(now) / 2).timeIntervalSince1970 {
+                    renew.append(seq)
+                }
+                let last = try refs.map { try Documents.decode(GitRefs.self, from: $0) }
+                followed.append(FollowedRepository(app: app, refs: recorded == repository ? last : nil))
+            }
+            if !renew.isEmpty {
+                try await connection.run(
+                    "UPDATE repository_follow SET node = \(node), leaseExpires = \(leaseUntil.timeIntervalSince1970) WHERE appSeq = ANY(\(renew))"
+                )
+            }
+            return followed
+        }
+    }
+
+    public func recordRefs(_ scope: Scope, appId: String, repository: String, refs: GitRefs, expected: GitRefs?) async throws -> Bool {
+        try await self.write { connection in
+            let (appSeq, app) = try await Self.appRow(connection, scope, appId, lock: true)
+            guard app.repository == repository else { return false }
+            let row = try await connection.row("SELECT repository, refs FROM repository_follow WHERE appSeq = \(appSeq) FOR UPDATE")
+            let (recorded, document) = try row?.decode((String, Data?).self) ?? ("", nil)
+            let current = try document.map { try Documents.decode(GitRefs.self, from: $0) }
+            guard (recorded == repository ? current : nil) == expected else { return false }
+            try await connection.run(
+                """
+                INSERT INTO repository_follow (appSeq, repository, refs) VALUES (\(appSeq), \(repository), \(try Documents.encode(refs)))
+                ON CONFLICT (appSeq) DO UPDATE SET repository = excluded.repository, refs = excluded.refs
+                """
+            )
+            return true
+        }
+    }
+}
