@@ -12,6 +12,8 @@ struct GitCheckout: Sendable {
 
     let repository: String
     let branchName: String
+    /// A ref to fetch instead of the branch: a pull request preview's (`refs/pull/<n>/head`, or its source branch's).
+    var ref: String? = nil
     /// The commit StartJob asked for; `HEAD` (or empty) means the branch's latest.
     let commitId: String
     /// The environment git runs with: the server's own, so its credentials and SSH agent work.
@@ -19,8 +21,12 @@ struct GitCheckout: Sendable {
 
     func clone(into folder: URL, in workspace: URL, runner: LoggedProcessRunner) async throws -> Commit {
         let latest = self.commitId.isEmpty || self.commitId == "HEAD"
-        runner.log.info("# Cloning repository: \(Self.redacted(self.repository)) (branch \(self.branchName))")
         let source = RepositoryLocation.cloneSource(self.repository)
+        if let ref = self.ref {
+            try await self.fetch(ref, from: source, into: folder, in: workspace, runner: runner)
+            return try await self.checkedOut(folder, runner: runner)
+        }
+        runner.log.info("# Cloning repository: \(Self.redacted(self.repository)) (branch \(self.branchName))")
         // A plain path is cloned with hard links; --depth would make git copy it through its transport instead.
         let depth = latest && !source.hasPrefix("/") ? ["--depth", "1"] : []
         let tail = OutputTail()
@@ -42,6 +48,36 @@ struct GitCheckout: Sendable {
                 throw JobProgress.Interruption.failed("Commit \(self.commitId) was not found on branch \(self.branchName) of the repository.")
             }
         }
+        return try await self.checkedOut(folder, runner: runner)
+    }
+
+    /// A ref that `git clone --branch` cannot take (a pull request's head): an empty repository fetches it and checks
+    /// out what it points at, or the commit asked for.
+    private func fetch(_ ref: String, from source: String, into folder: URL, in workspace: URL, runner: LoggedProcessRunner) async throws {
+        runner.log.info("# Fetching \(ref) of repository: \(Self.redacted(self.repository))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let latest = self.commitId.isEmpty || self.commitId == "HEAD"
+        let steps: [[String]] = [
+            ["init", "--quiet"],
+            ["fetch", "--quiet", "--no-tags"] + (latest ? ["--depth", "1"] : []) + ["--", source, ref],
+            ["checkout", "--quiet", "--detach", latest ? "FETCH_HEAD" : self.commitId],
+        ]
+        for arguments in steps {
+            let tail = OutputTail()
+            let outcome = try await self.git(arguments, in: folder, runner: runner) { bytes in
+                tail.append(bytes)
+                runner.log.append(bytes)
+            }
+            guard outcome == .exited(0) else {
+                throw JobProgress.Interruption.failed(
+                    "Could not fetch \(ref) of \(Self.redacted(self.repository)): \(Self.describe(outcome, tail: tail.text))"
+                )
+            }
+        }
+    }
+
+    /// The commit checked out in `folder`, logged.
+    private func checkedOut(_ folder: URL, runner: LoggedProcessRunner) async throws -> Commit {
         let output = OutputTail(limit: 64 * 1024)
         let show = try await self.git(["log", "-1", "--format=%H%x00%ct%x00%B"], in: folder, runner: runner, output: output.append)
         let fields = output.text.split(separator: "\0", maxSplits: 2, omittingEmptySubsequences: false)

@@ -72,7 +72,8 @@ struct RealBuild: Sendable {
             throw JobProgress.Interruption.failed("The app has no repository to build.")
         }
         let checkout = GitCheckout(
-            repository: repository, branchName: key.branchName, commitId: self.job.commitId, environment: self.settings.hostEnvironment
+            repository: repository, branchName: key.branchName, ref: branch.pullRequest?.ref, commitId: self.job.commitId,
+            environment: self.settings.hostEnvironment
         )
         let commit = try await checkout.clone(into: repositoryFolder, in: workspace, runner: runner)
         try await self.progress.record(commitId: commit.id, message: commit.message, time: commit.time)
@@ -187,9 +188,9 @@ struct RealBuild: Sendable {
         }
     }
 
-    /// The variables AWS sets in every build.
+    /// The variables AWS sets in every build (and in a pull request preview's, the pull request's).
     private func builtIns(app: App, branch: Branch, commit: String, timeout: Double) -> [String: String] {
-        [
+        (branch.pullRequest?.environmentVariables ?? [:]).merging([
             "AWS_APP_ID": app.appId,
             "AWS_BRANCH": branch.branchName,
             "AWS_BRANCH_ARN": branch.arn,
@@ -199,7 +200,7 @@ struct RealBuild: Sendable {
             "AWS_REGION": app.scope.region,
             "AWS_DEFAULT_REGION": app.scope.region,
             "_BUILD_TIMEOUT": Self.format(timeout),
-        ]
+        ]) { _, builtIn in builtIn }
     }
 
     /// Why the build shell's end fails the build, or nil when it ran every command.

@@ -23,6 +23,14 @@ enum AdminPath {
     static let buildControlRoute: RouterPath = "builds/control"
     static let domainControlRoute: RouterPath = "domains/control"
     static let stateRoute: RouterPath = "state"
+    static let gitRoute: RouterPath = "git/:appId"
+
+    /// Where a git host sends an app's push and pull request events (`gitRoute`).
+    static func git(_ scope: Scope, appId: String) -> String {
+        let query = scope == Scope(account: Scope.defaultAccount, region: Scope.defaultRegion)
+            ? "" : "?account=\(PercentEncoding.encode(scope.account))&region=\(PercentEncoding.encode(scope.region))"
+        return "\(self.prefix)git/\(PercentEncoding.encode(appId))\(query)"
+    }
 
     /// The log of a job's step (`logRoute`).
     static func log(_ key: JobKey, step: String) -> String {

@@ -57,7 +57,7 @@ extension AdminRoutes {
 
     /// The request's body and the account and region it acts on (see above); under `--auth strict`, only with a valid
     /// signature (soft: a bad one is logged and let through).
-    private func authorize(_ request: Request, _ context: AmplifyRequestContext) async throws -> (Scope, [UInt8]) {
+    func authorize(_ request: Request, _ context: AmplifyRequestContext) async throws -> (Scope, [UInt8]) {
         var request = request
         let body = Array(try await request.collectBody(upTo: 64 * 1024 * 1024).readableBytesView)
         if self.configuration.auth != .off {

@@ -1,5 +1,6 @@
 import AmplifyBuilds
 import AmplifyCore
+import AmplifyGit
 import AmplifyHosting
 import AmplifyWire
 import Foundation
@@ -11,6 +12,7 @@ import NIOPosix
 struct AdminRoutes {
     let store: any Store
     let runner: BuildRunner
+    let follower: RepositoryFollower
     let accessLog: AccessLog
     let signer: URLSigner
     let clock: ServiceClock
@@ -42,6 +44,7 @@ struct AdminRoutes {
             return try Self.json(["status": "reset"])
         }
         self.addTestingRoutes(to: group)
+        self.addGitRoutes(to: group)
         // What the API hands out as URLs answers only to a valid, unexpired signature.
         let signed = router.group(AdminPath.groupRoute).add(middleware: SignedURLMiddleware(signer: self.signer, clock: self.clock))
         signed.get(AdminPath.logRoute) { request, context in

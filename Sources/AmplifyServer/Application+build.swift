@@ -1,5 +1,6 @@
 import AmplifyBuilds
 import AmplifyCore
+import AmplifyGit
 import AmplifyHosting
 import AmplifyStore
 import Crypto
@@ -31,6 +32,21 @@ public func buildApplication(
         ),
         logger: logger
     )
+    let follower = RepositoryFollower(
+        store: store, clock: clock,
+        configuration: .init(
+            localInterval: configuration.gitPollSeconds, remoteInterval: configuration.gitRemotePollSeconds, node: configuration.node,
+            hostEnvironment: configuration.hostEnvironment
+        ),
+        hooks: .init(
+            jobStarted: { runner.wake() },
+            branchDeleted: { branch in
+                runner.stopBuilds(of: branch.scope, appId: branch.appId, branchName: branch.branchName)
+                runner.files.removeBranch(branch.scope, appId: branch.appId, branchName: branch.branchName)
+            }
+        ),
+        logger: logger
+    )
     let accessLog = AccessLog(root: files.root)
     let signer = URLSigner(key: try URLSigner.key(in: configuration.dataDirectory), lifetime: configuration.urlLifetime)
     let faults = FaultInjector()
@@ -55,13 +71,13 @@ public func buildApplication(
         )
     )
     AdminRoutes(
-        store: store, runner: runner, accessLog: accessLog, signer: signer, clock: clock, configuration: configuration, faults: faults,
-        domainControls: domainControls, verifier: verifier
+        store: store, runner: runner, follower: follower, accessLog: accessLog, signer: signer, clock: clock, configuration: configuration,
+        faults: faults, domainControls: domainControls, verifier: verifier
     ).add(to: router)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "amplify-local"),
-        services: (storeService.map { [$0] } ?? []) + [runner, accessLog],
+        services: (storeService.map { [$0] } ?? []) + [runner, follower, accessLog],
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )

@@ -33,6 +33,10 @@ public struct ServerConfiguration: Sendable {
     public var urlLifetime: Double
     /// The server's environment: git clones with it; builds see only its PATH.
     public var hostEnvironment: [String: String]
+    /// Seconds between readings of the branches of repositories on this machine; 0 reads none.
+    public var gitPollSeconds: Double = 5
+    /// Seconds between listings of remote repositories' branches; 0 lists none.
+    public var gitRemotePollSeconds: Double = 60
     /// Fault rules in force from the start (`--faults FILE`).
     var faultRules: [FaultRule] = []
     /// State loaded at start into an empty server (`--init FILE`).

@@ -56,7 +56,8 @@ extension Wire.Branch {
             basicAuthCredentials: branch.basicAuthCredentials,
             buildSpec: branch.buildSpec, ttl: branch.ttl, associatedResources: [],
             enablePullRequestPreview: branch.enablePullRequestPreview,
-            pullRequestEnvironmentName: branch.pullRequestEnvironmentName, backendEnvironmentArn: branch.backendEnvironmentArn,
+            pullRequestEnvironmentName: branch.pullRequestEnvironmentName, destinationBranch: branch.pullRequest?.destinationBranch,
+            sourceBranch: branch.pullRequest?.sourceBranch, backendEnvironmentArn: branch.backendEnvironmentArn,
             backend: branch.backendStackArn.map { Wire.Backend(stackArn: $0) }, computeRoleArn: branch.computeRoleArn
         )
     }

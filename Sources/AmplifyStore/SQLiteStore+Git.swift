@@ -15,37 +15,24 @@ extension SQLiteStore {
         }
     }
 
+    /// One server at a time holds an SQLite file (`DataDirectoryLock`): it follows every repository, and a lease another
+    /// name left is its own previous run's. Nothing is written.
     public func claimFollowedRepositories(node: String, leaseUntil: Date, now: Date) async throws -> [FollowedRepository] {
-        try await self.write { db in
+        try await self.database.read { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT app.seq, app.document, follow.repository, follow.refs, follow.node, follow.leaseExpires
+                    SELECT app.document, follow.repository, follow.refs
                     FROM app LEFT JOIN repository_follow AS follow ON follow.appSeq = app.seq
                     """
             )
-            var followed: [FollowedRepository] = []
-            for row in rows {
-                let app = try Documents.decode(App.self, from: row[1])
-                guard app.hasRepository, let repository = app.repository else { continue }
-                let holder: String? = row[4]
-                let expires: Double? = row[5]
-                if let holder, holder != node, let expires, expires > now.timeIntervalSince1970 { continue }
-                // A lease more than half left is kept as it is: most polls write nothing.
-                if holder != node || (expires ?? 0) < now.addingTimeInterval(leaseUntil.timeIntervalSince(now) / 2).timeIntervalSince1970 {
-                    try db.cachedExecute(
-                        sql: """
-                            INSERT INTO repository_follow (appSeq, repository, node, leaseExpires) VALUES (?, ?, ?, ?)
-                            ON CONFLICT (appSeq) DO UPDATE SET node = excluded.node, leaseExpires = excluded.leaseExpires
-                            """,
-                        arguments: [row[0] as Int64, repository, node, leaseUntil.timeIntervalSince1970]
-                    )
-                }
-                let recorded: String? = row[2]
-                let refs = try (row[3] as Data?).map { try Documents.decode(GitRefs.self, from: $0) }
-                followed.append(FollowedRepository(app: app, refs: recorded == repository ? refs : nil))
+            return try rows.compactMap { row in
+                let app = try Documents.decode(App.self, from: row[0])
+                guard app.hasRepository, let repository = app.repository else { return nil }
+                let recorded: String? = row[1]
+                let refs = try (row[2] as Data?).map { try Documents.decode(GitRefs.self, from: $0) }
+                return FollowedRepository(app: app, refs: recorded == repository ? refs : nil)
             }
-            return followed
         }
     }
 

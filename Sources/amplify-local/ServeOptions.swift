@@ -32,6 +32,12 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "How long a node may go without renewing its builds' claims before another node fails them, in seconds. [env: AMPLIFY_LOCAL_BUILD_LEASE_SECONDS] (default: 30)")
     var buildLeaseSeconds: Double?
 
+    @Option(help: "How often the branches of repositories on this machine are read, in seconds (fractions allowed); 0 reads none. [env: AMPLIFY_LOCAL_GIT_POLL_SECONDS] (default: 5)")
+    var gitPollSeconds: Double?
+
+    @Option(help: "How often the branches of remote repositories are listed (git ls-remote), in seconds; 0 lists none. [env: AMPLIFY_LOCAL_GIT_REMOTE_POLL_SECONDS] (default: 60)")
+    var gitRemotePollSeconds: Double?
+
     @Option(help: "auto, run or simulate. [env: AMPLIFY_LOCAL_BUILD_MODE] (default: auto)")
     var buildMode: BuildMode?
 
@@ -170,6 +176,14 @@ struct ServeOptions: ParsableArguments {
         // Claims are renewed every second: a lease of less than two would lapse between renewals.
         guard configuration.buildLeaseSeconds >= 2, configuration.buildLeaseSeconds.isFinite else {
             throw ValidationError("The build lease must be at least 2 seconds.")
+        }
+        configuration.gitPollSeconds = try value(self.gitPollSeconds, "GIT_POLL_SECONDS", Double.init) ?? configuration.gitPollSeconds
+        configuration.gitRemotePollSeconds =
+            try value(self.gitRemotePollSeconds, "GIT_REMOTE_POLL_SECONDS", Double.init) ?? configuration.gitRemotePollSeconds
+        for seconds in [configuration.gitPollSeconds, configuration.gitRemotePollSeconds] {
+            guard seconds == 0 || (seconds >= 0.05 && seconds.isFinite) else {
+                throw ValidationError("Git poll intervals must be 0 (off) or at least 0.05 seconds.")
+            }
         }
         do {
             if let path = try value(self.faults, "FAULTS", { $0 }) { try configuration.loadFaultRules(fromFile: path) }
