@@ -168,6 +168,77 @@ import Testing
         }
     }
 
+    /// Pushes: each commit builds once however often it is reported, one waits while a job runs and builds when it ends.
+    @Test(arguments: Kind.available) func pushesBuildOnceAndWaitForTheJobInProgress(kind: Kind) async throws {
+        try await kind.withStore { store in
+            try await seed(store)
+            let first = GitCommit(id: String(repeating: "a", count: 40), message: "one", time: now)
+            let built = try await store.receivePush(scope, appId: "d1abc", branchName: "main", .commit(first), now: now)
+            guard case .built(let job) = built else { Issue.record("expected a build, got \(built)"); return }
+            #expect(job.jobType == .webHook && job.commitId == first.id && job.commitMessage == "one")
+            #expect(try await store.receivePush(scope, appId: "d1abc", branchName: "main", .commit(first), now: now) == .seen)
+
+            let second = GitCommit(id: String(repeating: "b", count: 40), message: "two", time: now)
+            let third = GitCommit(id: String(repeating: "c", count: 40), message: "three", time: now)
+            #expect(try await store.receivePush(scope, appId: "d1abc", branchName: "main", .commit(second), now: now) == .waiting)
+            #expect(try await store.receivePush(scope, appId: "d1abc", branchName: "main", .commit(third), now: now) == .waiting)
+            #expect(try await store.receivePush(scope, appId: "d1abc", branchName: "main", .followUp, now: now) == .waiting)
+            #expect(try await store.branch(scope, appId: "d1abc", branchName: "main").pendingPush == third)
+            try await finish(store, job.key)
+            let followUp = try await store.receivePush(scope, appId: "d1abc", branchName: "main", .followUp, now: now)
+            guard case .built(let next) = followUp else { Issue.record("expected the follow-up, got \(followUp)"); return }
+            #expect(next.key.jobId == 2 && next.commitId == third.id)
+            #expect(try await store.receivePush(scope, appId: "d1abc", branchName: "main", .followUp, now: now) == .seen)
+            #expect(try await store.branch(scope, appId: "d1abc", branchName: "main").pendingPush == nil)
+
+            try await finish(store, next.key)
+            let skipped = GitCommit(id: String(repeating: "d", count: 40), message: "typo [skip-cd]", time: now)
+            #expect(try await store.receivePush(scope, appId: "d1abc", branchName: "main", .commit(skipped), now: now)
+                == .skipped("the commit message ends in [skip-cd]"))
+            #expect(try await store.branch(scope, appId: "d1abc", branchName: "main").totalNumberOfJobs == 2)
+            await #expect(throws: AmplifyError.branchNotFound("other")) {
+                try await store.receivePush(scope, appId: "d1abc", branchName: "other", .commit(first), now: now)
+            }
+        }
+    }
+
+    /// Readings of a repository are recorded only over the one recorded before (or none), and only for the app's repository.
+    @Test(arguments: Kind.available) func refsAreRecordedOverTheReadingBefore(kind: Kind) async throws {
+        try await kind.withStore { store in
+            try await seed(store)
+            try await seed(store, appId: "d2none", repository: nil)
+            var followed = try await store.claimFollowedRepositories(node: "a", leaseUntil: now.addingTimeInterval(30), now: now)
+            #expect(followed.map(\.app.appId) == ["d1abc"])
+            #expect(followed.first?.refs == nil)
+            let one = GitRefs(branches: ["main": String(repeating: "a", count: 40)], defaultBranch: "main")
+            var two = one
+            two.branches["feature"] = String(repeating: "b", count: 40)
+            #expect(try await store.recordRefs(scope, appId: "d1abc", repository: "/tmp/repo", refs: one, expected: nil))
+            #expect(!(try await store.recordRefs(scope, appId: "d1abc", repository: "/tmp/repo", refs: two, expected: nil)))
+            #expect(!(try await store.recordRefs(scope, appId: "d1abc", repository: "/elsewhere", refs: two, expected: one)))
+            #expect(try await store.recordRefs(scope, appId: "d1abc", repository: "/tmp/repo", refs: two, expected: one))
+            followed = try await store.claimFollowedRepositories(node: "a", leaseUntil: now.addingTimeInterval(30), now: now)
+            #expect(followed.first?.refs == two)
+            // Another repository starts following afresh.
+            _ = try await store.updateApp(scope, appId: "d1abc") { $0.repository = "/tmp/other" }
+            followed = try await store.claimFollowedRepositories(node: "a", leaseUntil: now.addingTimeInterval(30), now: now)
+            #expect(followed.first?.refs == nil)
+        }
+    }
+
+    /// With several nodes, one reads each repository until its lease runs out.
+    @Test func followingLeasesGoToOneNodeAtATime() async throws {
+        guard TestPostgres.server != nil else { return }
+        try await Kind.postgres.withStore { store in
+            try await seed(store)
+            let lease = now.addingTimeInterval(30)
+            #expect(try await store.claimFollowedRepositories(node: "a", leaseUntil: lease, now: now).count == 1)
+            #expect(try await store.claimFollowedRepositories(node: "b", leaseUntil: lease, now: now).isEmpty)
+            #expect(try await store.claimFollowedRepositories(node: "a", leaseUntil: lease, now: now).count == 1)
+            #expect(try await store.claimFollowedRepositories(node: "b", leaseUntil: lease.addingTimeInterval(30), now: lease.addingTimeInterval(1)).count == 1)
+        }
+    }
+
     /// Many writers at once (PostgreSQL's pool gives each its own connection): one StartJob per branch
     /// wins, the job ids have no gaps, and every pending job is claimed exactly once.
     @Test(arguments: Kind.available) func concurrentStartsAndClaimsKeepTheRules(kind: Kind) async throws {
