@@ -302,15 +302,27 @@ def test_pull_request_refs_on_this_machine_build_previews(fresh_server, reposito
     wait_for(lambda: "pr-12" not in branch_names(client, app_id), what="the preview to go")
 
 
-def test_an_unreachable_repository_is_retried_and_harms_nothing(fresh_server, tmp_path):
-    server = fresh_server("--git-poll-seconds", POLL)
-    client = server.client()
-    missing = str(tmp_path / "not-yet")
-    app_id = client.create_app(name="unreachable", repository=missing)["app"]["appId"]
-    client.create_branch(appId=app_id, branchName="main")
-    settle()
-    assert client.get_app(appId=app_id)["app"]["name"] == "unreachable"
-    assert jobs(client, app_id, "main") == []
+def test_an_unreachable_repository_is_retried_logged_once_and_followed_once_there(tmp_path):
+    log = tmp_path / "server.log"
+    server = Server("--git-poll-seconds", POLL, "--build-mode", "simulate", log_path=str(log)).start()
+    try:
+        client = server.client()
+        path = str(tmp_path / "not-yet")
+        app_id = client.create_app(name="unreachable", repository=path)["app"]["appId"]
+        client.create_branch(appId=app_id, branchName="main")
+        settle()
+        settle()
+        assert client.get_app(appId=app_id)["app"]["name"] == "unreachable"
+        assert log.read_text().count("Cannot read the app's repository") == 1, "logged once, not at every reading"
+
+        repository = Repository(path)  # it appears: the next attempt (backoff: 5 s) reads it, and following starts
+        wait_for(lambda: "can be read again" in log.read_text(), timeout=15, what="the repository to be read again")
+        settle()
+        commit = repository.commit("now it is there")
+        summary = wait_for(lambda: jobs(client, app_id, "main"), what="the build of the first push")[0]
+        assert summary["commitId"] == commit
+    finally:
+        server.stop()
 
 
 def free_port():
