@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import os
+import random
 import statistics
 import subprocess
 import tempfile
@@ -72,7 +73,9 @@ def poll_latency(client, root, rounds, poll_seconds):
         commit(repo, f"push {index}")
         wait_jobs(client, app_id, index + 1)
         times.append(time.monotonic() - started)
-        time.sleep(0.3)  # the simulated build ends: the next push builds at once rather than waiting
+        # The simulated build ends (so the next push builds at once), and the next push lands anywhere in the
+        # poll interval, not just after a reading.
+        time.sleep(random.uniform(0.3, 0.3 + poll_seconds))
     return times
 
 

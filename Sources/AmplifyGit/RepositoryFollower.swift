@@ -102,7 +102,7 @@ public final class RepositoryFollower: Service, Sendable {
         let polling = self.configuration.localInterval > 0 || self.configuration.remoteInterval > 0
         while !Task.isShuttingDownGracefully {
             do {
-                try await Task.sleep(for: self.tick)
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: self.tick) }
             } catch {
                 return
             }
@@ -121,9 +121,12 @@ public final class RepositoryFollower: Service, Sendable {
                 let repositories = try await self.store.claimFollowedRepositories(
                     node: self.configuration.node, leaseUntil: now.addingTimeInterval(self.leaseSeconds), now: now
                 )
-                self.state.withLock {
-                    $0.repositories = repositories
-                    $0.lastClaim = now
+                self.state.withLock { state in
+                    state.repositories = repositories
+                    state.lastClaim = now
+                    // Apps deleted (or no longer this node's) leave nothing behind.
+                    let followed = Set(repositories.map { AppKey(scope: $0.app.scope, appId: $0.app.appId) })
+                    state.health = state.health.filter { followed.contains($0.key) || $0.value.reading }
                 }
                 await self.scanWaitingOnce(repositories)
             } catch {
@@ -206,6 +209,8 @@ public final class RepositoryFollower: Service, Sendable {
                 self.state.withLock { $0.lastClaim = .distantPast }
                 return
             }
+        } catch let error as AmplifyError where error.code == .notFound {
+            return  // the app was deleted meanwhile
         } catch {
             logger.error("Could not record the repository's refs", metadata: ["error": "\(error)"])
             return
@@ -322,7 +327,7 @@ public final class RepositoryFollower: Service, Sendable {
                 return "branch \(name) not created"
             }
         }
-        return await self.receive(.commit(commit), branch: name, app: app, logger: logger)
+        return await self.receive(.commit(commit), BranchKey(scope: app.scope, appId: app.appId, branchName: name), logger: logger)
     }
 
     /// Whether the git branch was there in the last reading (a push notification to it then is not a new branch).
@@ -333,10 +338,10 @@ public final class RepositoryFollower: Service, Sendable {
     }
 
     @discardableResult
-    private func receive(_ push: Push, branch name: String, app: App, logger: Logger) async -> String {
-        let key = BranchKey(scope: app.scope, appId: app.appId, branchName: name)
+    private func receive(_ push: Push, _ key: BranchKey, logger: Logger) async -> String {
+        let name = key.branchName
         do {
-            let outcome = try await self.store.receivePush(app.scope, appId: app.appId, branchName: name, push, now: self.clock.now())
+            let outcome = try await self.store.receivePush(key.scope, appId: key.appId, branchName: name, push, now: self.clock.now())
             switch outcome {
             case .built(let job):
                 self.state.withLock { _ = $0.waiting.remove(key) }
@@ -366,8 +371,7 @@ public final class RepositoryFollower: Service, Sendable {
     private func startWaitingBuilds() async {
         let waiting = self.state.withLock { $0.waiting }
         for key in waiting {
-            let app = App(scope: key.scope, appId: key.appId, name: "", now: .distantPast)
-            await self.receive(.followUp, branch: key.branchName, app: app, logger: self.logger)
+            await self.receive(.followUp, key, logger: self.logger)
         }
     }
 
@@ -424,7 +428,7 @@ public final class RepositoryFollower: Service, Sendable {
             logger.error("Could not create a pull request preview", metadata: ["branch": "\(name)", "error": "\(error)"])
             return "preview \(name) not created"
         }
-        return await self.receive(.commit(commit), branch: name, app: app, logger: logger)
+        return await self.receive(.commit(commit), BranchKey(scope: app.scope, appId: app.appId, branchName: name), logger: logger)
     }
 
     /// A pull request closed or merged: its preview goes.

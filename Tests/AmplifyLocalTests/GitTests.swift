@@ -72,6 +72,22 @@ import Testing
         #expect(!app.autoCreatesBranch("main"))
     }
 
+    @Test func autoCreatedBranchesTakeTheAppsConfig() {
+        var app = App(scope: Scope(account: "123456789012", region: "us-east-1"), appId: "d1", name: "a", now: Date())
+        #expect(Branch.autoCreated("feature/x", app: app, now: Date()).stage == .none, "no config: a branch's defaults")
+        var config = AutoBranchCreationConfig()
+        config.stage = .beta
+        config.environmentVariables = ["MODE": "preview"]
+        config.enableAutoBuild = false
+        config.buildSpec = "version: 1"
+        config.enablePullRequestPreview = true
+        app.autoBranchCreationConfig = config
+        let branch = Branch.autoCreated("feature/x", app: app, now: Date())
+        #expect(branch.branchName == "feature/x" && branch.displayName == "feature-x" && branch.stage == .beta)
+        #expect(branch.environmentVariables == ["MODE": "preview"] && !branch.enableAutoBuild && branch.buildSpec == "version: 1")
+        #expect(branch.enablePullRequestPreview)
+    }
+
     @Test func previewsTakeTheirDestinationsSettings() {
         let now = Date(timeIntervalSince1970: 1_700_000_000)
         var main = Branch(scope: Scope(account: "123456789012", region: "us-east-1"), appId: "d1", branchName: "main", now: now)
