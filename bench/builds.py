@@ -71,9 +71,11 @@ def by_hand(repo, command, runs):
     return times
 
 
-def start_server(binary, data_dir):
+def start_server(binary, data_dir, *extra):
+    """A server on a free port (build mode auto unless `extra` names one), and a client of it."""
+    mode = [] if "--build-mode" in extra else ["--build-mode", "auto"]
     process = subprocess.Popen(
-        [binary, "--port", "0", "--data-dir", data_dir, "--build-mode", "auto", "--log-level", "error"],
+        [binary, "--port", "0", "--data-dir", data_dir, *mode, "--log-level", "error", *extra],
         stdout=subprocess.PIPE, text=True,
     )
     line = process.stdout.readline()

@@ -13,25 +13,14 @@ import tempfile
 import time
 import urllib.request
 
-import boto3
-from botocore.config import Config
-
 from bench import publish
+from builds import start_server
 
 
 def start(binary, data_dir, *extra):
-    process = subprocess.Popen(
-        [binary, "--port", "0", "--data-dir", data_dir, "--build-mode", "simulate", "--simulated-build-seconds", "0.1",
-         "--max-apps-per-region", "500", "--log-level", "error", *extra],
-        stdout=subprocess.PIPE, text=True,
-    )
-    line = process.stdout.readline()
-    port = int(line.split("listening on http://")[1].split()[0].rsplit(":", 1)[1])
-    client = boto3.client(
-        "amplify", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
-        aws_access_key_id="123456789012", aws_secret_access_key="x", config=Config(retries={"total_max_attempts": 1}),
-    )
-    return process, port, client
+    process, client = start_server(binary, data_dir, "--build-mode", "simulate", "--simulated-build-seconds", "0.1",
+                                   "--max-apps-per-region", "500", *extra)
+    return process, int(client.meta.endpoint_url.rsplit(":", 1)[1]), client
 
 
 def git(folder, *args):
