@@ -1,9 +1,8 @@
 import AmplifyCore
+import AsyncHTTPClient
 import Foundation
-
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
 
 /// A manual deployment (CreateDeployment/StartDeployment). DEPLOY unpacks the uploaded zip, places the
 /// uploaded files, or takes the `sourceUrl` (a `file://` zip or folder, an `http(s)://` zip) into the
@@ -110,23 +109,39 @@ struct Deployment: Sendable {
         }
     }
 
+    /// Streams `url` to `file` with AsyncHTTPClient (no FoundationNetworking, so no libcurl in the binary), at most
+    /// `maximumDownloadBytes`, following redirects.
     private static func download(_ url: URL, to file: URL) async throws {
-        var request = URLRequest(url: url)
-        request.timeoutInterval = 60
-        let data: Data
-        let response: URLResponse
-        do {
-            (data, response) = try await URLSession.shared.data(for: request)
-        } catch {
-            throw JobProgress.Interruption.failed("Downloading \(url) failed: \(error.localizedDescription)")
-        }
-        if let status = (response as? HTTPURLResponse)?.statusCode, !(200..<300).contains(status) {
-            throw JobProgress.Interruption.failed("Downloading \(url) failed: HTTP \(status).")
-        }
-        guard data.count <= Self.maximumDownloadBytes else {
-            throw JobProgress.Interruption.failed("\(url) is larger than \(Self.maximumDownloadBytes) bytes.")
-        }
+        let request = HTTPClientRequest(url: url.absoluteString)
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try data.write(to: file)
+        guard FileManager.default.createFile(atPath: file.path, contents: nil), let handle = FileHandle(forWritingAtPath: file.path) else {
+            throw JobProgress.Interruption.failed("Could not write the download of \(url) to \(file.path).")
+        }
+        defer { try? handle.close() }
+        let response: HTTPClientResponse
+        do {
+            response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        } catch {
+            throw JobProgress.Interruption.failed("Downloading \(url) failed: \(error).")
+        }
+        guard (200..<300).contains(response.status.code) else {
+            throw JobProgress.Interruption.failed("Downloading \(url) failed: HTTP \(response.status.code).")
+        }
+        let tooLarge = JobProgress.Interruption.failed("\(url) is larger than \(Self.maximumDownloadBytes) bytes.")
+        if let length = response.headers.first(name: "content-length").flatMap(Int.init), length > Self.maximumDownloadBytes {
+            throw tooLarge
+        }
+        var total = 0
+        do {
+            for try await buffer in response.body {
+                total += buffer.readableBytes
+                guard total <= Self.maximumDownloadBytes else { throw tooLarge }
+                try handle.write(contentsOf: Data(buffer.readableBytesView))
+            }
+        } catch let error as JobProgress.Interruption {
+            throw error
+        } catch {
+            throw JobProgress.Interruption.failed("Downloading \(url) failed: \(error).")
+        }
     }
 }
