@@ -88,3 +88,28 @@ def test_a_stopped_job_says_so_and_cannot_be_deleted_while_it_stops(fresh_server
     assert log_of(job).rstrip().endswith(STOPPED)
     client.delete_job(appId=app["appId"], branchName="main", jobId=job_id)
 
+
+
+def test_a_machine_without_git_simulates_in_auto_and_refuses_run(tmp_path):
+    """What a binary needs at run time is checked at start: real builds need git, bash and tar on PATH."""
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for tool in ("bash", "tar"):  # everything a build needs but git
+        os.symlink(subprocess.run(["which", tool], capture_output=True, text=True).stdout.strip(), tools / tool)
+    result = subprocess.run([binary_path(), "--build-mode", "run", "--port", "0", "--in-memory"], capture_output=True, text=True,
+                            timeout=20, env={"PATH": str(tools)})
+    assert result.returncode != 0
+    assert "--build-mode run: real builds need git, bash and tar on PATH; git not found" in result.stderr
+
+    make_repo(tmp_path / "site", {"amplify.yml": SITE})
+    server = Server(log_path=str(tmp_path / "server.log"), env={"PATH": str(tools)}).start()  # build mode auto
+    try:
+        client = server.client()
+        app = client.create_app(name="no-git", repository=str(tmp_path / "site"))["app"]
+        client.create_branch(appId=app["appId"], branchName="main")
+        job = wait_for_status(client, app["appId"], "main", start(client, app["appId"]), FINISHED, timeout=30)
+        assert job["summary"]["status"] == "SUCCEED"
+        assert "git not found on this machine's PATH" in log_of(job)
+        assert (tmp_path / "server.log").read_text().count("Builds are simulated: git not found on PATH") == 1
+    finally:
+        server.stop()

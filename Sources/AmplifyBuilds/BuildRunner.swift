@@ -32,6 +32,8 @@ public final class BuildRunner: Service, Sendable {
         public var node: String
         /// How long a claim lasts without being renewed, in seconds.
         public var leaseSeconds: Double
+        /// The programs real builds need that this machine lacks (`BuildTools.missing`): mode `auto` simulates then.
+        public var missingTools: [String] = []
         /// Whether other nodes build from the same store (PostgreSQL). Without, the jobs in progress at
         /// start-up are the previous run's and end at once; with, only those whose lease ran out.
         public var sharedStore: Bool
@@ -160,6 +162,11 @@ public final class BuildRunner: Service, Sendable {
                 self.logger.notice("Killed processes left by builds of the previous run", metadata: ["processes": "\(leftovers)"])
             }
             self.configuration.files.removeWorkspaces()
+        }
+        if self.configuration.mode == .auto, !self.configuration.missingTools.isEmpty {
+            self.logger.warning(
+                "Builds are simulated: \(self.configuration.missingTools.joined(separator: ", ")) not found on PATH (real builds need git, bash and tar)"
+            )
         }
         if self.configuration.mode != .simulate {
             let containment = await ProcessContainment.probe()
@@ -320,6 +327,9 @@ public final class BuildRunner: Service, Sendable {
         case .auto:
             let repository = try? await self.store.app(job.key.scope, appId: job.key.appId).repository
             guard let repository, !repository.isEmpty else { return "the app has no repository" }
+            if !self.configuration.missingTools.isEmpty {
+                return "\(self.configuration.missingTools.joined(separator: ", ")) not found on this machine's PATH (real builds need git, bash and tar)"
+            }
             return RepositoryLocation.isOnThisMachine(repository)
                 ? nil : "build mode auto builds only repositories on this machine (a path or file:// URL); start with --build-mode run to clone \(GitCheckout.redacted(repository))"
         }

@@ -22,16 +22,14 @@ public func buildApplication(
     let (store, storeService) = try await openStore(configuration, logger: logger)
     let shared = configuration.database != nil
     let files = try jobFiles(configuration, node: shared ? configuration.node : nil)
-    let runner = BuildRunner(
-        store: store, clock: clock,
-        configuration: .init(
-            mode: configuration.buildMode, simulatedBuildSeconds: configuration.simulatedBuildSeconds,
-            maxConcurrentBuilds: configuration.maxConcurrentBuilds, files: files, maxLogBytes: configuration.maxLogBytes,
-            hostEnvironment: configuration.hostEnvironment, maxSiteBytes: Int64(configuration.maxUploadBytes) * 4,
-            node: configuration.node, leaseSeconds: configuration.buildLeaseSeconds, sharedStore: shared
-        ),
-        logger: logger
+    var builds = BuildRunner.Configuration(
+        mode: configuration.buildMode, simulatedBuildSeconds: configuration.simulatedBuildSeconds,
+        maxConcurrentBuilds: configuration.maxConcurrentBuilds, files: files, maxLogBytes: configuration.maxLogBytes,
+        hostEnvironment: configuration.hostEnvironment, maxSiteBytes: Int64(configuration.maxUploadBytes) * 4,
+        node: configuration.node, leaseSeconds: configuration.buildLeaseSeconds, sharedStore: shared
     )
+    builds.missingTools = BuildTools.missing(path: configuration.hostEnvironment["PATH"])
+    let runner = BuildRunner(store: store, clock: clock, configuration: builds, logger: logger)
     let follower = RepositoryFollower(
         store: store, clock: clock,
         configuration: .init(

@@ -192,6 +192,14 @@ struct ServeOptions: ParsableArguments {
             throw ValidationError(error.message)
         }
         configuration.hostEnvironment = environment
+        if configuration.buildMode == .run {
+            let missing = BuildTools.missing(path: environment["PATH"])
+            guard missing.isEmpty else {
+                throw ValidationError(
+                    "--build-mode run: real builds need git, bash and tar on PATH; \(missing.joined(separator: ", ")) not found. Install them, or use --build-mode auto (simulates then) or simulate."
+                )
+            }
+        }
         return configuration
     }
 }

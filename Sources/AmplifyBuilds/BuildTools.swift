@@ -1,0 +1,15 @@
+import Foundation
+
+/// The programs a real build runs (git clones, bash runs the build spec, tar keeps the cache), looked up on the
+/// server's `PATH` at start: a machine without them simulates builds in mode `auto`, and refuses mode `run`.
+public enum BuildTools {
+    public static let required = ["git", "bash", "tar"]
+
+    /// Those of `required` that no folder of `path` (a `PATH` value) holds as an executable file.
+    public static func missing(path: String?) -> [String] {
+        let folders = (path ?? RealBuild.defaultPath).split(separator: ":").map(String.init)
+        return self.required.filter { tool in
+            !folders.contains { FileManager.default.isExecutableFile(atPath: ($0 as NSString).appendingPathComponent(tool)) }
+        }
+    }
+}
