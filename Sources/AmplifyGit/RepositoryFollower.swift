@@ -100,20 +100,28 @@ public final class RepositoryFollower: Service, Sendable {
 
     public func run() async throws {
         let polling = self.configuration.localInterval > 0 || self.configuration.remoteInterval > 0
-        while !Task.isShuttingDownGracefully {
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: self.tick) }
-            } catch {
-                return
+        // Readings run beside the loop: a slow remote (up to git's 30 s) delays neither the others nor waiting pushes.
+        await withDiscardingTaskGroup { group in
+            while !Task.isShuttingDownGracefully {
+                do {
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: self.tick) }
+                } catch {
+                    break
+                }
+                await self.startWaitingBuilds()
+                guard polling else { continue }
+                for repository in await self.dueRepositories() {
+                    group.addTask { await self.follow(repository) }
+                }
             }
-            await self.startWaitingBuilds()
-            if polling { await self.poll() }
+            group.cancelAll()
         }
     }
 
     // MARK: Reading repositories
 
-    private func poll() async {
+    /// The repositories to read now (each marked as being read): claimed again once a poll interval has passed.
+    private func dueRepositories() async -> [FollowedRepository] {
         let now = self.clock.now()
         let claimEvery = [self.configuration.localInterval, self.configuration.remoteInterval].filter { $0 > 0 }.min() ?? 1
         if now.timeIntervalSince(self.state.withLock { $0.lastClaim }) >= claimEvery {
@@ -131,10 +139,10 @@ public final class RepositoryFollower: Service, Sendable {
                 await self.scanWaitingOnce(repositories)
             } catch {
                 self.logger.error("Could not list the repositories to follow", metadata: ["error": "\(error)"])
-                return
+                return []
             }
         }
-        let due = self.state.withLock { state -> [FollowedRepository] in
+        return self.state.withLock { state -> [FollowedRepository] in
             var due: [FollowedRepository] = []
             for repository in state.repositories {
                 let key = AppKey(scope: repository.app.scope, appId: repository.app.appId)
@@ -149,11 +157,6 @@ public final class RepositoryFollower: Service, Sendable {
                 due.append(repository)
             }
             return due
-        }
-        await withDiscardingTaskGroup { group in
-            for repository in due {
-                group.addTask { await self.follow(repository) }
-            }
         }
     }
 
