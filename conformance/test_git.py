@@ -106,7 +106,7 @@ def test_a_push_builds_that_commit_and_creating_builds_nothing(fresh_server, rep
 
 
 def test_pushes_during_a_build_make_one_follow_up_of_the_newest(fresh_server, repository):
-    server = fresh_server("--git-poll-seconds", POLL, "--simulated-build-seconds", "3")
+    server = fresh_server("--git-poll-seconds", POLL, "--simulated-build-seconds", "5")
     client = server.client()
     app_id = client.create_app(name="busy", repository=repository.path)["app"]["appId"]
     client.create_branch(appId=app_id, branchName="main")
