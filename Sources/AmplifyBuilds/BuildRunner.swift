@@ -34,6 +34,8 @@ public final class BuildRunner: Service, Sendable {
         public var leaseSeconds: Double
         /// The programs real builds need that this machine lacks (`BuildTools.missing`): mode `auto` simulates then.
         public var missingTools: [String] = []
+        /// Told of each build this runner ended, as the store has it then (the server's metrics count them).
+        public var buildEnded: @Sendable (Job) -> Void = { _ in }
         /// Whether other nodes build from the same store (PostgreSQL). Without, the jobs in progress at
         /// start-up are the previous run's and end at once; with, only those whose lease ran out.
         public var sharedStore: Bool
@@ -296,7 +298,11 @@ public final class BuildRunner: Service, Sendable {
             deleted = await RealBuild(progress: progress, job: job, store: self.store, settings: settings).run()
         }
         // Deleted while it ran (with its branch or app): what it put on disk goes too.
-        if deleted { self.configuration.files.removeJob(job.key) }
+        if deleted {
+            self.configuration.files.removeJob(job.key)
+        } else if let ended = try? await self.store.job(job.key), ended.status.isFinished {
+            self.configuration.buildEnded(ended)
+        }
         // A stop request for the key stays: it may be for another job of the same name (the branch deleted and made
         // again while this build ended), stopped while still PENDING. `settleStopRequests` (woken now) ends such a
         // job; for this one, finished, it changes nothing.

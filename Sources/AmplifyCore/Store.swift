@@ -48,6 +48,8 @@ public protocol Store: Sendable {
     /// Takes the oldest PENDING job for `node` to build, moving it to PROVISIONING with a lease that runs
     /// until `leaseUntil`; nil when none waits. However many nodes ask at once, each job goes to one.
     func claimNextPendingJob(node: String, leaseUntil: Date, now: Date) async throws -> Job?
+    /// How many jobs of every account and region wait in PENDING for a build (the metrics' queue).
+    func pendingJobCount() async throws -> Int
     /// Extends the leases of the jobs `node` builds to `until`; returns those it should go on building
     /// (PROVISIONING or RUNNING: not stopped, deleted or finished by another node meanwhile).
     func renewLeases(node: String, until: Date) async throws -> Set<JobKey>

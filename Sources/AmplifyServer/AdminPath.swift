@@ -23,6 +23,7 @@ enum AdminPath {
     static let buildControlRoute: RouterPath = "builds/control"
     static let domainControlRoute: RouterPath = "domains/control"
     static let stateRoute: RouterPath = "state"
+    static let metricsRoute: RouterPath = "metrics"
     static let gitRoute: RouterPath = "git/:appId"
 
     /// Where a git host sends an app's push and pull request events (`gitRoute`).

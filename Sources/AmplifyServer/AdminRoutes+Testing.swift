@@ -64,6 +64,7 @@ extension AdminRoutes {
             do {
                 return (try self.verifier.verify(request, body: body, now: self.clock.now()), body)
             } catch {
+                self.metrics?.signatureRefused()
                 guard self.configuration.auth == .soft else { throw error }
                 context.logger.warning("Admin request signature refused (auth soft: let through)", metadata: ["error": "\(error)"])
             }

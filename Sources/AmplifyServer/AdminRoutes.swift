@@ -20,6 +20,7 @@ struct AdminRoutes {
     let faults: FaultInjector
     let domainControls: DomainControls
     let verifier: SigV4Verifier
+    let metrics: ServerMetrics?
 
     func add(to router: Router<AmplifyRequestContext>) {
         let group = router.group(AdminPath.groupRoute)
@@ -43,10 +44,18 @@ struct AdminRoutes {
             self.runner.files.removeAll()
             return try Self.json(["status": "reset"])
         }
+        group.get(AdminPath.metricsRoute) { request, context in
+            guard let metrics = self.metrics else { throw HTTPError(.notFound, message: "Metrics are off (--no-metrics).") }
+            _ = try await self.authorize(request, context)
+            let text = metrics.exposition(runningBuilds: self.runner.runningCount, queuedBuilds: try await self.store.pendingJobCount())
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: text))
+            )
+        }
         self.addTestingRoutes(to: group)
         self.addGitRoutes(to: group)
         // What the API hands out as URLs answers only to a valid, unexpired signature.
-        let signed = router.group(AdminPath.groupRoute).add(middleware: SignedURLMiddleware(signer: self.signer, clock: self.clock))
+        let signed = router.group(AdminPath.groupRoute).add(middleware: SignedURLMiddleware(signer: self.signer, clock: self.clock, metrics: self.metrics))
         signed.get(AdminPath.logRoute) { request, context in
             try await self.log(request, context)
         }

@@ -21,21 +21,42 @@ struct AmplifyAPIMiddleware: RouterMiddleware {
     let signer: URLSigner
     let clock: ServiceClock
     let faults: FaultInjector
+    /// Requests by operation and status, their time, errors by code, refused signatures (nil: `--no-metrics`).
+    let metrics: ServerMetrics?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let rawPath = request.uri.path
         if rawPath.hasPrefix(AdminPath.prefix) {
             return try await next(request, context)
         }
+        let started = ContinuousClock.now
+        var operation = "Unknown"
+        do {
+            let response = try await self.answer(request, context: context, operation: &operation)
+            self.metrics?.request(operation: operation, status: 200, errorCode: nil, duration: ContinuousClock.now - started)
+            return response
+        } catch let error as AWSError {
+            self.metrics?.request(
+                operation: operation, status: Int(error.status.code), errorCode: error.error.code.rawValue, duration: ContinuousClock.now - started
+            )
+            throw error
+        }
+    }
+
+    /// The operation's answer, or an `AWSError`; names the operation once it is known.
+    private func answer(_ request: Request, context: Context, operation: inout String) async throws -> Response {
+        let rawPath = request.uri.path
         let logger = context.logger
         await self.api.runner.waitUntilRecovered()
         do {
             if rawPath == Self.incomingWebhookPath && request.method == .post {
+                operation = "IncomingWebhook"
                 let query = request.uri.queryParameters
                 let output = try await self.api.triggerWebhook(id: query["id"].map(String.init), token: query["token"].map(String.init))
                 return Self.json(output.jsonBytes())
             }
             let match = try self.match(request.method.rawValue, rawPath)
+            operation = match.operation.rawValue
             guard let query = WireRequest.parseQuery(request.uri.query.map { $0[...] }) else {
                 throw AmplifyError.badRequest("The query string is not valid percent-encoded text.")
             }
@@ -71,6 +92,7 @@ struct AmplifyAPIMiddleware: RouterMiddleware {
         do {
             return try self.verifier.verify(request, body: body, now: self.clock.now())
         } catch {
+            self.metrics?.signatureRefused()
             guard self.auth == .soft else { throw error }
             context.logger.warning(
                 "Request signature refused (auth soft: let through)",

@@ -19,7 +19,8 @@ public func buildApplication(
     logger: Logger = Logger(label: "amplify-local"),
     onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
-    let (store, storeService) = try await openStore(configuration, logger: logger)
+    let metrics = configuration.metrics ? ServerMetrics() : nil
+    let (store, storeService) = try await openStore(configuration, logger: logger, metrics: metrics)
     let shared = configuration.database != nil
     let files = try jobFiles(configuration, node: shared ? configuration.node : nil)
     var builds = BuildRunner.Configuration(
@@ -29,6 +30,7 @@ public func buildApplication(
         node: configuration.node, leaseSeconds: configuration.buildLeaseSeconds, sharedStore: shared
     )
     builds.missingTools = BuildTools.missing(path: configuration.hostEnvironment["PATH"])
+    if let metrics { builds.buildEnded = { metrics.buildFinished($0) } }
     let runner = BuildRunner(store: store, clock: clock, configuration: builds, logger: logger)
     let follower = RepositoryFollower(
         store: store, clock: clock,
@@ -60,17 +62,18 @@ public func buildApplication(
     let router = Router(context: AmplifyRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: RequestLimitsMiddleware())
+    if let metrics { router.add(middleware: SiteMetricsMiddleware(metrics: metrics)) }
     router.add(middleware: SiteMiddleware(store: store, files: files.sites, accessLog: accessLog, clock: clock))
     router.add(
         middleware: AmplifyAPIMiddleware(
             api: AmplifyAPI(store: store, runner: runner, clock: clock, domainControls: domainControls),
             fallbackBaseURL: "http://\(configuration.host):\(configuration.port)",
-            auth: configuration.auth, verifier: verifier, signer: signer, clock: clock, faults: faults
+            auth: configuration.auth, verifier: verifier, signer: signer, clock: clock, faults: faults, metrics: metrics
         )
     )
     AdminRoutes(
         store: store, runner: runner, follower: follower, accessLog: accessLog, signer: signer, clock: clock, configuration: configuration,
-        faults: faults, domainControls: domainControls, verifier: verifier
+        faults: faults, domainControls: domainControls, verifier: verifier, metrics: metrics
     ).add(to: router)
     return Application(
         router: router,
@@ -97,13 +100,15 @@ private func jobFiles(_ configuration: ServerConfiguration, node: String?) throw
 }
 
 /// The store, and the service that must run for it (PostgreSQL's connection pool).
-private func openStore(_ configuration: ServerConfiguration, logger: Logger) async throws -> (any Store, (any Service)?) {
+private func openStore(_ configuration: ServerConfiguration, logger: Logger, metrics: ServerMetrics?) async throws -> (any Store, (any Service)?) {
     if let directory = configuration.dataDirectory {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
     if let database = configuration.database {
         // Several nodes share the data directory then: no lock on it.
-        let store = try await PostgresStore(location: PostgresLocation(url: database), quotas: configuration.quotas, logger: logger)
+        let store = try await PostgresStore(
+            location: PostgresLocation(url: database), quotas: configuration.quotas, logger: logger, onRetry: { metrics?.storeRetry() }
+        )
         return (store, store)
     }
     guard let directory = configuration.dataDirectory else {

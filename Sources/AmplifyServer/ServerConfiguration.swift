@@ -37,6 +37,8 @@ public struct ServerConfiguration: Sendable {
     public var gitPollSeconds: Double = 5
     /// Seconds between listings of remote repositories' branches; 0 lists none.
     public var gitRemotePollSeconds: Double = 60
+    /// Whether the server counts and times what it does (`GET /_amplify-local/metrics`).
+    public var metrics = true
     /// Fault rules in force from the start (`--faults FILE`).
     var faultRules: [FaultRule] = []
     /// State loaded at start into an empty server (`--init FILE`).

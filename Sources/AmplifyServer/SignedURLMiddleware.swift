@@ -9,12 +9,14 @@ struct SignedURLMiddleware: RouterMiddleware {
 
     let signer: URLSigner
     let clock: ServiceClock
+    let metrics: ServerMetrics?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let pathAndQuery = request.uri.path + (request.uri.query.map { "?\($0)" } ?? "")
         do {
             try self.signer.verify(pathAndQuery, now: self.clock.now())
         } catch {
+            self.metrics?.signedURLRefused()
             let message = switch error {
             case .missing: "This URL must be signed: use the URL the API returned."
             case .expired: "Request has expired: ask the API for a new URL."

@@ -304,3 +304,11 @@ extension PostgresStore {
     static func status(_ text: String) -> JobStatus { JobStatus(rawValue: text) ?? .failed }
     private static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
 }
+
+extension PostgresStore {
+    public func pendingJobCount() async throws -> Int {
+        try await self.read { connection in
+            try await connection.row("SELECT COUNT(*)::BIGINT FROM job WHERE status = 'PENDING'")?.decode(Int.self) ?? 0
+        }
+    }
+}

@@ -25,7 +25,11 @@ public final class PostgresStore: Store, Service {
 
     /// Connects to the database at `location` and brings its schema up to date; several nodes may do
     /// this at once (they take turns on an advisory lock). Queries wait until `run()` runs the pool.
-    public init(location: PostgresLocation, quotas: Quotas = Quotas(), logger: Logger) async throws {
+    /// Called when a transaction runs again (PostgreSQL aborted it for a concurrent one): the server counts them.
+    let onRetry: @Sendable () -> Void
+
+    public init(location: PostgresLocation, quotas: Quotas = Quotas(), logger: Logger, onRetry: @escaping @Sendable () -> Void = {}) async throws {
+        self.onRetry = onRetry
         self.quotas = quotas
         self.location = location
         self.logger = logger
@@ -65,6 +69,7 @@ public final class PostgresStore: Store, Service {
                 let cause = error.closureError ?? error.commitError ?? error.beginError ?? error
                 if attempt < 8, Self.isRetryable(cause) {
                     attempt += 1
+                    self.onRetry()
                     continue
                 }
                 throw cause

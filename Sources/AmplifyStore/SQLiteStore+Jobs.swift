@@ -297,3 +297,11 @@ extension SQLiteStore {
     private static func status(_ text: String) -> JobStatus { JobStatus(rawValue: text) ?? .failed }
     private static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
 }
+
+extension SQLiteStore {
+    public func pendingJobCount() async throws -> Int {
+        try await self.database.read { db in
+            try db.cachedValue(Int.self, sql: "SELECT COUNT(*) FROM job WHERE status = 'PENDING'", arguments: []) ?? 0
+        }
+    }
+}

@@ -38,6 +38,9 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "How often the branches of remote repositories are listed (git ls-remote), in seconds; 0 lists none. [env: AMPLIFY_LOCAL_GIT_REMOTE_POLL_SECONDS] (default: 60)")
     var gitRemotePollSeconds: Double?
 
+    @Flag(inversion: .prefixedNo, help: "Count and time requests and builds for Prometheus at /_amplify-local/metrics. [env: AMPLIFY_LOCAL_METRICS=on|off] (default: on)")
+    var metrics: Bool?
+
     @Option(help: "auto, run or simulate. [env: AMPLIFY_LOCAL_BUILD_MODE] (default: auto)")
     var buildMode: BuildMode?
 
@@ -177,6 +180,7 @@ struct ServeOptions: ParsableArguments {
         guard configuration.buildLeaseSeconds >= 2, configuration.buildLeaseSeconds.isFinite else {
             throw ValidationError("The build lease must be at least 2 seconds.")
         }
+        configuration.metrics = try value(self.metrics, "METRICS", { ["on": true, "off": false][$0.lowercased()] }) ?? configuration.metrics
         configuration.gitPollSeconds = try value(self.gitPollSeconds, "GIT_POLL_SECONDS", Double.init) ?? configuration.gitPollSeconds
         configuration.gitRemotePollSeconds =
             try value(self.gitRemotePollSeconds, "GIT_REMOTE_POLL_SECONDS", Double.init) ?? configuration.gitRemotePollSeconds
