@@ -110,3 +110,21 @@ def test_strict_needs_credentials(tmp_path):
     from conftest import Server
     with pytest.raises(RuntimeError, match="needs --credentials"):
         Server("--auth", "strict").start()
+
+
+def test_refused_signatures_are_counted_and_metrics_need_a_signature(strict):
+    with pytest.raises(botocore.exceptions.ClientError):
+        signed_client(strict, secret="wrong").list_apps()
+    with pytest.raises(botocore.exceptions.ClientError):
+        signed_client(strict, key="AKIDUNKNOWN").list_apps()
+    status, _ = send(strict, raw_signed(strict, "GET", "/_amplify-local/metrics", b""), b"")
+    assert status == 200
+    connection = http.client.HTTPConnection("127.0.0.1", strict.port, timeout=5)
+    connection.request("GET", "/_amplify-local/metrics")
+    assert connection.getresponse().status == 403, "under --auth strict the metrics need a signature"
+    request = raw_signed(strict, "GET", "/_amplify-local/metrics", b"")
+    connection = http.client.HTTPConnection("127.0.0.1", strict.port, timeout=5)
+    connection.request("GET", "/_amplify-local/metrics", headers=dict(request.headers.items()))
+    text = connection.getresponse().read().decode()
+    refusals = next(line for line in text.splitlines() if line.startswith("amplify_local_sigv4_refusals_total "))
+    assert float(refusals.split()[1]) == 3  # the two clients, and the unsigned scrape
