@@ -11,9 +11,9 @@ from bench import AUTH, prepared_server, publish, wrk
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
-    parser.add_argument("--seconds", type=int, default=6)
+    parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=8)
     arguments = parser.parse_args()
     servers = {
         "metrics on": prepared_server(arguments.binary, tempfile.mkdtemp(prefix="amplify-bench-metrics-"), ["main"]),

@@ -22,9 +22,17 @@ final class ServerMetrics: Sendable {
 
     private let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
-    /// Metrics made once and kept: making one asks the registry under its lock, recording one does not.
+    /// Metrics made once and kept: making one asks the registry under its lock, recording one does not. The API's
+    /// are keyed without building a string per request.
+    private let requestCounters = Mutex<[RequestKey: CoreMetrics.Counter]>([:])
+    private let requestTimers = Mutex<[String: CoreMetrics.Timer]>([:])
     private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
     private let timers = Mutex<[String: CoreMetrics.Timer]>([:])
+
+    private struct RequestKey: Hashable {
+        var operation: String
+        var status: Int
+    }
     private let running: CoreMetrics.Gauge
     private let queued: CoreMetrics.Gauge
 
@@ -42,8 +50,21 @@ final class ServerMetrics: Sendable {
 
     /// One API request: its operation (`Unknown` when none matched), status, AWS error code if it failed, and time.
     func request(operation: String, status: Int, errorCode: String?, duration: Duration) {
-        self.increment(Self.requests, [("operation", operation), ("status", String(status))])
-        self.timer(Self.requestDuration, [("operation", operation)]).recordNanoseconds(Self.nanoseconds(duration))
+        let counter = self.requestCounters.withLock { counters in
+            let key = RequestKey(operation: operation, status: status)
+            if let counter = counters[key] { return counter }
+            let counter = CoreMetrics.Counter(label: Self.requests, dimensions: [("operation", operation), ("status", String(status))], factory: self.factory)
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
+        let timer = self.requestTimers.withLock { timers in
+            if let timer = timers[operation] { return timer }
+            let timer = CoreMetrics.Timer(label: Self.requestDuration, dimensions: [("operation", operation)], factory: self.factory)
+            timers[operation] = timer
+            return timer
+        }
+        timer.recordNanoseconds(Self.nanoseconds(duration))
         if let errorCode {
             self.increment(Self.errors, [("code", errorCode)])
         }
