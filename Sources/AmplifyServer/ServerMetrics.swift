@@ -46,6 +46,10 @@ final class ServerMetrics: Sendable {
         self.factory = factory
         self.running = CoreMetrics.Gauge(label: Self.buildsRunning, factory: factory)
         self.queued = CoreMetrics.Gauge(label: Self.buildsQueued, factory: factory)
+        // Shown at 0 from the start, so that a dashboard finds them before the first one happens.
+        for name in [Self.storeRetries, Self.signedURLRefusals, Self.signatureRefusals] {
+            _ = self.counter(name, [])
+        }
     }
 
     /// One API request: its operation (`Unknown` when none matched), status, AWS error code if it failed, and time.
@@ -95,14 +99,17 @@ final class ServerMetrics: Sendable {
     }
 
     private func increment(_ name: String, _ dimensions: [(String, String)]) {
+        self.counter(name, dimensions).increment()
+    }
+
+    private func counter(_ name: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
         let key = Self.key(name, dimensions)
-        let counter = self.counters.withLock { counters in
+        return self.counters.withLock { counters in
             if let counter = counters[key] { return counter }
             let counter = CoreMetrics.Counter(label: name, dimensions: dimensions, factory: self.factory)
             counters[key] = counter
             return counter
         }
-        counter.increment()
     }
 
     private func timer(_ name: String, _ dimensions: [(String, String)]) -> CoreMetrics.Timer {
