@@ -54,21 +54,12 @@ final class ServerMetrics: Sendable {
 
     /// One API request: its operation (`Unknown` when none matched), status, AWS error code if it failed, and time.
     func request(operation: String, status: Int, errorCode: String?, duration: Duration) {
-        let counter = self.requestCounters.withLock { counters in
-            let key = RequestKey(operation: operation, status: status)
-            if let counter = counters[key] { return counter }
-            let counter = CoreMetrics.Counter(label: Self.requests, dimensions: [("operation", operation), ("status", String(status))], factory: self.factory)
-            counters[key] = counter
-            return counter
-        }
-        counter.increment()
-        let timer = self.requestTimers.withLock { timers in
-            if let timer = timers[operation] { return timer }
-            let timer = CoreMetrics.Timer(label: Self.requestDuration, dimensions: [("operation", operation)], factory: self.factory)
-            timers[operation] = timer
-            return timer
-        }
-        timer.recordNanoseconds(Self.nanoseconds(duration))
+        Self.cached(self.requestCounters, RequestKey(operation: operation, status: status)) {
+            CoreMetrics.Counter(label: Self.requests, dimensions: [("operation", operation), ("status", String(status))], factory: self.factory)
+        }.increment()
+        Self.cached(self.requestTimers, operation) {
+            CoreMetrics.Timer(label: Self.requestDuration, dimensions: [("operation", operation)], factory: self.factory)
+        }.recordNanoseconds(Self.nanoseconds(duration))
         if let errorCode {
             self.increment(Self.errors, [("code", errorCode)])
         }
@@ -103,22 +94,22 @@ final class ServerMetrics: Sendable {
     }
 
     private func counter(_ name: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
-        let key = Self.key(name, dimensions)
-        return self.counters.withLock { counters in
-            if let counter = counters[key] { return counter }
-            let counter = CoreMetrics.Counter(label: name, dimensions: dimensions, factory: self.factory)
-            counters[key] = counter
-            return counter
-        }
+        Self.cached(self.counters, Self.key(name, dimensions)) { CoreMetrics.Counter(label: name, dimensions: dimensions, factory: self.factory) }
     }
 
     private func timer(_ name: String, _ dimensions: [(String, String)]) -> CoreMetrics.Timer {
-        let key = Self.key(name, dimensions)
-        return self.timers.withLock { timers in
-            if let timer = timers[key] { return timer }
-            let timer = CoreMetrics.Timer(label: name, dimensions: dimensions, factory: self.factory)
-            timers[key] = timer
-            return timer
+        Self.cached(self.timers, Self.key(name, dimensions)) { CoreMetrics.Timer(label: name, dimensions: dimensions, factory: self.factory) }
+    }
+
+    /// The value kept under `key`, made by `make` the first time.
+    private static func cached<Key: Hashable & Sendable, Value: Sendable>(
+        _ cache: borrowing Mutex<[Key: Value]>, _ key: Key, _ make: () -> Value
+    ) -> Value {
+        cache.withLock { values in
+            if let value = values[key] { return value }
+            let value = make()
+            values[key] = value
+            return value
         }
     }
 
