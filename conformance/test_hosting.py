@@ -369,6 +369,23 @@ def test_a_real_build_goes_live(fresh_server, tmp_path):
     assert Site(server, app_id).get("/")[2] == b"built-0000000001\n"
 
 
+def test_access_log_lines_are_written_within_a_second_with_no_request_after(fresh_server, tmp_path):
+    data = tmp_path / "data"
+    server = fresh_server(data_dir=str(data))
+    client = server.client()
+    app_id = client.create_app(name="logged-soon")["app"]["appId"]
+    client.create_branch(appId=app_id, branchName="main")
+    deploy(client, app_id, SITE)
+    Site(server, app_id).get("/assets/app.js")
+    sent = time.monotonic()
+    while True:  # no request follows: the line reaches the file by itself
+        logs = list((data / "access-logs").rglob("*.csv"))
+        if logs and "/assets/app.js" in logs[0].read_text():
+            break
+        assert time.monotonic() - sent < 2, "the access log line was not written within a second (and some slack)"
+        time.sleep(0.05)
+
+
 def test_access_log_lines_are_written_at_shutdown(fresh_server, tmp_path):
     data = tmp_path / "data"
     server = fresh_server(data_dir=str(data))

@@ -8,8 +8,9 @@ import Synchronization
 
 /// Every request a site answered, as CSV lines in the column layout of Amplify's access logs, one file
 /// per app and day under `<data-dir>/access-logs/<account>/<region>/<appId>/<yyyy-mm-dd>.csv`.
-/// Lines are buffered and written at least every second; reading flushes first, and so does the server's
-/// graceful shutdown (the log is a `Service` of the server's service group for that).
+/// Lines are buffered and written within a second, whether more requests follow or not (the log is a `Service` of
+/// the server's service group that writes what waits every second, and at shutdown); reading flushes first. Nodes that
+/// share the data directory append to the same files, so a reading on any node sees every node's lines up to a second ago.
 public final class AccessLog: Service, Sendable {
     /// The columns (CloudFront's standard log fields, as Amplify delivers them).
     public static let header =
@@ -109,15 +110,23 @@ public final class AccessLog: Service, Sendable {
         return text
     }
 
-    /// Waits for the server's shutdown, then writes what is buffered.
+    /// Writes what is buffered every second until the server shuts down, and then once more.
     public func run() async throws {
-        try? await gracefulShutdown()
+        while !Task.isShuttingDownGracefully {
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+            } catch {
+                break
+            }
+            self.flush()
+        }
         self.flush()
     }
 
     /// Writes what is buffered.
     public func flush() {
-        let lines = self.pending.withLock { pending in
+        let lines = self.pending.withLock { pending -> [String: String] in
+            guard !pending.lines.isEmpty else { return [:] }
             defer { pending = Pending() }
             return pending.lines
         }
