@@ -369,13 +369,19 @@ def test_a_real_build_goes_live(fresh_server, tmp_path):
     assert Site(server, app_id).get("/")[2] == b"built-0000000001\n"
 
 
-def test_access_log_lines_are_written_within_a_second_with_no_request_after(fresh_server, tmp_path):
+def deployed_site_with_data(fresh_server, tmp_path):
+    """A server on a data directory of the test's own, with a deployed site; returns it, the folder and the app id."""
     data = tmp_path / "data"
     server = fresh_server(data_dir=str(data))
     client = server.client()
-    app_id = client.create_app(name="logged-soon")["app"]["appId"]
+    app_id = client.create_app(name="logged")["app"]["appId"]
     client.create_branch(appId=app_id, branchName="main")
     deploy(client, app_id, SITE)
+    return server, data, app_id
+
+
+def test_access_log_lines_are_written_within_a_second_with_no_request_after(fresh_server, tmp_path):
+    server, data, app_id = deployed_site_with_data(fresh_server, tmp_path)
     Site(server, app_id).get("/assets/app.js")
     sent = time.monotonic()
     while True:  # no request follows: the line reaches the file by itself
@@ -387,12 +393,7 @@ def test_access_log_lines_are_written_within_a_second_with_no_request_after(fres
 
 
 def test_access_log_lines_are_written_at_shutdown(fresh_server, tmp_path):
-    data = tmp_path / "data"
-    server = fresh_server(data_dir=str(data))
-    client = server.client()
-    app_id = client.create_app(name="logged")["app"]["appId"]
-    client.create_branch(appId=app_id, branchName="main")
-    deploy(client, app_id, SITE)
+    server, data, app_id = deployed_site_with_data(fresh_server, tmp_path)
     Site(server, app_id).get("/docs/")
     server.stop()
     logs = list((data / "access-logs").rglob("*.csv"))
