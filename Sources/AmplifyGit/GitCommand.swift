@@ -10,6 +10,7 @@ struct GitCommand: Sendable {
     var workingDirectory: String?
     var timeout: Duration = .seconds(30)
 
+    /// Why git, or reading a repository's files, gave no answer (said as git says it).
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }

@@ -4,9 +4,7 @@ import Foundation
 /// The refs of a repository on this machine, read from its files (loose refs under `refs/` and `packed-refs`)
 /// without starting git: following an idle repository costs a few small reads.
 enum LocalRefs {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
+    typealias Failure = GitCommand.Failure
 
     /// The folder git keeps the repository in: `<path>/.git` (or where a `.git` file points), or `path` for a bare one.
     static func gitDirectory(_ repository: String) throws -> String {
