@@ -188,15 +188,25 @@ def test_failing_command_fails_the_job_and_later_phases_do_not_run(real_server, 
     assert len(job["steps"]) == 1
 
 
-def test_build_spec_precedence_branch_then_app_then_repository(real_server, tmp_path):
+def test_build_spec_precedence_branch_then_repository_then_app(real_server, tmp_path):
+    """As on AWS: the app's build settings apply unless the repository has an amplify.yml; a branch's buildSpec
+    (set through the API) is the most specific of all. The log's first lines say which one was used and why."""
     client = real_server.client()
+    bare, _ = make_repo(tmp_path / "bare", {"README.md": "no build spec here\n"})
+    _, job = build(client, bare, app_args={"buildSpec": spec("echo from-app")})
+    log = log_of(job)
+    assert "from-app" in log and "Using the build spec from the app's buildSpec (the branch has none" in log
     path, _ = make_repo(tmp_path / "repo", {"amplify.yml": spec("echo from-repository")})
     _, job = build(client, path)
     assert "from-repository" in log_of(job)
     _, job = build(client, path, app_args={"buildSpec": spec("echo from-app")})
-    assert "from-app" in log_of(job) and "from-repository" not in log_of(job)
+    log = log_of(job)
+    assert "from-repository" in log and "echo from-app" not in log
+    assert "amplify.yml in the repository (a build spec in the repository takes precedence over the app's buildSpec)" in log
     _, job = build(client, path, app_args={"buildSpec": spec("echo from-app")}, branch_args={"buildSpec": spec("echo from-branch")})
-    assert "from-branch" in log_of(job) and "from-app" not in log_of(job)
+    log = log_of(job)
+    assert "from-branch" in log and "echo from-app" not in log and "echo from-repository" not in log
+    assert "the branch's buildSpec (it takes precedence over the repository's amplify.yml and the app's buildSpec)" in log
 
 
 def test_monorepo_application_is_chosen_by_app_root(real_server, tmp_path):
@@ -233,7 +243,7 @@ applications:
     "files, reason",
     [
         ({"README.md": "no spec"}, "No build spec"),
-        ({"amplify.yml": "frontend: [unclosed"}, "Invalid build spec (amplify.yml): The build spec is not valid YAML"),
+        ({"amplify.yml": "frontend: [unclosed"}, "Invalid build spec (amplify.yml in the repository): The build spec is not valid YAML"),
         ({"amplify.yml": "version: 1\nfrontend:\n  phases: {}\n"}, "has no commands"),
         ({"amplify.yml": "version: 1\nfrontend:\n  phases:\n    build:\n      commands: {a: b}\n"}, "must be a list"),
         ({"amplify.yml": spec("true", extra="  artifacts:\n    baseDirectory: missing\n")}, "artifacts folder missing was not found"),

@@ -1,6 +1,6 @@
 import AmplifyCore
 import Foundation
-/// The bash script a build runs: the build spec's commands in one shell (so `cd` and `export` carry on
+/// The bash script a step runs (BUILD: the build spec's build phases; TEST: its test phases): the commands in one shell (so `cd` and `export` carry on
 /// from command to command and phase to phase, as on AWS), stopping at the first command that fails.
 ///
 /// Before each command the script writes the command's number to the control file, and `done` at the end,
@@ -10,15 +10,18 @@ struct BuildScript: Sendable {
     /// The commands in the order they run, each with its phase.
     let commands: [(phase: String, command: String)]
     let text: String
+    /// Where the script writes the number of the command it is at (`done` at the end).
+    let controlFile: String
 
-    init(spec: BuildSpec, appRoot: String, controlFile: String, cacheFile: String?) {
+    /// A script for `phases`; with `cacheFile`, `cachePaths` are restored from it first and saved to it at the end.
+    init(phases: [BuildSpec.Phase], appRoot: String, controlFile: String, cacheFile: String? = nil, cachePaths: [String] = []) {
         var commands: [(String, String)] = []
         var lines = [
             "__amplify_local_control=\(Self.quote(controlFile))",
             "__amplify_local_at() { printf '%s\\n' \"$1\" > \"$__amplify_local_control\"; }",
             "cd -- \(Self.quote(appRoot)) || exit 1",
         ]
-        if let cacheFile, !spec.cachePaths.isEmpty {
+        if let cacheFile, !cachePaths.isEmpty {
             lines += [
                 "if [ -f \(Self.quote(cacheFile)) ]; then",
                 "  printf '%s\\n' '# Extracting cache...'",
@@ -27,7 +30,7 @@ struct BuildScript: Sendable {
             ]
         }
         var phase = ""
-        for (index, step) in spec.phases.enumerated() {
+        for (index, step) in phases.enumerated() {
             let name = "\(step.section).\(step.name)"
             if index > 0 { lines.append("printf '%s\\n' \(Self.quote("# Completed phase: \(phase)"))") }
             phase = name
@@ -42,8 +45,8 @@ struct BuildScript: Sendable {
             }
         }
         lines.append("printf '%s\\n' \(Self.quote("# Completed phase: \(phase)"))")
-        if let cacheFile, !spec.cachePaths.isEmpty {
-            let paths = spec.cachePaths.map { FileGlob($0).literalPrefix }.filter { !$0.isEmpty && $0 != ".." && !$0.hasPrefix("../") }
+        if let cacheFile, !cachePaths.isEmpty {
+            let paths = cachePaths.map { FileGlob($0).literalPrefix }.filter { !$0.isEmpty && $0 != ".." && !$0.hasPrefix("../") }
             lines += [
                 "__amplify_local_at cache",
                 "cd -- \(Self.quote(appRoot)) || exit 1",
@@ -57,6 +60,7 @@ struct BuildScript: Sendable {
         }
         lines += ["__amplify_local_at done", "exit 0"]
         self.commands = commands
+        self.controlFile = controlFile
         self.text = lines.joined(separator: "\n") + "\n"
     }
 

@@ -19,8 +19,18 @@ struct BuildSpec: Equatable, Sendable {
         var message: String
     }
 
+    /// What the `test` section collects after its phases: files under `baseDirectory` (relative to `appRoot`) that
+    /// match `files`, and the test report `configFilePath` names (a path or a pattern, relative to `baseDirectory`).
+    struct TestArtifacts: Equatable, Sendable {
+        var baseDirectory: String
+        var configFilePath: String?
+        var files: [String]
+    }
+
     /// The phases a section may have, in the order they run.
     static let phaseOrder = ["preBuild", "build", "postBuild"]
+    /// The phases of the `test` section (its own step, TEST, after BUILD), in the order they run.
+    static let testPhaseOrder = ["preTest", "test", "postTest"]
     /// The sections that run, in order.
     static let sectionOrder = ["backend", "frontend"]
 
@@ -28,6 +38,9 @@ struct BuildSpec: Equatable, Sendable {
     /// The application's folder inside the repository ("." unless the monorepo form names one).
     var appRoot = "."
     var phases: [Phase] = []
+    /// The `test` section's phases (section `test`); empty when the spec has none.
+    var testPhases: [Phase] = []
+    var testArtifacts: TestArtifacts?
     /// The folder, relative to `appRoot`, whose files are deployed; nil when the spec has no artifacts.
     var artifactsBaseDirectory: String?
     var artifactFiles: [String] = ["**/*"]
@@ -54,27 +67,48 @@ struct BuildSpec: Equatable, Sendable {
         for section in Self.sectionOrder {
             guard let value = application[section] else { continue }
             guard let body = value as? [String: Any] else { throw Invalid(message: "\(section) must be a mapping.") }
-            try self.readPhases(of: section, body["phases"])
+            self.phases += try Self.phases(of: section, body["phases"], order: Self.phaseOrder)
         }
         guard !self.phases.isEmpty else {
             throw Invalid(message: "The build spec has no commands: add frontend (or backend) phases with commands.")
+        }
+        if let value = application["test"] {
+            guard let test = value as? [String: Any] else { throw Invalid(message: "test must be a mapping.") }
+            self.testPhases = try Self.phases(of: "test", test["phases"], order: Self.testPhaseOrder)
+            self.testArtifacts = try Self.testArtifacts(test["artifacts"])
         }
         let frontend = application["frontend"] as? [String: Any] ?? [:]
         try self.readArtifacts(frontend["artifacts"])
         self.cachePaths = try Self.strings((frontend["cache"] as? [String: Any])?["paths"], field: "cache.paths") ?? []
     }
 
-    private mutating func readPhases(of section: String, _ value: Any?) throws(Invalid) {
-        guard let value else { return }
+    private static func phases(of section: String, _ value: Any?, order: [String]) throws(Invalid) -> [Phase] {
+        guard let value else { return [] }
         guard let phases = value as? [String: Any] else { throw Invalid(message: "\(section).phases must be a mapping.") }
-        for name in Self.phaseOrder {
+        var result: [Phase] = []
+        for name in order {
             guard let phase = phases[name] else { continue }
             guard let body = phase as? [String: Any] else { throw Invalid(message: "\(section).phases.\(name) must be a mapping.") }
             let commands = try Self.strings(body["commands"], field: "\(section).phases.\(name).commands") ?? []
             if !commands.isEmpty {
-                self.phases.append(Phase(section: section, name: name, commands: commands))
+                result.append(Phase(section: section, name: name, commands: commands))
             }
         }
+        return result
+    }
+
+    private static func testArtifacts(_ value: Any?) throws(Invalid) -> TestArtifacts? {
+        guard let value, !(value is NSNull) else { return nil }
+        guard let artifacts = value as? [String: Any] else { throw Invalid(message: "test.artifacts must be a mapping.") }
+        let base = artifacts["baseDirectory"].map { Self.scalar($0) ?? "" } ?? "."
+        return TestArtifacts(
+            baseDirectory: try Self.relativePath(base.hasPrefix("/") ? String(base.dropFirst()) : base, field: "test.artifacts.baseDirectory"),
+            configFilePath: try artifacts["configFilePath"].map { value throws(Invalid) in
+                guard let path = Self.scalar(value), !path.isEmpty else { throw Invalid(message: "test.artifacts.configFilePath must be a path.") }
+                return path.hasPrefix("/") ? String(path.dropFirst()) : path
+            },
+            files: try Self.strings(artifacts["files"], field: "test.artifacts.files") ?? ["**/*"]
+        )
     }
 
     private mutating func readArtifacts(_ value: Any?) throws(Invalid) {

@@ -72,7 +72,7 @@ public struct JobFiles: Sendable {
 
     /// Removes every site, upload and cache (the admin reset).
     public func removeAll() {
-        for kind in ["artifacts", "uploads", "access-logs"] {
+        for kind in SiteFiles.kinds + ["access-logs"] {
             SiteFiles.remove(self.root.appending(path: kind, directoryHint: .isDirectory))
         }
         SiteFiles.remove(self.buildRoot.appending(path: "cache", directoryHint: .isDirectory))

@@ -85,40 +85,82 @@ struct RealBuild: Sendable {
             throw JobProgress.Interruption.failed("The build spec's appRoot \(spec.appRoot) is not a folder of the repository.")
         }
 
-        try await self.runPhases(
-            spec, appRoot: appRoot, environment: self.environment(spec: spec, variables: variables, app: app, branch: branch, commit: commit.id, timeout: timeout, home: home),
-            workspace: workspace, runner: runner
-        )
+        let environment = self.environment(spec: spec, variables: variables, app: app, branch: branch, commit: commit.id, timeout: timeout, home: home)
+        try await self.runPhases(spec, appRoot: appRoot, environment: environment, workspace: workspace, runner: runner)
+        if !spec.testPhases.isEmpty {
+            try await self.test(spec, appRoot: appRoot, environment: environment, workspace: workspace, runner: runner)
+        }
         try await self.deploy(spec, appRoot: appRoot)
     }
 
-    /// Runs the build spec's phases in one bash; a command that fails (or a stop, a timeout) ends the build.
+    /// Runs the build spec's build phases in one bash, with the cache restored first and saved after; a command
+    /// that fails (or a stop, a timeout) ends the build.
     private func runPhases(_ spec: BuildSpec, appRoot: URL, environment: [String: String], workspace: URL, runner: LoggedProcessRunner) async throws {
         let key = self.job.key
         let cacheFile = self.settings.files.cache(key.scope, appId: key.appId, branchName: key.branchName)
         try? FileManager.default.createDirectory(at: cacheFile.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let control = workspace.appending(path: "control", directoryHint: .notDirectory)
-        let script = BuildScript(spec: spec, appRoot: appRoot.path, controlFile: control.path, cacheFile: cacheFile.path)
-        let scriptFile = workspace.appending(path: "build.sh", directoryHint: .notDirectory)
-        try script.text.write(to: scriptFile, atomically: false, encoding: .utf8)
         if let user = self.settings.runAs {
             user.own(workspace)
             user.own(cacheFile.deletingLastPathComponent())
         }
-        let outcome = try await runner.run(
-            BuildProcess(
-                executable: "bash", arguments: ["--noprofile", "--norc", scriptFile.path], environment: environment,
-                workingDirectory: appRoot.path, marker: runner.marker, containment: self.settings.containment, runAs: self.settings.runAs
-            )
-        )
-        let reached = (try? String(contentsOf: control, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        if let failure = Self.failure(outcome, reached: reached, commands: script.commands) {
+        let control = workspace.appending(path: "control", directoryHint: .notDirectory)
+        let script = BuildScript(phases: spec.phases, appRoot: appRoot.path, controlFile: control.path, cacheFile: cacheFile.path, cachePaths: spec.cachePaths)
+        if let failure = try await self.run(script, name: "build", appRoot: appRoot, environment: environment, workspace: workspace, runner: runner) {
             runner.log.info(failure)
             await runner.log.close()
             throw JobProgress.Interruption.failed(failure)
         }
         runner.log.info("Build complete.")
         await runner.log.close()
+    }
+
+    /// TEST: the build spec's test phases in a bash of their own, with their own log; then the test artifacts are
+    /// collected (also when a test failed: a failing run's screenshots are the ones wanted) and recorded. A command
+    /// that fails fails the job, and nothing is deployed.
+    private func test(_ spec: BuildSpec, appRoot: URL, environment: [String: String], workspace: URL, runner build: LoggedProcessRunner) async throws {
+        try await self.progress.begin("TEST", log: "Starting the test phases (\(spec.testPhases.map(\.name).joined(separator: ", "))).")
+        let log = BuildLog(step: "TEST", progress: self.progress, limit: self.settings.maxLogBytes)
+        let runner = LoggedProcessRunner(
+            log: log, progress: self.progress, marker: build.marker, grace: build.grace, deadline: build.deadline, timeoutReason: build.timeoutReason
+        )
+        let control = workspace.appending(path: "test-control", directoryHint: .notDirectory)
+        let script = BuildScript(phases: spec.testPhases, appRoot: appRoot.path, controlFile: control.path)
+        let failure = try await self.run(script, name: "test", appRoot: appRoot, environment: environment, workspace: workspace, runner: runner)
+        await log.flush()
+        if let artifacts = spec.testArtifacts {
+            let collected = try TestArtifactCollector(
+                spec: artifacts, appRoot: appRoot, files: self.settings.files.sites, key: self.job.key,
+                staging: workspace.appending(path: "test-artifacts", directoryHint: .isDirectory)
+            ).collect()
+            for note in collected.notes { try await self.progress.log("TEST", note) }
+            do {
+                try await self.store.recordTestArtifacts(self.job.key, collected.artifacts)
+            } catch let error as AmplifyError where error.code == .notFound {
+                throw JobProgress.Interruption.deleted
+            }
+        }
+        if let failure {
+            try await self.progress.log("TEST", failure)
+            throw JobProgress.Interruption.failed(failure)
+        }
+        try await self.progress.log("TEST", "Tests passed.")
+    }
+
+    /// Runs one step's script as the build's user; returns why it failed, or nil when it ran every command.
+    private func run(
+        _ script: BuildScript, name: String, appRoot: URL, environment: [String: String], workspace: URL, runner: LoggedProcessRunner
+    ) async throws -> String? {
+        let scriptFile = workspace.appending(path: "\(name).sh", directoryHint: .notDirectory)
+        try script.text.write(to: scriptFile, atomically: false, encoding: .utf8)
+        if let user = self.settings.runAs { user.own(scriptFile) }
+        let outcome = try await runner.run(
+            BuildProcess(
+                executable: "bash", arguments: ["--noprofile", "--norc", scriptFile.path], environment: environment,
+                workingDirectory: appRoot.path, marker: runner.marker, containment: self.settings.containment, runAs: self.settings.runAs
+            )
+        )
+        let reached = (try? String(contentsOf: URL(fileURLWithPath: script.controlFile), encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        return Self.failure(outcome, reached: reached, commands: script.commands)
     }
 
     /// DEPLOY: the artifacts become the job's site, which goes live; VERIFY looks at it.
@@ -162,19 +204,25 @@ struct RealBuild: Sendable {
         }
     }
 
-    /// The branch's build spec, else the app's, else amplify.yml in the repository.
+    /// The build spec, as AWS picks it: the branch's `buildSpec` (set through the API, the most specific), else
+    /// `amplify.yml` in the repository (AWS: the app's build settings apply "unless there is an amplify.yml file
+    /// stored in your repository"), else the app's `buildSpec`.
     private func buildSpec(app: App, branch: Branch, repository: URL, log: BuildLog, variables: [String: String]) async throws -> BuildSpec {
         let source: String
         let text: String
+        let file = Self.buildSpecFiles.first { FileManager.default.fileExists(atPath: repository.appending(path: $0).path) }
         if let spec = branch.buildSpec, !spec.isEmpty {
-            (source, text) = ("the branch's buildSpec", spec)
-        } else if let spec = app.buildSpec, !spec.isEmpty {
-            (source, text) = ("the app's buildSpec", spec)
-        } else if let name = Self.buildSpecFiles.first(where: { FileManager.default.fileExists(atPath: repository.appending(path: $0).path) }) {
-            guard let contents = try? String(contentsOf: repository.appending(path: name), encoding: .utf8) else {
-                throw JobProgress.Interruption.failed("\(name) in the repository is not UTF-8 text.")
+            let overridden = [file.map { "the repository's \($0)" }, app.buildSpec?.isEmpty == false ? "the app's buildSpec" : nil].compactMap { $0 }
+            source = "the branch's buildSpec" + (overridden.isEmpty ? "" : " (it takes precedence over \(overridden.joined(separator: " and ")))")
+            text = spec
+        } else if let file {
+            guard let contents = try? String(contentsOf: repository.appending(path: file), encoding: .utf8) else {
+                throw JobProgress.Interruption.failed("\(file) in the repository is not UTF-8 text.")
             }
-            (source, text) = (name, contents)
+            source = "\(file) in the repository" + (app.buildSpec?.isEmpty == false ? " (a build spec in the repository takes precedence over the app's buildSpec)" : "")
+            text = contents
+        } else if let spec = app.buildSpec, !spec.isEmpty {
+            (source, text) = ("the app's buildSpec (the branch has none and the repository has no amplify.yml)", spec)
         } else {
             throw JobProgress.Interruption.failed(
                 "No build spec: the branch and the app have no buildSpec, and the repository has no amplify.yml at its root."

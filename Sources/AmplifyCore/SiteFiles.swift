@@ -4,6 +4,8 @@ import Foundation
 ///
 ///     artifacts/<account>/<region>/<app>/<branch>/<job>/   a job's site (a build's artifacts, a deployment's files)
 ///     uploads/<account>/<region>/<app>/<branch>/<job>/     what was PUT to a deployment's upload URLs
+///     test-artifacts/<account>/<region>/<app>/<branch>/<job>/   a TEST step's files, each named by its artifact id,
+///                                                          and `artifacts.zip` of them all
 ///
 /// Path segments are percent-encoded, so a branch named `feature/x` stays one folder.
 public struct SiteFiles: Sendable {
@@ -51,19 +53,37 @@ public struct SiteFiles: Sendable {
         segment.removingPercentEncoding
     }
 
+    /// The folder a job's test artifacts are kept in.
+    public func testArtifacts(_ key: JobKey) -> URL {
+        self.folder("test-artifacts", key)
+    }
+
+    /// The file a test artifact (or the test report) is kept in: named by its id, so no name from the build lands
+    /// in the path.
+    public func testArtifact(_ key: JobKey, artifactId: String) -> URL {
+        self.testArtifacts(key).appending(path: Self.segment(artifactId), directoryHint: .notDirectory)
+    }
+
+    /// The zip of a job's test artifacts (the TEST step's `testArtifactsUrl`).
+    public func testArtifactsZip(_ key: JobKey) -> URL {
+        self.testArtifacts(key).appending(path: "artifacts.zip", directoryHint: .notDirectory)
+    }
+
+    /// What a job, branch or app keeps on disk, by kind.
+    public static let kinds = ["artifacts", "uploads", "test-artifacts"]
+
     public func removeJob(_ key: JobKey) {
-        Self.remove(self.site(key))
-        Self.remove(self.uploads(key))
+        for kind in Self.kinds { Self.remove(self.folder(kind, key)) }
     }
 
     public func removeBranch(_ scope: Scope, appId: String, branchName: String) {
-        for kind in ["artifacts", "uploads"] {
+        for kind in Self.kinds {
             Self.remove(self.appFolder(kind, scope, appId: appId).appending(path: Self.segment(branchName), directoryHint: .isDirectory))
         }
     }
 
     public func removeApp(_ scope: Scope, appId: String) {
-        for kind in ["artifacts", "uploads"] {
+        for kind in Self.kinds {
             Self.remove(self.appFolder(kind, scope, appId: appId))
         }
     }

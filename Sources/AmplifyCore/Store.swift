@@ -89,6 +89,14 @@ public protocol Store: Sendable {
     /// the job or the log does not exist.
     func log(_ key: JobKey, step: String, from offset: Int) async throws -> StepLogTail?
 
+    /// Records the files a job's TEST step collected, in order, replacing what it recorded before; NotFound when the
+    /// job is gone.
+    func recordTestArtifacts(_ key: JobKey, _ artifacts: [TestArtifact]) async throws
+    /// A job's test files of the given kinds, in the order they were recorded; NotFound for the job, branch or app.
+    func testArtifacts(_ key: JobKey, kinds: Set<TestArtifact.Kind>, after token: PageToken?, limit: Int) async throws -> Page<TestArtifact>
+    /// The test file with this id among the jobs of `scope`, with its job; NotFound otherwise.
+    func testArtifact(_ scope: Scope, artifactId: String) async throws -> (key: JobKey, artifact: TestArtifact)
+
     /// Stores a new webhook of an existing branch.
     func createWebhook(_ webhook: Webhook) async throws
     /// The webhook, or NotFoundException; with no scope, in any (incoming webhook calls are not signed).

@@ -25,6 +25,12 @@ enum AdminPath {
     static let stateRoute: RouterPath = "state"
     static let metricsRoute: RouterPath = "metrics"
     static let gitRoute: RouterPath = "git/:appId"
+    static let testArtifactRoute: RouterPath = "test-artifacts/:account/:region/:appId/:branchName/:jobId/:file"
+
+    /// A job's test artifact by its id, or `artifacts.zip` of them all (`testArtifactRoute`).
+    static func testArtifact(_ key: JobKey, file: String) -> String {
+        self.path("test-artifacts", [key.scope.account, key.scope.region, key.appId, key.branchName, String(key.jobId), file])
+    }
 
     /// Where a git host sends an app's push and pull request events (`gitRoute`).
     static func git(_ scope: Scope, appId: String) -> String {

@@ -85,6 +85,43 @@ struct AdminRoutes {
         signed.get(AdminPath.thumbnailRoute) { _, context in
             try await self.thumbnail(context)
         }
+        signed.get(AdminPath.testArtifactRoute) { request, context in
+            try await self.testArtifact(request, context)
+        }
+    }
+
+    /// A test artifact (GetArtifactUrl, the TEST step's screenshots and report) or the zip of them all, as a download.
+    private func testArtifact(_ request: Request, _ context: AmplifyRequestContext) async throws -> Response {
+        func parameter(_ name: String) throws -> String { try Self.parameter(context, name) }
+        guard let jobId = Int(try parameter("jobId")) else { throw HTTPError(.notFound) }
+        let key = JobKey(
+            scope: Scope(account: try parameter("account"), region: try parameter("region")),
+            appId: try parameter("appId"), branchName: try parameter("branchName"), jobId: jobId
+        )
+        let file = try parameter("file")
+        let sites = self.runner.files.sites
+        let (path, name): (URL, String)
+        if file == "artifacts.zip" {
+            (path, name) = (sites.testArtifactsZip(key), "artifacts.zip")
+        } else {
+            guard let artifact = try? await self.store.testArtifact(key.scope, artifactId: file), artifact.key == key else {
+                throw HTTPError(.notFound, message: "No such test artifact.")
+            }
+            (path, name) = (sites.testArtifact(key, artifactId: file), (artifact.artifact.fileName as NSString).lastPathComponent)
+        }
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: path.path))?[.size] as? NSNumber else {
+            throw HTTPError(.notFound, message: "No such test artifact.")
+        }
+        let body = try await FileIO(threadPool: .singleton).loadFile(path: path.path, context: context)
+        let quoted = name.replacingOccurrences(of: "\\", with: "_").replacingOccurrences(of: "\"", with: "_")
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: MediaType.getMediaType(forExtension: (name as NSString).pathExtension)?.description ?? "application/octet-stream",
+                .contentLength: size.stringValue, .contentDisposition: "attachment; filename=\"\(quoted)\"",
+            ],
+            body: body
+        )
     }
 
     /// Where a live branch's thumbnail is drawn (GetBranch's `thumbnailUrl`, GetApp's `productionBranch`).

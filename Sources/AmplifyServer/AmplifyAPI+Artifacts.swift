@@ -1,20 +1,45 @@
+import AmplifyBuilds
 import AmplifyCore
 import AmplifyWire
 import Foundation
 
 extension AmplifyAPI {
-    /// ListArtifacts lists a job's end-to-end test artifacts (the model says so; build output is reached
-    /// through the steps). Jobs here run no test phase yet, so a job that exists has none.
+    /// ListArtifacts lists the files a job's TEST step collected (`test.artifacts`), in the order they were collected.
     func listArtifacts(_ input: Wire.ListArtifactsRequest, _ call: APICall) async throws -> Wire.ListArtifactsResult {
-        _ = try await self.store.job(try Self.jobKey(call, input.appId, input.branchName, input.jobId))
-        _ = try Self.pageToken(input.nextToken, list: .artifacts)
-        return Wire.ListArtifactsResult(artifacts: [])
+        let page = try await self.store.testArtifacts(
+            try Self.jobKey(call, input.appId, input.branchName, input.jobId), kinds: TestArtifact.listed,
+            after: try Self.pageToken(input.nextToken, list: .artifacts), limit: Self.pageSize(input.maxResults, default: 50)
+        )
+        return Wire.ListArtifactsResult(
+            artifacts: page.items.map { Wire.Artifact(artifactFileName: $0.fileName, artifactId: $0.artifactId) }, nextToken: page.nextToken
+        )
     }
 
-    /// Artifact ids come from ListArtifacts, which has none to give yet: every id is unknown.
+    /// A signed URL that downloads one test artifact.
     func getArtifactUrl(_ input: Wire.GetArtifactUrlRequest, _ call: APICall) async throws -> Wire.GetArtifactUrlResult {
-        throw AmplifyError.notFound("Artifact \(input.artifactId) not found.")
+        let (key, artifact) = try await self.store.testArtifact(call.scope, artifactId: input.artifactId)
+        guard artifact.kind != .config else { throw AmplifyError.artifactNotFound(input.artifactId) }
+        return Wire.GetArtifactUrlResult(artifactId: artifact.artifactId, artifactUrl: call.signedURL(AdminPath.testArtifact(key, file: artifact.artifactId)))
     }
+
+    /// The TEST step's links: the zip of its artifacts, its report (`configFilePath`) and its screenshots by name.
+    func testStepLinks(_ key: JobKey, _ call: APICall) async throws -> (artifacts: String?, config: String?, screenshots: [String: String]?) {
+        let files = try await self.store.testArtifacts(key, kinds: [.screenshot, .config], after: nil, limit: Self.maxScreenshots).items
+        let zip = FileManager.default.fileExists(atPath: self.runner.files.sites.testArtifactsZip(key).path)
+        let config = files.first { $0.kind == .config }
+        var screenshots: [String: String] = [:]
+        for file in files where file.kind == .screenshot {
+            screenshots[file.fileName] = call.signedURL(AdminPath.testArtifact(key, file: file.artifactId))
+        }
+        return (
+            zip ? call.signedURL(AdminPath.testArtifact(key, file: "artifacts.zip")) : nil,
+            config.map { call.signedURL(AdminPath.testArtifact(key, file: $0.artifactId)) },
+            screenshots.isEmpty ? nil : screenshots
+        )
+    }
+
+    /// The most screenshots a TEST step shows in GetJob (ListArtifacts lists every one).
+    static let maxScreenshots = 100
 
     /// The access logs of the app's sites for a window of at most two weeks, as a CSV in CloudFront's
     /// column layout. The domain is the app's default domain (`<appId>.amplifyapp.com`) or one associated

@@ -25,7 +25,10 @@ extension AmplifyAPI {
 
     func getJob(_ input: Wire.GetJobRequest, _ call: APICall) async throws -> Wire.GetJobResult {
         let job = try await self.store.job(try Self.jobKey(call, input.appId, input.branchName, input.jobId))
-        let steps = job.steps.map { Wire.Step($0, logUrl: Self.logURL(call, job.key, step: $0.stepName)) }
+        var steps = job.steps.map { Wire.Step($0, logUrl: Self.logURL(call, job.key, step: $0.stepName)) }
+        if let test = steps.firstIndex(where: { $0.stepName == "TEST" }) {
+            (steps[test].testArtifactsUrl, steps[test].testConfigUrl, steps[test].screenshots) = try await self.testStepLinks(job.key, call)
+        }
         return Wire.GetJobResult(job: Wire.Job(summary: Wire.JobSummary(job), steps: steps))
     }
 

@@ -214,6 +214,21 @@ public final class PostgresStore: Store, Service {
             )
             """
         ),
+        (
+            4,
+            // The files a job's TEST step collected (ListArtifacts, GetArtifactUrl; the files are on disk).
+            """
+            CREATE TABLE job_artifact (
+                seq BIGSERIAL PRIMARY KEY,
+                jobSeq BIGINT NOT NULL REFERENCES job (seq) ON DELETE CASCADE,
+                artifactId TEXT NOT NULL UNIQUE,
+                fileName TEXT NOT NULL,
+                bytes BIGINT NOT NULL,
+                kind TEXT NOT NULL
+            );
+            CREATE INDEX job_artifact_job ON job_artifact (jobSeq, seq)
+            """
+        ),
     ]
 
     /// Applies the migrations the database lacks, in one transaction under an advisory lock: a node that

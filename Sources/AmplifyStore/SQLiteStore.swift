@@ -217,6 +217,20 @@ public final class SQLiteStore: Store {
                 );
                 """)
         }
+        migrator.registerMigration("v12: test artifacts") { db in
+            // The files a job's TEST step collected (ListArtifacts, GetArtifactUrl; the files are on disk).
+            try db.execute(sql: """
+                CREATE TABLE job_artifact (
+                    seq INTEGER PRIMARY KEY,
+                    jobSeq INTEGER NOT NULL REFERENCES job (seq) ON DELETE CASCADE,
+                    artifactId TEXT NOT NULL UNIQUE,
+                    fileName TEXT NOT NULL,
+                    bytes INTEGER NOT NULL,
+                    kind TEXT NOT NULL
+                );
+                CREATE INDEX job_artifact_job ON job_artifact (jobSeq, seq);
+                """)
+        }
         return migrator
     }
 

@@ -102,13 +102,44 @@ import Testing
 
     @Test func scriptQuotesCommandsAndNamesTheFailedOne() throws {
         let spec = try BuildSpec(yaml: "frontend:\n  phases:\n    build:\n      commands:\n        - echo 'a b'\n        - exit 4\n", monorepoAppRoot: nil)
-        let script = BuildScript(spec: spec, appRoot: "/w/repo", controlFile: "/w/control", cacheFile: nil)
+        let script = BuildScript(phases: spec.phases, appRoot: "/w/repo", controlFile: "/w/control")
         #expect(script.text.contains("eval 'echo '\\''a b'\\''' || exit $?"))
         #expect(script.commands.map(\.command) == ["echo 'a b'", "exit 4"])
         #expect(RealBuild.failure(.exited(4), reached: "1", commands: script.commands) == "Command failed with exit code 4 in frontend.build: exit 4")
         #expect(RealBuild.failure(.exited(0), reached: "done", commands: script.commands) == nil)
         #expect(RealBuild.failure(.exited(0), reached: "0", commands: script.commands)?.contains("exited early") == true)
         #expect(RealBuild.failure(.signaled(9), reached: "0", commands: script.commands)?.contains("signal 9") == true)
+    }
+
+    @Test func testSectionIsReadAlsoInsideAnApplication() throws {
+        let yaml = """
+            applications:
+              - appRoot: web
+                frontend:
+                  phases:
+                    build:
+                      commands: [npm run build]
+                test:
+                  phases:
+                    postTest:
+                      commands: [npx mochawesome-merge]
+                    preTest:
+                      commands: [npm ci]
+                    test:
+                      commands: [npx cypress run]
+                  artifacts:
+                    baseDirectory: /cypress
+                    configFilePath: '**/mochawesome.json'
+                    files: ['**/*.png', '**/*.mp4']
+            """
+        let spec = try BuildSpec(yaml: yaml, monorepoAppRoot: nil)
+        #expect(spec.testPhases.map { "\($0.section).\($0.name)" } == ["test.preTest", "test.test", "test.postTest"])
+        #expect(spec.testArtifacts == BuildSpec.TestArtifacts(baseDirectory: "cypress", configFilePath: "**/mochawesome.json", files: ["**/*.png", "**/*.mp4"]))
+        #expect(throws: BuildSpec.Invalid.self) {
+            try BuildSpec(yaml: "frontend:\n  phases:\n    build:\n      commands: [x]\ntest:\n  artifacts:\n    baseDirectory: ../up\n", monorepoAppRoot: nil)
+        }
+        #expect(TestArtifact.isScreenshot("cypress/screenshots/a.cy.js/b (failed).png"))
+        #expect(!TestArtifact.isScreenshot("screenshots.png") && !TestArtifact.isScreenshot("screenshots/notes.txt"))
     }
 
     @Test func buildTimeoutIsReadInMinutes() {

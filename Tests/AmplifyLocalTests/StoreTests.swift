@@ -412,6 +412,37 @@ import Testing
         }
     }
 
+    @Test(arguments: Kind.available) func testArtifactsArePagedFoundByIdAndGoWithTheirJob(kind: Kind) async throws {
+        try await kind.withStore { store in
+            try await seed(store)
+            _ = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now)
+            let files = (1...5).map { TestArtifact(fileName: "reports/\($0).txt", bytes: Int64($0), kind: .file) }
+            let config = TestArtifact(fileName: "mochawesome.json", bytes: 9, kind: .config)
+            let shot = TestArtifact(fileName: "screenshots/a/b.png", bytes: 3, kind: .screenshot)
+            try await store.recordTestArtifacts(key(1), [config] + files + [shot])
+            let first = try await store.testArtifacts(key(1), kinds: TestArtifact.listed, after: nil, limit: 4)
+            #expect(first.items == Array(files.prefix(4)))
+            let token = try PageToken(decoding: try #require(first.nextToken), list: .artifacts)
+            let rest = try await store.testArtifacts(key(1), kinds: TestArtifact.listed, after: token, limit: 4)
+            #expect(rest.items == [files[4], shot] && rest.nextToken == nil)
+            #expect(try await store.testArtifacts(key(1), kinds: [.config, .screenshot], after: nil, limit: 10).items == [config, shot])
+            let found = try await store.testArtifact(scope, artifactId: shot.artifactId)
+            #expect(found.key == key(1) && found.artifact == shot)
+            let elsewhere = Scope(account: "210987654321", region: scope.region)
+            await #expect(throws: AmplifyError.artifactNotFound(shot.artifactId)) { try await store.testArtifact(elsewhere, artifactId: shot.artifactId) }
+            await #expect(throws: AmplifyError.jobNotFound("2")) { try await store.recordTestArtifacts(key(2), files) }
+            // Recording again replaces; the job's deletion takes its rows.
+            try await store.recordTestArtifacts(key(1), [shot])
+            #expect(try await store.testArtifacts(key(1), kinds: TestArtifact.listed, after: nil, limit: 10).items == [shot])
+            try await finish(store, key(1))
+            _ = try await store.deleteFinishedJob(key(1))
+            await #expect(throws: AmplifyError.artifactNotFound(shot.artifactId)) { try await store.testArtifact(scope, artifactId: shot.artifactId) }
+            await #expect(throws: AmplifyError.jobNotFound("1")) {
+                try await store.testArtifacts(key(1), kinds: TestArtifact.listed, after: nil, limit: 10)
+            }
+        }
+    }
+
     @Test(arguments: Kind.available) func claimsTakeTheOldestPendingJobOnce(kind: Kind) async throws {
         try await kind.withStore { store in
             try await seedPendingJobs(store, branches: ["a", "b"])
