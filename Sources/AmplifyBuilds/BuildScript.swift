@@ -44,7 +44,7 @@ struct BuildScript: Sendable {
                 commands.append((name, command))
             }
         }
-        lines.append("printf '%s\\n' \(Self.quote("# Completed phase: \(phase)"))")
+        if !phase.isEmpty { lines.append("printf '%s\\n' \(Self.quote("# Completed phase: \(phase)"))") }
         if let cacheFile, !cachePaths.isEmpty {
             let paths = cachePaths.map { FileGlob($0).literalPrefix }.filter { !$0.isEmpty && $0 != ".." && !$0.hasPrefix("../") }
             lines += [

@@ -47,6 +47,9 @@ struct BuildSpec: Equatable, Sendable {
     var discardPaths = false
     var cachePaths: [String] = []
 
+    /// A spec with nothing in it (framework detection fills one in).
+    init() {}
+
     init(yaml: String, monorepoAppRoot: String?) throws(Invalid) {
         let document: Any?
         do {

@@ -7,9 +7,13 @@ public enum BuildTools {
 
     /// Those of `required` that no folder of `path` (a `PATH` value) holds as an executable file.
     public static func missing(path: String?) -> [String] {
-        let folders = (path ?? RealBuild.defaultPath).split(separator: ":").map(String.init)
-        return self.required.filter { tool in
-            !folders.contains { FileManager.default.isExecutableFile(atPath: ($0 as NSString).appendingPathComponent(tool)) }
+        self.required.filter { !self.exists($0, path: path) }
+    }
+
+    /// Whether a folder of `path` (a `PATH` value) holds `tool` as an executable file.
+    static func exists(_ tool: String, path: String?) -> Bool {
+        (path ?? RealBuild.defaultPath).split(separator: ":").contains {
+            FileManager.default.isExecutableFile(atPath: ($0 as NSString).appendingPathComponent(tool))
         }
     }
 }

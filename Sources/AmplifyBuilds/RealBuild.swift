@@ -78,8 +78,8 @@ struct RealBuild: Sendable {
         let commit = try await checkout.clone(into: repositoryFolder, in: workspace, runner: runner)
         try await self.progress.record(commitId: commit.id, message: commit.message, time: commit.time)
 
-        // Build spec.
-        let spec = try await self.buildSpec(app: app, branch: branch, repository: repositoryFolder, log: log, variables: variables)
+        // Build spec, or the framework detected.
+        var (spec, detection) = try await self.buildSpec(app: app, branch: branch, repository: repositoryFolder, log: log, variables: variables)
         let appRoot = repositoryFolder.appending(path: spec.appRoot, directoryHint: .isDirectory)
         guard Self.isDirectory(appRoot) else {
             throw JobProgress.Interruption.failed("The build spec's appRoot \(spec.appRoot) is not a folder of the repository.")
@@ -87,6 +87,14 @@ struct RealBuild: Sendable {
 
         let environment = self.environment(spec: spec, variables: variables, app: app, branch: branch, commit: commit.id, timeout: timeout, home: home)
         try await self.runPhases(spec, appRoot: appRoot, environment: environment, workspace: workspace, runner: runner)
+        if let detection {
+            guard let output = detection.outputCandidates.first(where: { Self.isDirectory(appRoot.appending(path: $0, directoryHint: .isDirectory)) }) else {
+                throw JobProgress.Interruption.failed(
+                    "The build ran, but none of the output folders \(detection.framework) builds into was made (\(detection.outputCandidates.joined(separator: ", "))): add an amplify.yml with artifacts.baseDirectory."
+                )
+            }
+            spec.artifactsBaseDirectory = output
+        }
         if !spec.testPhases.isEmpty {
             try await self.test(spec, appRoot: appRoot, environment: environment, workspace: workspace, runner: runner)
         }
@@ -206,8 +214,11 @@ struct RealBuild: Sendable {
 
     /// The build spec, as AWS picks it: the branch's `buildSpec` (set through the API, the most specific), else
     /// `amplify.yml` in the repository (AWS: the app's build settings apply "unless there is an amplify.yml file
-    /// stored in your repository"), else the app's `buildSpec`.
-    private func buildSpec(app: App, branch: Branch, repository: URL, log: BuildLog, variables: [String: String]) async throws -> BuildSpec {
+    /// stored in your repository"), else the app's `buildSpec`, else one for the framework detected (with the
+    /// detection, whose output folder is known once the build ran).
+    private func buildSpec(
+        app: App, branch: Branch, repository: URL, log: BuildLog, variables: [String: String]
+    ) async throws -> (BuildSpec, FrameworkDetection?) {
         let source: String
         let text: String
         let file = Self.buildSpecFiles.first { FileManager.default.fileExists(atPath: repository.appending(path: $0).path) }
@@ -224,16 +235,45 @@ struct RealBuild: Sendable {
         } else if let spec = app.buildSpec, !spec.isEmpty {
             (source, text) = ("the app's buildSpec (the branch has none and the repository has no amplify.yml)", spec)
         } else {
-            throw JobProgress.Interruption.failed(
-                "No build spec: the branch and the app have no buildSpec, and the repository has no amplify.yml at its root."
-            )
+            let (spec, detection) = try await self.detect(in: repository, branch: branch, log: log, variables: variables)
+            return (spec, detection)
         }
         log.info("# Using the build spec from \(source).")
         do {
-            return try BuildSpec(yaml: text, monorepoAppRoot: variables["AMPLIFY_MONOREPO_APP_ROOT"])
+            return (try BuildSpec(yaml: text, monorepoAppRoot: variables["AMPLIFY_MONOREPO_APP_ROOT"]), nil)
         } catch {
             throw JobProgress.Interruption.failed("Invalid build spec (\(source)): \(error.message)")
         }
+    }
+
+    /// No build spec anywhere: the framework is detected (in `AMPLIFY_MONOREPO_APP_ROOT`'s folder when set), said in
+    /// the log, and written to the branch's `framework` when that is empty.
+    private func detect(in repository: URL, branch: Branch, log: BuildLog, variables: [String: String]) async throws -> (BuildSpec, FrameworkDetection) {
+        let appRoot = variables["AMPLIFY_MONOREPO_APP_ROOT"].map { $0.split(separator: "/").joined(separator: "/") } ?? ""
+        guard !appRoot.split(separator: "/").contains("..") else {
+            throw JobProgress.Interruption.failed("AMPLIFY_MONOREPO_APP_ROOT \(appRoot) must be a relative path inside the repository.")
+        }
+        let path = variables["PATH"] ?? self.settings.hostEnvironment["PATH"]
+        let detection: FrameworkDetection
+        do {
+            detection = try FrameworkDetection.detect(in: appRoot.isEmpty ? repository : repository.appending(path: appRoot, directoryHint: .isDirectory)) {
+                BuildTools.exists($0, path: path)
+            }
+        } catch {
+            throw JobProgress.Interruption.failed(error.message)
+        }
+        log.info("# No build spec: the branch and the app have no buildSpec, and the repository has no amplify.yml.")
+        log.info("# Detected \(detection.framework) from \(detection.evidence).")
+        log.info(detection.commands.isEmpty ? "# Nothing to build: the repository is deployed as it is." : "# Building with: \(detection.commands.joined(separator: " && ")).")
+        if branch.framework?.isEmpty ?? true {
+            let key = self.job.key
+            _ = try? await self.store.updateBranch(key.scope, appId: key.appId, branchName: key.branchName) { branch in
+                if branch.framework?.isEmpty ?? true { branch.framework = detection.framework }
+            }
+        }
+        var spec = detection.spec
+        spec.appRoot = appRoot.isEmpty ? "." : appRoot
+        return (spec, detection)
     }
 
     /// The variables AWS sets in every build (and in a pull request preview's, the pull request's).
