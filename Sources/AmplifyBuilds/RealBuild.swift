@@ -84,6 +84,13 @@ struct RealBuild: Sendable {
         guard Self.isDirectory(appRoot) else {
             throw JobProgress.Interruption.failed("The build spec's appRoot \(spec.appRoot) is not a folder of the repository.")
         }
+        let customHttp: CustomHttpFile?
+        do {
+            customHttp = try CustomHttpFile.read(repository: repositoryFolder, appRoot: spec.appRoot)
+        } catch {
+            throw JobProgress.Interruption.failed(error.message)
+        }
+        if let customHttp { log.info("# Custom headers from \(customHttp.path): they replace the app's customHeaders for this deployment.") }
 
         let environment = self.environment(spec: spec, variables: variables, app: app, branch: branch, commit: commit.id, timeout: timeout, home: home)
         try await self.runPhases(spec, appRoot: appRoot, environment: environment, workspace: workspace, runner: runner)
@@ -98,7 +105,7 @@ struct RealBuild: Sendable {
         if !spec.testPhases.isEmpty {
             try await self.test(spec, appRoot: appRoot, environment: environment, workspace: workspace, runner: runner)
         }
-        try await self.deploy(spec, appRoot: appRoot)
+        try await self.deploy(spec, appRoot: appRoot, customHttp: customHttp)
     }
 
     /// Runs the build spec's build phases in one bash, with the cache restored first and saved after; a command
@@ -172,8 +179,13 @@ struct RealBuild: Sendable {
     }
 
     /// DEPLOY: the artifacts become the job's site, which goes live; VERIFY looks at it.
-    private func deploy(_ spec: BuildSpec, appRoot: URL) async throws {
+    private func deploy(_ spec: BuildSpec, appRoot: URL, customHttp: CustomHttpFile?) async throws {
         let site = self.settings.files.sites.site(self.job.key)
+        if let customHttp {
+            let file = self.settings.files.sites.deploymentHeaders(self.job.key)
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try customHttp.customHeaders.write(to: file, atomically: true, encoding: .utf8)
+        }
         try await self.progress.begin("DEPLOY", log: "Collecting the build's artifacts.")
         guard let base = spec.artifactsBaseDirectory else {
             try await self.progress.log("DEPLOY", "The build spec has no frontend artifacts: nothing to deploy.")
@@ -185,6 +197,7 @@ struct RealBuild: Sendable {
             patterns: spec.artifactFiles.map(FileGlob.init), discardPaths: spec.discardPaths
         ).collect(into: site)
         for note in collected.notes { try await self.progress.log("DEPLOY", note) }
+        if let customHttp { try await self.progress.log("DEPLOY", "Custom headers: \(customHttp.path).") }
         try await self.progress.publish("Deployed \(collected.files) files (\(collected.bytes) bytes) from \(base).")
         try await self.progress.verify(site)
     }

@@ -6,6 +6,8 @@ import Foundation
 ///     uploads/<account>/<region>/<app>/<branch>/<job>/     what was PUT to a deployment's upload URLs
 ///     test-artifacts/<account>/<region>/<app>/<branch>/<job>/   a TEST step's files, each named by its artifact id,
 ///                                                          and `artifacts.zip` of them all
+///     deploy-settings/<account>/<region>/<app>/<branch>/<job>/customHttp.yml   the custom headers a build's
+///                                                          customHttp.yml gave its deployment
 ///
 /// Path segments are percent-encoded, so a branch named `feature/x` stays one folder.
 public struct SiteFiles: Sendable {
@@ -69,8 +71,14 @@ public struct SiteFiles: Sendable {
         self.testArtifacts(key).appending(path: "artifacts.zip", directoryHint: .notDirectory)
     }
 
+    /// The custom headers a build's `customHttp.yml` gave the job's deployment (in the app's `customHeaders` form),
+    /// which replace the app's for it; absent when the repository has none.
+    public func deploymentHeaders(_ key: JobKey) -> URL {
+        self.folder("deploy-settings", key).appending(path: "customHttp.yml", directoryHint: .notDirectory)
+    }
+
     /// What a job, branch or app keeps on disk, by kind.
-    public static let kinds = ["artifacts", "uploads", "test-artifacts"]
+    public static let kinds = ["artifacts", "uploads", "test-artifacts", "deploy-settings"]
 
     public func removeJob(_ key: JobKey) {
         for kind in Self.kinds { Self.remove(self.folder(kind, key)) }

@@ -90,7 +90,8 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
         guard let liveJobId = branch.liveJobId else {
             return Self.page(.notFound, "Nothing is deployed to branch \(branch.branchName) yet.")
         }
-        let folder = self.files.sitePath(JobKey(scope: app.scope, appId: app.appId, branchName: branch.branchName, jobId: liveJobId))
+        let live = JobKey(scope: app.scope, appId: app.appId, branchName: branch.branchName, jobId: liveJobId)
+        let folder = self.files.sitePath(live)
         guard let path = request.uri.path.removingPercentEncoding, path.hasPrefix("/"), !path.contains("\0"),
             !path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." })
         else {
@@ -119,7 +120,8 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
         var response = await self.serve(request, context, path: servePath, folder: folder)
         if status == .notFound && response.status == .ok { response.status = .notFound }
         let filePath = servePath.hasSuffix("/") ? String(servePath.dropFirst()) + "index.html" : String(servePath.dropFirst())
-        for header in settings.headers.headers(for: filePath) {
+        let headers = self.cache.deploymentHeaders(site: folder, deployedAt: branch.lastDeployTime) { self.files.deploymentHeaders(live) } ?? settings.headers
+        for header in headers.headers(for: filePath) {
             if let name = HTTPField.Name(header.name) { response.headers[name] = header.value }
         }
         return response
