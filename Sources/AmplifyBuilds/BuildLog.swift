@@ -20,12 +20,62 @@ final class BuildLog: Sendable {
     let step: String
     private let progress: JobProgress
     private let limit: Int
+    /// Texts written as `***` wherever a line holds them (the build's secret values), longest first.
+    private let redactions: [[UInt8]]
     private let state = Mutex(State())
 
-    init(step: String, progress: JobProgress, limit: Int) {
+    convenience init(step: String, progress: JobProgress, limit: Int, redacting secrets: [String] = []) {
+        self.init(step: step, progress: progress, limit: limit, redacting: Self.redactions(of: secrets))
+    }
+
+    /// A log that hides the same texts as another (`redacted`).
+    init(step: String, progress: JobProgress, limit: Int, redacting redactions: [[UInt8]]) {
         self.step = step
         self.progress = progress
         self.limit = limit
+        self.redactions = redactions
+    }
+
+    /// What this log hides.
+    var redacted: [[UInt8]] { self.redactions }
+
+    /// What to hide for secret values: each value, each line of a value of several, and each as JSON writes it
+    /// inside a string (the `secrets` variable printed whole); texts under 3 bytes are left alone (hiding every
+    /// `a` would leave no log).
+    static func redactions(of secrets: [String]) -> [[UInt8]] {
+        var texts = Set<String>()
+        for value in secrets {
+            let lines = value.split(whereSeparator: \.isNewline).map(String.init)
+            for text in [value] + (lines.count > 1 ? lines : []) {
+                texts.insert(text)
+                if let json = try? JSONEncoder().encode(text), let quoted = String(data: json, encoding: .utf8) {
+                    texts.insert(String(quoted.dropFirst().dropLast()))
+                }
+            }
+        }
+        return texts.filter { $0.utf8.count >= 3 }.map { Array($0.utf8) }.sorted { $0.count > $1.count }
+    }
+
+    /// `line` with every redaction replaced by `***`.
+    static func redact(_ line: ArraySlice<UInt8>, _ redactions: [[UInt8]]) -> ArraySlice<UInt8> {
+        var line = line
+        for secret in redactions where line.count >= secret.count {
+            var result: [UInt8] = []
+            var index = line.startIndex
+            var found = false
+            while index < line.endIndex {
+                if line.endIndex - index >= secret.count, line[index] == secret[0], line[index..<index + secret.count].elementsEqual(secret) {
+                    result += Array("***".utf8)
+                    index += secret.count
+                    found = true
+                } else {
+                    result.append(line[index])
+                    index += 1
+                }
+            }
+            if found { line = result[...] }
+        }
+        return line
     }
 
     /// Output of a process, as it arrives: each line gets the chunk's time stamp.
@@ -110,6 +160,7 @@ final class BuildLog: Sendable {
     /// Adds `prefix` + `line` + newline, unless the log is full.
     private func add(_ prefix: [UInt8], _ line: ArraySlice<UInt8>, to state: inout State) {
         guard !state.truncated else { return }
+        let line = self.redactions.isEmpty ? line : Self.redact(line, self.redactions)
         let size = prefix.count + line.count + 1
         if state.written + size > self.limit {
             state.truncated = true

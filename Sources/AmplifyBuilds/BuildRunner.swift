@@ -36,6 +36,8 @@ public final class BuildRunner: Service, Sendable {
         public var missingTools: [String] = []
         /// Told of each build this runner ended, as the store has it then (the server's metrics count them).
         public var buildEnded: @Sendable (Job) -> Void = { _ in }
+        /// The secret values a job's build gets (the app's, its branch's over them), opened.
+        public var secrets: @Sendable (JobKey) async throws -> [String: String] = { _ in [:] }
         /// Whether other nodes build from the same store (PostgreSQL). Without, the jobs in progress at
         /// start-up are the previous run's and end at once; with, only those whose lease ran out.
         public var sharedStore: Bool
@@ -293,7 +295,7 @@ public final class BuildRunner: Service, Sendable {
             let settings = RealBuild.Settings(
                 files: self.configuration.files, containment: self.containment.withLock { $0 }, maxLogBytes: self.configuration.maxLogBytes,
                 terminationGrace: self.configuration.terminationGrace, hostEnvironment: self.configuration.hostEnvironment,
-                runAs: self.buildUser
+                runAs: self.buildUser, secrets: self.configuration.secrets
             )
             deleted = await RealBuild(progress: progress, job: job, store: self.store, settings: settings).run()
         }

@@ -16,6 +16,8 @@ struct RealBuild: Sendable {
         var hostEnvironment: [String: String]
         /// Who the build's commands run as: `nobody` when the server is root, else the server's user (nil).
         var runAs: BuildUser?
+        /// The job's secret values, opened (`BuildRunner.Configuration.secrets`).
+        var secrets: @Sendable (JobKey) async throws -> [String: String] = { _ in [:] }
     }
 
     /// `_BUILD_TIMEOUT` when the app and branch do not set it, in minutes.
@@ -54,7 +56,15 @@ struct RealBuild: Sendable {
     private func build(in workspace: URL, marker: String) async throws {
         let key = self.job.key
         let (app, branch) = try await self.context()
-        let log = BuildLog(step: "BUILD", progress: self.progress, limit: self.settings.maxLogBytes)
+        let secrets: [String: String]
+        do {
+            secrets = try await self.settings.secrets(key)
+        } catch let error as AmplifyError where error.code == .notFound {
+            throw JobProgress.Interruption.deleted
+        } catch {
+            throw JobProgress.Interruption.failed("The app's secrets could not be read: \(error)")
+        }
+        let log = BuildLog(step: "BUILD", progress: self.progress, limit: self.settings.maxLogBytes, redacting: Array(secrets.values))
         try await self.progress.begin("BUILD", log: "Starting build of job \(key.jobId) for branch \(key.branchName).")
         let variables = app.environmentVariables.merging(branch.environmentVariables) { _, branch in branch }
         let timeout = Self.timeoutMinutes(variables["_BUILD_TIMEOUT"])
@@ -92,7 +102,12 @@ struct RealBuild: Sendable {
         }
         if let customHttp { log.info("# Custom headers from \(customHttp.path): they replace the app's customHeaders for this deployment.") }
 
-        let environment = self.environment(spec: spec, variables: variables, app: app, branch: branch, commit: commit.id, timeout: timeout, home: home)
+        var environment = self.environment(spec: spec, variables: variables, app: app, branch: branch, commit: commit.id, timeout: timeout, home: home)
+        if !secrets.isEmpty {
+            // As on AWS: one variable, `secrets`, a JSON object of name → value.
+            environment["secrets"] = String(decoding: try JSONSerialization.data(withJSONObject: secrets, options: [.sortedKeys]), as: UTF8.self)
+            log.info("# \(secrets.count) secrets are in the secrets environment variable (JSON); their values are hidden in the logs.")
+        }
         try await self.runPhases(spec, appRoot: appRoot, environment: environment, workspace: workspace, runner: runner)
         if let detection {
             guard let output = detection.outputCandidates.first(where: { Self.isDirectory(appRoot.appending(path: $0, directoryHint: .isDirectory)) }) else {
@@ -134,7 +149,7 @@ struct RealBuild: Sendable {
     /// that fails fails the job, and nothing is deployed.
     private func test(_ spec: BuildSpec, appRoot: URL, environment: [String: String], workspace: URL, runner build: LoggedProcessRunner) async throws {
         try await self.progress.begin("TEST", log: "Starting the test phases (\(spec.testPhases.map(\.name).joined(separator: ", "))).")
-        let log = BuildLog(step: "TEST", progress: self.progress, limit: self.settings.maxLogBytes)
+        let log = BuildLog(step: "TEST", progress: self.progress, limit: self.settings.maxLogBytes, redacting: build.log.redacted)
         let runner = LoggedProcessRunner(
             log: log, progress: self.progress, marker: build.marker, grace: build.grace, deadline: build.deadline, timeoutReason: build.timeoutReason
         )

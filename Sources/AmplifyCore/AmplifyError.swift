@@ -45,4 +45,5 @@ public struct AmplifyError: Error, Sendable, Equatable, CustomStringConvertible 
     public static func webhookNotFound(_ webhookId: String) -> Self { .notFound("Webhook \(webhookId) not found.") }
     public static func backendEnvironmentNotFound(_ name: String) -> Self { .notFound("Backend environment \(name) not found.") }
     public static func artifactNotFound(_ artifactId: String) -> Self { .notFound("Artifact \(artifactId) not found.") }
+    public static func secretNotFound(_ name: String) -> Self { .notFound("Secret \(name) not found.") }
 }

@@ -97,6 +97,15 @@ public protocol Store: Sendable {
     /// The test file with this id among the jobs of `scope`, with its job; NotFound otherwise.
     func testArtifact(_ scope: Scope, artifactId: String) async throws -> (key: JobKey, artifact: TestArtifact)
 
+    /// Sets a secret of an existing app (for the app, or one branch of it by name) to a sealed value, replacing one of
+    /// the same name; NotFound for the app.
+    func putSecret(_ secret: BuildSecret, sealed: [UInt8]) async throws
+    /// Removes a secret; NotFound when the app or the secret does not exist.
+    func deleteSecret(_ scope: Scope, appId: String, branchName: String?, name: String) async throws
+    /// The app's secrets (for the app and for each branch) with their sealed values, by branch then name; NotFound
+    /// for the app.
+    func secrets(_ scope: Scope, appId: String) async throws -> [(secret: BuildSecret, sealed: [UInt8])]
+
     /// Stores a new webhook of an existing branch.
     func createWebhook(_ webhook: Webhook) async throws
     /// The webhook, or NotFoundException; with no scope, in any (incoming webhook calls are not signed).

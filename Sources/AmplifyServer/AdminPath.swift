@@ -25,6 +25,9 @@ enum AdminPath {
     static let stateRoute: RouterPath = "state"
     static let metricsRoute: RouterPath = "metrics"
     static let gitRoute: RouterPath = "git/:appId"
+    static let appSecretsRoute: RouterPath = "secrets/:appId"
+    static let secretsSecondRoute: RouterPath = "secrets/:appId/:second"
+    static let branchSecretRoute: RouterPath = "secrets/:appId/:second/:name"
     static let testArtifactRoute: RouterPath = "test-artifacts/:account/:region/:appId/:branchName/:jobId/:file"
 
     /// A job's test artifact by its id, or `artifacts.zip` of them all (`testArtifactRoute`).

@@ -21,6 +21,7 @@ struct AdminRoutes {
     let domainControls: DomainControls
     let verifier: SigV4Verifier
     let metrics: ServerMetrics?
+    let secrets: SecretBox
 
     func add(to router: Router<AmplifyRequestContext>) {
         let group = router.group(AdminPath.groupRoute)
@@ -54,6 +55,7 @@ struct AdminRoutes {
         }
         self.addTestingRoutes(to: group)
         self.addGitRoutes(to: group)
+        self.addSecretRoutes(to: group)
         // What the API hands out as URLs answers only to a valid, unexpired signature.
         let signed = router.group(AdminPath.groupRoute).add(middleware: SignedURLMiddleware(signer: self.signer, clock: self.clock, metrics: self.metrics))
         signed.get(AdminPath.logRoute) { request, context in

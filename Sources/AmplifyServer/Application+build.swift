@@ -30,6 +30,9 @@ public func buildApplication(
         node: configuration.node, leaseSeconds: configuration.buildLeaseSeconds, sharedStore: shared
     )
     builds.missingTools = BuildTools.missing(path: configuration.hostEnvironment["PATH"])
+    let serverKey = try URLSigner.key(in: configuration.dataDirectory)
+    let secrets = SecretBox(serverKey: serverKey)
+    builds.secrets = { key in try await secrets.values(store, scope: key.scope, appId: key.appId, branchName: key.branchName) }
     if let metrics { builds.buildEnded = { metrics.buildFinished($0) } }
     let runner = BuildRunner(store: store, clock: clock, configuration: builds, logger: logger)
     let follower = RepositoryFollower(
@@ -48,7 +51,7 @@ public func buildApplication(
         logger: logger
     )
     let accessLog = AccessLog(root: files.root)
-    let signer = URLSigner(key: try URLSigner.key(in: configuration.dataDirectory), lifetime: configuration.urlLifetime)
+    let signer = URLSigner(key: serverKey, lifetime: configuration.urlLifetime)
     let faults = FaultInjector()
     for rule in configuration.faultRules { faults.add(rule) }
     let domainControls = DomainControls()
@@ -73,7 +76,7 @@ public func buildApplication(
     )
     AdminRoutes(
         store: store, runner: runner, follower: follower, accessLog: accessLog, signer: signer, clock: clock, configuration: configuration,
-        faults: faults, domainControls: domainControls, verifier: verifier, metrics: metrics
+        faults: faults, domainControls: domainControls, verifier: verifier, metrics: metrics, secrets: secrets
     ).add(to: router)
     return Application(
         router: router,

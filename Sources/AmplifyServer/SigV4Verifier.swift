@@ -91,14 +91,9 @@ public struct SigV4Verifier: Sendable {
             signed.signedHeaders.joined(separator: ";"),
             payloadHash,
         ].joined(separator: "\n")
-        let credentialScope = "\(signed.date)/\(signed.region)/\(signed.service)/aws4_request"
-        let stringToSign = ["AWS4-HMAC-SHA256", signed.amzDate, credentialScope, Hex.lowercase(SHA256.hash(data: Array(canonical.utf8)))]
-            .joined(separator: "\n")
-        var key = SymmetricKey(data: Array("AWS4\(credential.secret)".utf8))
-        for part in [signed.date, signed.region, signed.service, "aws4_request"] {
-            key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
-        }
-        let expected = Hex.lowercase(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
+        let expected = Self.signature(
+            canonicalRequest: canonical, amzDate: signed.amzDate, region: signed.region, service: signed.service, secret: credential.secret
+        )
         guard ConstantTime.equal(expected, signed.signature.lowercased()) else {
             throw AmplifyError(
                 .invalidSignature,
@@ -147,6 +142,20 @@ public struct SigV4Verifier: Sendable {
         signed.expires = expires
         signed.presigned = true
         return signed
+    }
+
+    /// The signature of a canonical request (SigV4's string to sign, under the key derived from `secret` for the day
+    /// of `amzDate`, the region and the service), in lowercase hex.
+    static func signature(canonicalRequest: String, amzDate: String, region: String, service: String, secret: String) -> String {
+        let date = String(amzDate.prefix(8))
+        let credentialScope = "\(date)/\(region)/\(service)/aws4_request"
+        let stringToSign = ["AWS4-HMAC-SHA256", amzDate, credentialScope, Hex.lowercase(SHA256.hash(data: Array(canonicalRequest.utf8)))]
+            .joined(separator: "\n")
+        var key = SymmetricKey(data: Array("AWS4\(secret)".utf8))
+        for part in [date, region, service, "aws4_request"] {
+            key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
+        }
+        return Hex.lowercase(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
     }
 
     /// The hash the signature covers: the `x-amz-content-sha256` header when sent (and then it must be the

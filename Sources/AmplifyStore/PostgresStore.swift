@@ -229,6 +229,20 @@ public final class PostgresStore: Store, Service {
             CREATE INDEX job_artifact_job ON job_artifact (jobSeq, seq)
             """
         ),
+        (
+            5,
+            // Secrets builds get, sealed by the server (the store never holds a value in plain text); branchName '' is the app's.
+            """
+            CREATE TABLE build_secret (
+                appSeq BIGINT NOT NULL REFERENCES app (seq) ON DELETE CASCADE,
+                branchName TEXT NOT NULL,
+                name TEXT NOT NULL,
+                sealed BYTEA NOT NULL,
+                updatedAt DOUBLE PRECISION NOT NULL,
+                PRIMARY KEY (appSeq, branchName, name)
+            )
+            """
+        ),
     ]
 
     /// Applies the migrations the database lacks, in one transaction under an advisory lock: a node that

@@ -231,6 +231,19 @@ public final class SQLiteStore: Store {
                 CREATE INDEX job_artifact_job ON job_artifact (jobSeq, seq);
                 """)
         }
+        migrator.registerMigration("v13: build secrets") { db in
+            // Secrets builds get, sealed by the server (the store never holds a value in plain text); branchName '' is the app's.
+            try db.execute(sql: """
+                CREATE TABLE build_secret (
+                    appSeq INTEGER NOT NULL REFERENCES app (seq) ON DELETE CASCADE,
+                    branchName TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    sealed BLOB NOT NULL,
+                    updatedAt REAL NOT NULL,
+                    PRIMARY KEY (appSeq, branchName, name)
+                );
+                """)
+        }
         return migrator
     }
 

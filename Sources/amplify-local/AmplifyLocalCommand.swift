@@ -8,7 +8,7 @@ struct AmplifyLocalCommand: AsyncParsableCommand {
         commandName: "amplify-local",
         abstract: "A local, API-compatible AWS Amplify Hosting: serves the Amplify API (and the sites it deploys).",
         version: AmplifyLocal.version,
-        subcommands: [Serve.self]
+        subcommands: [Serve.self, SecretsCommand.self]
     )
 
     @OptionGroup var options: ServeOptions

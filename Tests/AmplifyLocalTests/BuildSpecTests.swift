@@ -142,6 +142,16 @@ import Testing
         #expect(!TestArtifact.isScreenshot("screenshots.png") && !TestArtifact.isScreenshot("screenshots/notes.txt"))
     }
 
+    @Test func secretValuesAreHiddenInLogLines() {
+        let redactions = BuildLog.redactions(of: ["s3cr\"et", "ab", "line one\nline two"])
+        func redact(_ text: String) -> String { String(decoding: BuildLog.redact(Array(text.utf8)[...], redactions), as: UTF8.self) }
+        #expect(redact("token=s3cr\"et and again s3cr\"et") == "token=*** and again ***")
+        #expect(redact(#"{"A":"s3cr\"et"}"#) == #"{"A":"***"}"#)
+        #expect(redact("ab is too short to hide") == "ab is too short to hide")
+        #expect(redact("got line two") == "got ***")
+        #expect(redact("nothing here") == "nothing here")
+    }
+
     @Test func buildTimeoutIsReadInMinutes() {
         #expect(RealBuild.timeoutMinutes(nil) == 30)
         #expect(RealBuild.timeoutMinutes("45") == 45)

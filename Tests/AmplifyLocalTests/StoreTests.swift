@@ -443,6 +443,32 @@ import Testing
         }
     }
 
+    @Test(arguments: Kind.available) func secretsAreSetPerAppOrBranchAndGoWithTheApp(kind: Kind) async throws {
+        try await kind.withStore { store in
+            try await seed(store)
+            func secret(_ name: String, branch: String? = nil) -> BuildSecret {
+                BuildSecret(scope: scope, appId: "d1abc", branchName: branch, name: name, updatedAt: now)
+            }
+            try await store.putSecret(secret("TOKEN"), sealed: [1, 2, 3])
+            try await store.putSecret(secret("Shared"), sealed: [4])
+            try await store.putSecret(secret("Shared", branch: "feature/x"), sealed: [5])
+            try await store.putSecret(secret("TOKEN"), sealed: [9, 9])  // replaces
+            let all = try await store.secrets(scope, appId: "d1abc")
+            #expect(all.map { "\($0.secret.branchName ?? "-")/\($0.secret.name)=\($0.sealed)" } == ["-/Shared=[4]", "-/TOKEN=[9, 9]", "feature/x/Shared=[5]"])
+            #expect(BuildSecret.effective(all.map { ($0.secret, $0.sealed) }, branchName: "feature/x") == ["TOKEN": [9, 9], "Shared": [5]])
+            #expect(BuildSecret.effective(all.map { ($0.secret, $0.sealed) }, branchName: "main") == ["TOKEN": [9, 9], "Shared": [4]])
+            await #expect(throws: AmplifyError.secretNotFound("TOKEN")) {
+                try await store.deleteSecret(scope, appId: "d1abc", branchName: "main", name: "TOKEN")
+            }
+            try await store.deleteSecret(scope, appId: "d1abc", branchName: "feature/x", name: "Shared")
+            #expect(try await store.secrets(scope, appId: "d1abc").count == 2)
+            await #expect(throws: AmplifyError.appNotFound("nope")) { try await store.putSecret(BuildSecret(scope: scope, appId: "nope", branchName: nil, name: "A", updatedAt: now), sealed: [1]) }
+            _ = try await store.deleteApp(scope, appId: "d1abc")
+            try await seed(store)
+            #expect(try await store.secrets(scope, appId: "d1abc").isEmpty)
+        }
+    }
+
     @Test(arguments: Kind.available) func claimsTakeTheOldestPendingJobOnce(kind: Kind) async throws {
         try await kind.withStore { store in
             try await seedPendingJobs(store, branches: ["a", "b"])
