@@ -1,6 +1,7 @@
 """Real builds: jobs clone a git repository made by the test and run its build spec with bash."""
 import hashlib
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -153,10 +154,12 @@ frontend:
     assert f"pre {app_id} main 0000000001 {commit}" in log
     assert "vars FROM_SPEC=spec SHARED=app APP_ONLY=app BRANCH_WINS=branch TIMEOUT=30" in log
     assert "leak=[]" in log and "pwd=/" in log
-    assert log.index("# Starting phase: frontend.preBuild") < log.index("# Starting phase: frontend.build") < log.index("post done")
-    # Every line starts with a timestamp.
-    assert all(line[:4].isdigit() and line[10] == "T" for line in log.splitlines()), log
-    assert "Deployed 2 files" in log_of(job, "DEPLOY")
+    assert log.index("## Starting Frontend Build") < log.index("# Starting phase: preBuild") < log.index("# Starting phase: build")
+    assert log.index("# Starting phase: build") < log.index("post done") < log.index("## Completed Frontend Build")
+    # Every line starts with a timestamp and a level, or is indented under one (a piece of output that came at once).
+    assert all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[(INFO|WARNING|ERROR)\]: ", line) or line.startswith(" " * 33)
+               for line in log.splitlines()), log
+    assert "# Build artifact upload completed: 2 files" in log_of(job, "DEPLOY")
     assert "index.html found" in log_of(job, "VERIFY")
 
 
@@ -280,6 +283,24 @@ def test_a_commit_id_builds_that_commit(real_server, tmp_path):
     assert "was not found on branch main" in job["steps"][0]["statusReason"]
 
 
+def test_logs_read_like_amplifys(real_server, tmp_path):
+    """Amplify's console format: `<stamp> [INFO]: ` for output, `[WARNING]` for standard error, lines of one piece of
+    output indented under the first, the phase and section markers, and `!!! Build failed` at the end of a failure."""
+    client = real_server.client()
+    text = spec("printf 'one\\ntwo\\nthree\\n'", "echo to-stderr >&2", "exit 3")
+    path, _ = make_repo(tmp_path / "repo", {"amplify.yml": text})
+    _, job = build(client, path)
+    log = log_of(job)
+    lines = log.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.endswith("[INFO]: one"))
+    assert lines[first + 1] == " " * 33 + "two" and lines[first + 2] == " " * 33 + "three"
+    assert re.search(r"Z \[WARNING\]: to-stderr$", log, re.M)
+    assert "## Starting Frontend Build" in log and "# Starting phase: build" in log and "# Executing command: exit 3" in log
+    assert re.search(r"Z \[ERROR\]: !!! Build failed$", log, re.M)
+    assert "[ERROR]: !!! Error: Command failed with exit code 3 in frontend.build: exit 3" in log
+    assert "## Build completed successfully" not in log
+
+
 def test_cache_paths_are_restored_in_the_next_build(real_server, tmp_path):
     client = real_server.client()
     text = spec(
@@ -289,10 +310,11 @@ def test_cache_paths_are_restored_in_the_next_build(real_server, tmp_path):
     )
     path, _ = make_repo(tmp_path / "repo", {"amplify.yml": text})
     app_id, job = build(client, path)
-    assert "cache-miss" in log_of(job) and "Saving cache" in log_of(job)
+    assert "cache-miss" in log_of(job) and "# No cache found" in log_of(job)
+    assert "# Starting caching..." in log_of(job) and "# Caching completed" in log_of(job)
     job_id = start(client, app_id)
     job = wait_for_status(client, app_id, "main", job_id, FINISHED, timeout=30)
-    assert "cache-hit" in log_of(job), log_of(job)
+    assert "cache-hit" in log_of(job) and "# Extraction completed" in log_of(job), log_of(job)
 
 
 def test_auto_mode_simulates_remote_repositories(real_server):

@@ -67,7 +67,8 @@ def test_test_phase_runs_after_build_with_its_own_log_and_artifacts(real_server,
     assert [s["stepName"] for s in job["steps"]] == ["BUILD", "TEST", "DEPLOY", "VERIFY"]
     test_log = log_of(job, "TEST")
     assert "pre-test for main" in test_log and "tests-passed" in test_log and "post-test-ran" in test_log
-    assert "# Starting phase: test.preTest" in test_log and "# Completed phase: test.postTest" in test_log
+    assert "# Starting phase: preTest" in test_log and "# Completed phase: postTest" in test_log
+    assert "## Test completed successfully" in test_log
     assert "Collected 9 test artifacts" in test_log and "1 screenshots" in test_log
     assert "tests-passed" not in log_of(job, "BUILD")
 

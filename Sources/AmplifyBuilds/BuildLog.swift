@@ -3,12 +3,21 @@ import Foundation
 import Logging
 import Synchronization
 
-/// The log of one step while processes write to it: output is cut into lines, each stamped with the
-/// time it arrived, buffered, and appended to the job's log in the store at each `flush` (so a reader
-/// can follow it while it grows). Past `limit` bytes the rest of the output is left out, with a note.
+/// The log of one step while processes write to it, in Amplify's format: output is cut into lines, the first of
+/// each piece that arrives stamped with its time and level (`2026-11-30T10:00:00.123Z [INFO]: `; standard error is
+/// `[WARNING]`, as Amplify marks it), the others of the piece indented under it, as Amplify's console shows them;
+/// buffered, and appended to the job's log in the store at each `flush` (so a reader can follow it while it grows).
+/// Past `limit` bytes the rest of the output is left out, with a note.
 final class BuildLog: Sendable {
+    enum Level: String, Sendable {
+        case info = "INFO"
+        case warning = "WARNING"
+        case error = "ERROR"
+    }
+
     private struct State {
-        var partialLine: [UInt8] = []
+        /// A line begun but not ended yet, per stream (output, errors).
+        var partialLines: [Level: [UInt8]] = [:]
         /// Stamped lines not yet written, as bytes (turned into text once, at the flush).
         var pending: [UInt8] = []
         var written = 0
@@ -78,36 +87,56 @@ final class BuildLog: Sendable {
         return line
     }
 
-    /// Output of a process, as it arrives: each line gets the chunk's time stamp.
+    /// The indent of a line that came in the same piece as the one above it (as wide as a stamp and `[INFO]: `).
+    static let continuation = Array(String(repeating: " ", count: 33).utf8)
+
+    /// Standard output of a process, as it arrives.
     func append(_ bytes: [UInt8]) {
-        let stamp = Array((self.progress.stamp() + " ").utf8)
+        self.append(bytes, level: .info)
+    }
+
+    /// Standard error of a process, as it arrives.
+    func appendWarning(_ bytes: [UInt8]) {
+        self.append(bytes, level: .warning)
+    }
+
+    private func append(_ bytes: [UInt8], level: Level) {
+        var prefix = Array((self.progress.stamp() + " [\(level.rawValue)]: ").utf8)
         self.state.withLock { state in
             guard !state.truncated else { return }
+            var partial = state.partialLines[level] ?? []
             var rest = bytes[...]
             while let newline = rest.firstIndex(of: UInt8(ascii: "\n")) {
-                if state.partialLine.isEmpty {
-                    self.add(stamp, rest[..<newline], to: &state)
+                if partial.isEmpty {
+                    self.add(prefix, rest[..<newline], to: &state)
                 } else {
-                    state.partialLine.append(contentsOf: rest[..<newline])
-                    self.add(stamp, state.partialLine[...], to: &state)
-                    state.partialLine.removeAll(keepingCapacity: true)
+                    partial.append(contentsOf: rest[..<newline])
+                    self.add(prefix, partial[...], to: &state)
+                    partial.removeAll(keepingCapacity: true)
                 }
+                prefix = Self.continuation
                 rest = rest[(newline + 1)...]
             }
-            state.partialLine.append(contentsOf: rest)
-            if state.partialLine.count >= 16 * 1024 {
-                self.add(stamp, state.partialLine[...], to: &state)
-                state.partialLine.removeAll(keepingCapacity: true)
+            partial.append(contentsOf: rest)
+            if partial.count >= 16 * 1024 {
+                self.add(prefix, partial[...], to: &state)
+                partial.removeAll(keepingCapacity: true)
             }
+            state.partialLines[level] = partial
         }
     }
 
     /// A line of amplify-local's own, such as `# Cloning repository`.
     func info(_ text: String) {
-        let stamp = Array((self.progress.stamp() + " [INFO]: ").utf8)
+        self.line(text, level: .info)
+    }
+
+    /// A line of amplify-local's own at a level: `[ERROR]: !!! Build failed`.
+    func line(_ text: String, level: Level) {
+        let prefix = Array((self.progress.stamp() + " [\(level.rawValue)]: ").utf8)
         self.state.withLock { state in
-            self.endPartialLine(&state)
-            self.add(stamp, Array(text.utf8)[...], to: &state)
+            self.endPartialLines(&state)
+            self.add(prefix, Array(text.utf8)[...], to: &state)
         }
     }
 
@@ -135,7 +164,7 @@ final class BuildLog: Sendable {
 
     /// Ends a last line that had no newline and writes everything out.
     func close() async {
-        self.state.withLock { self.endPartialLine(&$0) }
+        self.state.withLock { self.endPartialLines(&$0) }
         await self.flush()
     }
 
@@ -151,10 +180,12 @@ final class BuildLog: Sendable {
         }
     }
 
-    private func endPartialLine(_ state: inout State) {
-        guard !state.partialLine.isEmpty, !state.truncated else { return }
-        self.add(Array((self.progress.stamp() + " ").utf8), state.partialLine[...], to: &state)
-        state.partialLine.removeAll()
+    private func endPartialLines(_ state: inout State) {
+        guard !state.truncated else { return }
+        for (level, line) in state.partialLines where !line.isEmpty {
+            self.add(Array((self.progress.stamp() + " [\(level.rawValue)]: ").utf8), line[...], to: &state)
+        }
+        state.partialLines.removeAll()
     }
 
     /// Adds `prefix` + `line` + newline, unless the log is full.

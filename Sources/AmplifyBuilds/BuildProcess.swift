@@ -12,8 +12,9 @@ import Darwin
 /// One process of a build (git, or the shell that runs the build spec), started in its own process group
 /// and, when `contained`, in its own PID namespace, so that everything it starts can be ended with it.
 ///
-/// Its standard output and error go to one pipe that is read as the process writes; the process's end
-/// does not wait for that pipe to close, so a daemon that keeps it open cannot hold the build.
+/// Its standard output and error go to one pipe (or error to a second one, when `errorOutput` is given) that is read
+/// as the process writes; the process's end does not wait for the pipes to close, so a daemon that keeps one open
+/// cannot hold the build.
 /// Every process carries `AMPLIFY_LOCAL_BUILD=<marker>` in its environment, which finds the ones that
 /// left the process group (`setsid`) when no namespace holds them.
 struct BuildProcess: Sendable {
@@ -35,18 +36,24 @@ struct BuildProcess: Sendable {
     /// The unprivileged user the process runs as (a build's shell, when the server runs as root).
     var runAs: BuildUser? = nil
 
-    /// Runs the process to its end. `output` gets its output as it comes; `stopReason` is asked every
-    /// 100 ms whether to end it, which sends SIGTERM to its process group and SIGKILL after `grace`.
+    /// Runs the process to its end. `output` gets its output as it comes (and its errors, unless `errorOutput`
+    /// takes those); `stopReason` is asked every 100 ms whether to end it, which sends SIGTERM to its process group
+    /// and SIGKILL after `grace`.
     func run(
         grace: Duration = .seconds(5),
         output: @escaping @Sendable ([UInt8]) -> Void,
+        errorOutput: (@Sendable ([UInt8]) -> Void)? = nil,
         stopReason: @escaping @Sendable () -> String? = { nil }
     ) async throws -> Outcome {
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        let pump = OutputPump(fileDescriptor: fds[0], output: output)
-        let writeEnd = fds[1]
+        let (readEnd, writeEnd) = try Self.pipe()
+        var pumps = [OutputPump(fileDescriptor: readEnd, output: output)]
+        var errorPipe: Int32?
+        if let errorOutput {
+            let (errorRead, errorWrite) = try Self.pipe()
+            pumps.append(OutputPump(fileDescriptor: errorRead, output: errorOutput))
+            errorPipe = errorWrite
+        }
+        let errorWriteEnd = errorPipe
         let state = RunState()
         var variables = self.environment
         variables[Self.markerVariable] = self.marker
@@ -57,16 +64,22 @@ struct BuildProcess: Sendable {
         do {
             status = try await withThrowingTaskGroup(of: TerminationStatus?.self) { group in
                 group.addTask {
-                    var options = PlatformOptions()
-                    options.processGroupID = 0
-                    return try await Subprocess.run(
-                        .name(executable), arguments: Arguments(arguments),
-                        environment: environment, workingDirectory: workingDirectory, platformOptions: options,
-                        input: .none, output: .fileDescriptor(FileDescriptor(rawValue: writeEnd), closeAfterSpawningProcess: true),
-                        error: .combinedWithOutput
-                    ) { execution in
-                        state.groupID.withLock { $0 = execution.processIdentifier.value }
-                    }.terminationStatus
+                    @Sendable func spawn<Errors: ErrorOutputProtocol>(errors: Errors) async throws -> TerminationStatus {
+                        var options = PlatformOptions()
+                        options.processGroupID = 0
+                        return try await Subprocess.run(
+                            .name(executable), arguments: Arguments(arguments),
+                            environment: environment, workingDirectory: workingDirectory, platformOptions: options,
+                            input: .none, output: .fileDescriptor(FileDescriptor(rawValue: writeEnd), closeAfterSpawningProcess: true),
+                            error: errors
+                        ) { execution in
+                            state.groupID.withLock { $0 = execution.processIdentifier.value }
+                        }.terminationStatus
+                    }
+                    if let errorWriteEnd {
+                        return try await spawn(errors: .fileDescriptor(FileDescriptor(rawValue: errorWriteEnd), closeAfterSpawningProcess: true))
+                    }
+                    return try await spawn(errors: .combinedWithOutput)
                 }
                 group.addTask {
                     while true {
@@ -87,16 +100,24 @@ struct BuildProcess: Sendable {
             }
         } catch {
             if let pgid = state.groupID.withLock({ $0 }) { kill(-pgid, SIGKILL) }
-            await pump.finish(within: .seconds(1))
+            for pump in pumps { await pump.finish(within: .seconds(1)) }
             throw error
         }
         if let pgid = state.groupID.withLock({ $0 }) { kill(-pgid, SIGKILL) }
-        await pump.finish(within: .seconds(2))
+        for pump in pumps { await pump.finish(within: .seconds(2)) }
         if let reason = state.stopped.withLock({ $0 }) { return .stopped(reason) }
         switch status {
         case .exited(let code): return .exited(code)
         case .signaled(let signal): return .signaled(signal)
         }
+    }
+
+    /// A pipe whose ends are not inherited by other processes (the child gets its own copy of the write end).
+    private static func pipe() throws -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [0, 0]
+        guard Glibc.pipe(&fds) == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return (fds[0], fds[1])
     }
 
     /// Kills every process whose environment carries `marker` (or, with `prefix`, any marker that starts

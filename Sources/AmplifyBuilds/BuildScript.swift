@@ -21,30 +21,41 @@ struct BuildScript: Sendable {
             "__amplify_local_at() { printf '%s\\n' \"$1\" > \"$__amplify_local_control\"; }",
             "cd -- \(Self.quote(appRoot)) || exit 1",
         ]
+        func say(_ text: String) { lines.append("printf '%s\\n' \(Self.quote(text))") }
         if let cacheFile, !cachePaths.isEmpty {
             lines += [
                 "if [ -f \(Self.quote(cacheFile)) ]; then",
                 "  printf '%s\\n' '# Extracting cache...'",
-                "  tar -xf \(Self.quote(cacheFile)) || printf '%s\\n' '# Could not extract the cache; building without it.'",
+                "  if tar -xf \(Self.quote(cacheFile)); then printf '%s\\n' '# Extraction completed'; else printf '%s\\n' '# Could not extract the cache; building without it.' >&2; fi",
+                "else",
+                "  printf '%s\\n' '# No cache found (the first build of this branch, or the last one saved none)'",
                 "fi",
             ]
         }
-        var phase = ""
+        // As Amplify writes them: `## Starting Frontend Build`, `# Starting phase: preBuild`, `# Executing command: …`,
+        // `# Completed phase: build`, `## Completed Frontend Build`.
+        var section = ""
         for (index, step) in phases.enumerated() {
-            let name = "\(step.section).\(step.name)"
-            if index > 0 { lines.append("printf '%s\\n' \(Self.quote("# Completed phase: \(phase)"))") }
-            phase = name
-            lines.append("printf '%s\\n' \(Self.quote("# Starting phase: \(name)"))")
+            if index > 0 { say("# Completed phase: \(phases[index - 1].name)") }
+            if step.section != section {
+                if let title = Self.sectionTitles[section] { say("## Completed \(title)") }
+                section = step.section
+                if let title = Self.sectionTitles[section] { say("## Starting \(title)") }
+            }
+            say("# Starting phase: \(step.name)")
             for command in step.commands {
                 lines += [
                     "__amplify_local_at \(commands.count)",
                     "printf '%s\\n' \(Self.quote("# Executing command: \(command)"))",
                     "eval \(Self.quote(command)) || exit $?",
                 ]
-                commands.append((name, command))
+                commands.append(("\(step.section).\(step.name)", command))
             }
         }
-        if !phase.isEmpty { lines.append("printf '%s\\n' \(Self.quote("# Completed phase: \(phase)"))") }
+        if let last = phases.last {
+            say("# Completed phase: \(last.name)")
+            if let title = Self.sectionTitles[last.section] { say("## Completed \(title)") }
+        }
         if let cacheFile, !cachePaths.isEmpty {
             let paths = cachePaths.map { FileGlob($0).literalPrefix }.filter { !$0.isEmpty && $0 != ".." && !$0.hasPrefix("../") }
             lines += [
@@ -53,8 +64,10 @@ struct BuildScript: Sendable {
                 "__amplify_local_paths=()",
                 "for p in \(paths.map(Self.quote).joined(separator: " ")); do [ -e \"$p\" ] && __amplify_local_paths+=(\"$p\"); done",
                 "if [ ${#__amplify_local_paths[@]} -gt 0 ]; then",
-                "  printf '%s\\n' '# Saving cache...'",
-                "  if tar -cf \(Self.quote(cacheFile + ".tmp")) -- \"${__amplify_local_paths[@]}\"; then mv -f \(Self.quote(cacheFile + ".tmp")) \(Self.quote(cacheFile)); else printf '%s\\n' '# Could not save the cache.'; fi",
+                "  printf '%s\\n' '# Starting caching...' '# Creating cache artifact...'",
+                "  if tar -cf \(Self.quote(cacheFile + ".tmp")) -- \"${__amplify_local_paths[@]}\"; then mv -f \(Self.quote(cacheFile + ".tmp")) \(Self.quote(cacheFile)); printf '%s\\n' '# Created cache artifact' '# Caching completed'; else printf '%s\\n' '# Could not save the cache.' >&2; fi",
+                "else",
+                "  printf '%s\\n' '# Nothing to cache: none of cache.paths exists'",
                 "fi",
             ]
         }
@@ -63,6 +76,9 @@ struct BuildScript: Sendable {
         self.controlFile = controlFile
         self.text = lines.joined(separator: "\n") + "\n"
     }
+
+    /// The sections Amplify announces (`## Starting Frontend Build`); the test section is its own step.
+    static let sectionTitles = ["backend": "Backend Build", "frontend": "Frontend Build"]
 
     /// A word in single quotes for bash.
     static func quote(_ text: String) -> String {

@@ -18,7 +18,7 @@ struct LoggedProcessRunner: Sendable {
         let outcome = try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await log.flushPeriodically() }
             defer { group.cancelAll() }
-            return try await process.run(grace: self.grace, output: output ?? log.append) {
+            return try await process.run(grace: self.grace, output: output ?? log.append, errorOutput: output == nil ? log.appendWarning : nil) {
                 if self.progress.isStopRequested() { return "The job was stopped." }
                 if log.interruption != nil { return "The job was stopped." }
                 if ContinuousClock.now >= self.deadline { return self.timeoutReason }

@@ -136,11 +136,12 @@ struct RealBuild: Sendable {
         let control = workspace.appending(path: "control", directoryHint: .notDirectory)
         let script = BuildScript(phases: spec.phases, appRoot: appRoot.path, controlFile: control.path, cacheFile: cacheFile.path, cachePaths: spec.cachePaths)
         if let failure = try await self.run(script, name: "build", appRoot: appRoot, environment: environment, workspace: workspace, runner: runner) {
-            runner.log.info(failure)
+            runner.log.line("!!! Build failed", level: .error)
+            runner.log.line("!!! Error: \(failure)", level: .error)
             await runner.log.close()
             throw JobProgress.Interruption.failed(failure)
         }
-        runner.log.info("Build complete.")
+        runner.log.info("## Build completed successfully")
         await runner.log.close()
     }
 
@@ -170,10 +171,13 @@ struct RealBuild: Sendable {
             }
         }
         if let failure {
-            try await self.progress.log("TEST", failure)
+            log.line("!!! Test failed", level: .error)
+            log.line("!!! Error: \(failure)", level: .error)
+            await log.close()
             throw JobProgress.Interruption.failed(failure)
         }
-        try await self.progress.log("TEST", "Tests passed.")
+        log.info("## Test completed successfully")
+        await log.close()
     }
 
     /// Runs one step's script as the build's user; returns why it failed, or nil when it ran every command.
@@ -201,7 +205,7 @@ struct RealBuild: Sendable {
             try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             try customHttp.customHeaders.write(to: file, atomically: true, encoding: .utf8)
         }
-        try await self.progress.begin("DEPLOY", log: "Collecting the build's artifacts.")
+        try await self.progress.begin("DEPLOY", log: "# Starting build artifact upload process...")
         guard let base = spec.artifactsBaseDirectory else {
             try await self.progress.log("DEPLOY", "The build spec has no frontend artifacts: nothing to deploy.")
             try await self.progress.begin("VERIFY", log: "No artifacts to verify.")
@@ -213,7 +217,8 @@ struct RealBuild: Sendable {
         ).collect(into: site)
         for note in collected.notes { try await self.progress.log("DEPLOY", note) }
         if let customHttp { try await self.progress.log("DEPLOY", "Custom headers: \(customHttp.path).") }
-        try await self.progress.publish("Deployed \(collected.files) files (\(collected.bytes) bytes) from \(base).")
+        try await self.progress.log("DEPLOY", "# Build artifact upload completed: \(collected.files) files (\(collected.bytes) bytes) from \(base)")
+        try await self.progress.publish("# Deploying the artifacts as the branch's site...")
         try await self.progress.verify(site)
     }
 

@@ -30,6 +30,11 @@ import Testing
         let outcome = try await process("echo out; echo err >&2; exit 7", marker: "test#\(UUID())").run(output: output.append)
         #expect(outcome == .exited(7))
         #expect(output.text == "out\nerr\n")
+        // Errors apart when asked (the log marks them [WARNING]).
+        let errors = Output()
+        let split = Output()
+        _ = try await process("echo out; echo err >&2", marker: "test#\(UUID())").run(output: split.append, errorOutput: errors.append)
+        #expect(split.text == "out\n" && errors.text == "err\n")
     }
 
     @Test func aDaemonHoldingTheOutputDoesNotHoldTheProcessAndTheSweepEndsIt() async throws {
@@ -48,7 +53,7 @@ import Testing
         let output = Output()
         // Stopped once the trap is set (on a loaded machine bash may not have got that far when a stop comes at once).
         let outcome = try await process("trap 'echo got-term; exit 143' TERM; echo ready; sleep 300 & wait", marker: marker)
-            .run(grace: .milliseconds(500), output: output.append) { output.text.contains("ready") ? "stopped by the test" : nil }
+            .run(grace: .milliseconds(500), output: output.append, stopReason: { output.text.contains("ready") ? "stopped by the test" : nil })
         #expect(outcome == .stopped("stopped by the test"))
         #expect(output.text.contains("got-term"))
         #expect(!running(marker))
