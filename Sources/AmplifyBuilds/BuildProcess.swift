@@ -35,6 +35,8 @@ struct BuildProcess: Sendable {
     var containment: ProcessContainment = .processGroup
     /// The unprivileged user the process runs as (a build's shell, when the server runs as root).
     var runAs: BuildUser? = nil
+    /// Words before the containment's (joining a control group, CPU affinity, an rlimit), run with the server's rights.
+    var prefix: [String] = []
 
     /// Runs the process to its end. `output` gets its output as it comes (and its errors, unless `errorOutput`
     /// takes those); `stopReason` is asked every 100 ms whether to end it, which sends SIGTERM to its process group
@@ -58,7 +60,9 @@ struct BuildProcess: Sendable {
         var variables = self.environment
         variables[Self.markerVariable] = self.marker
         let environment = Environment.custom(Dictionary(uniqueKeysWithValues: variables.map { (Environment.Key(rawValue: $0.key)!, $0.value) }))
-        let (executable, arguments) = self.containment.wrap(self.executable, self.arguments, runAs: self.runAs)
+        let (contained, containedArguments) = self.containment.wrap(self.executable, self.arguments, runAs: self.runAs)
+        let command = self.prefix + [contained] + containedArguments
+        let (executable, arguments) = (command[0], Array(command.dropFirst()))
         let workingDirectory = FilePath(self.workingDirectory)
         let status: TerminationStatus
         do {

@@ -38,6 +38,11 @@ public final class BuildRunner: Service, Sendable {
         public var buildEnded: @Sendable (Job) -> Void = { _ in }
         /// The secret values a job's build gets (the app's, its branch's over them), opened.
         public var secrets: @Sendable (JobKey) async throws -> [String: String] = { _ in [:] }
+        /// The sandbox real builds run in (`BuildSandbox.resolve`), nil for none, and why.
+        public var sandbox: BuildSandbox? = nil
+        public var sandboxReason = "no sandbox"
+        /// The most memory any build gets, below its compute type's (`--build-memory-mib`).
+        public var memoryCap: Int64? = nil
         /// Whether other nodes build from the same store (PostgreSQL). Without, the jobs in progress at
         /// start-up are the previous run's and end at once; with, only those whose lease ran out.
         public var sharedStore: Bool
@@ -73,7 +78,6 @@ public final class BuildRunner: Service, Sendable {
     private let logger: Logger
     private let state = Mutex(State())
     private let containment = Mutex(ProcessContainment.processGroup)
-    private let buildUser = BuildUser.unprivileged()
     /// Whether start-up recovery (jobs a previous run left in progress) is over, and who waits for it.
     private let recovery = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
     private let recovered = Atomic(false)
@@ -165,6 +169,7 @@ public final class BuildRunner: Service, Sendable {
             if leftovers > 0 {
                 self.logger.notice("Killed processes left by builds of the previous run", metadata: ["processes": "\(leftovers)"])
             }
+            BuildCgroup.removeLeftovers(runs: self.configuration.files.workspaceRuns)
             self.configuration.files.removeWorkspaces()
         }
         if self.configuration.mode == .auto, !self.configuration.missingTools.isEmpty {
@@ -175,7 +180,7 @@ public final class BuildRunner: Service, Sendable {
         if self.configuration.mode != .simulate {
             let containment = await ProcessContainment.probe()
             self.containment.withLock { $0 = containment }
-            self.logger.debug("Builds are contained by \(containment.description)", metadata: ["build.uid": "\(self.buildUser?.uid.description ?? "server's own")"])
+            self.logger.debug("Builds are contained by \(containment.description)", metadata: ["build.users": "\(BuildUser.available ? "one per build" : "the server's own")"])
         }
         await withDiscardingTaskGroup { group in
             group.addTask { await self.tick() }
@@ -295,7 +300,8 @@ public final class BuildRunner: Service, Sendable {
             let settings = RealBuild.Settings(
                 files: self.configuration.files, containment: self.containment.withLock { $0 }, maxLogBytes: self.configuration.maxLogBytes,
                 terminationGrace: self.configuration.terminationGrace, hostEnvironment: self.configuration.hostEnvironment,
-                runAs: self.buildUser, secrets: self.configuration.secrets
+                runAs: BuildUser.forBuild(), secrets: self.configuration.secrets, sandbox: self.configuration.sandbox,
+                sandboxReason: self.configuration.sandboxReason, memoryCap: self.configuration.memoryCap
             )
             deleted = await RealBuild(progress: progress, job: job, store: self.store, settings: settings).run()
         }

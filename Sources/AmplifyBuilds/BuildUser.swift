@@ -6,21 +6,28 @@ import Glibc
 import Darwin
 #endif
 
-/// The unprivileged account builds run as when the server runs as root: `nobody`, so that a build's
-/// commands cannot read the database, write the data directory or touch other users' files.
+/// The unprivileged account a build runs as when the server runs as root: a user and group of its own, picked at
+/// random from a range no account uses (2,100,000,000 and up), so that a build's commands can neither read the
+/// database, write the data directory nor touch other users' files, and no two builds can read each other's
+/// workspace (each is 0700, its build's own).
 struct BuildUser: Sendable, Equatable {
     var uid: UInt32
     var gid: UInt32
 
-    /// `nobody` when this process is root and `setpriv` (util-linux) is there to switch to it; else nil,
-    /// and builds run as the server's own user.
-    static func unprivileged() -> BuildUser? {
-        guard geteuid() == 0 else { return nil }
-        guard ["/usr/bin/setpriv", "/bin/setpriv", "/usr/sbin/setpriv"].contains(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            return nil
-        }
-        guard let entry = getpwnam("nobody") else { return BuildUser(uid: 65534, gid: 65534) }
-        return BuildUser(uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid)
+    /// The first id of the range builds' users are picked from, and how many there are.
+    static let firstId: UInt32 = 2_100_000_000
+    static let idCount: UInt32 = 16_000_000
+
+    /// Whether builds can run as another user: this process is root and `setpriv` (util-linux) is there to switch.
+    static var available: Bool {
+        geteuid() == 0 && ["/usr/bin/setpriv", "/bin/setpriv", "/usr/sbin/setpriv"].contains { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// A new user for one build when `available`; else nil, and builds run as the server's own user.
+    static func forBuild() -> BuildUser? {
+        guard self.available else { return nil }
+        let id = self.firstId + UInt32.random(in: 0..<self.idCount)
+        return BuildUser(uid: id, gid: id)
     }
 
     /// Makes `url` and everything below it belong to this user (the workspace, after the clone).

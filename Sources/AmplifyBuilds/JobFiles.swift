@@ -49,6 +49,11 @@ public struct JobFiles: Sendable {
         self.cacheFolder(scope, appId: appId).appending(path: SiteFiles.segment(branchName) + ".tar", directoryHint: .notDirectory)
     }
 
+    /// Where every app's caches are.
+    var cacheRoot: URL {
+        self.buildRoot.appending(path: "cache", directoryHint: .isDirectory)
+    }
+
     private func cacheFolder(_ scope: Scope, appId: String) -> URL {
         SiteFiles(root: self.buildRoot).appFolder("cache", scope, appId: appId)
     }
@@ -75,12 +80,17 @@ public struct JobFiles: Sendable {
         for kind in SiteFiles.kinds + ["access-logs"] {
             SiteFiles.remove(self.root.appending(path: kind, directoryHint: .isDirectory))
         }
-        SiteFiles.remove(self.buildRoot.appending(path: "cache", directoryHint: .isDirectory))
+        SiteFiles.remove(self.cacheRoot)
     }
 
     /// Whether a workspace is there (a build is running, or was when the server stopped).
     var hasWorkspaces: Bool {
         !((try? FileManager.default.contentsOfDirectory(atPath: self.builds.path)) ?? []).isEmpty
+    }
+
+    /// The runs whose workspaces are there (each build's workspace is named by its run).
+    var workspaceRuns: [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: self.builds.path)) ?? []
     }
 
     /// Removes workspaces that a previous run of the server left behind.

@@ -8,10 +8,12 @@ import Darwin
 #endif
 
 /// How a build's shell is held: by its process group only, or also in a PID namespace of its own
-/// (Linux `unshare`), whose processes all end when the shell does.
+/// (Linux `unshare`), whose processes all end when the shell does, or in a bubblewrap sandbox (which has its own
+/// PID namespace too) with `writable` folders and `hidden` ones.
 enum ProcessContainment: Sendable, Equatable {
     case processGroup
     case pidNamespace(asUser: Bool)
+    case sandbox(BuildSandbox, writable: [String], hidden: [String], workingDirectory: String)
 
     /// A PID namespace when this machine allows one (as root, or through an unprivileged user namespace).
     static func probe() async -> ProcessContainment {
@@ -36,6 +38,8 @@ enum ProcessContainment: Sendable, Equatable {
         case .pidNamespace(let asUser):
             let user = asUser ? ["--user", "--map-root-user"] : []
             return ("unshare", user + ["--pid", "--fork", "--kill-child", "--mount-proc", "--"] + command)
+        case .sandbox(let sandbox, let writable, let hidden, let workingDirectory):
+            return sandbox.wrap(command, writable: writable, hidden: hidden, workingDirectory: workingDirectory)
         }
     }
 
@@ -43,6 +47,7 @@ enum ProcessContainment: Sendable, Equatable {
         switch self {
         case .processGroup: "process group"
         case .pidNamespace(let asUser): asUser ? "PID namespace (user namespace)" : "PID namespace"
+        case .sandbox: "bubblewrap sandbox"
         }
     }
 }

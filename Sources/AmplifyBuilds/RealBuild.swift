@@ -1,5 +1,6 @@
 import AmplifyCore
 import Foundation
+import Synchronization
 
 /// A real build of a RELEASE, RETRY or WEB_HOOK job: BUILD clones the branch into a fresh workspace,
 /// reads the build spec and runs its phases with bash; DEPLOY takes the artifacts as the job's output;
@@ -18,6 +19,12 @@ struct RealBuild: Sendable {
         var runAs: BuildUser?
         /// The job's secret values, opened (`BuildRunner.Configuration.secrets`).
         var secrets: @Sendable (JobKey) async throws -> [String: String] = { _ in [:] }
+        /// The sandbox builds run in, if any (`--build-sandbox`), and why (for the log).
+        var sandbox: BuildSandbox? = nil
+        var sandboxReason = "no sandbox"
+        /// The most memory any build gets (`--build-memory-mib`), below its compute type's.
+        var memoryCap: Int64? = nil
+        var machineCPUs = ProcessInfo.processInfo.activeProcessorCount
     }
 
     /// `_BUILD_TIMEOUT` when the app and branch do not set it, in minutes.
@@ -37,14 +44,21 @@ struct RealBuild: Sendable {
         let run = UUID().uuidString.lowercased()
         let workspace = self.settings.files.workspace(run)
         let marker = Self.marker(self.settings.files, run: run)
+        let limits = Limits()
         return await self.progress.run(cleanup: {
             // In a PID namespace the kernel has ended every process of the build with its shell; else
             // the processes that left the process group are found by their marker.
-            if self.settings.containment == .processGroup { BuildProcess.killProcesses(marker: marker) }
+            if self.settings.containment == .processGroup && self.settings.sandbox == nil { BuildProcess.killProcesses(marker: marker) }
+            limits.cgroup.withLock { $0 }?.remove()
             SiteFiles.remove(workspace)
         }) {
-            try await self.build(in: workspace, marker: marker)
+            try await self.build(in: workspace, run: run, marker: marker, limits: limits)
         }
+    }
+
+    /// The control group a build made (removed when it ends, however it ends).
+    private final class Limits: Sendable {
+        let cgroup = Mutex<BuildCgroup?>(nil)
     }
 
     /// The marker every process of a build carries; the part before `#` is shared by all builds of this
@@ -53,7 +67,7 @@ struct RealBuild: Sendable {
         "\(files.builds.path)#\(run)"
     }
 
-    private func build(in workspace: URL, marker: String) async throws {
+    private func build(in workspace: URL, run: String, marker: String, limits: Limits) async throws {
         let key = self.job.key
         let (app, branch) = try await self.context()
         let secrets: [String: String]
@@ -76,6 +90,13 @@ struct RealBuild: Sendable {
             log: log, progress: self.progress, marker: marker, grace: self.settings.terminationGrace, deadline: deadline,
             timeoutReason: "The build timed out after \(Self.format(timeout)) minutes (_BUILD_TIMEOUT)."
         )
+        let resources = BuildResources(app.jobConfig.buildComputeType, machineCPUs: self.settings.machineCPUs, memoryCap: self.settings.memoryCap)
+        let cgroup = BuildCgroup.make(run: run, resources: resources, machineCPUs: self.settings.machineCPUs)
+        limits.cgroup.withLock { $0 = cgroup }
+        let memoryBy = cgroup != nil ? "a control group" : "an rlimit (RLIMIT_DATA; no control group could be made)"
+        log.info("# Build size: \(resources.description); memory limited by \(memoryBy), CPUs by affinity.")
+        log.info("# Sandbox: \(self.settings.sandbox != nil ? "bubblewrap" : "none") (\(self.settings.sandboxReason))\(self.settings.sandbox?.network == false ? ", no network" : "").")
+        let sizing = Sizing(resources: resources, cgroup: cgroup, machineCPUs: self.settings.machineCPUs)
 
         // Clone.
         guard let repository = app.repository, !repository.isEmpty else {
@@ -108,7 +129,13 @@ struct RealBuild: Sendable {
             environment["secrets"] = String(decoding: try JSONSerialization.data(withJSONObject: secrets, options: [.sortedKeys]), as: UTF8.self)
             log.info("# \(secrets.count) secrets are in the secrets environment variable (JSON); their values are hidden in the logs.")
         }
-        try await self.runPhases(spec, appRoot: appRoot, environment: environment, workspace: workspace, runner: runner)
+        if self.settings.sandbox == nil {
+            // No sandbox, no private /tmp: a temporary folder of the build's own, for the tools that honour TMPDIR.
+            let temporary = workspace.appending(path: "tmp", directoryHint: .isDirectory)
+            try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+            environment["TMPDIR"] = temporary.path
+        }
+        try await self.runPhases(spec, appRoot: appRoot, environment: environment, workspace: workspace, runner: runner, sizing: sizing)
         if let detection {
             guard let output = detection.outputCandidates.first(where: { Self.isDirectory(appRoot.appending(path: $0, directoryHint: .isDirectory)) }) else {
                 throw JobProgress.Interruption.failed(
@@ -118,24 +145,28 @@ struct RealBuild: Sendable {
             spec.artifactsBaseDirectory = output
         }
         if !spec.testPhases.isEmpty {
-            try await self.test(spec, appRoot: appRoot, environment: environment, workspace: workspace, runner: runner)
+            try await self.test(spec, appRoot: appRoot, environment: environment, workspace: workspace, runner: runner, sizing: sizing)
         }
         try await self.deploy(spec, appRoot: appRoot, customHttp: customHttp)
     }
 
     /// Runs the build spec's build phases in one bash, with the cache restored first and saved after; a command
     /// that fails (or a stop, a timeout) ends the build.
-    private func runPhases(_ spec: BuildSpec, appRoot: URL, environment: [String: String], workspace: URL, runner: LoggedProcessRunner) async throws {
+    private func runPhases(
+        _ spec: BuildSpec, appRoot: URL, environment: [String: String], workspace: URL, runner: LoggedProcessRunner, sizing: Sizing
+    ) async throws {
         let key = self.job.key
         let cacheFile = self.settings.files.cache(key.scope, appId: key.appId, branchName: key.branchName)
         try? FileManager.default.createDirectory(at: cacheFile.deletingLastPathComponent(), withIntermediateDirectories: true)
         if let user = self.settings.runAs {
+            // The build's own: no other build (another user) can read its workspace.
             user.own(workspace)
+            chmod(workspace.path, 0o700)
             user.own(cacheFile.deletingLastPathComponent())
         }
         let control = workspace.appending(path: "control", directoryHint: .notDirectory)
         let script = BuildScript(phases: spec.phases, appRoot: appRoot.path, controlFile: control.path, cacheFile: cacheFile.path, cachePaths: spec.cachePaths)
-        if let failure = try await self.run(script, name: "build", appRoot: appRoot, environment: environment, workspace: workspace, runner: runner) {
+        if let failure = try await self.run(script, name: "build", appRoot: appRoot, environment: environment, workspace: workspace, runner: runner, sizing: sizing) {
             runner.log.line("!!! Build failed", level: .error)
             runner.log.line("!!! Error: \(failure)", level: .error)
             await runner.log.close()
@@ -148,7 +179,9 @@ struct RealBuild: Sendable {
     /// TEST: the build spec's test phases in a bash of their own, with their own log; then the test artifacts are
     /// collected (also when a test failed: a failing run's screenshots are the ones wanted) and recorded. A command
     /// that fails fails the job, and nothing is deployed.
-    private func test(_ spec: BuildSpec, appRoot: URL, environment: [String: String], workspace: URL, runner build: LoggedProcessRunner) async throws {
+    private func test(
+        _ spec: BuildSpec, appRoot: URL, environment: [String: String], workspace: URL, runner build: LoggedProcessRunner, sizing: Sizing
+    ) async throws {
         try await self.progress.begin("TEST", log: "Starting the test phases (\(spec.testPhases.map(\.name).joined(separator: ", "))).")
         let log = BuildLog(step: "TEST", progress: self.progress, limit: self.settings.maxLogBytes, redacting: build.log.redacted)
         let runner = LoggedProcessRunner(
@@ -156,7 +189,7 @@ struct RealBuild: Sendable {
         )
         let control = workspace.appending(path: "test-control", directoryHint: .notDirectory)
         let script = BuildScript(phases: spec.testPhases, appRoot: appRoot.path, controlFile: control.path)
-        let failure = try await self.run(script, name: "test", appRoot: appRoot, environment: environment, workspace: workspace, runner: runner)
+        let failure = try await self.run(script, name: "test", appRoot: appRoot, environment: environment, workspace: workspace, runner: runner, sizing: sizing)
         await log.flush()
         if let artifacts = spec.testArtifacts {
             let collected = try TestArtifactCollector(
@@ -180,21 +213,54 @@ struct RealBuild: Sendable {
         await log.close()
     }
 
-    /// Runs one step's script as the build's user; returns why it failed, or nil when it ran every command.
+    /// What a build gets of the machine, and how it is held to it.
+    struct Sizing: Sendable {
+        var resources: BuildResources
+        var cgroup: BuildCgroup?
+        var machineCPUs: Int
+
+        /// Words before the build's shell: join the control group, keep to the build's CPUs (so `nproc` says how
+        /// many), and without a control group an rlimit on memory.
+        var prefix: [String] {
+            var words = self.cgroup?.joinCommand ?? []
+            if self.resources.cpus < self.machineCPUs { words += ["taskset", "-c", "0-\(self.resources.cpus - 1)"] }
+            if self.cgroup == nil, BuildTools.exists("prlimit", path: nil) {
+                words += ["prlimit", "--data=\(self.resources.memoryBytes):\(self.resources.memoryBytes)", "--"]
+            }
+            return words
+        }
+    }
+
+    /// Runs one step's script as the build's user, sized and in the sandbox; returns why it failed, or nil when it ran
+    /// every command.
     private func run(
-        _ script: BuildScript, name: String, appRoot: URL, environment: [String: String], workspace: URL, runner: LoggedProcessRunner
+        _ script: BuildScript, name: String, appRoot: URL, environment: [String: String], workspace: URL, runner: LoggedProcessRunner,
+        sizing: Sizing
     ) async throws -> String? {
         let scriptFile = workspace.appending(path: "\(name).sh", directoryHint: .notDirectory)
         try script.text.write(to: scriptFile, atomically: false, encoding: .utf8)
         if let user = self.settings.runAs { user.own(scriptFile) }
+        let files = self.settings.files
+        let key = self.job.key
+        let containment = self.settings.sandbox.map { sandbox in
+            ProcessContainment.sandbox(
+                sandbox,
+                writable: [workspace.path, files.cache(key.scope, appId: key.appId, branchName: key.branchName).deletingLastPathComponent().path],
+                hidden: [files.root.path, files.builds.path, files.cacheRoot.path], workingDirectory: appRoot.path
+            )
+        } ?? self.settings.containment
         let outcome = try await runner.run(
             BuildProcess(
                 executable: "bash", arguments: ["--noprofile", "--norc", scriptFile.path], environment: environment,
-                workingDirectory: appRoot.path, marker: runner.marker, containment: self.settings.containment, runAs: self.settings.runAs
+                workingDirectory: appRoot.path, marker: runner.marker, containment: containment, runAs: self.settings.runAs, prefix: sizing.prefix
             )
         )
         let reached = (try? String(contentsOf: URL(fileURLWithPath: script.controlFile), encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        return Self.failure(outcome, reached: reached, commands: script.commands)
+        let failure = Self.failure(outcome, reached: reached, commands: script.commands)
+        if let failure, sizing.cgroup?.killedForMemory == true {
+            return "\(sizing.resources.outOfMemoryReason) (\(failure))"
+        }
+        return failure
     }
 
     /// DEPLOY: the artifacts become the job's site, which goes live; VERIFY looks at it.

@@ -30,6 +30,14 @@ public func buildApplication(
         node: configuration.node, leaseSeconds: configuration.buildLeaseSeconds, sharedStore: shared
     )
     builds.missingTools = BuildTools.missing(path: configuration.hostEnvironment["PATH"])
+    if configuration.buildMode != .simulate {
+        (builds.sandbox, builds.sandboxReason) = try await BuildSandbox.resolve(configuration.buildSandbox, network: configuration.buildNetwork)
+        logger.notice(
+            builds.sandbox != nil ? "Builds run in a bubblewrap sandbox" : "Builds run without a sandbox",
+            metadata: ["reason": "\(builds.sandboxReason)", "network": "\(configuration.buildNetwork ? "all" : "none")"]
+        )
+    }
+    builds.memoryCap = configuration.buildMemoryMiB.map { Int64($0) << 20 }
     let serverKey = try URLSigner.key(in: configuration.dataDirectory)
     let secrets = SecretBox(serverKey: serverKey)
     builds.secrets = { key in try await secrets.values(store, scope: key.scope, appId: key.appId, branchName: key.branchName) }
@@ -119,10 +127,17 @@ private func openStore(_ configuration: ServerConfiguration, logger: Logger, met
     }
     try DataDirectoryLock.acquire(directory)
     let path = (directory as NSString).appendingPathComponent("amplify-local.sqlite")
-    let store = try SQLiteStore(path: path, quotas: configuration.quotas)
-    // Builds run as another user when the server is root: they may pass through the data directory to
-    // their workspace, but neither list it nor read the database (SQLite gives its -wal and -shm files the same mode).
+    // Builds run as another user when the server is root: they may pass through the data directory to their
+    // workspace, but neither list it nor read the database. The database is made 0600 before SQLite opens it, since
+    // SQLite gives its -wal and -shm files the database's mode when it makes them (the write-ahead log holds recent
+    // pages: tokens, credentials, variables); those a version before this one made are set right here.
     try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: directory)
-    try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+    if !FileManager.default.fileExists(atPath: path) {
+        FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+    }
+    for file in [path, path + "-wal", path + "-shm", path + "-journal"] where FileManager.default.fileExists(atPath: file) {
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+    }
+    let store = try SQLiteStore(path: path, quotas: configuration.quotas)
     return (store, nil)
 }

@@ -39,6 +39,12 @@ public struct ServerConfiguration: Sendable {
     public var gitRemotePollSeconds: Double = 60
     /// Whether the server counts and times what it does (`GET /_amplify-local/metrics`).
     public var metrics = true
+    /// Whether real builds run in a bubblewrap sandbox (`--build-sandbox`).
+    public var buildSandbox = BuildSandbox.Mode.auto
+    /// Whether sandboxed builds reach the network (`--build-network all|none`).
+    public var buildNetwork = true
+    /// The most memory a build gets, below its compute type's (`--build-memory-mib`); nil for the compute type's.
+    public var buildMemoryMiB: Int?
     /// Fault rules in force from the start (`--faults FILE`).
     var faultRules: [FaultRule] = []
     /// State loaded at start into an empty server (`--init FILE`).

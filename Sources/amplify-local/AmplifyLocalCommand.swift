@@ -19,4 +19,10 @@ struct AmplifyLocalCommand: AsyncParsableCommand {
 }
 
 extension BuildMode: ExpressibleByArgument {}
+extension BuildSandbox.Mode: ExpressibleByArgument {}
+
+/// `--build-network`: whether sandboxed builds reach the network.
+enum BuildNetwork: String, ExpressibleByArgument, CaseIterable {
+    case all, none
+}
 extension AuthMode: ExpressibleByArgument {}

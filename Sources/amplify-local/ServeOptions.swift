@@ -50,6 +50,15 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "Builds that run at once; more wait in PENDING. [env: AMPLIFY_LOCAL_MAX_CONCURRENT_BUILDS] (default: 5)")
     var maxConcurrentBuilds: Int?
 
+    @Option(help: "Run builds in a bubblewrap sandbox: auto (where bwrap works), bubblewrap (required) or none. [env: AMPLIFY_LOCAL_BUILD_SANDBOX] (default: auto)")
+    var buildSandbox: BuildSandbox.Mode?
+
+    @Option(help: "What sandboxed builds reach: all (the machine's network) or none. [env: AMPLIFY_LOCAL_BUILD_NETWORK] (default: all)")
+    var buildNetwork: BuildNetwork?
+
+    @Option(help: "The most memory a build gets in MiB, below its compute type's (STANDARD_8GB: 8192). [env: AMPLIFY_LOCAL_BUILD_MEMORY_MIB]")
+    var buildMemoryMib: Int?
+
     @Option(help: "Apps per account and region (AWS: 25). [env: AMPLIFY_LOCAL_MAX_APPS_PER_REGION] (default: 25)")
     var maxAppsPerRegion: Int?
 
@@ -133,6 +142,10 @@ struct ServeOptions: ParsableArguments {
             try value(self.simulatedBuildSeconds, "SIMULATED_BUILD_SECONDS", Double.init) ?? configuration.simulatedBuildSeconds
         configuration.maxConcurrentBuilds =
             try value(self.maxConcurrentBuilds, "MAX_CONCURRENT_BUILDS", Int.init) ?? configuration.maxConcurrentBuilds
+        configuration.buildSandbox = try value(self.buildSandbox, "BUILD_SANDBOX", BuildSandbox.Mode.init(rawValue:)) ?? configuration.buildSandbox
+        configuration.buildNetwork = try value(self.buildNetwork, "BUILD_NETWORK", BuildNetwork.init(rawValue:)).map { $0 == .all } ?? configuration.buildNetwork
+        configuration.buildMemoryMiB = try value(self.buildMemoryMib, "BUILD_MEMORY_MIB", Int.init)
+        if let memory = configuration.buildMemoryMiB, memory < 16 { throw ValidationError("--build-memory-mib must be at least 16.") }
         var quotas = configuration.quotas
         quotas.appsPerRegion = try value(self.maxAppsPerRegion, "MAX_APPS_PER_REGION", Int.init) ?? quotas.appsPerRegion
         quotas.branchesPerApp = try value(self.maxBranchesPerApp, "MAX_BRANCHES_PER_APP", Int.init) ?? quotas.branchesPerApp

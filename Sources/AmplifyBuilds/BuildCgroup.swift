@@ -1,0 +1,119 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A control group of one build, under the server's own: memory limited (cgroup v2's `memory.max`, or v1's `memory`
+/// controller), CPU time limited to the build's CPUs (`cpu.max`, v1's `cpu.cfs_quota_us`) when it has fewer than the
+/// machine. The build's first process joins it before it runs anything (`joinCommand`), so everything it starts is
+/// inside. Nil where the server may not make one (not root, no controller): an rlimit stands in then.
+struct BuildCgroup: Sendable {
+    /// The folders made, each with its `cgroup.procs`.
+    let folders: [String]
+    /// Where the kernel counts the group's kills for memory (v1 `memory.oom_control`, v2 `memory.events`).
+    let events: String
+
+    /// The server's own groups, one line of `/proc/self/cgroup` each: hierarchy, controllers, path.
+    private static func membership() -> [[String]]? {
+        guard geteuid() == 0, let text = try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8) else { return nil }
+        return text.split(separator: "\n").map { $0.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init) }
+    }
+
+    private static func name(_ run: String) -> String { "amplify-local-\(run)" }
+
+    /// Removes the groups of builds a crashed run of the server left (their processes killed by then).
+    static func removeLeftovers(runs: [String]) {
+        guard let lines = self.membership() else { return }
+        var parents: [String] = []
+        for line in lines where line.count == 3 {
+            let path = line[2] == "/" ? "" : line[2]
+            if line[0] == "0" && line[1].isEmpty { parents.append("/sys/fs/cgroup" + path) }
+            for controller in line[1].split(separator: ",") where controller == "memory" || controller == "cpu" {
+                parents.append("/sys/fs/cgroup/\(controller)" + path)
+            }
+        }
+        for parent in parents {
+            for run in runs { rmdir(parent + "/" + self.name(run)) }
+        }
+    }
+
+    static func make(run: String, resources: BuildResources, machineCPUs: Int) -> BuildCgroup? {
+        guard let lines = self.membership() else { return nil }
+        let name = self.name(run)
+        // cgroup v1, as on machines with a `memory` hierarchy.
+        if let memory = lines.first(where: { $0.count == 3 && $0[1].split(separator: ",").contains("memory") }),
+            FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+        {
+            let folder = "/sys/fs/cgroup/memory" + (memory[2] == "/" ? "" : memory[2]) + "/" + name
+            guard mkdir(folder, 0o755) == 0 else { return nil }
+            guard Self.set("\(resources.memoryBytes)", to: folder + "/memory.limit_in_bytes") else {
+                rmdir(folder)
+                return nil
+            }
+            // No swap beyond the limit, where the kernel accounts it.
+            _ = Self.set("\(resources.memoryBytes)", to: folder + "/memory.memsw.limit_in_bytes")
+            var folders = [folder]
+            if resources.cpus < machineCPUs, let cpu = lines.first(where: { $0.count == 3 && $0[1].split(separator: ",").contains("cpu") }) {
+                let cpuFolder = "/sys/fs/cgroup/cpu" + (cpu[2] == "/" ? "" : cpu[2]) + "/" + name
+                if mkdir(cpuFolder, 0o755) == 0 {
+                    if Self.set("100000", to: cpuFolder + "/cpu.cfs_period_us"), Self.set("\(resources.cpus * 100_000)", to: cpuFolder + "/cpu.cfs_quota_us") {
+                        folders.append(cpuFolder)
+                    } else {
+                        rmdir(cpuFolder)
+                    }
+                }
+            }
+            return BuildCgroup(folders: folders, events: folder + "/memory.oom_control")
+        }
+        // cgroup v2: a child of the server's group, with the memory controller handed down.
+        if let unified = lines.first(where: { $0.count == 3 && $0[0] == "0" && $0[1].isEmpty }),
+            FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cgroup.controllers")
+        {
+            let parent = "/sys/fs/cgroup" + (unified[2] == "/" ? "" : unified[2])
+            _ = Self.set("+memory +cpu", to: parent + "/cgroup.subtree_control")
+            let folder = parent + "/" + name
+            guard mkdir(folder, 0o755) == 0 else { return nil }
+            guard Self.set("\(resources.memoryBytes)", to: folder + "/memory.max") else {
+                rmdir(folder)
+                return nil
+            }
+            _ = Self.set("0", to: folder + "/memory.swap.max")
+            if resources.cpus < machineCPUs { _ = Self.set("\(resources.cpus * 100_000) 100000", to: folder + "/cpu.max") }
+            return BuildCgroup(folders: [folder], events: folder + "/memory.events")
+        }
+        return nil
+    }
+
+    /// Words to put before a command so that its process joins the group, then becomes the command.
+    var joinCommand: [String] {
+        let join = #"n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1/cgroup.procs" || exit 125; shift; n=$((n - 1)); done; exec "$@""#
+        return ["sh", "-c", join, "sh", String(self.folders.count)] + self.folders
+    }
+
+    /// Whether the kernel killed a process of the group for memory.
+    var killedForMemory: Bool {
+        guard let text = try? String(contentsOfFile: self.events, encoding: .utf8) else { return false }
+        return text.split(separator: "\n").contains { line in
+            let parts = line.split(separator: " ")
+            return parts.count == 2 && parts[0] == "oom_kill" && (Int(parts[1]) ?? 0) > 0
+        }
+    }
+
+    /// Removes the group (once its processes are gone; the kernel refuses before).
+    func remove() {
+        for folder in self.folders {
+            for _ in 0..<50 {
+                if rmdir(folder) == 0 || errno == ENOENT { break }
+                usleep(20_000)
+            }
+        }
+    }
+
+    private static func set(_ text: String, to path: String) -> Bool {
+        let descriptor = open(path, O_WRONLY)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        return Array(text.utf8).withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) } == text.utf8.count
+    }
+}
