@@ -1,6 +1,7 @@
 """What a real build costs amplify-local itself: a build whose commands do nothing, against doing the same
 work by hand (git clone + bash + moving the artifacts) in the same run; then how the cost grows with the
-repository's size and with the volume of log a build writes.
+repository's size and with the volume of log a build writes; then what the bubblewrap sandbox adds to a build
+(the same no-op build on a server with `--build-sandbox none` and one with `bubblewrap`, taking turns).
 
 Run through `bench/run-builds` (builds in release mode first). Prints a Markdown report and writes it to
 bench/results-builds.md.
@@ -87,10 +88,11 @@ def start_server(binary, data_dir, *extra):
     return process, client
 
 
-def through_server(client, repo, runs):
+def through_server(client, repo, runs, app_id=None):
     """StartJob → SUCCEED, as the job's own times say (endTime − startTime), one build at a time."""
-    app_id = client.create_app(name="bench", repository=repo)["app"]["appId"]
-    client.create_branch(appId=app_id, branchName="main")
+    if app_id is None:
+        app_id = client.create_app(name="bench", repository=repo)["app"]["appId"]
+        client.create_branch(appId=app_id, branchName="main")
     times = []
     for _ in range(runs):
         job_id = client.start_job(appId=app_id, branchName="main", jobType="RELEASE")["jobSummary"]["jobId"]
@@ -102,6 +104,27 @@ def through_server(client, repo, runs):
         assert summary["status"] == "SUCCEED", summary
         times.append((summary["endTime"] - summary["startTime"]).total_seconds())
     return times
+
+
+def sandbox_cost(binary, root, runs):
+    """Median no-op build time without and with the sandbox, the two servers taking turns build by build."""
+    repo = os.path.join(root, "repo-sandbox")
+    make_repo(repo, 0, "'true'")
+    servers = {mode: start_server(binary, os.path.join(root, f"data-{mode}"), "--build-sandbox", mode) for mode in ("none", "bubblewrap")}
+    times = {mode: [] for mode in servers}
+    try:
+        apps = {}
+        for mode, (_, client) in servers.items():
+            apps[mode] = client.create_app(name="bench", repository=repo)["app"]["appId"]
+            client.create_branch(appId=apps[mode], branchName="main")
+        for _ in range(runs):
+            for mode, (_, client) in servers.items():
+                times[mode] += through_server(client, repo, 1, app_id=apps[mode])
+    finally:
+        for process, _ in servers.values():
+            process.terminate()
+            process.wait()
+    return {mode: statistics.median(values) * 1000 for mode, values in times.items()}
 
 
 def main():
@@ -131,17 +154,31 @@ def main():
         finally:
             process.terminate()
             process.wait()
+        sandbox = sandbox_cost(options.binary, root, options.runs) if shutil.which("bwrap") else None
     lines = [
         f"# Build overhead ({datetime.date.today()}, {platform.machine()}, {os.cpu_count()} cores)",
         "",
         "Median time of one build. *By hand*: `git clone` + the commands in bash + moving `dist` (no server).",
-        "*amplify-local*: StartJob → SUCCEED from the job's own times (clone, build spec, bash, logs written to",
-        "SQLite as they come, artifacts, three steps). *Overhead* is the difference.",
+        "*amplify-local*: StartJob → SUCCEED from the job's own times (clone, build spec, bash in the sandbox when",
+        "bwrap is installed, logs written to SQLite as they come, artifacts, three steps). *Overhead* is the difference.",
         "",
         "| case | runs | by hand (ms) | amplify-local (ms) | overhead (ms) |",
         "|---|---:|---:|---:|---:|",
     ]
     lines += [f"| {name} | {runs} | {hand:.0f} | {served:.0f} | {overhead:+.0f} |" for name, runs, hand, served, overhead in rows]
+    lines += ["", "## The sandbox's cost", ""]
+    if sandbox is None:
+        lines.append("bwrap is not installed here: not measured.")
+    else:
+        lines += [
+            f"The no-op build, {options.runs} runs each, the two servers taking turns (target: the sandbox adds < 150 ms):",
+            "",
+            "| `--build-sandbox` | median build (ms) |",
+            "|---|---:|",
+            f"| none | {sandbox['none']:.0f} |",
+            f"| bubblewrap | {sandbox['bubblewrap']:.0f} |",
+            f"| **the sandbox adds** | **{sandbox['bubblewrap'] - sandbox['none']:+.0f}** |",
+        ]
     report = "\n".join(lines) + "\n"
     print(report)
     with open(os.path.join(HERE, "results-builds.md"), "w") as out:
