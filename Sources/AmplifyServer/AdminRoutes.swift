@@ -94,13 +94,8 @@ struct AdminRoutes {
 
     /// A test artifact (GetArtifactUrl, the TEST step's screenshots and report) or the zip of them all, as a download.
     private func testArtifact(_ request: Request, _ context: AmplifyRequestContext) async throws -> Response {
-        func parameter(_ name: String) throws -> String { try Self.parameter(context, name) }
-        guard let jobId = Int(try parameter("jobId")) else { throw HTTPError(.notFound) }
-        let key = JobKey(
-            scope: Scope(account: try parameter("account"), region: try parameter("region")),
-            appId: try parameter("appId"), branchName: try parameter("branchName"), jobId: jobId
-        )
-        let file = try parameter("file")
+        let key = try Self.jobKey(context)
+        let file = try Self.parameter(context, "file")
         let sites = self.runner.files.sites
         let (path, name): (URL, String)
         if file == "artifacts.zip" {
@@ -154,6 +149,16 @@ struct AdminRoutes {
         return Response(status: .ok, headers: [.contentType: "image/svg+xml"], body: .init(byteBuffer: ByteBuffer(string: svg)))
     }
 
+    /// The job a signed URL's path names (`:account/:region/:appId/:branchName/:jobId`); 404 for a job id that is not one.
+    static func jobKey(_ context: AmplifyRequestContext) throws -> JobKey {
+        func parameter(_ name: String) throws -> String { try Self.parameter(context, name) }
+        guard let jobId = Int(try parameter("jobId")) else { throw HTTPError(.notFound) }
+        return JobKey(
+            scope: Scope(account: try parameter("account"), region: try parameter("region")),
+            appId: try parameter("appId"), branchName: try parameter("branchName"), jobId: jobId
+        )
+    }
+
     /// A path parameter, percent-decoded (the router leaves them raw).
     static func parameter(_ context: AmplifyRequestContext, _ name: String) throws -> String {
         guard let raw = context.parameters.get(name), let value = raw.removingPercentEncoding else {
@@ -165,18 +170,13 @@ struct AdminRoutes {
     /// A step's log as it is so far. `Range: bytes=N-` asks for what came after the first N bytes (206),
     /// which is how a client follows a growing log: 416 means nothing new yet.
     private func log(_ request: Request, _ context: AmplifyRequestContext) async throws -> Response {
-        func parameter(_ name: String) throws -> String { try Self.parameter(context, name) }
-        guard let jobId = Int(try parameter("jobId")) else { throw HTTPError(.notFound) }
-        let key = JobKey(
-            scope: Scope(account: try parameter("account"), region: try parameter("region")),
-            appId: try parameter("appId"), branchName: try parameter("branchName"), jobId: jobId
-        )
+        let key = try Self.jobKey(context)
         let range = request.headers[.range].flatMap { range -> Int? in
             guard range.hasPrefix("bytes="), range.hasSuffix("-") else { return nil }
             return Int(range.dropFirst(6).dropLast()).flatMap { $0 >= 0 ? $0 : nil }
         }
         // Only what comes after the range's start is read: following a log costs the same whatever its size.
-        guard let tail = try await self.store.log(key, step: try parameter("step"), from: range ?? 0) else {
+        guard let tail = try await self.store.log(key, step: try Self.parameter(context, "step"), from: range ?? 0) else {
             throw HTTPError(.notFound, message: "No such log.")
         }
         var headers: HTTPFields = [.contentType: "text/plain; charset=utf-8", .acceptRanges: "bytes"]
@@ -195,11 +195,7 @@ struct AdminRoutes {
     /// names for the job (written aside, then renamed), refusing more than `--max-upload-bytes`. Only a
     /// MANUAL job that was not started yet takes uploads.
     private func upload(_ request: Request, _ context: AmplifyRequestContext, destination: (JobKey) -> URL) async throws -> Response {
-        guard let jobId = Int(try Self.parameter(context, "jobId")) else { throw HTTPError(.notFound) }
-        let key = JobKey(
-            scope: Scope(account: try Self.parameter(context, "account"), region: try Self.parameter(context, "region")),
-            appId: try Self.parameter(context, "appId"), branchName: try Self.parameter(context, "branchName"), jobId: jobId
-        )
+        let key = try Self.jobKey(context)
         let limit = self.configuration.maxUploadBytes
         let job = try await self.store.job(key)
         guard job.jobType == .manual, job.status == .created else {

@@ -114,6 +114,9 @@ private func jobFiles(_ configuration: ServerConfiguration, node: String?) throw
 private func openStore(_ configuration: ServerConfiguration, logger: Logger, metrics: ServerMetrics?) async throws -> (any Store, (any Service)?) {
     if let directory = configuration.dataDirectory {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // Builds run as other users when the server is root: they may pass through the data directory to their
+        // workspace, but not list it.
+        try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: directory)
     }
     if let database = configuration.database {
         // Several nodes share the data directory then: no lock on it.
@@ -127,11 +130,9 @@ private func openStore(_ configuration: ServerConfiguration, logger: Logger, met
     }
     try DataDirectoryLock.acquire(directory)
     let path = (directory as NSString).appendingPathComponent("amplify-local.sqlite")
-    // Builds run as another user when the server is root: they may pass through the data directory to their
-    // workspace, but neither list it nor read the database. The database is made 0600 before SQLite opens it, since
-    // SQLite gives its -wal and -shm files the database's mode when it makes them (the write-ahead log holds recent
-    // pages: tokens, credentials, variables); those a version before this one made are set right here.
-    try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: directory)
+    // Nor may they read the database. It is made 0600 before SQLite opens it, since SQLite gives its -wal and -shm
+    // files the database's mode when it makes them (the write-ahead log holds recent pages: tokens, credentials,
+    // variables); those a version before this one made are set right here.
     if !FileManager.default.fileExists(atPath: path) {
         FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
     }
