@@ -42,6 +42,20 @@ let package = Package(
             swiftSettings: ourSettings
         ),
         .target(
+            name: "AmplifyCompute",
+            dependencies: [
+                "AmplifyCore", "AmplifyHosting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: ourSettings
+        ),
+        .target(
             name: "AmplifyHosting",
             dependencies: [
                 "AmplifyCore",
@@ -85,7 +99,7 @@ let package = Package(
         .target(
             name: "AmplifyServer",
             dependencies: [
-                "AmplifyWire", "AmplifyCore", "AmplifyStore", "AmplifyBuilds", "AmplifyHosting", "AmplifyGit",
+                "AmplifyWire", "AmplifyCore", "AmplifyStore", "AmplifyBuilds", "AmplifyHosting", "AmplifyGit", "AmplifyCompute",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -123,7 +137,7 @@ let package = Package(
         .testTarget(
             name: "AmplifyLocalTests",
             dependencies: [
-                "AmplifyWire", "AmplifyCore", "AmplifyStore", "AmplifyBuilds", "AmplifyHosting", "AmplifyGit", "AmplifyServer",
+                "AmplifyWire", "AmplifyCore", "AmplifyStore", "AmplifyBuilds", "AmplifyHosting", "AmplifyGit", "AmplifyCompute", "AmplifyServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

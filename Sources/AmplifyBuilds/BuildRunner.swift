@@ -43,6 +43,10 @@ public final class BuildRunner: Service, Sendable {
         public var sandboxReason = "no sandbox"
         /// The most memory any build gets, below its compute type's (`--build-memory-mib`).
         public var memoryCap: Int64? = nil
+        /// Starts an SSR deployment's compute and waits until it answers (the compute supervisor).
+        public var startCompute: @Sendable (ComputeDeployment) async throws -> Void = { _ in
+            throw JobProgress.Interruption.failed("This server runs no computes.")
+        }
         /// Whether other nodes build from the same store (PostgreSQL). Without, the jobs in progress at
         /// start-up are the previous run's and end at once; with, only those whose lease ran out.
         public var sharedStore: Bool
@@ -301,7 +305,8 @@ public final class BuildRunner: Service, Sendable {
                 files: self.configuration.files, containment: self.containment.withLock { $0 }, maxLogBytes: self.configuration.maxLogBytes,
                 terminationGrace: self.configuration.terminationGrace, hostEnvironment: self.configuration.hostEnvironment,
                 runAs: BuildUser.forBuild(), secrets: self.configuration.secrets, sandbox: self.configuration.sandbox,
-                sandboxReason: self.configuration.sandboxReason, memoryCap: self.configuration.memoryCap
+                sandboxReason: self.configuration.sandboxReason, memoryCap: self.configuration.memoryCap,
+                startCompute: self.configuration.startCompute
             )
             deleted = await RealBuild(progress: progress, job: job, store: self.store, settings: settings).run()
         }

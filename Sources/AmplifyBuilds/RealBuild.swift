@@ -25,6 +25,8 @@ struct RealBuild: Sendable {
         /// The most memory any build gets (`--build-memory-mib`), below its compute type's.
         var memoryCap: Int64? = nil
         var machineCPUs = ProcessInfo.processInfo.activeProcessorCount
+        /// Starts a deployment's compute and waits until it answers (throws why not).
+        var startCompute: @Sendable (ComputeDeployment) async throws -> Void
     }
 
     /// `_BUILD_TIMEOUT` when the app and branch do not set it, in minutes.
@@ -147,7 +149,7 @@ struct RealBuild: Sendable {
         if !spec.testPhases.isEmpty {
             try await self.test(spec, appRoot: appRoot, environment: environment, workspace: workspace, runner: runner, sizing: sizing)
         }
-        try await self.deploy(spec, appRoot: appRoot, customHttp: customHttp)
+        try await self.deploy(spec, app: app, branch: branch, appRoot: appRoot, customHttp: customHttp)
     }
 
     /// Runs the build spec's build phases in one bash, with the cache restored first and saved after; a command
@@ -264,7 +266,7 @@ struct RealBuild: Sendable {
     }
 
     /// DEPLOY: the artifacts become the job's site, which goes live; VERIFY looks at it.
-    private func deploy(_ spec: BuildSpec, appRoot: URL, customHttp: CustomHttpFile?) async throws {
+    private func deploy(_ spec: BuildSpec, app: App, branch: Branch, appRoot: URL, customHttp: CustomHttpFile?) async throws {
         let site = self.settings.files.sites.site(self.job.key)
         if let customHttp {
             let file = self.settings.files.sites.deploymentHeaders(self.job.key)
@@ -277,6 +279,15 @@ struct RealBuild: Sendable {
             try await self.progress.begin("VERIFY", log: "No artifacts to verify.")
             return
         }
+        if app.platform != .web {
+            if let bundle = ComputeBundle.find(in: appRoot.appending(path: base, directoryHint: .isDirectory)) {
+                try await self.deployCompute(bundle, base: base, branch: branch, site: site, customHttp: customHttp)
+                return
+            }
+            try await self.progress.log(
+                "DEPLOY", "[WARNING]: No deploy-manifest.json in \(base) or its .amplify-hosting/: the \(app.platform.rawValue) app's artifacts are served as static files."
+            )
+        }
         let collected = try ArtifactCollector(
             base: appRoot.appending(path: base, directoryHint: .isDirectory), baseName: base,
             patterns: spec.artifactFiles.map(FileGlob.init), discardPaths: spec.discardPaths
@@ -286,6 +297,52 @@ struct RealBuild: Sendable {
         try await self.progress.log("DEPLOY", "# Build artifact upload completed: \(collected.files) files (\(collected.bytes) bytes) from \(base)")
         try await self.progress.publish("# Deploying the artifacts as the branch's site...")
         try await self.progress.verify(site)
+    }
+
+    /// DEPLOY of an SSR build: the deployment specification's output, checked and moved whole into the job's site;
+    /// its compute started and answering before the branch switches to it.
+    private func deployCompute(_ root: URL, base: String, branch: Branch, site: URL, customHttp: CustomHttpFile?) async throws {
+        let moved: (files: Int, bytes: Int64)
+        let manifest: DeployManifest
+        do {
+            let bundle = try ComputeBundle(root: root)
+            manifest = bundle.manifest
+            moved = try bundle.move(to: site)
+        } catch {
+            try await self.progress.log("DEPLOY", "[ERROR]: \(error.message)")
+            throw JobProgress.Interruption.failed(error.message)
+        }
+        let relative = root.lastPathComponent == ".amplify-hosting" ? "\(base)/.amplify-hosting" : base
+        try await self.progress.log(
+            "DEPLOY", "# Found \(relative)/deploy-manifest.json: \(manifest.frameworkName) \(manifest.frameworkVersion), \(manifest.routes.count) routes, \(moved.files) files (\(moved.bytes) bytes)"
+        )
+        if let customHttp { try await self.progress.log("DEPLOY", "Custom headers: \(customHttp.path).") }
+        if branch.framework?.isEmpty ?? true {
+            let key = self.job.key
+            _ = try? await self.store.updateBranch(key.scope, appId: key.appId, branchName: key.branchName) { branch in
+                if branch.framework?.isEmpty ?? true { branch.framework = manifest.frameworkName }
+            }
+        }
+        for resource in manifest.computeResources {
+            try await self.progress.log(
+                "DEPLOY",
+                "# Starting compute \(resource.name): node \(resource.entrypoint) (the manifest asks for \(resource.runtime); this machine's node runs it)."
+            )
+            try await self.progress.log(
+                "DEPLOY",
+                "[WARNING]: The compute gets PORT, NODE_ENV=production, AWS_REGION, AWS_APP_ID, AWS_BRANCH and AWS_AMPLIFY_DEPLOYMENT_ID, not the app's or branch's environment variables (as on AWS): write the ones it needs into .env.production at build time."
+            )
+            do {
+                try await self.settings.startCompute(ComputeDeployment(key: self.job.key, folder: site.path, resource: resource))
+            } catch {
+                let reason = "The compute did not start: \(error)"
+                try await self.progress.log("DEPLOY", "[ERROR]: \(reason)")
+                throw JobProgress.Interruption.failed(reason)
+            }
+            try await self.progress.log("DEPLOY", "The compute answers.")
+        }
+        try await self.progress.publish("# Deploying the build output as the branch's site...")
+        try await self.progress.begin("VERIFY", log: "Routes: \(manifest.routes.map { "\($0.path) → \($0.target.kind.rawValue)" }.joined(separator: ", ")).")
     }
 
     /// The build's whole environment: the build spec's variables, the app's and branch's over them, AWS's

@@ -63,6 +63,11 @@ public struct DeployManifest: Equatable, Sendable {
     /// Why a manifest cannot be deployed; the message starts as AWS's does.
     public struct Invalid: Error, Equatable, CustomStringConvertible {
         public var problem: String
+
+        public init(problem: String) {
+            self.problem = problem
+        }
+
         public var description: String {
             "We failed to validate the deploy-manifest.json file found in your build output directory. \(self.problem)"
         }

@@ -17,6 +17,8 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
     let files: SiteFiles
     let accessLog: AccessLog
     let clock: ServiceClock
+    /// Where `Compute` routes of SSR deployments go; nil answers them 503.
+    let compute: (any ComputeGateway)?
     private let cache = SiteSettingsCache()
     /// `LocalFileSystem` announces its folder at info level; one per request would flood the log.
     private static var quietLogger: Logger {
@@ -25,7 +27,8 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
         return logger
     }
 
-    public init(store: any Store, files: SiteFiles, accessLog: AccessLog, clock: ServiceClock) {
+    public init(store: any Store, files: SiteFiles, accessLog: AccessLog, clock: ServiceClock, compute: (any ComputeGateway)? = nil) {
+        self.compute = compute
         self.store = store
         self.files = files
         self.accessLog = accessLog
@@ -81,9 +84,6 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
         guard let (app, branch) = site else {
             return Self.page(.notFound, "No site is deployed at \(host).")
         }
-        guard request.method == .get || request.method == .head else {
-            return Self.page(.methodNotAllowed, "Sites answer GET and HEAD only.", headers: [.allow: "GET, HEAD"])
-        }
         if let challenge = BasicAuth(app: app, branch: branch).challenge(request.headers[.authorization]) {
             return challenge
         }
@@ -98,6 +98,13 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
             return Self.page(.notFound, "Not found.")
         }
         let settings = self.cache.settings(for: app)
+        let deployment = self.cache.deployment(site: folder, deployedAt: branch.lastDeployTime) { self.files.deploymentHeaders(live) }
+        // An SSR app's deployment of Amplify's deployment specification: routes, and its files in static/.
+        let manifest = app.platform == .web ? nil : deployment.manifest
+        let files = manifest == nil ? folder : folder + "/static"
+        guard manifest != nil || request.method == .get || request.method == .head else {
+            return Self.page(.methodNotAllowed, "Sites answer GET and HEAD only.", headers: [.allow: "GET, HEAD"])
+        }
         var servePath = path
         var status = HTTPResponse.Status.ok
         for rule in settings.rules {
@@ -111,16 +118,25 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
                 }
                 servePath = target
             case .notFound(let code, let target):
-                if Self.exists(path, in: folder) { continue }
+                if Self.exists(path, in: files) { continue }
                 servePath = target
                 status = .init(code: code)
             }
             break
         }
-        var response = await self.serve(request, context, path: servePath, folder: folder)
+        var response: Response
+        if let manifest {
+            let target = ManifestTarget(
+                request: request, path: servePath, folder: folder, manifest: manifest, live: live, host: host,
+                clientAddress: context.remoteAddress?.ipAddress, compute: self.compute
+            )
+            response = await target.respond { path, folder in await self.serve(request, context, path: path, folder: folder) }
+        } else {
+            response = await self.serve(request, context, path: servePath, folder: folder)
+        }
         if status == .notFound && response.status == .ok { response.status = .notFound }
         let filePath = servePath.hasSuffix("/") ? String(servePath.dropFirst()) + "index.html" : String(servePath.dropFirst())
-        let headers = self.cache.deploymentHeaders(site: folder, deployedAt: branch.lastDeployTime) { self.files.deploymentHeaders(live) } ?? settings.headers
+        let headers = deployment.headers ?? settings.headers
         for header in headers.headers(for: filePath) {
             if let name = HTTPField.Name(header.name) { response.headers[name] = header.value }
         }

@@ -11,9 +11,15 @@ final class SiteSettingsCache: Sendable {
     }
 
     private let entries = Mutex<[String: Settings]>([:])
-    /// By site folder and deploy time (a branch deleted and made again reuses job numbers, never deploy times); nil
-    /// when the deployment has no headers of its own.
-    private let deployments = Mutex<[String: CustomHeaders?]>([:])
+    /// What a deployment carries besides its files: the headers its build's `customHttp.yml` gave it, and its
+    /// `deploy-manifest.json` (an SSR deployment); each nil when it has none.
+    struct Deployment: Sendable {
+        var headers: CustomHeaders?
+        var manifest: DeployManifest?
+    }
+
+    /// By site folder and deploy time (a branch deleted and made again reuses job numbers, never deploy times).
+    private let deployments = Mutex<[String: Deployment]>([:])
 
     func settings(for app: App) -> Settings {
         let key = "\(app.scope.account)/\(app.scope.region)/\(app.appId)@\(app.updateTime.timeIntervalSince1970)"
@@ -26,15 +32,19 @@ final class SiteSettingsCache: Sendable {
         return settings
     }
 
-    /// The headers a deployment's `customHttp.yml` gave it (read from `file` the first time), or nil.
-    func deploymentHeaders(site: String, deployedAt: Date?, file: () -> URL) -> CustomHeaders? {
+    /// What the deployment in `site` carries (read the first time: the headers from `headersFile`, the manifest from
+    /// the site's folder).
+    func deployment(site: String, deployedAt: Date?, headersFile: () -> URL) -> Deployment {
         let key = "\(site)@\(deployedAt?.timeIntervalSince1970 ?? 0)"
         if let cached = self.deployments.withLock({ $0[key] }) { return cached }
-        let headers = FileManager.default.contents(atPath: file().path).map { CustomHeaders(yaml: String(decoding: $0, as: UTF8.self)) }
+        let deployment = Deployment(
+            headers: FileManager.default.contents(atPath: headersFile().path).map { CustomHeaders(yaml: String(decoding: $0, as: UTF8.self)) },
+            manifest: FileManager.default.contents(atPath: site + "/" + DeployManifest.fileName).flatMap { try? DeployManifest(json: $0) }
+        )
         self.deployments.withLock { entries in
             if entries.count >= 1024 { entries.removeAll() }
-            entries[key] = .some(headers)
+            entries[key] = deployment
         }
-        return headers
+        return deployment
     }
 }

@@ -1,4 +1,5 @@
 import AmplifyBuilds
+import AmplifyCompute
 import AmplifyCore
 import AmplifyGit
 import AmplifyHosting
@@ -38,6 +39,8 @@ public func buildApplication(
         )
     }
     builds.memoryCap = configuration.buildMemoryMiB.map { Int64($0) << 20 }
+    let computes = ComputeSupervisor(store: store, hostPath: configuration.hostEnvironment["PATH"], logger: logger)
+    builds.startCompute = { try await computes.start($0) }
     let serverKey = try URLSigner.key(in: configuration.dataDirectory)
     let secrets = SecretBox(serverKey: serverKey)
     builds.secrets = { key in try await secrets.values(store, scope: key.scope, appId: key.appId, branchName: key.branchName) }
@@ -74,7 +77,7 @@ public func buildApplication(
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: RequestLimitsMiddleware())
     if let metrics { router.add(middleware: SiteMetricsMiddleware(metrics: metrics)) }
-    router.add(middleware: SiteMiddleware(store: store, files: files.sites, accessLog: accessLog, clock: clock))
+    router.add(middleware: SiteMiddleware(store: store, files: files.sites, accessLog: accessLog, clock: clock, compute: computes))
     router.add(
         middleware: AmplifyAPIMiddleware(
             api: AmplifyAPI(store: store, runner: runner, clock: clock, domainControls: domainControls),
@@ -89,7 +92,7 @@ public func buildApplication(
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "amplify-local"),
-        services: (storeService.map { [$0] } ?? []) + [runner, follower, accessLog],
+        services: (storeService.map { [$0] } ?? []) + [runner, follower, accessLog, computes],
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )

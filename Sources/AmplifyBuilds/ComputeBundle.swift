@@ -1,0 +1,80 @@
+import AmplifyCore
+import Foundation
+
+/// An SSR build's output in Amplify's deployment specification (`deploy-manifest.json`, `static/`, `compute/<name>/`),
+/// taken whole as the job's deployment: the manifest checked, symbolic links that stay inside the output kept (pnpm's
+/// `node_modules`, Next.js standalone output), links that point outside refused with their path, at most 220 MB.
+struct ComputeBundle: Sendable {
+    /// AWS's limit on a compute app's build output.
+    static let maxBytes: Int64 = 220 * 1_000_000
+
+    /// Why the output cannot be deployed.
+    struct Refused: Error {
+        var message: String
+    }
+
+    let root: URL
+    let manifest: DeployManifest
+
+    /// The folder holding `deploy-manifest.json`: `base/.amplify-hosting`, else `base`; nil when neither has one.
+    static func find(in base: URL) -> URL? {
+        [base.appending(path: ".amplify-hosting", directoryHint: .isDirectory), base].first {
+            FileManager.default.fileExists(atPath: $0.appending(path: DeployManifest.fileName).path)
+        }
+    }
+
+    /// Reads and checks the bundle at `root`.
+    init(root: URL) throws(Refused) {
+        self.root = root
+        guard let data = FileManager.default.contents(atPath: root.appending(path: DeployManifest.fileName).path) else {
+            throw Refused(message: "The build output has no \(DeployManifest.fileName).")
+        }
+        do {
+            self.manifest = try DeployManifest(json: data)
+        } catch {
+            throw Refused(message: error.description)
+        }
+        for resource in self.manifest.computeResources {
+            let entrypoint = root.appending(path: "compute/\(resource.name)/\(resource.entrypoint)")
+            guard FileManager.default.fileExists(atPath: entrypoint.path) else {
+                throw Refused(
+                    message: DeployManifest.Invalid(problem: "The entrypoint compute/\(resource.name)/\(resource.entrypoint) of computeResources is not in the build output.").description
+                )
+            }
+        }
+    }
+
+    /// Checks every file and link, then moves the bundle to `site` (replacing what is there); returns files and bytes.
+    func move(to site: URL) throws(Refused) -> (files: Int, bytes: Int64) {
+        let manager = FileManager.default
+        let rootPath = self.root.standardizedFileURL.resolvingSymlinksInPath().path
+        var files = 0
+        var bytes: Int64 = 0
+        for relative in ((try? manager.subpathsOfDirectory(atPath: rootPath)) ?? []) {
+            let path = rootPath + "/" + relative
+            guard let attributes = try? manager.attributesOfItem(atPath: path), let type = attributes[.type] as? FileAttributeType else { continue }
+            if type == .typeSymbolicLink {
+                guard let target = try? manager.destinationOfSymbolicLink(atPath: path) else { continue }
+                let resolved = target.hasPrefix("/") ? target : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target)
+                let standardized = URL(fileURLWithPath: resolved).standardizedFileURL.path
+                guard standardized == rootPath || standardized.hasPrefix(rootPath + "/") else {
+                    throw Refused(message: "The build output's symbolic link \(relative) points outside it (to \(target)); links must stay inside the output.")
+                }
+            } else if type == .typeRegular {
+                files += 1
+                bytes += (attributes[.size] as? NSNumber)?.int64Value ?? 0
+            }
+        }
+        guard bytes <= Self.maxBytes else {
+            throw Refused(message: "The build output is \(bytes / 1_000_000) MB, over the 220 MB Amplify Hosting allows a compute app's deployment.")
+        }
+        do {
+            try? manager.removeItem(at: site)
+            try manager.createDirectory(at: site.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try manager.moveItem(atPath: rootPath, toPath: site.path)
+        } catch {
+            throw Refused(message: "The build output could not be deployed: \(error.localizedDescription)")
+        }
+        return (files, bytes)
+    }
+}

@@ -1,0 +1,234 @@
+import AmplifyCore
+import AmplifyHosting
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs the computes of SSR deployments: one Node.js process per deployment (in `compute/<name>/`, with the
+/// environment AWS gives a compute and `PORT`, a free port of 127.0.0.1), started when its deployment goes live or
+/// at its first request (after a restart of the server), started again when it ends, and stopped (SIGTERM, SIGKILL
+/// 10 s later) once its deployment is no longer its branch's live one. Requests are proxied to it, streaming both
+/// ways, with `X-Forwarded-For`, `-Proto` and `-Host`.
+public final class ComputeSupervisor: Service, ComputeGateway {
+    /// How long a compute has to listen on its port.
+    static let startTimeout: Duration = .seconds(10)
+    static let stopGrace: Duration = .seconds(10)
+
+    private final class Instance: Sendable {
+        let process: Process
+        let port: Int
+        let startedAt = ContinuousClock.now
+        init(process: Process, port: Int) {
+            self.process = process
+            self.port = port
+        }
+    }
+
+    private let store: any Store
+    private let logger: Logger
+    private let hostPath: String?
+    private let instances = Mutex<[ComputeDeployment: Instance]>([:])
+    /// Serialises starts, so two first requests start one process.
+    private let starting = Mutex<[ComputeDeployment: Task<Int, any Error>]>([:])
+    private let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow, decompression: .disabled))
+
+    public init(store: any Store, hostPath: String?, logger: Logger) {
+        self.store = store
+        self.hostPath = hostPath
+        self.logger = logger
+    }
+
+    /// Why a compute could not be started.
+    public struct StartFailure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Starts the deployment's compute (unless it runs) and waits until it listens; its port.
+    @discardableResult
+    public func start(_ deployment: ComputeDeployment) async throws -> Int {
+        if let instance = self.instances.withLock({ $0[deployment] }), instance.process.isRunning { return instance.port }
+        let task = self.starting.withLock { starting -> Task<Int, any Error> in
+            if let task = starting[deployment] { return task }
+            let task = Task { try await self.launch(deployment) }
+            starting[deployment] = task
+            return task
+        }
+        defer { _ = self.starting.withLock { $0.removeValue(forKey: deployment) } }
+        return try await task.value
+    }
+
+    private func launch(_ deployment: ComputeDeployment) async throws -> Int {
+        if let old = self.instances.withLock({ $0.removeValue(forKey: deployment) }) { Self.stop(old) }
+        let port = try Self.freePort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["node", deployment.entrypoint]
+        process.currentDirectoryURL = URL(fileURLWithPath: deployment.workingDirectory)
+        process.environment = deployment.environment(port: port, path: self.hostPath)
+        let log = FileHandle(forWritingAtPath: "/dev/null")
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw StartFailure(description: "node could not be started (is Node.js installed? Debian: apt-get install nodejs): \(error)")
+        }
+        let instance = Instance(process: process, port: port)
+        self.instances.withLock { $0[deployment] = instance }
+        let deadline = ContinuousClock.now + Self.startTimeout
+        while ContinuousClock.now < deadline {
+            if Self.listens(port) {
+                self.logger.info("Compute started", metadata: ["deployment": "\(deployment.key)", "port": "\(port)"])
+                return port
+            }
+            guard process.isRunning else {
+                throw StartFailure(description: "node \(deployment.entrypoint) exited with code \(process.terminationStatus) before it listened on PORT (\(port)).")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        _ = self.instances.withLock { $0.removeValue(forKey: deployment) }
+        Self.stop(instance)
+        throw StartFailure(description: "nothing listened on PORT (\(port)) within 10 s: the server must listen on the port in the PORT variable.")
+    }
+
+    public func respond(to request: Request, host: String, clientAddress: String?, deployment: ComputeDeployment) async -> Response {
+        let port: Int
+        do {
+            port = try await self.start(deployment)
+        } catch {
+            return SitePage.response(.serviceUnavailable, "The compute is not running: \(error)", headers: [.retryAfter: "5"])
+        }
+        var outgoing = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(request.uri.string)")
+        outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
+        for field in request.headers where !Self.hopByHop.contains(field.name.canonicalName) {
+            outgoing.headers.add(name: field.name.rawName, value: field.value)
+        }
+        outgoing.headers.replaceOrAdd(name: "Host", value: host)
+        outgoing.headers.replaceOrAdd(name: "X-Forwarded-Host", value: host)
+        outgoing.headers.replaceOrAdd(name: "X-Forwarded-Proto", value: "http")
+        if let clientAddress {
+            let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!].map { "\($0), \(clientAddress)" } ?? clientAddress
+            outgoing.headers.replaceOrAdd(name: "X-Forwarded-For", value: forwarded)
+        }
+        if request.method != .get && request.method != .head {
+            let length = request.headers[.contentLength].flatMap(Int.init)
+            outgoing.body = .stream(request.body, length: length.map { .known(Int64($0)) } ?? .unknown)
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await self.client.execute(outgoing, timeout: .seconds(300))
+        } catch {
+            return SitePage.response(.badGateway, "The compute did not answer: \(error)", headers: [.retryAfter: "5"])
+        }
+        var headers = HTTPFields()
+        for (name, value) in response.headers where !Self.hopByHop.contains(name.lowercased()) {
+            if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
+        }
+        return Response(
+            status: HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase), headers: headers,
+            body: ResponseBody(asyncSequence: response.body)
+        )
+    }
+
+    /// Headers that belong to one connection, not passed on.
+    static let hopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade"]
+
+    /// Stops the computes whose deployments are no longer their branch's live one, every 2 s, until shutdown; then all.
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                try? await Task.sleep(for: .seconds(2))
+                await self.stopRetired()
+            }
+        } onGracefulShutdown: {}
+        let all = self.instances.withLock { instances in
+            defer { instances.removeAll() }
+            return Array(instances.values)
+        }
+        for instance in all { Self.stop(instance) }
+        try? await self.client.shutdown()
+    }
+
+    /// Stops every compute whose deployment is not live any more (redeployed, its job, branch or app deleted). A
+    /// compute started in the last minute for a deployment newer than the live one is being deployed: it stays.
+    func stopRetired() async {
+        let running = self.instances.withLock { $0.map { ($0.key, $0.value) } }
+        for (deployment, instance) in running {
+            let key = deployment.key
+            let live: Int?
+            do {
+                live = try await self.store.branch(key.scope, appId: key.appId, branchName: key.branchName).liveJobId
+            } catch let error as AmplifyError where error.code == .notFound {
+                self.retire(deployment, instance, because: "its branch or app was deleted")
+                continue
+            } catch {
+                continue
+            }
+            if live == key.jobId { continue }
+            if (live ?? 0) < key.jobId && ContinuousClock.now - instance.startedAt < .seconds(60) { continue }
+            self.retire(deployment, instance, because: "its deployment is no longer live")
+        }
+    }
+
+    private func retire(_ deployment: ComputeDeployment, _ instance: Instance, because reason: String) {
+        let removed = self.instances.withLock { instances -> Bool in
+            guard instances[deployment] === instance else { return false }
+            instances.removeValue(forKey: deployment)
+            return true
+        }
+        guard removed else { return }
+        self.logger.info("Compute stopped: \(reason)", metadata: ["deployment": "\(deployment.key)"])
+        Self.stop(instance)
+    }
+
+    private static func stop(_ instance: Instance) {
+        guard instance.process.isRunning else { return }
+        let pid = instance.process.processIdentifier
+        kill(pid, SIGTERM)
+        Task.detached {
+            try? await Task.sleep(for: Self.stopGrace)
+            if instance.process.isRunning { kill(pid, SIGKILL) }
+        }
+    }
+
+    private static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw StartFailure(description: "no socket for a port") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw StartFailure(description: "no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Whether something accepts connections on 127.0.0.1:`port`.
+    private static func listens(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+}
