@@ -136,8 +136,8 @@ private func openStore(_ configuration: ServerConfiguration, logger: Logger, met
     // Nor may they read the database. It is made 0600 before SQLite opens it, since SQLite gives its -wal and -shm
     // files the database's mode when it makes them (the write-ahead log holds recent pages: tokens, credentials,
     // variables); those a version before this one made are set right here.
-    if !FileManager.default.fileExists(atPath: path) {
-        FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+    if !FileManager.default.fileExists(atPath: path), !FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) {
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
     }
     for file in [path, path + "-wal", path + "-shm", path + "-journal"] where FileManager.default.fileExists(atPath: file) {
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
