@@ -35,7 +35,7 @@ const server = http.createServer((req, res) => {
     }));
   });
 });
-server.listen(parseInt(process.env.PORT, 10), '127.0.0.1');
+server.listen(parseInt(process.env.PORT, 10), '127.0.0.1', () => { console.log('listening on ' + process.env.PORT); console.error('a warning'); });
 """
 
 MANIFEST = {
@@ -131,6 +131,13 @@ def test_routes_serve_static_files_and_the_compute(real_server, tmp_path):
     assert get(real_server, app_id, "/_next/image?url=/assets/site.css&w=640&q=75")[0] == 200
     assert get(real_server, app_id, "/_next/image?url=/assets/site.css&w=500&q=75")[0] == 400
     assert get(real_server, app_id, "/_next/image?url=https://example.com/a.png&w=640&q=75")[0] == 400
+    # The compute's output is kept, and its address is in the DEPLOY log.
+    assert f"Its output: GET /_amplify-local/computes/{app_id}/main/output" in deploy
+    status, _, body = http_request(real_server.port, "GET", f"/_amplify-local/computes/{app_id}/main/output?account=123456789012")
+    text = body.decode()
+    assert status == 200 and "compute of deployment main-1 starting: node server.js" in text
+    assert "listening on" in text and "a warning" in text
+    assert http_request(real_server.port, "GET", f"/_amplify-local/computes/{app_id}/nope/output?account=123456789012")[0] == 404
 
 
 def test_a_redeploy_switches_to_the_new_compute_and_stops_the_old_one(real_server, tmp_path):

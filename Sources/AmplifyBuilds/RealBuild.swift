@@ -339,7 +339,10 @@ struct RealBuild: Sendable {
                 try await self.progress.log("DEPLOY", "[ERROR]: \(reason)")
                 throw JobProgress.Interruption.failed(reason)
             }
-            try await self.progress.log("DEPLOY", "The compute answers.")
+            try await self.progress.log(
+                "DEPLOY",
+                "The compute answers. Its output: GET /_amplify-local/computes/\(SiteFiles.segment(self.job.key.appId))/\(SiteFiles.segment(self.job.key.branchName))/output"
+            )
         }
         try await self.progress.publish("# Deploying the build output as the branch's site...")
         try await self.progress.begin("VERIFY", log: "Routes: \(manifest.routes.map { "\($0.path) → \($0.target.kind.rawValue)" }.joined(separator: ", ")).")

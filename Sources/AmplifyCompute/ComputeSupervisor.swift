@@ -37,15 +37,23 @@ public final class ComputeSupervisor: Service, ComputeGateway {
     private let store: any Store
     private let logger: Logger
     private let hostPath: String?
+    /// Where each branch's computes write their output (`ComputeOutput`).
+    private let files: SiteFiles
     private let instances = Mutex<[ComputeDeployment: Instance]>([:])
     /// Serialises starts, so two first requests start one process.
     private let starting = Mutex<[ComputeDeployment: Task<Int, any Error>]>([:])
     private let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow, decompression: .disabled))
 
-    public init(store: any Store, hostPath: String?, logger: Logger) {
+    public init(store: any Store, files: SiteFiles, hostPath: String?, logger: Logger) {
+        self.files = files
         self.store = store
         self.hostPath = hostPath
         self.logger = logger
+    }
+
+    /// The output a branch's computes wrote (the last MiB or two), nil when none ran.
+    public func output(_ scope: Scope, appId: String, branchName: String) -> Data? {
+        ComputeOutput.read(self.files.computeOutput(JobKey(scope: scope, appId: appId, branchName: branchName, jobId: 0)))
     }
 
     /// Why a compute could not be started.
@@ -75,10 +83,19 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         process.arguments = ["node", deployment.entrypoint]
         process.currentDirectoryURL = URL(fileURLWithPath: deployment.workingDirectory)
         process.environment = deployment.environment(port: port, path: self.hostPath)
-        let log = FileHandle(forWritingAtPath: "/dev/null")
-        process.standardOutput = log
-        process.standardError = log
+        let output = ComputeOutput(file: self.files.computeOutput(deployment.key))
+        output.note("compute of deployment \(deployment.deploymentId) starting: node \(deployment.entrypoint), PORT=\(port)")
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
         process.standardInput = FileHandle.nullDevice
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil } else { output.append(data) }
+        }
+        process.terminationHandler = { process in
+            output.note("compute of deployment \(deployment.deploymentId) ended (\(process.terminationReason == .exit ? "exit code" : "signal") \(process.terminationStatus))")
+        }
         do {
             try process.run()
         } catch {

@@ -77,6 +77,12 @@ public struct SiteFiles: Sendable {
         self.folder("deploy-settings", key).appending(path: "customHttp.yml", directoryHint: .notDirectory)
     }
 
+    /// The output of a branch's computes (the last MiB or two: `ComputeOutput`).
+    public func computeOutput(_ key: JobKey) -> URL {
+        self.appFolder("compute-output", key.scope, appId: key.appId)
+            .appending(path: Self.segment(key.branchName) + ".log", directoryHint: .notDirectory)
+    }
+
     /// What a job, branch or app keeps on disk, by kind.
     public static let kinds = ["artifacts", "uploads", "test-artifacts", "deploy-settings"]
 
@@ -85,12 +91,16 @@ public struct SiteFiles: Sendable {
     }
 
     public func removeBranch(_ scope: Scope, appId: String, branchName: String) {
+        let output = self.computeOutput(JobKey(scope: scope, appId: appId, branchName: branchName, jobId: 0))
+        Self.remove(output)
+        Self.remove(output.appendingPathExtension("1"))
         for kind in Self.kinds {
             Self.remove(self.appFolder(kind, scope, appId: appId).appending(path: Self.segment(branchName), directoryHint: .isDirectory))
         }
     }
 
     public func removeApp(_ scope: Scope, appId: String) {
+        Self.remove(self.appFolder("compute-output", scope, appId: appId))
         for kind in Self.kinds {
             Self.remove(self.appFolder(kind, scope, appId: appId))
         }

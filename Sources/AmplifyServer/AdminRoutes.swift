@@ -1,4 +1,5 @@
 import AmplifyBuilds
+import AmplifyCompute
 import AmplifyCore
 import AmplifyGit
 import AmplifyHosting
@@ -22,6 +23,7 @@ struct AdminRoutes {
     let verifier: SigV4Verifier
     let metrics: ServerMetrics?
     let secrets: SecretBox
+    let computes: ComputeSupervisor
 
     func add(to router: Router<AmplifyRequestContext>) {
         let group = router.group(AdminPath.groupRoute)
@@ -56,6 +58,17 @@ struct AdminRoutes {
         self.addTestingRoutes(to: group)
         self.addGitRoutes(to: group)
         self.addSecretRoutes(to: group)
+        group.get(AdminPath.computeOutputRoute) { request, context in
+            // What an SSR branch's computes wrote (signed under --auth, like the other admin endpoints).
+            let (scope, _) = try await self.authorize(request, context)
+            let appId = try Self.parameter(context, "appId")
+            let branchName = try Self.parameter(context, "branchName")
+            _ = try await self.store.branch(scope, appId: appId, branchName: branchName)
+            guard let output = self.computes.output(scope, appId: appId, branchName: branchName) else {
+                throw HTTPError(.notFound, message: "No compute of branch \(branchName) has run.")
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: output)))
+        }
         // What the API hands out as URLs answers only to a valid, unexpired signature.
         let signed = router.group(AdminPath.groupRoute).add(middleware: SignedURLMiddleware(signer: self.signer, clock: self.clock, metrics: self.metrics))
         signed.get(AdminPath.logRoute) { request, context in

@@ -39,7 +39,7 @@ public func buildApplication(
         )
     }
     builds.memoryCap = configuration.buildMemoryMiB.map { Int64($0) << 20 }
-    let computes = ComputeSupervisor(store: store, hostPath: configuration.hostEnvironment["PATH"], logger: logger)
+    let computes = ComputeSupervisor(store: store, files: files.sites, hostPath: configuration.hostEnvironment["PATH"], logger: logger)
     builds.startCompute = { try await computes.start($0) }
     let serverKey = try URLSigner.key(in: configuration.dataDirectory)
     let secrets = SecretBox(serverKey: serverKey)
@@ -87,7 +87,7 @@ public func buildApplication(
     )
     AdminRoutes(
         store: store, runner: runner, follower: follower, accessLog: accessLog, signer: signer, clock: clock, configuration: configuration,
-        faults: faults, domainControls: domainControls, verifier: verifier, metrics: metrics, secrets: secrets
+        faults: faults, domainControls: domainControls, verifier: verifier, metrics: metrics, secrets: secrets, computes: computes
     ).add(to: router)
     return Application(
         router: router,
