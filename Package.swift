@@ -44,7 +44,7 @@ let package = Package(
         .target(
             name: "AmplifyCompute",
             dependencies: [
-                "AmplifyCore", "AmplifyHosting",
+                "AmplifyCore", "AmplifyHosting", "AmplifyBuilds",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -79,12 +79,14 @@ def get(server, app_id, path, method="GET", body=None, headers=None):
 
 
 def computes(app_id):
-    """The pids of Node processes running a compute of the app."""
+    """The pids of Node processes running a compute of the app (not the sandbox's around them)."""
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 environ = open(f"/proc/{entry}/environ", "rb").read().split(b"\0")
+                if open(f"/proc/{entry}/comm").read().strip() != "node":
+                    continue
             except OSError:
                 continue
             if f"AWS_APP_ID={app_id}".encode() in environ and any(v.startswith(b"AWS_AMPLIFY_DEPLOYMENT_ID=") for v in environ):
@@ -185,6 +187,27 @@ def test_links_inside_the_output_are_kept_and_links_out_refused(real_server, tmp
     _, job = build(client, path, app_args={"platform": "WEB_COMPUTE"})
     assert job["summary"]["status"] == "FAILED"
     assert "symbolic link static/passwd.txt points outside it (to /etc/passwd)" in job["steps"][-1]["statusReason"]
+
+
+def test_the_compute_runs_sandboxed_as_a_user_of_its_own(real_server, tmp_path):
+    """As Lambda's: the deployment read-only, /tmp its own; the data directory out of sight; another user than the server."""
+    probe = SERVER_JS.replace("res.writeHead(200, {'Content-Type': 'application/json', 'X-Served-By': 'compute'});", """
+      const fs = require('fs');
+      let writable = true;
+      try { fs.writeFileSync('planted.txt', 'x'); } catch (e) { writable = false; }
+      fs.writeFileSync('/tmp/scratch', 'ok');
+      res.writeHead(200, {'Content-Type': 'application/json'});
+      res.end(JSON.stringify({uid: process.getuid(), writable: writable, tmp: fs.readFileSync('/tmp/scratch', 'utf8')}));
+      return;""")
+    client = real_server.client()
+    app_id, job = build(client, repo(tmp_path, server=probe), app_args={"platform": "WEB_COMPUTE"})
+    assert job["summary"]["status"] == "SUCCEED", log_of(job, "DEPLOY")
+    answer = json.loads(get(real_server, app_id, "/")[2])
+    assert answer["tmp"] == "ok"
+    if os.geteuid() == 0:
+        assert 2_100_000_000 <= answer["uid"] < 2_116_000_000
+    if shutil.which("bwrap"):
+        assert answer["writable"] is False
 
 
 def test_a_compute_that_does_not_listen_on_port_fails_deploy_naming_it(real_server, tmp_path):

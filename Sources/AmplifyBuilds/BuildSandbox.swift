@@ -55,9 +55,12 @@ public struct BuildSandbox: Sendable, Equatable {
         public var description: String { "--build-sandbox: \(self.reason)." }
     }
 
-    /// The command line that runs `command` in the sandbox: `writable` folders bound as they are, `hidden` ones
-    /// replaced by empty ones (before the writable ones, so a workspace inside a hidden folder shows through).
-    func wrap(_ command: [String], writable: [String], hidden: [String], workingDirectory: String) -> (String, [String]) {
+    /// The command line that runs `command` in the sandbox: `writable` folders bound as they are, `readOnly` ones
+    /// bound read-only, `hidden` ones replaced by empty ones (before the others, so a workspace inside a hidden folder
+    /// shows through).
+    public func wrap(
+        _ command: [String], writable: [String], readOnly: [String] = [], hidden: [String], workingDirectory: String
+    ) -> (String, [String]) {
         var arguments = ["--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
         if self.inUserNamespace { arguments.append("--unshare-user") }
         if !self.network { arguments.append("--unshare-net") }
@@ -68,7 +71,7 @@ public struct BuildSandbox: Sendable, Equatable {
         }
         // The folders between a hidden one and a writable one inside it, made traversable (bwrap would make them 0700).
         var between = Set<String>()
-        for folder in writable {
+        for folder in writable + readOnly {
             for top in hidden where folder.hasPrefix(top + "/") {
                 var path = top
                 for part in folder.dropFirst(top.count + 1).split(separator: "/").dropLast() {
@@ -82,6 +85,9 @@ public struct BuildSandbox: Sendable, Equatable {
         }
         for folder in writable {
             arguments += ["--bind", folder, folder]
+        }
+        for folder in readOnly {
+            arguments += ["--ro-bind", folder, folder]
         }
         arguments += ["--chdir", workingDirectory, "--"]
         return ("bwrap", arguments + command)

@@ -10,9 +10,9 @@ import Darwin
 /// random from a range no account uses (2,100,000,000 and up), so that a build's commands can neither read the
 /// database, write the data directory nor touch other users' files, and no two builds can read each other's
 /// workspace (each is 0700, its build's own).
-struct BuildUser: Sendable, Equatable {
-    var uid: UInt32
-    var gid: UInt32
+public struct BuildUser: Sendable, Equatable {
+    public var uid: UInt32
+    public var gid: UInt32
 
     /// The first id of the range builds' users are picked from, and how many there are.
     static let firstId: UInt32 = 2_100_000_000
@@ -24,10 +24,15 @@ struct BuildUser: Sendable, Equatable {
     }
 
     /// A new user for one build when `available`; else nil, and builds run as the server's own user.
-    static func forBuild() -> BuildUser? {
+    public static func forBuild() -> BuildUser? {
         guard self.available else { return nil }
         let id = self.firstId + UInt32.random(in: 0..<self.idCount)
         return BuildUser(uid: id, gid: id)
+    }
+
+    /// The command line that runs `command` as this user, with no way back to privileges.
+    public func wrap(_ command: [String]) -> [String] {
+        ["setpriv", "--reuid=\(self.uid)", "--regid=\(self.gid)", "--clear-groups", "--no-new-privs", "--"] + command
     }
 
     /// Makes `url` and everything below it belong to this user (the workspace, after the clone).

@@ -29,9 +29,7 @@ enum ProcessContainment: Sendable, Equatable {
     /// with no way back to privileges: `--no-new-privs` also stops setuid programs such as sudo).
     func wrap(_ executable: String, _ arguments: [String], runAs user: BuildUser?) -> (String, [String]) {
         var command = [executable] + arguments
-        if let user {
-            command = ["setpriv", "--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", "--no-new-privs", "--"] + command
-        }
+        if let user { command = user.wrap(command) }
         switch self {
         case .processGroup:
             return (command[0], Array(command.dropFirst()))

@@ -1,3 +1,4 @@
+import AmplifyBuilds
 import AmplifyCore
 import AmplifyHosting
 import AsyncHTTPClient
@@ -15,7 +16,9 @@ import Glibc
 #endif
 
 /// Runs the computes of SSR deployments: one Node.js process per deployment (in `compute/<name>/`, with the
-/// environment AWS gives a compute and `PORT`, a free port of 127.0.0.1), started when its deployment goes live or
+/// environment AWS gives a compute and `PORT`, a free port of 127.0.0.1; as a user of its own when the server is root,
+/// and in the builds' sandbox where there is one: the deployment read-only, as Lambda's is, a private `/tmp`, the
+/// data directory out of sight, the machine's network), started when its deployment goes live or
 /// at its first request (after a restart of the server), started again when it ends, and stopped (SIGTERM, SIGKILL
 /// 10 s later) once its deployment is no longer its branch's live one. Requests are proxied to it, streaming both
 /// ways, with `X-Forwarded-For`, `-Proto` and `-Host`.
@@ -39,13 +42,16 @@ public final class ComputeSupervisor: Service, ComputeGateway {
     private let hostPath: String?
     /// Where each branch's computes write their output (`ComputeOutput`).
     private let files: SiteFiles
+    /// The builds' sandbox, which computes run in too (nil for none).
+    private let sandbox: BuildSandbox?
     private let instances = Mutex<[ComputeDeployment: Instance]>([:])
     /// Serialises starts, so two first requests start one process.
     private let starting = Mutex<[ComputeDeployment: Task<Int, any Error>]>([:])
     private let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow, decompression: .disabled))
 
-    public init(store: any Store, files: SiteFiles, hostPath: String?, logger: Logger) {
+    public init(store: any Store, files: SiteFiles, sandbox: BuildSandbox?, hostPath: String?, logger: Logger) {
         self.files = files
+        self.sandbox = sandbox
         self.store = store
         self.hostPath = hostPath
         self.logger = logger
@@ -79,8 +85,16 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         if let old = self.instances.withLock({ $0.removeValue(forKey: deployment) }) { Self.stop(old) }
         let port = try Self.freePort()
         let process = Process()
+        var command = ["node", deployment.entrypoint]
+        if let user = BuildUser.forBuild() { command = user.wrap(command) }
+        if let sandbox = self.sandbox {
+            let (executable, arguments) = sandbox.wrap(
+                command, writable: [], readOnly: [deployment.folder], hidden: [self.files.root.path], workingDirectory: deployment.workingDirectory
+            )
+            command = [executable] + arguments
+        }
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["node", deployment.entrypoint]
+        process.arguments = command
         process.currentDirectoryURL = URL(fileURLWithPath: deployment.workingDirectory)
         process.environment = deployment.environment(port: port, path: self.hostPath)
         let output = ComputeOutput(file: self.files.computeOutput(deployment.key))

@@ -39,7 +39,9 @@ public func buildApplication(
         )
     }
     builds.memoryCap = configuration.buildMemoryMiB.map { Int64($0) << 20 }
-    let computes = ComputeSupervisor(store: store, files: files.sites, hostPath: configuration.hostEnvironment["PATH"], logger: logger)
+    let computes = ComputeSupervisor(
+        store: store, files: files.sites, sandbox: builds.sandbox, hostPath: configuration.hostEnvironment["PATH"], logger: logger
+    )
     builds.startCompute = { try await computes.start($0) }
     let serverKey = try URLSigner.key(in: configuration.dataDirectory)
     let secrets = SecretBox(serverKey: serverKey)
