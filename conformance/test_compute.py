@@ -18,6 +18,7 @@ const server = http.createServer((req, res) => {
   let body = '';
   req.on('data', (chunk) => { body += chunk; });
   req.on('end', () => {
+    if (req.url === '/crash') { process.exit(3); }
     if (req.url.startsWith('/stream')) {
       res.writeHead(200, {'Content-Type': 'text/plain'});
       let n = 0;
@@ -187,6 +188,19 @@ def test_links_inside_the_output_are_kept_and_links_out_refused(real_server, tmp
     _, job = build(client, path, app_args={"platform": "WEB_COMPUTE"})
     assert job["summary"]["status"] == "FAILED"
     assert "symbolic link static/passwd.txt points outside it (to /etc/passwd)" in job["steps"][-1]["statusReason"]
+
+
+def test_a_compute_that_crashes_is_started_again(real_server, tmp_path):
+    client = real_server.client()
+    app_id, job = build(client, repo(tmp_path), app_args={"platform": "WEB_COMPUTE"})
+    assert job["summary"]["status"] == "SUCCEED"
+    before = computes(app_id)
+    assert get(real_server, app_id, "/crash")[0] == 502  # the process ended without answering
+    status, _, body = get(real_server, app_id, "/after")
+    assert status == 200 and json.loads(body)["url"] == "/after"
+    assert computes(app_id) and computes(app_id) != before
+    status, _, body = http_request(real_server.port, "GET", f"/_amplify-local/computes/{app_id}/main/output?account=123456789012")
+    assert "ended (exit code 3)" in body.decode()
 
 
 def test_the_compute_runs_sandboxed_as_a_user_of_its_own(real_server, tmp_path):

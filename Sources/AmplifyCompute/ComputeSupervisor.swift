@@ -45,6 +45,8 @@ public final class ComputeSupervisor: Service, ComputeGateway {
     /// The builds' sandbox, which computes run in too (nil for none).
     private let sandbox: BuildSandbox?
     private let instances = Mutex<[ComputeDeployment: Instance]>([:])
+    /// Computes that failed to start, how often in a row, and until when they are not tried again (1, 2, 4 … 60 s).
+    private let backoff = Mutex<[ComputeDeployment: (failures: Int, until: ContinuousClock.Instant)]>([:])
     /// Serialises starts, so two first requests start one process.
     private let starting = Mutex<[ComputeDeployment: Task<Int, any Error>]>([:])
     private let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow, decompression: .disabled))
@@ -71,9 +73,25 @@ public final class ComputeSupervisor: Service, ComputeGateway {
     @discardableResult
     public func start(_ deployment: ComputeDeployment) async throws -> Int {
         if let instance = self.instances.withLock({ $0[deployment] }), instance.process.isRunning { return instance.port }
+        if let wait = self.backoff.withLock({ $0[deployment] }), wait.until > ContinuousClock.now {
+            let seconds = Int((wait.until - ContinuousClock.now).components.seconds) + 1
+            throw StartFailure(description: "it failed to start \(wait.failures) times in a row; the next try is in \(seconds) s.")
+        }
         let task = self.starting.withLock { starting -> Task<Int, any Error> in
             if let task = starting[deployment] { return task }
-            let task = Task { try await self.launch(deployment) }
+            let task = Task {
+                do {
+                    let port = try await self.launch(deployment)
+                    _ = self.backoff.withLock { $0.removeValue(forKey: deployment) }
+                    return port
+                } catch {
+                    self.backoff.withLock { backoff in
+                        let failures = (backoff[deployment]?.failures ?? 0) + 1
+                        backoff[deployment] = (failures, ContinuousClock.now + .seconds(min(1 << min(failures - 1, 6), 60)))
+                    }
+                    throw error
+                }
+            }
             starting[deployment] = task
             return task
         }
