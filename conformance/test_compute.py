@@ -1,9 +1,12 @@
 """SSR apps (WEB_COMPUTE): a build's output in Amplify's deployment specification is served through its routes,
 static files from static/ and the rest by its Node.js compute, proxied."""
+import io
 import json
 import os
 import shutil
 import time
+import urllib.request
+import zipfile
 
 import pytest
 
@@ -222,6 +225,41 @@ def test_the_compute_runs_sandboxed_as_a_user_of_its_own(real_server, tmp_path):
         assert 2_100_000_000 <= answer["uid"] < 2_116_000_000
     if shutil.which("bwrap"):
         assert answer["writable"] is False
+
+
+def bundle_zip(link_target):
+    """A zip of the deployment specification's output with a symbolic link static/alias.css → `link_target`."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("deploy-manifest.json", json.dumps(MANIFEST))
+        archive.writestr("static/assets/site.css", "body{}\n")
+        archive.writestr("compute/default/server.js", SERVER_JS)
+        link = zipfile.ZipInfo("static/alias.css")
+        link.external_attr = (0o120777 << 16)
+        archive.writestr(link, link_target)
+    return buffer.getvalue()
+
+
+def deploy_zip(client, app_id, data):
+    created = client.create_deployment(appId=app_id, branchName="main")
+    urllib.request.urlopen(urllib.request.Request(created["zipUploadUrl"], data=data, method="PUT")).close()
+    client.start_deployment(appId=app_id, branchName="main", jobId=created["jobId"])
+    return wait_for_status(client, app_id, "main", created["jobId"], FINISHED, timeout=60)
+
+
+def test_a_manual_deployment_of_the_specification_deploys_the_same_way(real_server):
+    client = real_server.client()
+    app_id = client.create_app(name="manual-ssr", platform="WEB_COMPUTE")["app"]["appId"]
+    client.create_branch(appId=app_id, branchName="main")
+    job = deploy_zip(client, app_id, bundle_zip("assets/site.css"))
+    assert job["summary"]["status"] == "SUCCEED", log_of(job, "DEPLOY")
+    assert "# Found the upload/deploy-manifest.json: handmade 1.0.0" in log_of(job, "DEPLOY")
+    assert get(real_server, app_id, "/alias.css")[2] == b"body{}\n"  # the link inside was kept
+    assert json.loads(get(real_server, app_id, "/api")[2])["url"] == "/api"
+    job = deploy_zip(client, app_id, bundle_zip("../../../etc/passwd"))
+    assert job["summary"]["status"] == "FAILED"
+    assert "symbolic link static/alias.css points outside it" in job["steps"][-1]["statusReason"]
+    assert json.loads(get(real_server, app_id, "/api")[2])["url"] == "/api"  # the live deployment goes on
 
 
 def test_a_compute_that_does_not_listen_on_port_fails_deploy_naming_it(real_server, tmp_path):

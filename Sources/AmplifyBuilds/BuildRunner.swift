@@ -296,7 +296,10 @@ public final class BuildRunner: Service, Sendable {
         progress.control = self.controls.take(for: job.key)
         let deleted: Bool
         if job.jobType == .manual {
-            deleted = await Deployment(progress: progress, job: job, files: self.configuration.files.sites, maxBytes: self.configuration.maxSiteBytes).run()
+            deleted = await Deployment(
+                progress: progress, job: job, files: self.configuration.files.sites, maxBytes: self.configuration.maxSiteBytes,
+                startCompute: self.configuration.startCompute
+            ).run()
         } else if let reason = await self.simulationReason(job) {
             if progress.control == nil { progress.control = await self.simulatedResult(job) }
             deleted = await SimulatedBuild(progress: progress, totalSeconds: self.configuration.simulatedBuildSeconds, reason: reason).run()

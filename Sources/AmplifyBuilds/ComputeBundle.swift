@@ -72,9 +72,64 @@ struct ComputeBundle: Sendable {
             try? manager.removeItem(at: site)
             try manager.createDirectory(at: site.deletingLastPathComponent(), withIntermediateDirectories: true)
             try manager.moveItem(atPath: rootPath, toPath: site.path)
+            // The compute runs as a user of its own: it reads the deployment (which it may not write).
+            for relative in (try? manager.subpathsOfDirectory(atPath: site.path)) ?? [] {
+                let path = site.path + "/" + relative
+                guard let attributes = try? manager.attributesOfItem(atPath: path), let type = attributes[.type] as? FileAttributeType,
+                    type != .typeSymbolicLink, let mode = (attributes[.posixPermissions] as? NSNumber)?.uint16Value
+                else { continue }
+                chmod(path, mode_t(mode | (type == .typeDirectory ? 0o555 : 0o444)))
+            }
+            chmod(site.path, 0o755)
         } catch {
             throw Refused(message: "The build output could not be deployed: \(error.localizedDescription)")
         }
         return (files, bytes)
+    }
+
+    /// DEPLOY of an SSR deployment (a build's output, or a manual deployment's files) found at `root` (`name` for the
+    /// log): checked and moved whole into the job's `site`; the branch's `framework` filled when empty; its compute
+    /// started and answering before the branch switches to it; VERIFY lists the routes.
+    static func deploy(
+        _ root: URL, named name: String, to site: URL, progress: JobProgress, startCompute: @Sendable (ComputeDeployment) async throws -> Void
+    ) async throws {
+        let moved: (files: Int, bytes: Int64)
+        let manifest: DeployManifest
+        do {
+            let bundle = try ComputeBundle(root: root)
+            manifest = bundle.manifest
+            moved = try bundle.move(to: site)
+        } catch {
+            try await progress.log("DEPLOY", "[ERROR]: \(error.message)")
+            throw JobProgress.Interruption.failed(error.message)
+        }
+        try await progress.log(
+            "DEPLOY", "# Found \(name)/deploy-manifest.json: \(manifest.frameworkName) \(manifest.frameworkVersion), \(manifest.routes.count) routes, \(moved.files) files (\(moved.bytes) bytes)"
+        )
+        let key = progress.job
+        _ = try? await progress.store.updateBranch(key.scope, appId: key.appId, branchName: key.branchName) { branch in
+            if branch.framework?.isEmpty ?? true { branch.framework = manifest.frameworkName }
+        }
+        for resource in manifest.computeResources {
+            try await progress.log(
+                "DEPLOY", "# Starting compute \(resource.name): node \(resource.entrypoint) (the manifest asks for \(resource.runtime); this machine's node runs it)."
+            )
+            try await progress.log(
+                "DEPLOY",
+                "[WARNING]: The compute gets PORT, NODE_ENV=production, AWS_REGION, AWS_APP_ID, AWS_BRANCH and AWS_AMPLIFY_DEPLOYMENT_ID, not the app's or branch's environment variables (as on AWS): write the ones it needs into .env.production at build time."
+            )
+            do {
+                try await startCompute(ComputeDeployment(key: key, folder: site.path, resource: resource))
+            } catch {
+                let reason = "The compute did not start: \(error)"
+                try await progress.log("DEPLOY", "[ERROR]: \(reason)")
+                throw JobProgress.Interruption.failed(reason)
+            }
+            try await progress.log(
+                "DEPLOY", "The compute answers. Its output: GET /_amplify-local/computes/\(SiteFiles.segment(key.appId))/\(SiteFiles.segment(key.branchName))/output"
+            )
+        }
+        try await progress.publish("# Deploying the build output as the branch's site...")
+        try await progress.begin("VERIFY", log: "Routes: \(manifest.routes.map { "\($0.path) → \($0.target.kind.rawValue)" }.joined(separator: ", ")).")
     }
 }

@@ -13,6 +13,8 @@ struct Deployment: Sendable {
     let files: SiteFiles
     /// The most the zip may unpack to.
     let maxBytes: Int64
+    /// Starts an SSR deployment's compute (`BuildRunner.Configuration.startCompute`).
+    let startCompute: @Sendable (ComputeDeployment) async throws -> Void
 
     /// The largest zip a `sourceUrl` download may be.
     static let maximumDownloadBytes = 1024 * 1024 * 1024
@@ -23,7 +25,15 @@ struct Deployment: Sendable {
         let staging = site.deletingLastPathComponent().appending(path: ".\(self.job.key.jobId)-\(UUID().uuidString.lowercased())")
         return await self.progress.run(cleanup: { SiteFiles.remove(staging) }) {
             try await self.progress.begin("DEPLOY", log: "Starting deployment \(self.job.key.jobId).")
-            let (count, bytes) = try await self.unpack(into: staging)
+            let key = self.job.key
+            let app = try await self.progress.store.app(key.scope, appId: key.appId)
+            let (count, bytes) = try await self.unpack(into: staging, keepingLinks: app.platform != .web)
+            if app.platform != .web, let bundle = ComputeBundle.find(in: staging) {
+                let name = bundle.lastPathComponent == ".amplify-hosting" ? "the upload's .amplify-hosting" : "the upload"
+                try await ComputeBundle.deploy(bundle, named: name, to: site, progress: self.progress, startCompute: self.startCompute)
+                SiteFiles.remove(self.files.uploads(key))
+                return
+            }
             SiteFiles.remove(site)
             try FileManager.default.moveItem(at: staging, to: site)
             SiteFiles.remove(self.files.uploads(self.job.key))
@@ -33,14 +43,15 @@ struct Deployment: Sendable {
     }
 
     /// Puts the deployment's files into `folder`; returns how many and their size.
-    private func unpack(into folder: URL) async throws -> (Int, Int64) {
+    /// With `keepingLinks` (an SSR app's deployment), a zip's symbolic links that stay inside it are kept.
+    private func unpack(into folder: URL, keepingLinks: Bool) async throws -> (Int, Int64) {
         if let sourceUrl = self.job.sourceUrl {
-            return try await self.fromSource(sourceUrl, into: folder)
+            return try await self.fromSource(sourceUrl, into: folder, keepingLinks: keepingLinks)
         }
         let zip = self.files.zipUpload(self.job.key)
         if FileManager.default.fileExists(atPath: zip.path) {
             try await self.progress.log("DEPLOY", "Unpacking the uploaded artifacts.zip.")
-            return try self.extract(zip, into: folder)
+            return try self.extract(zip, into: folder, keepingLinks: keepingLinks)
         }
         let uploads = self.files.fileUploads(self.job.key)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: uploads.path)) ?? []
@@ -62,7 +73,7 @@ struct Deployment: Sendable {
         return (names.count, bytes)
     }
 
-    private func fromSource(_ source: String, into folder: URL) async throws -> (Int, Int64) {
+    private func fromSource(_ source: String, into folder: URL, keepingLinks: Bool) async throws -> (Int, Int64) {
         guard let url = URL(string: source), let scheme = url.scheme?.lowercased() else {
             throw JobProgress.Interruption.failed("The sourceUrl \(source) is not a URL.")
         }
@@ -83,7 +94,7 @@ struct Deployment: Sendable {
                 throw JobProgress.Interruption.failed("\(source) is a file; a BUCKET_PREFIX sourceUrl names a folder.")
             }
             try await self.progress.log("DEPLOY", "Unpacking \(url.path).")
-            return try self.extract(url, into: folder)
+            return try self.extract(url, into: folder, keepingLinks: keepingLinks)
         case "http", "https":
             guard self.job.sourceUrlType != .bucketPrefix else {
                 throw JobProgress.Interruption.failed("A BUCKET_PREFIX sourceUrl must be a file:// folder here; \(source) is not.")
@@ -92,7 +103,7 @@ struct Deployment: Sendable {
             let zip = folder.deletingLastPathComponent().appending(path: "\(folder.lastPathComponent).zip")
             defer { SiteFiles.remove(zip) }
             try await Self.download(url, to: zip)
-            return try self.extract(zip, into: folder)
+            return try self.extract(zip, into: folder, keepingLinks: keepingLinks)
         default:
             throw JobProgress.Interruption.failed(
                 "amplify-local cannot read \(source): it deploys file:// and http(s):// sources; upload S3 content with CreateDeployment instead."
@@ -100,9 +111,9 @@ struct Deployment: Sendable {
         }
     }
 
-    private func extract(_ zip: URL, into folder: URL) throws -> (Int, Int64) {
+    private func extract(_ zip: URL, into folder: URL, keepingLinks: Bool) throws -> (Int, Int64) {
         do {
-            let result = try SiteArchive.extract(zip, into: folder, maxBytes: self.maxBytes)
+            let result = try SiteArchive.extract(zip, into: folder, maxBytes: self.maxBytes, keepingLinksInside: keepingLinks)
             return (result.files, result.bytes)
         } catch {
             throw JobProgress.Interruption.failed(error.message)

@@ -281,7 +281,9 @@ struct RealBuild: Sendable {
         }
         if app.platform != .web {
             if let bundle = ComputeBundle.find(in: appRoot.appending(path: base, directoryHint: .isDirectory)) {
-                try await self.deployCompute(bundle, base: base, branch: branch, site: site, customHttp: customHttp)
+                let relative = bundle.lastPathComponent == ".amplify-hosting" ? "\(base)/.amplify-hosting" : base
+                if let customHttp { try await self.progress.log("DEPLOY", "Custom headers: \(customHttp.path).") }
+                try await ComputeBundle.deploy(bundle, named: relative, to: site, progress: self.progress, startCompute: self.settings.startCompute)
                 return
             }
             try await self.progress.log(
@@ -297,55 +299,6 @@ struct RealBuild: Sendable {
         try await self.progress.log("DEPLOY", "# Build artifact upload completed: \(collected.files) files (\(collected.bytes) bytes) from \(base)")
         try await self.progress.publish("# Deploying the artifacts as the branch's site...")
         try await self.progress.verify(site)
-    }
-
-    /// DEPLOY of an SSR build: the deployment specification's output, checked and moved whole into the job's site;
-    /// its compute started and answering before the branch switches to it.
-    private func deployCompute(_ root: URL, base: String, branch: Branch, site: URL, customHttp: CustomHttpFile?) async throws {
-        let moved: (files: Int, bytes: Int64)
-        let manifest: DeployManifest
-        do {
-            let bundle = try ComputeBundle(root: root)
-            manifest = bundle.manifest
-            moved = try bundle.move(to: site)
-        } catch {
-            try await self.progress.log("DEPLOY", "[ERROR]: \(error.message)")
-            throw JobProgress.Interruption.failed(error.message)
-        }
-        let relative = root.lastPathComponent == ".amplify-hosting" ? "\(base)/.amplify-hosting" : base
-        try await self.progress.log(
-            "DEPLOY", "# Found \(relative)/deploy-manifest.json: \(manifest.frameworkName) \(manifest.frameworkVersion), \(manifest.routes.count) routes, \(moved.files) files (\(moved.bytes) bytes)"
-        )
-        if let customHttp { try await self.progress.log("DEPLOY", "Custom headers: \(customHttp.path).") }
-        if branch.framework?.isEmpty ?? true {
-            let key = self.job.key
-            _ = try? await self.store.updateBranch(key.scope, appId: key.appId, branchName: key.branchName) { branch in
-                if branch.framework?.isEmpty ?? true { branch.framework = manifest.frameworkName }
-            }
-        }
-        for resource in manifest.computeResources {
-            try await self.progress.log(
-                "DEPLOY",
-                "# Starting compute \(resource.name): node \(resource.entrypoint) (the manifest asks for \(resource.runtime); this machine's node runs it)."
-            )
-            try await self.progress.log(
-                "DEPLOY",
-                "[WARNING]: The compute gets PORT, NODE_ENV=production, AWS_REGION, AWS_APP_ID, AWS_BRANCH and AWS_AMPLIFY_DEPLOYMENT_ID, not the app's or branch's environment variables (as on AWS): write the ones it needs into .env.production at build time."
-            )
-            do {
-                try await self.settings.startCompute(ComputeDeployment(key: self.job.key, folder: site.path, resource: resource))
-            } catch {
-                let reason = "The compute did not start: \(error)"
-                try await self.progress.log("DEPLOY", "[ERROR]: \(reason)")
-                throw JobProgress.Interruption.failed(reason)
-            }
-            try await self.progress.log(
-                "DEPLOY",
-                "The compute answers. Its output: GET /_amplify-local/computes/\(SiteFiles.segment(self.job.key.appId))/\(SiteFiles.segment(self.job.key.branchName))/output"
-            )
-        }
-        try await self.progress.publish("# Deploying the build output as the branch's site...")
-        try await self.progress.begin("VERIFY", log: "Routes: \(manifest.routes.map { "\($0.path) → \($0.target.kind.rawValue)" }.joined(separator: ", ")).")
     }
 
     /// The build's whole environment: the build spec's variables, the app's and branch's over them, AWS's

@@ -3,7 +3,8 @@ import Foundation
 import ZIPFoundation
 
 /// Unpacks a deployment's zip into a site folder, refusing any entry that would land outside it:
-/// absolute paths, `..`, and symbolic links (which could point anywhere) stop the deployment, and so does
+/// absolute paths, `..`, and symbolic links (which could point anywhere; with `keepingLinksInside`, as an SSR
+/// deployment's `node_modules` has them, those that stay inside the folder are kept) stop the deployment, and so does
 /// a zip whose entries declare more than `maxBytes` in all (a zip bomb).
 public enum SiteArchive {
     public struct Refused: Error, Equatable {
@@ -11,7 +12,9 @@ public enum SiteArchive {
     }
 
     /// Extracts `zip` into `folder` (created); returns the number of files and their total size.
-    public static func extract(_ zip: URL, into folder: URL, maxBytes: Int64) throws(Refused) -> (files: Int, bytes: Int64) {
+    public static func extract(
+        _ zip: URL, into folder: URL, maxBytes: Int64, keepingLinksInside: Bool = false
+    ) throws(Refused) -> (files: Int, bytes: Int64) {
         let archive: Archive
         do {
             archive = try Archive(url: zip, accessMode: .read)
@@ -25,7 +28,13 @@ public enum SiteArchive {
         }
         for entry in entries {
             if entry.type == .symlink {
-                throw Refused(message: "The zip holds a symbolic link (\(entry.path)); links are not deployed.")
+                guard keepingLinksInside else { throw Refused(message: "The zip holds a symbolic link (\(entry.path)); links are not deployed.") }
+                var target = Data()
+                _ = try? archive.extract(entry, skipCRC32: true) { target.append($0) }
+                let destination = String(decoding: target, as: UTF8.self)
+                guard Self.staysInside(link: entry.path, to: destination) else {
+                    throw Refused(message: "The zip's symbolic link \(entry.path) points outside it (to \(destination)); links must stay inside.")
+                }
             }
             let path = entry.type == .directory && entry.path.hasSuffix("/") ? String(entry.path.dropLast()) : entry.path
             guard SiteFiles.safeRelativePath(path) != nil else {
@@ -53,5 +62,21 @@ public enum SiteArchive {
             throw Refused(message: "The zip could not be unpacked: \(error.localizedDescription)")
         }
         return (files, bytes)
+    }
+
+    /// Whether a link at `link` (a path inside the folder) to `destination` points inside the folder.
+    static func staysInside(link: String, to destination: String) -> Bool {
+        guard !destination.hasPrefix("/"), !destination.isEmpty else { return false }
+        var parts = link.split(separator: "/").dropLast().map(String.init)
+        for part in destination.split(separator: "/") {
+            switch part {
+            case ".": continue
+            case "..":
+                guard !parts.isEmpty else { return false }
+                parts.removeLast()
+            default: parts.append(String(part))
+            }
+        }
+        return true
     }
 }

@@ -2,6 +2,8 @@ import AmplifyCore
 import Foundation
 import Testing
 
+@testable import AmplifyBuilds
+
 /// Amplify's deployment specification, read and checked.
 @Suite struct DeployManifestTests {
     func manifest(_ json: String) throws(DeployManifest.Invalid) -> DeployManifest {
@@ -62,5 +64,13 @@ import Testing
         let routes = (0..<26).map { #"{"path": "/r\#($0)", "target": {"kind": "Static"}}"# } + [#"{"path": "/*", "target": {"kind": "Static"}}"#]
         let json = #"{"version": 1, "framework": {"name": "x", "version": "1.0.0"}, "routes": [\#(routes.joined(separator: ","))]}"#
         #expect(throws: DeployManifest.Invalid.self) { try manifest(json) }
+    }
+
+    @Test func zipLinksMustStayInside() {
+        #expect(SiteArchive.staysInside(link: "static/alias.css", to: "assets/site.css"))
+        #expect(SiteArchive.staysInside(link: "node_modules/.bin/next", to: "../next/dist/bin/next"))
+        #expect(!SiteArchive.staysInside(link: "static/alias.css", to: "../../etc/passwd"))
+        #expect(!SiteArchive.staysInside(link: "a", to: "/etc/passwd"))
+        #expect(!SiteArchive.staysInside(link: "a/b/c", to: "../../../x"))
     }
 }
