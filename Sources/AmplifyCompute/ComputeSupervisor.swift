@@ -49,7 +49,12 @@ public final class ComputeSupervisor: Service, ComputeGateway {
     private let backoff = Mutex<[ComputeDeployment: (failures: Int, until: ContinuousClock.Instant)]>([:])
     /// Serialises starts, so two first requests start one process.
     private let starting = Mutex<[ComputeDeployment: Task<Int, any Error>]>([:])
-    private let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow, decompression: .disabled))
+    private let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, decompression: .disabled)
+        // As many connections to a compute as clients send at once (the default keeps 8).
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 
     public init(store: any Store, files: SiteFiles, sandbox: BuildSandbox?, hostPath: String?, logger: Logger) {
         self.files = files
