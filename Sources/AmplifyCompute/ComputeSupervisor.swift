@@ -200,12 +200,15 @@ public final class ComputeSupervisor: Service, ComputeGateway {
 
     /// Stops the computes whose deployments are no longer their branch's live one, every 2 s, until shutdown; then all.
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                try? await Task.sleep(for: .seconds(2))
-                await self.stopRetired()
+        // The wait ends at once when the server shuts down (a sleep of its own would hold the shutdown up to 2 s).
+        while !Task.isShuttingDownGracefully {
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
+            } catch {
+                break
             }
-        } onGracefulShutdown: {}
+            await self.stopRetired()
+        }
         let all = self.instances.withLock { instances in
             defer { instances.removeAll() }
             return Array(instances.values)
