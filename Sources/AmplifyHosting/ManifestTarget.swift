@@ -68,8 +68,6 @@ struct ManifestTarget {
         guard let quality = query["q"].flatMap({ Int(String($0)) }), (1...100).contains(quality) else {
             return SitePage.response(.badRequest, "\"q\" parameter (quality) is required and must be a number from 1 to 100.")
         }
-        var head = self.request.head
-        head.path = url
         var response = await serve(url, self.folder + "/static")
         if response.status == .ok {
             response.headers[.cacheControl] = target.cacheControl ?? "public, max-age=\(self.manifest.imageSettings?.minimumCacheTTL ?? 60)"
