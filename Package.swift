@@ -115,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "amplify-local",
             dependencies: [
-                "AmplifyServer", "AmplifyCore", "AmplifyBuilds", "AmplifyStore",
+                "AmplifyServer", "AmplifyCore", "AmplifyBuilds", "AmplifyStore", "AmplifyCompute",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

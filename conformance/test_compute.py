@@ -113,7 +113,7 @@ def test_routes_serve_static_files_and_the_compute(real_server, tmp_path):
     deploy = log_of(job, "DEPLOY")
     assert job["summary"]["status"] == "SUCCEED", (job["steps"][-1].get("statusReason"), deploy)
     assert "# Found out/.amplify-hosting/deploy-manifest.json: handmade 1.0.0, 4 routes" in deploy
-    assert "not the app's or branch's environment variables" in deploy and "The compute answers." in deploy
+    assert "not the app's or branch's environment variables" in deploy and "The compute answers on PORT " in deploy
     assert client.get_branch(appId=app_id, branchName="main")["branch"]["framework"] == "handmade"
     # Static, with the route's Cache-Control.
     status, headers, body = get(real_server, app_id, "/assets/site.css")

@@ -44,7 +44,7 @@ public final class BuildRunner: Service, Sendable {
         /// The most memory any build gets, below its compute type's (`--build-memory-mib`).
         public var memoryCap: Int64? = nil
         /// Starts an SSR deployment's compute and waits until it answers (the compute supervisor).
-        public var startCompute: @Sendable (ComputeDeployment) async throws -> Void = { _ in
+        public var startCompute: @Sendable (ComputeDeployment) async throws -> String = { _ in
             throw JobProgress.Interruption.failed("This server runs no computes.")
         }
         /// Whether other nodes build from the same store (PostgreSQL). Without, the jobs in progress at

@@ -91,7 +91,7 @@ struct ComputeBundle: Sendable {
     /// log): checked and moved whole into the job's `site`; the branch's `framework` filled when empty; its compute
     /// started and answering before the branch switches to it; VERIFY lists the routes.
     static func deploy(
-        _ root: URL, named name: String, to site: URL, progress: JobProgress, startCompute: @Sendable (ComputeDeployment) async throws -> Void
+        _ root: URL, named name: String, to site: URL, progress: JobProgress, startCompute: @Sendable (ComputeDeployment) async throws -> String
     ) async throws {
         let moved: (files: Int, bytes: Int64)
         let manifest: DeployManifest
@@ -118,15 +118,16 @@ struct ComputeBundle: Sendable {
                 "DEPLOY",
                 "[WARNING]: The compute gets PORT, NODE_ENV=production, AWS_REGION, AWS_APP_ID, AWS_BRANCH and AWS_AMPLIFY_DEPLOYMENT_ID, not the app's or branch's environment variables (as on AWS): write the ones it needs into .env.production at build time."
             )
+            let endpoint: String
             do {
-                try await startCompute(ComputeDeployment(key: key, folder: site.path, resource: resource))
+                endpoint = try await startCompute(ComputeDeployment(key: key, folder: site.path, resource: resource))
             } catch {
                 let reason = "The compute did not start: \(error)"
                 try await progress.log("DEPLOY", "[ERROR]: \(reason)")
                 throw JobProgress.Interruption.failed(reason)
             }
             try await progress.log(
-                "DEPLOY", "The compute answers. Its output: GET /_amplify-local/computes/\(SiteFiles.segment(key.appId))/\(SiteFiles.segment(key.branchName))/output"
+                "DEPLOY", "The compute answers on \(endpoint). Its output: GET /_amplify-local/computes/\(SiteFiles.segment(key.appId))/\(SiteFiles.segment(key.branchName))/output"
             )
         }
         try await progress.publish("# Deploying the build output as the branch's site...")

@@ -14,7 +14,7 @@ struct Deployment: Sendable {
     /// The most the zip may unpack to.
     let maxBytes: Int64
     /// Starts an SSR deployment's compute (`BuildRunner.Configuration.startCompute`).
-    let startCompute: @Sendable (ComputeDeployment) async throws -> Void
+    let startCompute: @Sendable (ComputeDeployment) async throws -> String
 
     /// The largest zip a `sourceUrl` download may be.
     static let maximumDownloadBytes = 1024 * 1024 * 1024

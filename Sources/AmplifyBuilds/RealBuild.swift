@@ -26,7 +26,7 @@ struct RealBuild: Sendable {
         var memoryCap: Int64? = nil
         var machineCPUs = ProcessInfo.processInfo.activeProcessorCount
         /// Starts a deployment's compute and waits until it answers (throws why not).
-        var startCompute: @Sendable (ComputeDeployment) async throws -> Void
+        var startCompute: @Sendable (ComputeDeployment) async throws -> String
     }
 
     /// `_BUILD_TIMEOUT` when the app and branch do not set it, in minutes.

@@ -16,24 +16,57 @@ import Glibc
 #endif
 
 /// Runs the computes of SSR deployments: one Node.js process per deployment (in `compute/<name>/`, with the
-/// environment AWS gives a compute and `PORT`, a free port of 127.0.0.1; as a user of its own when the server is root,
-/// and in the builds' sandbox where there is one: the deployment read-only, as Lambda's is, a private `/tmp`, the
-/// data directory out of sight, the machine's network), started when its deployment goes live or
-/// at its first request (after a restart of the server), started again when it ends, and stopped (SIGTERM, SIGKILL
-/// 10 s later) once its deployment is no longer its branch's live one. Requests are proxied to it, streaming both
-/// ways, with `X-Forwarded-For`, `-Proto` and `-Host`.
+/// environment AWS gives a compute; as a user of its own when the server is root, and in the builds' sandbox where
+/// there is one: the deployment read-only, as Lambda's is, a private `/tmp`, the data directory out of sight).
+/// Where network namespaces can be made (`ComputeNamespaces`) each compute has one of its own and `PORT=3000`, as on
+/// AWS, so servers that hard-code 3000 run for every branch at once; a server that listens on its namespace's
+/// loopback only is started again on a free port of the machine's 127.0.0.1, as everywhere without namespaces.
+/// A compute is started when its deployment goes live or at its first request (after a restart of the server),
+/// started again when it ends, and once its deployment is no longer served (redeployed, deleted, or a skew-protected
+/// earlier deployment idle for 5 minutes) it is drained: its requests in flight end first, then its `node` gets
+/// SIGTERM, and SIGKILL 10 s later. Requests are proxied to it, streaming both ways, with `X-Forwarded-For`,
+/// `-Proto` and `-Host`.
 public final class ComputeSupervisor: Service, ComputeGateway {
     /// How long a compute has to listen on its port.
     static let startTimeout: Duration = .seconds(10)
     static let stopGrace: Duration = .seconds(10)
+    /// How long a retired compute's requests in flight may go on before it is stopped all the same.
+    static let drainLimit: Duration = .seconds(30)
+    /// How long an earlier deployment's compute (skew protection) runs without a request.
+    static let idleLimit: Duration = .seconds(300)
+    /// The port a compute listens on in a namespace of its own, as on AWS.
+    static let namespacePort = 3000
 
     private final class Instance: Sendable {
         let process: Process
+        /// Where it answers.
+        let host: String
         let port: Int
+        let namespace: ComputeNamespaces.Namespace?
         let startedAt = ContinuousClock.now
-        init(process: Process, port: Int) {
+        /// Requests being answered (their responses not ended yet).
+        let inFlight = Atomic<Int>(0)
+        /// When the last request came, in nanoseconds since `startedAt`.
+        let lastUsed = Atomic<Int64>(0)
+        init(process: Process, host: String, port: Int, namespace: ComputeNamespaces.Namespace?) {
             self.process = process
+            self.host = host
             self.port = port
+            self.namespace = namespace
+        }
+
+        var idle: Duration {
+            let used = self.startedAt + .nanoseconds(self.lastUsed.load(ordering: .relaxed))
+            return ContinuousClock.now - used
+        }
+
+        func used() {
+            let elapsed = ContinuousClock.now - self.startedAt
+            self.lastUsed.store(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000, ordering: .relaxed)
+        }
+
+        var endpoint: String {
+            self.namespace == nil ? "PORT \(self.port) of 127.0.0.1" : "port \(self.port) in a network namespace of its own (\(self.host))"
         }
     }
 
@@ -44,11 +77,15 @@ public final class ComputeSupervisor: Service, ComputeGateway {
     private let files: SiteFiles
     /// The builds' sandbox, which computes run in too (nil for none).
     private let sandbox: BuildSandbox?
+    /// Each compute's own network namespace, where they can be made (nil: computes share the machine's network).
+    private let namespaces: ComputeNamespaces?
     private let instances = Mutex<[ComputeDeployment: Instance]>([:])
+    /// Deployments whose server listens on its loopback only: they run on the machine's 127.0.0.1, not in a namespace.
+    private let loopbackOnly = Mutex<Set<ComputeDeployment>>([])
     /// Computes that failed to start, how often in a row, and until when they are not tried again (1, 2, 4 … 60 s).
     private let backoff = Mutex<[ComputeDeployment: (failures: Int, until: ContinuousClock.Instant)]>([:])
     /// Serialises starts, so two first requests start one process.
-    private let starting = Mutex<[ComputeDeployment: Task<Int, any Error>]>([:])
+    private let starting = Mutex<[ComputeDeployment: Task<Instance, any Error>]>([:])
     private let client: HTTPClient = {
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, decompression: .disabled)
         // As many connections to a compute as clients send at once (the default keeps 8).
@@ -56,9 +93,17 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
-    public init(store: any Store, files: SiteFiles, sandbox: BuildSandbox?, hostPath: String?, logger: Logger) {
+    public init(
+        store: any Store, files: SiteFiles, sandbox: BuildSandbox?, namespaces: ComputeNamespaces?, hostPath: String?, logger: Logger
+    ) {
         self.files = files
-        self.sandbox = sandbox
+        // A compute is reached through the network it runs in: a sandbox of its own would cut it off.
+        self.sandbox = sandbox.map { sandbox in
+            var shared = sandbox
+            shared.network = true
+            return shared
+        }
+        self.namespaces = namespaces
         self.store = store
         self.hostPath = hostPath
         self.logger = logger
@@ -74,21 +119,25 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         public var description: String
     }
 
-    /// Starts the deployment's compute (unless it runs) and waits until it listens; its port.
+    /// Starts the deployment's compute (unless it runs) and waits until it listens; where it answers, in words.
     @discardableResult
-    public func start(_ deployment: ComputeDeployment) async throws -> Int {
-        if let instance = self.instances.withLock({ $0[deployment] }), instance.process.isRunning { return instance.port }
+    public func start(_ deployment: ComputeDeployment) async throws -> String {
+        try await self.instance(deployment).endpoint
+    }
+
+    private func instance(_ deployment: ComputeDeployment) async throws -> Instance {
+        if let instance = self.instances.withLock({ $0[deployment] }), instance.process.isRunning { return instance }
         if let wait = self.backoff.withLock({ $0[deployment] }), wait.until > ContinuousClock.now {
             let seconds = Int((wait.until - ContinuousClock.now).components.seconds) + 1
             throw StartFailure(description: "it failed to start \(wait.failures) times in a row; the next try is in \(seconds) s.")
         }
-        let task = self.starting.withLock { starting -> Task<Int, any Error> in
+        let task = self.starting.withLock { starting -> Task<Instance, any Error> in
             if let task = starting[deployment] { return task }
             let task = Task {
                 do {
-                    let port = try await self.launch(deployment)
+                    let instance = try await self.launch(deployment)
                     _ = self.backoff.withLock { $0.removeValue(forKey: deployment) }
-                    return port
+                    return instance
                 } catch {
                     self.backoff.withLock { backoff in
                         let failures = (backoff[deployment]?.failures ?? 0) + 1
@@ -104,9 +153,10 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         return try await task.value
     }
 
-    private func launch(_ deployment: ComputeDeployment) async throws -> Int {
-        if let old = self.instances.withLock({ $0.removeValue(forKey: deployment) }) { Self.stop(old) }
-        let port = try Self.freePort()
+    private func launch(_ deployment: ComputeDeployment) async throws -> Instance {
+        if let old = self.instances.withLock({ $0.removeValue(forKey: deployment) }) { self.stop(old) }
+        let namespace = try self.loopbackOnly.withLock({ $0.contains(deployment) }) ? nil : self.namespaces?.make()
+        let port = try namespace == nil ? Self.freePort() : Self.namespacePort
         let process = Process()
         var command = ["node", deployment.entrypoint]
         if let user = BuildUser.forBuild() { command = user.wrap(command) }
@@ -116,12 +166,14 @@ public final class ComputeSupervisor: Service, ComputeGateway {
             )
             command = [executable] + arguments
         }
+        if let namespace, let ip = ComputeNamespaces.ip { command = [ip, "netns", "exec", namespace.name] + command }
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = command
         process.currentDirectoryURL = URL(fileURLWithPath: deployment.workingDirectory)
         process.environment = deployment.environment(port: port, path: self.hostPath)
         let output = ComputeOutput(file: self.files.computeOutput(deployment.key))
-        output.note("compute of deployment \(deployment.deploymentId) starting: node \(deployment.entrypoint), PORT=\(port)")
+        let instance = Instance(process: process, host: namespace?.address ?? Self.loopbackAddress, port: port, namespace: namespace)
+        output.note("compute of deployment \(deployment.deploymentId) starting: node \(deployment.entrypoint), \(instance.endpoint)")
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -130,40 +182,53 @@ public final class ComputeSupervisor: Service, ComputeGateway {
             let data = handle.availableData
             if data.isEmpty { handle.readabilityHandler = nil } else { output.append(data) }
         }
+        let namespaces = self.namespaces
         process.terminationHandler = { process in
             output.note("compute of deployment \(deployment.deploymentId) ended (\(process.terminationReason == .exit ? "exit code" : "signal") \(process.terminationStatus))")
+            if let namespace { namespaces?.remove(namespace) }
         }
         do {
             try process.run()
         } catch {
+            if let namespace { self.namespaces?.remove(namespace) }
             throw StartFailure(description: "node could not be started (is Node.js installed? Debian: apt-get install nodejs): \(error)")
         }
-        let instance = Instance(process: process, port: port)
         self.instances.withLock { $0[deployment] = instance }
         let deadline = ContinuousClock.now + Self.startTimeout
         while ContinuousClock.now < deadline {
-            if Self.listens(port) {
-                self.logger.info("Compute started", metadata: ["deployment": "\(deployment.key)", "port": "\(port)"])
-                return port
+            if Self.listens(instance.host, port) {
+                self.logger.info("Compute started", metadata: ["deployment": "\(deployment.key)", "at": "\(instance.host):\(port)"])
+                return instance
             }
             guard process.isRunning else {
                 throw StartFailure(description: "node \(deployment.entrypoint) exited with code \(process.terminationStatus) before it listened on PORT (\(port)).")
             }
+            if namespace != nil, ProcessTree.listensOnLoopbackOnly(process.processIdentifier, port: port) {
+                // Reachable on its namespace's loopback only: run it where the server can reach its loopback.
+                output.note("compute of deployment \(deployment.deploymentId) listens on its loopback only: started again on the machine's 127.0.0.1")
+                _ = self.loopbackOnly.withLock { $0.insert(deployment) }
+                _ = self.instances.withLock { $0.removeValue(forKey: deployment) }
+                self.stop(instance, signal: SIGKILL)
+                return try await self.launch(deployment)
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
         _ = self.instances.withLock { $0.removeValue(forKey: deployment) }
-        Self.stop(instance)
+        self.stop(instance)
         throw StartFailure(description: "nothing listened on PORT (\(port)) within 10 s: the server must listen on the port in the PORT variable.")
     }
 
     public func respond(to request: Request, host: String, clientAddress: String?, deployment: ComputeDeployment) async -> Response {
-        let port: Int
+        let instance: Instance
         do {
-            port = try await self.start(deployment)
+            instance = try await self.instance(deployment)
         } catch {
             return SitePage.response(.serviceUnavailable, "The compute is not running: \(error)", headers: [.retryAfter: "5"])
         }
-        var outgoing = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(request.uri.string)")
+        instance.used()
+        // HEAD's response has no body to wait for.
+        if request.method != .head { instance.inFlight.add(1, ordering: .relaxed) }
+        var outgoing = HTTPClientRequest(url: "http://\(instance.host):\(instance.port)\(request.uri.string)")
         outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
         for field in request.headers where !Self.hopByHop.contains(field.name.canonicalName) {
             outgoing.headers.add(name: field.name.rawName, value: field.value)
@@ -183,22 +248,29 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         do {
             response = try await self.client.execute(outgoing, timeout: .seconds(300))
         } catch {
+            if request.method != .head { instance.inFlight.subtract(1, ordering: .relaxed) }
             return SitePage.response(.badGateway, "The compute did not answer: \(error)", headers: [.retryAfter: "5"])
         }
         var headers = HTTPFields()
         for (name, value) in response.headers where !Self.hopByHop.contains(name.lowercased()) {
             if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
         }
+        // In flight until its body has gone to the client (a compute being retired waits for it).
+        let body = request.method == .head ? ResponseBody(asyncSequence: response.body) : ResponseBody { writer in
+            defer { instance.inFlight.subtract(1, ordering: .relaxed) }
+            for try await chunk in response.body { try await writer.write(chunk) }
+            try await writer.finish(nil)
+        }
         return Response(
-            status: HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase), headers: headers,
-            body: ResponseBody(asyncSequence: response.body)
+            status: HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase), headers: headers, body: body
         )
     }
 
     /// Headers that belong to one connection, not passed on.
     static let hopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade"]
 
-    /// Stops the computes whose deployments are no longer their branch's live one, every 2 s, until shutdown; then all.
+    /// Stops the computes whose deployments are no longer served every 2 s, until shutdown; then all, and waits for
+    /// them to end.
     public func run() async throws {
         // The wait ends at once when the server shuts down (a sleep of its own would hold the shutdown up to 2 s).
         while !Task.isShuttingDownGracefully {
@@ -213,28 +285,36 @@ public final class ComputeSupervisor: Service, ComputeGateway {
             defer { instances.removeAll() }
             return Array(instances.values)
         }
-        for instance in all { Self.stop(instance) }
+        for instance in all { self.stop(instance) }
+        let deadline = ContinuousClock.now + Self.stopGrace + .seconds(1)
+        while all.contains(where: { $0.process.isRunning }) && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        // Their termination handlers may not have run yet when the server exits.
+        for case let namespace? in all.map(\.namespace) { self.namespaces?.remove(namespace) }
         try? await self.client.shutdown()
     }
 
-    /// Stops every compute whose deployment is not live any more (redeployed, its job, branch or app deleted). A
-    /// compute started in the last minute for a deployment newer than the live one is being deployed: it stays.
+    /// Stops every compute whose deployment is not served any more (redeployed, its job, branch or app deleted; an
+    /// earlier skew-protected deployment idle for 5 minutes). A compute started in the last minute for a deployment
+    /// newer than the live one is being deployed: it stays.
     func stopRetired() async {
         let running = self.instances.withLock { $0.map { ($0.key, $0.value) } }
         for (deployment, instance) in running {
             let key = deployment.key
-            let live: Int?
+            let branch: Branch
             do {
-                live = try await self.store.branch(key.scope, appId: key.appId, branchName: key.branchName).liveJobId
+                branch = try await self.store.branch(key.scope, appId: key.appId, branchName: key.branchName)
             } catch let error as AmplifyError where error.code == .notFound {
                 self.retire(deployment, instance, because: "its branch or app was deleted")
                 continue
             } catch {
                 continue
             }
-            if live == key.jobId { continue }
-            if (live ?? 0) < key.jobId && ContinuousClock.now - instance.startedAt < .seconds(60) { continue }
-            self.retire(deployment, instance, because: "its deployment is no longer live")
+            if branch.liveJobId == key.jobId { continue }
+            if (branch.liveJobId ?? 0) < key.jobId && ContinuousClock.now - instance.startedAt < .seconds(60) { continue }
+            if branch.skewProtectedJobIds.contains(key.jobId) && instance.idle < Self.idleLimit { continue }
+            self.retire(deployment, instance, because: "its deployment is no longer served")
         }
     }
 
@@ -245,17 +325,35 @@ public final class ComputeSupervisor: Service, ComputeGateway {
             return true
         }
         guard removed else { return }
-        self.logger.info("Compute stopped: \(reason)", metadata: ["deployment": "\(deployment.key)"])
-        Self.stop(instance)
+        self.logger.info("Compute stopping: \(reason)", metadata: ["deployment": "\(deployment.key)"])
+        Task.detached {
+            let deadline = ContinuousClock.now + Self.drainLimit
+            while instance.inFlight.load(ordering: .relaxed) > 0 && ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            self.stop(instance)
+        }
     }
 
-    private static func stop(_ instance: Instance) {
+    /// Asks the compute's `node` to stop (`signal`: SIGTERM, the processes of its sandbox ending with it) and kills
+    /// what is left of it `stopGrace` later. Its namespace goes when its process has ended.
+    private func stop(_ instance: Instance, signal: Int32 = SIGTERM) {
         guard instance.process.isRunning else { return }
         let pid = instance.process.processIdentifier
-        kill(pid, SIGTERM)
+        // The sandbox's own processes pass no signal on: the compute's are the ones told.
+        let below = ProcessTree.descendants(of: pid)
+        for target in below.isEmpty ? [pid] : below { kill(target, signal) }
+        guard signal != SIGKILL else {
+            kill(pid, SIGKILL)
+            return
+        }
         Task.detached {
-            try? await Task.sleep(for: Self.stopGrace)
-            if instance.process.isRunning { kill(pid, SIGKILL) }
+            let deadline = ContinuousClock.now + Self.stopGrace
+            while instance.process.isRunning && ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+            guard instance.process.isRunning else { return }
+            for target in ProcessTree.descendants(of: pid) + [pid] { kill(target, SIGKILL) }
         }
     }
 
@@ -263,7 +361,7 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw StartFailure(description: "no socket for a port") }
         defer { close(fd) }
-        var address = Self.loopback(port: 0)
+        var address = Self.socketAddress(Self.loopbackAddress, port: 0)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
@@ -272,21 +370,23 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// 127.0.0.1:`port` as a socket address.
-    private static func loopback(port: Int) -> sockaddr_in {
+    static let loopbackAddress = "127.0.0.1"
+
+    /// `host`:`port` (IPv4) as a socket address.
+    private static func socketAddress(_ host: String, port: Int) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(host)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         return address
     }
 
-    /// Whether something accepts connections on 127.0.0.1:`port`.
-    private static func listens(_ port: Int) -> Bool {
+    /// Whether something accepts connections on `host`:`port`.
+    private static func listens(_ host: String, _ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
-        var address = Self.loopback(port: port)
+        var address = Self.socketAddress(host, port: port)
         return withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }

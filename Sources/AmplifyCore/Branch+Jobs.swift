@@ -39,8 +39,10 @@ extension Branch {
     }
 
     /// DeleteJob: the job must be finished; returns whether the branch's site went down with it (it was the live job).
+    /// A deployment skew protection kept is served no more.
     public mutating func deleteJob(_ job: Job) throws(AmplifyError) -> Bool {
         try job.requireDeletable()
+        self.skewProtectedJobs?.removeAll { $0 == job.key.jobId }
         guard self.liveJobId == job.key.jobId else { return false }
         self.liveJobId = nil
         return true
@@ -52,6 +54,7 @@ extension Branch {
         guard job.status == .running else { return false }
         self.liveJobId = job.key.jobId
         self.lastDeployTime = now
+        self.keepForSkewProtection(job.key.jobId)
         return true
     }
 }

@@ -34,6 +34,8 @@ public struct Branch: Codable, Sendable, Equatable {
     public var liveJobId: Int?
     /// When the live site was deployed.
     public var lastDeployTime: Date?
+    /// The deployments skew protection serves (`Branch+SkewProtection`): jobs published while it was on, newest first.
+    public var skewProtectedJobs: [Int]?
     /// The commit of its git branch that the branch saw last (a push, or a build started by one): a push of it again
     /// builds nothing. Nil until the first push after the branch was made.
     public var lastSeenCommit: String?

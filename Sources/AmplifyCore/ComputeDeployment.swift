@@ -22,8 +22,7 @@ public struct ComputeDeployment: Hashable, Sendable {
     /// The folder the compute runs in.
     public var workingDirectory: String { "\(self.folder)/compute/\(self.resource)" }
 
-    /// The id AWS gives a deployment (`AWS_AMPLIFY_DEPLOYMENT_ID`): the job's, per branch.
-    public var deploymentId: String { "\(self.key.branchName)-\(self.key.jobId)" }
+    public var deploymentId: String { self.key.deploymentId }
 
     /// What the compute's process gets, as on AWS: not the app's or branch's environment variables.
     public func environment(port: Int, path: String?) -> [String: String] {

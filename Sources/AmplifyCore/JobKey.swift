@@ -15,4 +15,8 @@ public struct JobKey: Codable, Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(self.appId)/\(self.branchName)/\(self.jobId)" }
+
+    /// The id of the deployment the job made, as its compute sees it (`AWS_AMPLIFY_DEPLOYMENT_ID`) and skew
+    /// protection names it (`X-Amplify-Dpl`, `dpl`, `_dpl`): the branch's name and the job's number.
+    public var deploymentId: String { "\(self.branchName)-\(self.jobId)" }
 }

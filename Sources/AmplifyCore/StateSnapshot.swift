@@ -157,6 +157,9 @@ public struct StateSnapshot: Codable, Sendable, Equatable {
         if let live = branch.liveJobId, !ids.contains(live) {
             throw .badRequest("\(path).branch.liveJobId: the branch has no job \(live).")
         }
+        if let kept = branch.skewProtectedJobs?.first(where: { !ids.contains($0) }) {
+            throw .badRequest("\(path).branch.skewProtectedJobs: the branch has no job \(kept).")
+        }
     }
 
     /// Loading goes into an account and region that holds no apps (`count` is how many it holds); returns false when

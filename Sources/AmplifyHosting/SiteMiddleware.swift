@@ -90,7 +90,8 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
         guard let liveJobId = branch.liveJobId else {
             return Self.page(.notFound, "Nothing is deployed to branch \(branch.branchName) yet.")
         }
-        let live = JobKey(scope: app.scope, appId: app.appId, branchName: branch.branchName, jobId: liveJobId)
+        let skew = SkewProtection(request: request, branch: branch)
+        let live = JobKey(scope: app.scope, appId: app.appId, branchName: branch.branchName, jobId: skew.servedJobId ?? liveJobId)
         let folder = self.files.sitePath(live)
         guard let path = request.uri.path.removingPercentEncoding, path.hasPrefix("/"), !path.contains("\0"),
             !path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." })
@@ -140,6 +141,7 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
         for header in headers.headers(for: filePath) {
             if let name = HTTPField.Name(header.name) { response.headers[name] = header.value }
         }
+        if let cookie = skew.cookie(serving: live) { response.headers.append(HTTPField(name: .setCookie, value: cookie)) }
         return response
     }
 

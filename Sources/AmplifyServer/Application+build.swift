@@ -39,8 +39,14 @@ public func buildApplication(
         )
     }
     builds.memoryCap = configuration.buildMemoryMiB.map { Int64($0) << 20 }
+    let (namespaces, networkReason) = try ComputeNamespaces.resolve(configuration.computeNetwork, dataDirectory: configuration.dataDirectory)
+    logger.notice(
+        namespaces != nil ? "SSR computes get network namespaces of their own (PORT=3000)" : "SSR computes listen on 127.0.0.1 (a free PORT)",
+        metadata: ["reason": "\(networkReason)"]
+    )
     let computes = ComputeSupervisor(
-        store: store, files: files.sites, sandbox: builds.sandbox, hostPath: configuration.hostEnvironment["PATH"], logger: logger
+        store: store, files: files.sites, sandbox: builds.sandbox, namespaces: namespaces, hostPath: configuration.hostEnvironment["PATH"],
+        logger: logger
     )
     builds.startCompute = { try await computes.start($0) }
     let serverKey = try URLSigner.key(in: configuration.dataDirectory)

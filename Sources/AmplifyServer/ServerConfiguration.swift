@@ -1,5 +1,6 @@
 import Foundation
 import AmplifyBuilds
+import AmplifyCompute
 import AmplifyCore
 
 /// Everything the server is told at start, filled at the edge from flags and `AMPLIFY_LOCAL_*` variables.
@@ -43,6 +44,8 @@ public struct ServerConfiguration: Sendable {
     public var buildSandbox = BuildSandbox.Mode.auto
     /// Whether sandboxed builds reach the network (`--build-network all|none`).
     public var buildNetwork = true
+    /// How computes of SSR apps are networked (`--compute-network`).
+    public var computeNetwork = ComputeNamespaces.Mode.auto
     /// The most memory a build gets, below its compute type's (`--build-memory-mib`); nil for the compute type's.
     public var buildMemoryMiB: Int?
     /// Fault rules in force from the start (`--faults FILE`).

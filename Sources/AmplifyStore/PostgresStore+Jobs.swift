@@ -59,10 +59,11 @@ extension PostgresStore {
             _ = try await Self.appRow(connection, key.scope, key.appId, lock: true)
             var (branchSeq, branch) = try await Self.branchRow(connection, key.scope, key.appId, key.branchName, lock: true)
             guard let (seq, job) = try await Self.jobRow(connection, key, lock: true) else { throw AmplifyError.jobNotFound(String(key.jobId)) }
+            let before = branch
             let siteWentDown = try branch.deleteJob(job)
             try await connection.run("DELETE FROM job WHERE seq = \(seq)")
+            if branch != before { try await Self.save(connection, branch, seq: branchSeq) }
             if siteWentDown {
-                try await Self.save(connection, branch, seq: branchSeq)
                 try await Self.takeDown(connection, key.scope, key.appId, branchName: key.branchName)
             }
             return job

@@ -52,10 +52,11 @@ extension SQLiteStore {
         try await self.write { db in
             let (seq, job) = try Self.jobRow(db, key)
             var (branchSeq, branch) = try Self.branchRow(db, key.scope, key.appId, key.branchName)
+            let before = branch
             let siteWentDown = try branch.deleteJob(job)
             try db.cachedExecute(sql: "DELETE FROM job WHERE seq = ?", arguments: [seq])
+            if branch != before { try Self.save(db, branch, seq: branchSeq) }
             if siteWentDown {
-                try Self.save(db, branch, seq: branchSeq)
                 try Self.takeDown(db, key.scope, key.appId, branchName: key.branchName)
             }
             return job

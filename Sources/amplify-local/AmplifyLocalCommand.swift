@@ -1,5 +1,6 @@
 import ArgumentParser
 import AmplifyBuilds
+import AmplifyCompute
 import AmplifyServer
 
 @main
@@ -26,3 +27,4 @@ enum BuildNetwork: String, ExpressibleByArgument, CaseIterable {
     case all, none
 }
 extension AuthMode: ExpressibleByArgument {}
+extension ComputeNamespaces.Mode: ExpressibleByArgument {}

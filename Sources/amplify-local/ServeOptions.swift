@@ -1,4 +1,5 @@
 import AmplifyBuilds
+import AmplifyCompute
 import AmplifyCore
 import AmplifyServer
 import AmplifyStore
@@ -55,6 +56,9 @@ struct ServeOptions: ParsableArguments {
 
     @Option(help: "What sandboxed builds reach: all (the machine's network) or none. [env: AMPLIFY_LOCAL_BUILD_NETWORK] (default: all)")
     var buildNetwork: BuildNetwork?
+
+    @Option(help: "How SSR computes are networked: auto (a network namespace of their own with PORT=3000 where one can be made), namespace (required) or loopback (a free PORT of 127.0.0.1). [env: AMPLIFY_LOCAL_COMPUTE_NETWORK] (default: auto)")
+    var computeNetwork: ComputeNamespaces.Mode?
 
     @Option(help: "The most memory a build gets in MiB, below its compute type's (STANDARD_8GB: 8192). [env: AMPLIFY_LOCAL_BUILD_MEMORY_MIB]")
     var buildMemoryMib: Int?
@@ -144,6 +148,8 @@ struct ServeOptions: ParsableArguments {
             try value(self.maxConcurrentBuilds, "MAX_CONCURRENT_BUILDS", Int.init) ?? configuration.maxConcurrentBuilds
         configuration.buildSandbox = try value(self.buildSandbox, "BUILD_SANDBOX", BuildSandbox.Mode.init(rawValue:)) ?? configuration.buildSandbox
         configuration.buildNetwork = try value(self.buildNetwork, "BUILD_NETWORK", BuildNetwork.init(rawValue:)).map { $0 == .all } ?? configuration.buildNetwork
+        configuration.computeNetwork =
+            try value(self.computeNetwork, "COMPUTE_NETWORK", ComputeNamespaces.Mode.init(rawValue:)) ?? configuration.computeNetwork
         configuration.buildMemoryMiB = try value(self.buildMemoryMib, "BUILD_MEMORY_MIB", Int.init)
         if let memory = configuration.buildMemoryMiB, memory < 16 { throw ValidationError("--build-memory-mib must be at least 16.") }
         var quotas = configuration.quotas

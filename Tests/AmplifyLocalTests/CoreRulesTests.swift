@@ -97,6 +97,37 @@ import Testing
         #expect(siteWentDown2 == false)
     }
 
+    @Test func skewProtectionKeepsTheLastFiveDeploymentsMadeWithItOn() throws {
+        var branch = self.branch()
+        var jobs: [Job] = []
+        func deploy() throws {
+            var job = try branch.startJob(JobRequest(jobType: .release), app: self.app(), retried: nil, activeJobId: nil, now: self.now)
+            job.status = .running
+            _ = branch.publish(job, now: self.now)
+            job.status = .succeed
+            jobs.append(job)
+        }
+        try deploy()  // made before protection: never served by name
+        branch.enableSkewProtection = true
+        for _ in 0..<6 { try deploy() }
+        #expect(branch.liveJobId == 7 && branch.skewProtectedJobIds == [7, 6, 5, 4, 3])
+        #expect(branch.skewProtectedJob(named: "main-3") == 3)
+        #expect(branch.skewProtectedJob(named: "main-7") == nil)  // the live one: served as such
+        for name in ["main-2", "main-1", "main-x", "other-4", "main-", "4"] {
+            #expect(branch.skewProtectedJob(named: name) == nil)
+        }
+        // DeleteJob of a kept deployment: served no more.
+        let siteWentDown = try branch.deleteJob(jobs[3])
+        #expect(siteWentDown == false && branch.skewProtectedJobIds == [7, 6, 5, 3])
+        #expect(branch.skewProtectedJob(named: "main-4") == nil)
+        // Turned off: nothing is served by name; a deployment made while off starts afresh.
+        branch.enableSkewProtection = false
+        #expect(branch.skewProtectedJob(named: "main-5") == nil)
+        try deploy()
+        branch.enableSkewProtection = true
+        #expect(branch.skewProtectedJobIds == [])
+    }
+
     @Test func onlyARunningJobPublishes() throws {
         var branch = self.branch()
         var job = try branch.startJob(JobRequest(jobType: .release), app: self.app(), retried: nil, activeJobId: nil, now: self.now)

@@ -1,0 +1,192 @@
+"""SSR computes over time: port 3000 in a network namespace of each compute's own, a redeploy under load with no
+failed request (the old compute drained, then asked to stop), skew protection, and server restarts and crashes."""
+import json
+import os
+import shutil
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import Server, http_request, wait_for_status
+from test_builds import FINISHED, build, log_of, make_repo, real_server, start  # noqa: F401 (a fixture)
+from test_compute import MANIFEST, SPEC, computes, wait_until
+
+pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js (Debian: nodejs)")
+
+NAMESPACES = os.geteuid() == 0 and shutil.which("ip") is not None
+
+# Listens on port 3000 of all addresses, as Nitro's aws-amplify preset does; stops when asked (SIGTERM) once its
+# requests have ended, saying so; /slow answers after 150 ms.
+SERVER_JS = r"""
+const http = require('http');
+const fs = require('fs');
+const server = http.createServer((req, res) => {
+  const answer = () => {
+    res.writeHead(200, {'Content-Type': 'application/json'});
+    res.end(JSON.stringify({version: 'VERSION', url: req.url, port: server.address().port, portVariable: process.env.PORT,
+                            deployment: process.env.AWS_AMPLIFY_DEPLOYMENT_ID, branch: process.env.AWS_BRANCH}));
+  };
+  if (req.url.startsWith('/slow')) { setTimeout(answer, 150); } else { answer(); }
+});
+process.on('SIGTERM', () => { console.log('got SIGTERM'); server.close(() => process.exit(0)); });
+server.listen(3000, () => console.log('listening on 3000'));
+"""
+
+VERSIONED_SPEC = SPEC.replace(
+    "        - echo 'robots' > out/.amplify-hosting/static/robots.txt\n",
+    "        - echo \"$MARK\" > out/.amplify-hosting/static/version.txt\n",
+)
+
+
+def repo(tmp_path, version, name="repo"):
+    files = {"amplify.yml": VERSIONED_SPEC, "manifest.json": json.dumps(MANIFEST), "server.js": SERVER_JS.replace("VERSION", version)}
+    path, _ = make_repo(tmp_path / name, files, message=version)
+    return path
+
+
+def get(server, app_id, path, branch="main", headers=None):
+    return http_request(server.port, "GET", path, {"Host": f"{branch}.{app_id}.localhost", **(headers or {})})
+
+
+def answer(server, app_id, path="/", branch="main", headers=None):
+    status, response_headers, body = get(server, app_id, path, branch, headers)
+    assert status == 200, (status, body)
+    return json.loads(body)
+
+
+def redeploy(client, tmp_path, app_id, version, branch="main"):
+    repo(tmp_path, version)
+    job = wait_for_status(client, app_id, branch, start(client, app_id, branch), FINISHED, timeout=60)
+    assert job["summary"]["status"] == "SUCCEED", log_of(job, "DEPLOY")
+    return job
+
+
+def output(server, app_id, branch="main"):
+    return http_request(server.port, "GET", f"/_amplify-local/computes/{app_id}/{branch}/output?account=123456789012")[2].decode()
+
+
+def namespaces():
+    if not NAMESPACES:
+        return set()
+    listing = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    return {line.split()[0] for line in listing.splitlines() if line.startswith("al")}
+
+
+@pytest.mark.skipif(not NAMESPACES, reason="network namespaces need root and iproute2")
+def test_computes_listen_on_port_3000_each_in_a_namespace_of_its_own(real_server, tmp_path):
+    client = real_server.client()
+    before = namespaces()
+    path = repo(tmp_path, "first")
+    subprocess.run(["git", "-C", str(path), "branch", "dev"], check=True)
+    app_id, job = build(client, path, app_args={"platform": "WEB_COMPUTE"})
+    assert job["summary"]["status"] == "SUCCEED", log_of(job, "DEPLOY")
+    assert "The compute answers on port 3000 in a network namespace of its own (169.254." in log_of(job, "DEPLOY")
+    client.create_branch(appId=app_id, branchName="dev")
+    job = wait_for_status(client, app_id, "dev", start(client, app_id, "dev"), FINISHED, timeout=60)
+    assert job["summary"]["status"] == "SUCCEED", log_of(job, "DEPLOY")
+    # Two servers on port 3000 at once, each with PORT=3000.
+    main, dev = answer(real_server, app_id), answer(real_server, app_id, branch="dev")
+    assert (main["branch"], main["port"], main["portVariable"]) == ("main", 3000, "3000")
+    assert (dev["branch"], dev["port"], dev["portVariable"]) == ("dev", 3000, "3000")
+    assert len(namespaces() - before) == 2
+    # Deleting the app stops both and removes their namespaces.
+    client.delete_app(appId=app_id)
+    assert wait_until(lambda: computes(app_id) == []), "a compute outlived its app"
+    assert wait_until(lambda: namespaces() - before == set()), "a namespace outlived its compute"
+
+
+def test_a_redeploy_under_load_fails_no_request_and_the_old_compute_is_asked_to_stop(real_server, tmp_path):
+    client = real_server.client()
+    app_id, job = build(client, repo(tmp_path, "first"), app_args={"platform": "WEB_COMPUTE"})
+    assert job["summary"]["status"] == "SUCCEED", log_of(job, "DEPLOY")
+    first = computes(app_id)
+    results, stop = [], threading.Event()
+
+    def load(path):
+        while not stop.is_set():
+            try:
+                status, _, body = get(real_server, app_id, path)
+                results.append((status, json.loads(body)["version"] if status == 200 else body))
+            except Exception as error:  # noqa: BLE001 (any failure counts)
+                results.append((0, repr(error)))
+
+    threads = [threading.Thread(target=load, args=("/slow" if n % 2 else "/",)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(0.5)
+        redeploy(client, tmp_path, app_id, "second")
+        assert wait_until(lambda: any(version == "second" for _, version in results[-8:]), timeout=10)
+        time.sleep(3)  # past the retirement of the first compute
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    failed = [result for result in results if result[0] != 200]
+    assert not failed, failed[:5]
+    versions = [version for _, version in results]
+    assert "first" in versions and "second" in versions and len(results) > 100
+    # The first compute was drained, then asked to stop (SIGTERM reached node, which ended on its own).
+    assert wait_until(lambda: not any(pid in computes(app_id) for pid in first))
+    assert wait_until(lambda: "got SIGTERM" in output(real_server, app_id) and "main-1 ended (exit code 0)" in output(real_server, app_id))
+
+
+def test_skew_protection_serves_the_deployment_a_request_names(real_server, tmp_path):
+    client = real_server.client()
+    app_args = {"platform": "WEB_COMPUTE", "environmentVariables": {"MARK": "one"}}
+    app_id, job = build(client, repo(tmp_path, "first"), app_args=app_args, branch_args={"enableSkewProtection": True})
+    assert job["summary"]["status"] == "SUCCEED", log_of(job, "DEPLOY")
+    # A first visit is pinned to the live deployment by the _dpl cookie.
+    status, headers, _ = get(real_server, app_id, "/")
+    assert status == 200 and headers["set-cookie"] == "_dpl=main-1; Path=/; SameSite=Lax"
+    assert "set-cookie" not in get(real_server, app_id, "/", headers={"Cookie": "_dpl=main-1"})[1]
+    client.update_app(appId=app_id, environmentVariables={"MARK": "two"})
+    redeploy(client, tmp_path, app_id, "second")
+    assert answer(real_server, app_id)["version"] == "second"
+    # The header, then the query parameter, then the cookie name the deployment; its compute is started on demand.
+    old = answer(real_server, app_id, "/api", headers={"X-Amplify-Dpl": "main-1"})
+    assert (old["version"], old["deployment"]) == ("first", "main-1")
+    assert answer(real_server, app_id, "/api?dpl=main-1")["version"] == "first"
+    assert answer(real_server, app_id, "/api?dpl=main-1", headers={"X-Amplify-Dpl": "main-2"})["version"] == "second"
+    asset = {"Cookie": "theme=dark; _dpl=main-1", "Sec-Fetch-Mode": "cors"}
+    assert answer(real_server, app_id, "/api", headers=asset)["version"] == "first"
+    assert get(real_server, app_id, "/version.txt", headers=asset)[2] == b"one\n"  # the old deployment's static files
+    # A page load goes to the live deployment and pins the browser to it; an unknown id gets the live one.
+    status, headers, body = get(real_server, app_id, "/", headers={"Cookie": "_dpl=main-1", "Sec-Fetch-Mode": "navigate"})
+    assert json.loads(body)["version"] == "second" and headers["set-cookie"] == "_dpl=main-2; Path=/; SameSite=Lax"
+    assert answer(real_server, app_id, "/api", headers={"X-Amplify-Dpl": "main-99"})["version"] == "second"
+    assert answer(real_server, app_id, "/api", headers={"X-Amplify-Dpl": "other-1"})["version"] == "second"
+    # DeleteJob of a kept deployment stops it being served (and its compute).
+    client.delete_job(appId=app_id, branchName="main", jobId="1")
+    assert answer(real_server, app_id, "/api", headers={"X-Amplify-Dpl": "main-1"})["version"] == "second"
+    assert wait_until(lambda: len(computes(app_id)) == 1)
+    # Without protection a request cannot name a deployment.
+    client.update_branch(appId=app_id, branchName="main", enableSkewProtection=False)
+    redeploy(client, tmp_path, app_id, "third")
+    assert answer(real_server, app_id, "/api", headers={"X-Amplify-Dpl": "main-2"})["version"] == "third"
+    assert "set-cookie" not in get(real_server, app_id, "/")[1]
+
+
+def test_computes_end_with_the_server_and_come_back_after_a_restart_or_a_crash(tmp_path, data_dir):
+    server = Server("--build-mode", "auto", data_dir=data_dir).start()
+    try:
+        client = server.client()
+        before = namespaces()
+        app_id, job = build(client, repo(tmp_path, "first"), app_args={"platform": "WEB_COMPUTE"})
+        assert job["summary"]["status"] == "SUCCEED", log_of(job, "DEPLOY")
+        assert computes(app_id)
+        server.stop()
+        assert computes(app_id) == [], "a compute outlived the server"
+        assert wait_until(lambda: namespaces() - before == set())
+        server.start()
+        assert answer(server, app_id)["version"] == "first"  # started again at its first request
+        crashed = namespaces() - before
+        server.kill9()
+        assert wait_until(lambda: computes(app_id) == []), "a compute outlived a crashed server"
+        server.start()  # removes what the crash left
+        assert namespaces() & crashed == set()
+        assert answer(server, app_id)["version"] == "first"
+    finally:
+        server.stop()
