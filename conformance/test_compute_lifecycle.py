@@ -190,3 +190,30 @@ def test_computes_end_with_the_server_and_come_back_after_a_restart_or_a_crash(t
         assert answer(server, app_id)["version"] == "first"
     finally:
         server.stop()
+
+
+def test_a_domain_associations_subdomains_serve_their_branches_once_available(real_server, tmp_path):
+    client = real_server.client()
+    path = repo(tmp_path, "first")
+    subprocess.run(["git", "-C", str(path), "branch", "dev"], check=True)
+    app_id, job = build(client, path, app_args={"platform": "WEB_COMPUTE", "environmentVariables": {"MARK": "m"}})
+    assert job["summary"]["status"] == "SUCCEED", log_of(job, "DEPLOY")
+    client.create_branch(appId=app_id, branchName="dev")
+    assert wait_for_status(client, app_id, "dev", start(client, app_id, "dev"), FINISHED, timeout=60)["summary"]["status"] == "SUCCEED"
+    client.create_domain_association(
+        appId=app_id, domainName="Example.com",
+        subDomainSettings=[{"prefix": "www", "branchName": "main"}, {"prefix": "", "branchName": "main"}, {"prefix": "dev", "branchName": "dev"}],
+    )
+
+    def site(host, path="/api"):
+        return http_request(real_server.port, "GET", path, {"Host": host})
+
+    assert site("www.example.com")[0] != 200  # not AVAILABLE yet: the request is the API's
+    assert wait_until(lambda: client.get_domain_association(appId=app_id, domainName="Example.com")["domainAssociation"]["domainStatus"] == "AVAILABLE")
+    for host, branch in (("www.example.com", "main"), ("WWW.Example.com:4566", "main"), ("example.com", "main"), ("dev.example.com", "dev")):
+        status, _, body = site(host)
+        assert status == 200 and json.loads(body)["branch"] == branch, (host, status, body)
+    assert site("dev.example.com", "/version.txt")[2] == b"m\n"  # static routes too
+    assert site("shop.example.com")[0] != 200 and site("www.example.org")[0] != 200
+    client.delete_domain_association(appId=app_id, domainName="Example.com")
+    assert wait_until(lambda: site("www.example.com")[0] != 200, timeout=5), "a deleted association still serves"

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a domain association must respect: one app per domain name in an account and region, and subdomains
 /// that point at branches of the app.
 extension DomainAssociation {
@@ -26,5 +28,27 @@ extension DomainAssociation {
         guard kept.count != self.subDomainSettings.count else { return false }
         self.subDomainSettings = kept
         return true
+    }
+}
+
+/// Serving a custom domain: a request whose Host is one of an association's subdomains goes to that subdomain's
+/// branch (`www.example.com` → prefix `www`, `example.com` → prefix `""`), once the association is AVAILABLE.
+extension DomainAssociation {
+    /// The names an association of `host` (lowercase, without port) may have: the host and each domain above it
+    /// with at least two labels (`a.b.example.com` → `a.b.example.com`, `b.example.com`, `example.com`).
+    public static func names(under host: String) -> [String] {
+        let labels = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty }) else { return [] }
+        return (0...(labels.count - 2)).map { labels[$0...].joined(separator: ".") }
+    }
+
+    /// The branch that serves `host` (lowercase, without port) `now`, nil when none of the subdomains is it or
+    /// the association is not AVAILABLE.
+    public func branchName(serving host: String, at now: Date) -> String? {
+        guard self.phase(at: now) == .available else { return nil }
+        let domain = self.domainName.lowercased()
+        return self.subDomainSettings.first { setting in
+            setting.prefix.isEmpty ? host == domain : host == setting.prefix.lowercased() + "." + domain
+        }?.branchName
     }
 }

@@ -133,6 +133,9 @@ public protocol Store: Sendable {
     func createDomainAssociation(_ domain: DomainAssociation) async throws
     /// The domain association, or NotFoundException.
     func domainAssociation(_ scope: Scope, appId: String, domainName: String) async throws -> DomainAssociation
+    /// The domain associations of any account whose domain name is one of `names` (lowercase, as
+    /// `DomainAssociation.names(under:)` gives them for a request's Host): a custom domain's site.
+    func domainAssociations(named names: [String]) async throws -> [DomainAssociation]
     /// The app's domain associations in creation order.
     func listDomainAssociations(_ scope: Scope, appId: String, after token: PageToken?, limit: Int) async throws -> Page<DomainAssociation>
     /// Changes the domain association with `update` and stores it; returns the stored association.

@@ -8,7 +8,7 @@ import NIOPosix
 import Synchronization
 
 /// Serves every branch's live site on the API's port, told apart by the `Host` header
-/// (`<displayName>.<appId>.localhost`): basic auth, the app's custom rules top-down (first match wins),
+/// (`<displayName>.<appId>.localhost`, or a subdomain of an available domain association): basic auth, the app's custom rules top-down (first match wins),
 /// the files of the branch's live job (content types, `index.html` for folders, HEAD, ETag and ranges,
 /// through Hummingbird's `FileMiddleware`), the app's custom headers, and one access log line per request.
 /// Requests for other hosts go on to the API.
@@ -20,6 +20,7 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
     /// Where `Compute` routes of SSR deployments go; nil answers them 503.
     let compute: (any ComputeGateway)?
     private let cache = SiteSettingsCache()
+    private let domains = DomainSites()
     /// `LocalFileSystem` announces its folder at info level; one per request would flood the log.
     private static var quietLogger: Logger {
         var logger = Logger(label: "amplify-local.sites")
@@ -36,11 +37,16 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let hostHeader = request.head.authority, let host = SiteHost(hostHeader) else {
+        guard let hostHeader = request.head.authority else { return try await next(request, context) }
+        let started = ContinuousClock.now
+        let site: (app: App, branch: Branch)?
+        if let host = SiteHost(hostHeader) {
+            site = try await self.store.site(appId: host.appId, displayName: host.displayName)
+        } else if let domainSite = try await self.domains.site(hostHeader, store: self.store, now: self.clock.now()) {
+            site = domainSite
+        } else {
             return try await next(request, context)
         }
-        let started = ContinuousClock.now
-        let site = try await self.store.site(appId: host.appId, displayName: host.displayName)
         var response = await self.respond(request, context, site: site, host: hostHeader)
         let requestId = Self.newRequestId()
         response.headers[Self.requestIdHeader] = requestId

@@ -30,6 +30,15 @@ extension PostgresStore {
         try await self.read { connection in try await Self.domainRow(connection, scope, appId, domainName).domain }
     }
 
+    public func domainAssociations(named names: [String]) async throws -> [DomainAssociation] {
+        guard !names.isEmpty else { return [] }
+        return try await self.read { connection in
+            try await connection.rows("SELECT document FROM domain_association WHERE lower(domainName) = ANY(\(names)) ORDER BY seq").map { row in
+                try Documents.decode(DomainAssociation.self, from: row.decode(Data.self))
+            }
+        }
+    }
+
     public func listDomainAssociations(_ scope: Scope, appId: String, after token: PageToken?, limit: Int) async throws -> Page<DomainAssociation> {
         try await self.read { connection in
             try await Self.documentPage(

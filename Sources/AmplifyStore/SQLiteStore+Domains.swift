@@ -30,6 +30,16 @@ extension SQLiteStore {
         try await self.database.read { db in try Self.domainRow(db, scope, appId, domainName).domain }
     }
 
+    public func domainAssociations(named names: [String]) async throws -> [DomainAssociation] {
+        guard !names.isEmpty else { return [] }
+        return try await self.database.read { db in
+            let marks = Array(repeating: "?", count: names.count).joined(separator: ", ")
+            return try db.cachedRows(
+                sql: "SELECT document FROM domain_association WHERE lower(domainName) IN (\(marks)) ORDER BY seq", arguments: StatementArguments(names)
+            ).map { try Documents.decode(DomainAssociation.self, from: $0["document"]) }
+        }
+    }
+
     public func listDomainAssociations(_ scope: Scope, appId: String, after token: PageToken?, limit: Int) async throws -> Page<DomainAssociation> {
         try await self.database.read { db in
             try Self.documentPage(

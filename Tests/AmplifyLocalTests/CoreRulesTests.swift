@@ -128,6 +128,21 @@ import Testing
         #expect(branch.skewProtectedJobIds == [])
     }
 
+    @Test func aDomainsSubdomainsServeTheirBranchesOnceAvailable() {
+        #expect(DomainAssociation.names(under: "a.b.example.com") == ["a.b.example.com", "b.example.com", "example.com"])
+        #expect(DomainAssociation.names(under: "localhost") == [] && DomainAssociation.names(under: "a..com") == [])
+        var domain = DomainAssociation(scope: self.scope, appId: "d1", domainName: "Example.com", now: self.now)
+        domain.subDomainSettings = [.init(prefix: "www", branchName: "main"), .init(prefix: "", branchName: "apex")]
+        #expect(domain.branchName(serving: "www.example.com", at: self.now) == nil)  // CREATING
+        let later = self.now.addingTimeInterval(10)
+        #expect(domain.branchName(serving: "www.example.com", at: later) == "main")
+        #expect(domain.branchName(serving: "example.com", at: later) == "apex")
+        #expect(domain.branchName(serving: "dev.example.com", at: later) == nil)
+        #expect(domain.branchName(serving: "www.example.com.evil.org", at: later) == nil)
+        domain.outcome = .failed(reason: "no")
+        #expect(domain.branchName(serving: "www.example.com", at: later) == nil)
+    }
+
     @Test func onlyARunningJobPublishes() throws {
         var branch = self.branch()
         var job = try branch.startJob(JobRequest(jobType: .release), app: self.app(), retried: nil, activeJobId: nil, now: self.now)
