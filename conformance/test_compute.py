@@ -268,3 +268,42 @@ def test_a_compute_that_does_not_listen_on_port_fails_deploy_naming_it(real_serv
     _, job = build(client, path, app_args={"platform": "WEB_COMPUTE"}, timeout=60)
     assert job["summary"]["status"] == "FAILED"
     assert "nothing listened on PORT" in job["steps"][-1]["statusReason"]
+
+
+def png(width, height):
+    """A PNG of one colour, made with zlib only."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + b"\x20\x80\xc0" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def test_image_optimization_resizes_with_libvips(real_server, tmp_path):
+    spec = SPEC.replace("  artifacts:", "        - cp photo.png out/.amplify-hosting/static/assets/photo.png\n  artifacts:")
+    path, _ = make_repo(tmp_path / "images", {"amplify.yml": spec, "manifest.json": json.dumps(MANIFEST), "server.js": SERVER_JS})
+    (tmp_path / "images" / "photo.png").write_bytes(png(1200, 800))
+    make_repo(tmp_path / "images", {}, message="photo")
+    client = real_server.client()
+    app_id, job = build(client, path, app_args={"platform": "WEB_COMPUTE"})
+    assert job["summary"]["status"] == "SUCCEED", log_of(job, "DEPLOY")
+    status, headers, body = get(real_server, app_id, "/_next/image?url=%2Fassets%2Fphoto.png&w=640&q=75", headers={"Accept": "image/png,*/*"})
+    assert status == 200 and headers["vary"] == "Accept" and headers["cache-control"] == "public, max-age=60"
+    if shutil.which("vipsthumbnail") is None:
+        assert headers["x-amplify-local-image"].startswith("unoptimized") and body == png(1200, 800)
+        return
+    assert headers["content-type"] == "image/png" and headers["x-amplify-local-image"].startswith("resized with libvips")
+    assert body[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(body[16:20], "big") == 640  # IHDR width
+    # WebP for a client that takes it (imageSettings.formats lists it); made once, then served from the cache.
+    status, headers, body = get(real_server, app_id, "/_next/image?url=/assets/photo.png&w=1080&q=50", headers={"Accept": "image/avif,image/webp,*/*"})
+    assert status == 200 and headers["content-type"] == "image/webp" and body[:4] == b"RIFF" and body[8:12] == b"WEBP"
+    assert get(real_server, app_id, "/_next/image?url=/assets/photo.png&w=1080&q=50", headers={"Accept": "image/webp"})[2] == body
+    # Not an image libvips reads: the original, said so; a missing one: 404; out of the site: refused.
+    status, headers, body = get(real_server, app_id, "/_next/image?url=/assets/site.css&w=640&q=75")
+    assert status == 200 and body == b"body{}\n" and headers["x-amplify-local-image"].startswith("unoptimized")
+    assert get(real_server, app_id, "/_next/image?url=/assets/none.png&w=640&q=75")[0] == 404
+    assert get(real_server, app_id, "/_next/image?url=/../deploy-manifest.json&w=640&q=75")[0] in (400, 404)

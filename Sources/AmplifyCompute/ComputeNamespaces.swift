@@ -1,3 +1,4 @@
+import AmplifyCore
 import Foundation
 import Synchronization
 
@@ -43,9 +44,7 @@ public final class ComputeNamespaces: Sendable {
     private let inUse = Mutex<Set<Int>>([])
 
     init(dataDirectory: String) {
-        var hash: UInt32 = 2_166_136_261
-        for byte in dataDirectory.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
-        self.prefix = "al" + String(format: "%04x", hash & 0xFFFF)
+        self.prefix = "al" + String(format: "%04x", StableHash.of(dataDirectory) & 0xFFFF)
     }
 
     /// Why namespaces cannot be made here, nil when they can (one is made and removed to find out).

@@ -53,7 +53,8 @@ struct ManifestTarget {
     }
 
     /// The Next.js image optimizer's contract: `url` (a path of the site), `w` (one of `imageSettings.sizes` when the
-    /// manifest lists them), `q` (1 to 100). The original is served, marked as not optimized.
+    /// manifest lists them), `q` (1 to 100). The image is resized with libvips (`ImageOptimizer`) where its tools are
+    /// installed; elsewhere, and for images it does not resize (SVG, GIF), the original is served, marked so.
     private func image(_ target: DeployManifest.Target, serve: (String, String) async -> Response) async -> Response {
         let query = self.request.uri.queryParameters
         guard let url = query["url"].map(String.init)?.removingPercentEncoding, url.hasPrefix("/"), !url.hasPrefix("//") else {
@@ -68,10 +69,34 @@ struct ManifestTarget {
         guard let quality = query["q"].flatMap({ Int(String($0)) }), (1...100).contains(quality) else {
             return SitePage.response(.badRequest, "\"q\" parameter (quality) is required and must be a number from 1 to 100.")
         }
-        var response = await serve(url, self.folder + "/static")
+        let path = String(url.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])
+        let staticFolder = self.folder + "/static"
+        var response: Response
+        var note = "unoptimized (the original, at any width: libvips' vipsthumbnail is not installed)"
+        let source = staticFolder + path
+        let safe = !path.split(separator: "/").contains { $0 == ".." || $0 == "." } && FileManager.default.fileExists(atPath: source)
+        if safe, ImageOptimizer.vipsthumbnail != nil,
+            let format = ImageOptimizer.format(
+                of: (path as NSString).pathExtension, accept: self.request.headers[.accept], formats: self.manifest.imageSettings?.formats
+            )
+        {
+            let cache = self.folder + "/.image-cache"
+            do {
+                let name = try await ImageOptimizer.resized(source: source, width: width, quality: quality, format: format, cacheFolder: cache)
+                response = await serve("/" + name, cache)
+                note = "resized with libvips: at most \(width) px wide, quality \(quality), \(format)"
+            } catch {
+                response = await serve(url, staticFolder)
+                note = "unoptimized (the original: libvips could not resize it: \(error))"
+            }
+        } else {
+            if ImageOptimizer.vipsthumbnail != nil { note = "unoptimized (the original: this format is served as it is)" }
+            response = await serve(url, staticFolder)
+        }
         if response.status == .ok {
             response.headers[.cacheControl] = target.cacheControl ?? "public, max-age=\(self.manifest.imageSettings?.minimumCacheTTL ?? 60)"
-            response.headers[HTTPField.Name("X-Amplify-Local-Image")!] = "unoptimized (the original, at any width)"
+            response.headers[.vary] = "Accept"
+            response.headers[HTTPField.Name("X-Amplify-Local-Image")!] = note
         }
         return response
     }

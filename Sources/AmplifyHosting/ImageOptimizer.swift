@@ -1,0 +1,62 @@
+import AmplifyCore
+import Foundation
+
+/// The Next.js image optimizer's work, done by libvips' `vipsthumbnail` (Debian: libvips-tools): an image of the
+/// deployment's `static/` made at most `w` pixels wide (never wider than it is), at quality `q`, as AVIF or WebP
+/// when the client accepts them and `imageSettings.formats` lists them, else in its own format. Each result is
+/// made once and kept in the deployment's `.image-cache/` (gone with the deployment).
+enum ImageOptimizer {
+    /// `vipsthumbnail` on the PATH, nil when libvips' tools are not installed.
+    static let vipsthumbnail: String? = {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/vipsthumbnail" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+
+    /// The formats made, by file extension: what an original of each extension becomes when no better one is taken.
+    private static let resizable: [String: String] = ["jpg": "jpg", "jpeg": "jpg", "png": "png", "webp": "webp", "avif": "avif", "tif": "png", "tiff": "png"]
+
+    /// The extension of the image made for an original with `fileExtension`, for a client that accepts `accept`
+    /// (nil: the original cannot be resized, as SVG and animated GIF are served as they are by Next.js too).
+    static func format(of fileExtension: String, accept: String?, formats: [String]?) -> String? {
+        guard let own = self.resizable[fileExtension.lowercased()] else { return nil }
+        let accept = accept ?? ""
+        for (type, made) in [("image/avif", "avif"), ("image/webp", "webp")] where accept.contains(type) && (formats ?? ["image/webp"]).contains(type) {
+            return made
+        }
+        return own
+    }
+
+    /// The resized image's file name in `cacheFolder`, made from `source` unless it is there already. Throws what
+    /// `vipsthumbnail` said when it failed.
+    static func resized(source: String, width: Int, quality: Int, format: String, cacheFolder: String) async throws -> String {
+        let name = "\(String(StableHash.of(source), radix: 36))-\(width)-\(quality).\(format)"
+        let target = cacheFolder + "/" + name
+        if FileManager.default.fileExists(atPath: target) { return name }
+        guard let vipsthumbnail = self.vipsthumbnail else { throw Failure(message: "vipsthumbnail is not installed") }
+        try FileManager.default.createDirectory(atPath: cacheFolder, withIntermediateDirectories: true)
+        let partial = cacheFolder + "/.\(UUID().uuidString).\(format)"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: vipsthumbnail)
+        let options = format == "png" ? "" : "[Q=\(quality),strip]"
+        process.arguments = [source, "--size", "\(width)x>", "-o", partial + options]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
+        }
+        guard status == 0 else {
+            try? FileManager.default.removeItem(atPath: partial)
+            let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            throw Failure(message: said.split(separator: "\n").first.map(String.init) ?? "exit code \(status)")
+        }
+        _ = rename(partial, target)
+        return name
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var message: String
+        var description: String { self.message }
+    }
+}
