@@ -90,6 +90,8 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, decompression: .disabled)
         // As many connections to a compute as clients send at once (the default keeps 8).
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
+        // No spans: nothing here collects them, and making one per request cost ~6% of a proxied request (perf).
+        configuration.tracing.tracer = nil
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
