@@ -128,6 +128,9 @@ def test_routes_serve_static_files_and_the_compute(real_server, tmp_path):
     assert answer["forwardedFor"] == "127.0.0.1" and answer["forwardedProto"] == "http"
     assert answer["env"] == {"branch": "main", "app": app_id, "node": "production", "deployment": "main-1", "secretVariable": None}
     assert answer["version"] == "VERSION"  # the build's variables reach the build, not the compute; the file was made with MARK=v1
+    # A large request body streams through whole.
+    status, _, body = get(real_server, app_id, "/api/upload", method="POST", body=b"x" * 3_000_000)
+    assert status == 200 and len(json.loads(body)["body"]) == 3_000_000
     # A Static route's fallback: no such file → the compute.
     assert json.loads(get(real_server, app_id, "/missing.json")[2])["url"] == "/missing.json"
     # Streaming answers come whole.

@@ -217,3 +217,20 @@ def test_a_domain_associations_subdomains_serve_their_branches_once_available(re
     assert site("shop.example.com")[0] != 200 and site("www.example.org")[0] != 200
     client.delete_domain_association(appId=app_id, domainName="Example.com")
     assert wait_until(lambda: site("www.example.com")[0] != 200, timeout=5), "a deleted association still serves"
+
+
+def test_stop_job_during_deploy_stops_the_new_compute_and_keeps_the_live_one(real_server, tmp_path):
+    client = real_server.client()
+    app_id, job = build(client, repo(tmp_path, "first"), app_args={"platform": "WEB_COMPUTE"})
+    assert job["summary"]["status"] == "SUCCEED", log_of(job, "DEPLOY")
+    live = computes(app_id)
+    # The next deployment's server takes 3 s to listen: DEPLOY waits for it, and is stopped meanwhile.
+    slow = SERVER_JS.replace("VERSION", "second").replace("server.listen(3000,", "setTimeout(() => server.listen(3000,").replace(
+        "console.log('listening on 3000'));", "console.log('listening on 3000')), 3000);")
+    make_repo(tmp_path / "repo", {"server.js": slow}, message="slow")
+    job_id = start(client, app_id)
+    assert wait_until(lambda: len(computes(app_id)) == 2, timeout=30), "the new compute never started"
+    client.stop_job(appId=app_id, branchName="main", jobId=job_id)
+    assert wait_for_status(client, app_id, "main", job_id, FINISHED, timeout=30)["summary"]["status"] == "CANCELLED"
+    assert wait_until(lambda: computes(app_id) == live), "the stopped deployment's compute still runs"
+    assert answer(real_server, app_id)["version"] == "first"

@@ -3,7 +3,9 @@
 Needs $AMPLIFY_LOCAL_TEST_POSTGRES (scripts/test starts a throwaway server and sets it); each test gets a
 database of its own.
 """
+import json
 import os
+import shutil
 import re
 import subprocess
 import tempfile
@@ -250,3 +252,31 @@ def test_a_site_deployed_through_one_node_is_served_by_every_node(cluster):
     for node in nodes.nodes:
         status, _, body = http_request(node.port, "GET", "/", {"Host": f"main.{app_id}.localhost:{node.port}"})
         assert (status, body) == (200, b"<h1>two</h1>")
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js (Debian: nodejs)")
+def test_every_node_serves_an_ssr_deployment_through_a_compute_of_its_own(cluster):
+    from test_compute import bundle_zip, computes, wait_until
+
+    nodes = cluster(2)
+    a, b = nodes.clients()
+    app_id = a.create_app(name="ssr", platform="WEB_COMPUTE")["app"]["appId"]
+    a.create_branch(appId=app_id, branchName="main")
+    created = a.create_deployment(appId=app_id, branchName="main")
+    assert put(created["zipUploadUrl"], bundle_zip("assets/site.css")) == 200
+    a.start_deployment(appId=app_id, branchName="main", jobId=created["jobId"])
+    assert wait_for_status(a, app_id, "main", created["jobId"], FINISHED, timeout=60)["summary"]["status"] == "SUCCEED"
+    for node in nodes.nodes:
+        status, _, body = http_request(node.port, "GET", "/api/x", {"Host": f"main.{app_id}.localhost:{node.port}"})
+        assert status == 200 and json.loads(body)["url"] == "/api/x", (status, body)
+    assert len(computes(app_id)) == 2  # each node started the one it serves
+    # A node that starts again removes what it left, not what another node runs.
+    running = set(computes(app_id))
+    nodes.nodes[1].stop()
+    nodes.nodes[1].start()
+    b = nodes.nodes[1].client()
+    assert len(running & set(computes(app_id))) == 1
+    status, _, _ = http_request(nodes.nodes[0].port, "GET", "/api/y", {"Host": f"main.{app_id}.localhost"})
+    assert status == 200 and len(running & set(computes(app_id))) == 1
+    b.delete_app(appId=app_id)
+    assert wait_until(lambda: computes(app_id) == []), "a node kept a compute of a deleted app"

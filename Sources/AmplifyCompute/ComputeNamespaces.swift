@@ -10,8 +10,8 @@ import Glibc
 /// the server, so that it listens on port 3000 as on AWS (Nitro's preset hard-codes it) while every branch runs at
 /// once. The pair's addresses are a /30 of the link-local 169.254.0.0/16 (not 169.254.169.0/24, where clouds keep
 /// their metadata service), picked at random among those no interface of the machine has. Names carry a prefix of
-/// the data directory's own, so the namespaces, links and processes a crashed server left are found and removed at
-/// its next start.
+/// the server's own (its data directory, and its node name where nodes share one), so the namespaces, links and
+/// processes a crashed server left are found and removed at its next start, and no other server's are.
 public final class ComputeNamespaces: Sendable {
     /// How computes are networked (`--compute-network`): `namespace` (required), `loopback` (the machine's
     /// 127.0.0.1 and a free `PORT`), or `auto` (a namespace where one can be made).
@@ -21,8 +21,9 @@ public final class ComputeNamespaces: Sendable {
 
     /// The namespaces this machine gives for `mode`, and why (said once in the server's log); nil for none. A
     /// namespace asked for that cannot be made is an error naming why. What a crashed server left is removed.
-    public static func resolve(_ mode: Mode, dataDirectory: String?) throws -> (ComputeNamespaces?, reason: String) {
-        let namespaces = ComputeNamespaces(dataDirectory: dataDirectory ?? "in-memory \(getpid())")
+    /// `owner` names the server: its data directory, and its node name where nodes share one (nil: in memory).
+    public static func resolve(_ mode: Mode, owner: String?) throws -> (ComputeNamespaces?, reason: String) {
+        let namespaces = ComputeNamespaces(owner: owner ?? "in-memory \(getpid())")
         if mode == .loopback { return (nil, "--compute-network loopback") }
         if let reason = namespaces.unavailableReason() {
             if mode == .namespace { throw ComputeSupervisor.StartFailure(description: "--compute-network namespace: \(reason)") }
@@ -39,12 +40,12 @@ public final class ComputeNamespaces: Sendable {
         var address: String
     }
 
-    /// What namespaces are named after: `al` and four hex digits of the data directory's path.
+    /// What namespaces are named after: `al` and four hex digits of the server's `owner`.
     let prefix: String
     private let inUse = Mutex<Set<Int>>([])
 
-    init(dataDirectory: String) {
-        self.prefix = "al" + String(format: "%04x", StableHash.of(dataDirectory) & 0xFFFF)
+    init(owner: String) {
+        self.prefix = "al" + String(format: "%04x", StableHash.of(owner) & 0xFFFF)
     }
 
     /// Why namespaces cannot be made here, nil when they can (one is made and removed to find out).

@@ -297,9 +297,8 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         try? await self.client.shutdown()
     }
 
-    /// Stops every compute whose deployment is not served any more (redeployed, its job, branch or app deleted; an
-    /// earlier skew-protected deployment idle for 5 minutes). A compute started in the last minute for a deployment
-    /// newer than the live one is being deployed: it stays.
+    /// Stops every compute whose deployment is not served any more (redeployed, its job, branch or app deleted, its
+    /// job stopped or failed before it went live; an earlier skew-protected deployment idle for 5 minutes).
     func stopRetired() async {
         let running = self.instances.withLock { $0.map { ($0.key, $0.value) } }
         for (deployment, instance) in running {
@@ -314,7 +313,8 @@ public final class ComputeSupervisor: Service, ComputeGateway {
                 continue
             }
             if branch.liveJobId == key.jobId { continue }
-            if (branch.liveJobId ?? 0) < key.jobId && ContinuousClock.now - instance.startedAt < .seconds(60) { continue }
+            // Newer than the live one: being deployed, while its job runs (StopJob during DEPLOY ends it).
+            if (branch.liveJobId ?? 0) < key.jobId, (try? await self.store.job(key))?.status == .running { continue }
             if branch.skewProtectedJobIds.contains(key.jobId) && instance.idle < Self.idleLimit { continue }
             self.retire(deployment, instance, because: "its deployment is no longer served")
         }

@@ -39,7 +39,9 @@ public func buildApplication(
         )
     }
     builds.memoryCap = configuration.buildMemoryMiB.map { Int64($0) << 20 }
-    let (namespaces, networkReason) = try ComputeNamespaces.resolve(configuration.computeNetwork, dataDirectory: configuration.dataDirectory)
+    let (namespaces, networkReason) = try ComputeNamespaces.resolve(
+        configuration.computeNetwork, owner: configuration.dataDirectory.map { shared ? "\($0) \(configuration.node)" : $0 }
+    )
     logger.notice(
         namespaces != nil ? "SSR computes get network namespaces of their own (PORT=3000)" : "SSR computes listen on 127.0.0.1 (a free PORT)",
         metadata: ["reason": "\(networkReason)"]
