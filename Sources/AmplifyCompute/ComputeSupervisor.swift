@@ -95,9 +95,15 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
+    /// Why computes are networked as they are, said in the log when the first one starts.
+    private let networkReason: String
+    private let networkNoted = Atomic<Bool>(false)
+
     public init(
-        store: any Store, files: SiteFiles, sandbox: BuildSandbox?, namespaces: ComputeNamespaces?, hostPath: String?, logger: Logger
+        store: any Store, files: SiteFiles, sandbox: BuildSandbox?, namespaces: ComputeNamespaces?, networkReason: String, hostPath: String?,
+        logger: Logger
     ) {
+        self.networkReason = networkReason
         self.files = files
         // A compute is reached through the network it runs in: a sandbox of its own would cut it off.
         self.sandbox = sandbox.map { sandbox in
@@ -156,6 +162,12 @@ public final class ComputeSupervisor: Service, ComputeGateway {
     }
 
     private func launch(_ deployment: ComputeDeployment) async throws -> Instance {
+        if !self.networkNoted.exchange(true, ordering: .relaxed) {
+            self.logger.notice(
+                self.namespaces != nil ? "SSR computes get network namespaces of their own (PORT=3000)" : "SSR computes listen on 127.0.0.1 (a free PORT)",
+                metadata: ["reason": "\(self.networkReason)"]
+            )
+        }
         if let old = self.instances.withLock({ $0.removeValue(forKey: deployment) }) { self.stop(old) }
         let namespace = try self.loopbackOnly.withLock({ $0.contains(deployment) }) ? nil : self.namespaces?.make()
         let port = try namespace == nil ? Self.freePort() : Self.namespacePort

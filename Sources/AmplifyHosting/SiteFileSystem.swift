@@ -78,4 +78,12 @@ struct SiteFileSystem: FileProvider {
         guard read == count else { return nil }
         return ResponseBody(byteBuffer: buffer)
     }
+
+    /// Whether the site in `folder` has a file (or a folder with an index.html) at `path`.
+    static func hasPage(_ path: String, in folder: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        let file = folder + path
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else { return false }
+        return !isDirectory.boolValue || FileManager.default.fileExists(atPath: file + "/index.html")
+    }
 }

@@ -112,24 +112,15 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
         guard manifest != nil || request.method == .get || request.method == .head else {
             return Self.page(.methodNotAllowed, "Sites answer GET and HEAD only.", headers: [.allow: "GET, HEAD"])
         }
-        var servePath = path
-        var status = HTTPResponse.Status.ok
-        for rule in settings.rules {
-            guard let action = rule.action(path: path, query: request.uri.query) else { continue }
-            switch action {
-            case .redirect(let code, let location):
-                return Response(status: .init(code: code), headers: [.location: location, .contentLength: "0"])
-            case .rewrite(let target):
-                guard target.hasPrefix("/") else {
-                    return Self.page(.badGateway, "amplify-local serves rewrites to paths of the site, not to \(target).")
-                }
-                servePath = target
-            case .notFound(let code, let target):
-                if Self.exists(path, in: files) { continue }
-                servePath = target
-                status = .init(code: code)
-            }
-            break
+        let servePath: String
+        let status: HTTPResponse.Status
+        switch RuleOutcome.resolve(path: path, query: request.uri.query, rules: settings.rules, exists: { SiteFileSystem.hasPage($0, in: files) }).action {
+        case .redirect(let code, let location):
+            return Response(status: .init(code: code), headers: [.location: location, .contentLength: "0"])
+        case .offSite(let target):
+            return Self.page(.badGateway, "amplify-local serves rewrites to paths of the site, not to \(target).")
+        case .serve(let path, let code):
+            (servePath, status) = (path, HTTPResponse.Status(code: code))
         }
         var response: Response
         if let manifest {
@@ -165,14 +156,6 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
         } catch {
             return Self.page(.internalServerError, "The file could not be read.")
         }
-    }
-
-    /// Whether the site has a file (or a folder with an index.html) at `path`.
-    private static func exists(_ path: String, in folder: String) -> Bool {
-        var isDirectory: ObjCBool = false
-        let file = folder + path
-        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else { return false }
-        return !isDirectory.boolValue || FileManager.default.fileExists(atPath: file + "/index.html")
     }
 
     static func page(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) -> Response {

@@ -80,6 +80,9 @@ struct AdminBody {
     }
 
     /// A nested object, read as a body of its own.
+    /// The body's member names.
+    var keys: [String] { Array(self.object.keys) }
+
     func object(_ name: String) -> AdminBody? {
         (self.object[name] as? [String: Any]).map { AdminBody($0, origin: self.origin.map { "\($0): \(name)" } ?? name) }
     }

@@ -29,6 +29,7 @@ enum AdminPath {
     static let secretsSecondRoute: RouterPath = "secrets/:appId/:second"
     static let branchSecretRoute: RouterPath = "secrets/:appId/:second/:name"
     static let computeOutputRoute: RouterPath = "computes/:appId/:branchName/output"
+    static let explainRoute: RouterPath = "explain"
     static let testArtifactRoute: RouterPath = "test-artifacts/:account/:region/:appId/:branchName/:jobId/:file"
 
     /// A job's test artifact by its id, or `artifacts.zip` of them all (`testArtifactRoute`).

@@ -69,6 +69,23 @@ struct AdminRoutes {
             }
             return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: output)))
         }
+        group.post(AdminPath.explainRoute) { request, context in
+            // What a branch's site does with a path: the console's rule tester, for scripts and CI.
+            let (scope, bytes) = try await self.authorize(request, context)
+            let body = try AdminBody(bytes)
+            try body.requireOnly(["appId", "branchName", "path", "headers"])
+            var headers: [String: String] = [:]
+            if let given = body.object("headers") {
+                for name in given.keys { headers[name] = try given.string(name) }
+            }
+            let explanation = try await SiteExplanation.explain(
+                self.store, scope, appId: try body.requiredString("appId"), branchName: try body.requiredString("branchName"),
+                path: try body.requiredString("path"), headers: headers, files: self.runner.files.sites
+            )
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(explanation))))
+        }
         // What the API hands out as URLs answers only to a valid, unexpired signature.
         let signed = router.group(AdminPath.groupRoute).add(middleware: SignedURLMiddleware(signer: self.signer, clock: self.clock, metrics: self.metrics))
         signed.get(AdminPath.logRoute) { request, context in

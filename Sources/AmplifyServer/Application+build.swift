@@ -42,12 +42,9 @@ public func buildApplication(
     let (namespaces, networkReason) = try ComputeNamespaces.resolve(
         configuration.computeNetwork, owner: configuration.dataDirectory.map { shared ? "\($0) \(configuration.node)" : $0 }
     )
-    logger.notice(
-        namespaces != nil ? "SSR computes get network namespaces of their own (PORT=3000)" : "SSR computes listen on 127.0.0.1 (a free PORT)",
-        metadata: ["reason": "\(networkReason)"]
-    )
     let computes = ComputeSupervisor(
-        store: store, files: files.sites, sandbox: builds.sandbox, namespaces: namespaces, hostPath: configuration.hostEnvironment["PATH"],
+        store: store, files: files.sites, sandbox: builds.sandbox, namespaces: namespaces, networkReason: networkReason,
+        hostPath: configuration.hostEnvironment["PATH"],
         logger: logger
     )
     builds.startCompute = { try await computes.start($0) }
@@ -88,9 +85,11 @@ public func buildApplication(
     router.add(middleware: RequestLimitsMiddleware())
     if let metrics { router.add(middleware: SiteMetricsMiddleware(metrics: metrics)) }
     router.add(middleware: SiteMiddleware(store: store, files: files.sites, accessLog: accessLog, clock: clock, compute: computes))
+    router.add(middleware: ConsoleRedirectMiddleware())
+    let api = AmplifyAPI(store: store, runner: runner, clock: clock, domainControls: domainControls)
     router.add(
         middleware: AmplifyAPIMiddleware(
-            api: AmplifyAPI(store: store, runner: runner, clock: clock, domainControls: domainControls),
+            api: api,
             fallbackBaseURL: "http://\(configuration.host):\(configuration.port)",
             auth: configuration.auth, verifier: verifier, signer: signer, clock: clock, faults: faults, metrics: metrics
         )
@@ -98,6 +97,10 @@ public func buildApplication(
     AdminRoutes(
         store: store, runner: runner, follower: follower, accessLog: accessLog, signer: signer, clock: clock, configuration: configuration,
         faults: faults, domainControls: domainControls, verifier: verifier, metrics: metrics, secrets: secrets, computes: computes
+    ).add(to: router)
+    ConsoleRoutes(
+        api: api, signer: signer, clock: clock, auth: configuration.auth, credentials: configuration.credentials,
+        sessions: ConsoleSessions(serverKey: serverKey, idleLimit: configuration.consoleIdleHours * 3600), files: files.sites
     ).add(to: router)
     return Application(
         router: router,

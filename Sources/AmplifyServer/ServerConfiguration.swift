@@ -44,6 +44,8 @@ public struct ServerConfiguration: Sendable {
     public var buildSandbox = BuildSandbox.Mode.auto
     /// Whether sandboxed builds reach the network (`--build-network all|none`).
     public var buildNetwork = true
+    /// How long a console session lasts without a request, in hours (`--console-idle-hours`; `--auth strict` only).
+    public var consoleIdleHours: Double = 12
     /// How computes of SSR apps are networked (`--compute-network`).
     public var computeNetwork = ComputeNamespaces.Mode.auto
     /// The most memory a build gets, below its compute type's (`--build-memory-mib`); nil for the compute type's.

@@ -57,6 +57,9 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "What sandboxed builds reach: all (the machine's network) or none. [env: AMPLIFY_LOCAL_BUILD_NETWORK] (default: all)")
     var buildNetwork: BuildNetwork?
 
+    @Option(help: "Hours a console sign-in lasts without a request (--auth strict). [env: AMPLIFY_LOCAL_CONSOLE_IDLE_HOURS] (default: 12)")
+    var consoleIdleHours: Double?
+
     @Option(help: "How SSR computes are networked: auto (a network namespace of their own with PORT=3000 where one can be made), namespace (required) or loopback (a free PORT of 127.0.0.1). [env: AMPLIFY_LOCAL_COMPUTE_NETWORK] (default: auto)")
     var computeNetwork: ComputeNamespaces.Mode?
 
@@ -148,6 +151,8 @@ struct ServeOptions: ParsableArguments {
             try value(self.maxConcurrentBuilds, "MAX_CONCURRENT_BUILDS", Int.init) ?? configuration.maxConcurrentBuilds
         configuration.buildSandbox = try value(self.buildSandbox, "BUILD_SANDBOX", BuildSandbox.Mode.init(rawValue:)) ?? configuration.buildSandbox
         configuration.buildNetwork = try value(self.buildNetwork, "BUILD_NETWORK", BuildNetwork.init(rawValue:)).map { $0 == .all } ?? configuration.buildNetwork
+        configuration.consoleIdleHours = try value(self.consoleIdleHours, "CONSOLE_IDLE_HOURS", Double.init) ?? configuration.consoleIdleHours
+        if configuration.consoleIdleHours <= 0 { throw ValidationError("--console-idle-hours must be more than 0.") }
         configuration.computeNetwork =
             try value(self.computeNetwork, "COMPUTE_NETWORK", ComputeNamespaces.Mode.init(rawValue:)) ?? configuration.computeNetwork
         configuration.buildMemoryMiB = try value(self.buildMemoryMib, "BUILD_MEMORY_MIB", Int.init)

@@ -1,0 +1,104 @@
+/// The console's style sheet and its small script (no bundler, no npm): the script only makes live what the pages
+/// already show — statuses refreshed without a reload, logs followed as they grow, copy buttons, zips dropped to
+/// deploy. Every page reads without it.
+enum ConsoleAssets {
+    static let css = """
+        :root { color-scheme: light dark; --fg: #1b1f24; --bg: #fff; --muted: #59636e; --line: #d1d9e0; --accent: #0969da; }
+        @media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --bg: #0d1117; --muted: #9198a1; --line: #3d444d; --accent: #4493f8; } }
+        * { box-sizing: border-box; }
+        body { margin: 0; font: 15px/1.45 system-ui, sans-serif; color: var(--fg); background: var(--bg); }
+        header { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; padding: .6rem 1rem; border-bottom: 1px solid var(--line); }
+        header form { display: flex; gap: .4rem; align-items: center; margin: 0; }
+        .brand { font-weight: 700; text-decoration: none; color: var(--fg); }
+        nav { flex: 1; min-width: 12rem; }
+        main { padding: 1rem; max-width: 72rem; margin: 0 auto; }
+        a { color: var(--accent); }
+        table { border-collapse: collapse; width: 100%; display: block; overflow-x: auto; }
+        th, td { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+        input, select, textarea, button { font: inherit; color: inherit; background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: .3rem .5rem; }
+        button { cursor: pointer; } button:focus-visible, a:focus-visible, input:focus-visible { outline: 2px solid var(--accent); outline-offset: 1px; }
+        .danger { border-color: #cf222e; color: #cf222e; }
+        .stack { display: grid; gap: .6rem; max-width: 40rem; } .stack label { display: grid; gap: .2rem; }
+        .inline { display: inline-flex; gap: .4rem; align-items: center; margin: .2rem 0; }
+        .actions { display: flex; flex-wrap: wrap; gap: 1rem; align-items: start; margin: .5rem 0 1rem; }
+        .drop { border: 2px dashed var(--line); border-radius: 8px; padding: .8rem; min-width: 16rem; } .drop.over { border-color: var(--accent); }
+        .status { display: inline-block; padding: 0 .45rem; border-radius: 1rem; font-size: .8rem; border: 1px solid var(--line); }
+        .status-SUCCEED, .status-AVAILABLE { background: #dafbe1; color: #116329; } .status-FAILED { background: #ffebe9; color: #a40e26; }
+        .status-RUNNING, .status-PENDING, .status-PROVISIONING { background: #fff8c5; color: #7d4e00; } .status-CANCELLED, .status-CANCELLING { background: #eaeef2; color: #424a53; }
+        .error { border-left: 4px solid #cf222e; padding: .4rem .6rem; background: #ffebe9; color: #82071e; }
+        .notice { border-left: 4px solid #1a7f37; padding: .4rem .6rem; background: #dafbe1; color: #044f1e; }
+        .log { max-height: 28rem; overflow: auto; background: #0d1117; color: #e6edf3; padding: .6rem; border-radius: 6px; font-size: 12.5px; white-space: pre-wrap; word-break: break-all; }
+        .branch { margin-right: .5rem; white-space: nowrap; } .thumbnail { border: 1px solid var(--line); border-radius: 6px; }
+        dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; } dt { color: var(--muted); }
+        @media (max-width: 640px) { header { flex-direction: column; align-items: flex-start; } main { padding: .6rem; } th, td { padding: .3rem; } }
+        """
+
+    static let js = """
+        'use strict';
+        // Live parts: every element with data-live is replaced by the same element of a fresh copy of the page.
+        const live = document.querySelectorAll('[data-live]');
+        if (live.length) {
+          setInterval(async () => {
+            if (document.hidden) return;
+            try {
+              const response = await fetch(location.href, {headers: {'X-Console-Live': '1'}});
+              if (!response.ok) return;
+              const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
+              for (const element of document.querySelectorAll('[data-live]')) {
+                const replacement = element.id && fresh.getElementById(element.id);
+                if (replacement && replacement.innerHTML !== element.innerHTML) {
+                  element.innerHTML = replacement.innerHTML;
+                  element.className = replacement.className;
+                }
+              }
+            } catch (error) { /* the next round tries again */ }
+          }, 2000);
+        }
+        // Logs are followed while their step runs: the bytes after what the page shows, as they are written.
+        for (const log of document.querySelectorAll('pre.log[data-done="false"]')) {
+          const follow = async () => {
+            try {
+              const response = await fetch(log.dataset.log + '?offset=' + log.dataset.offset);
+              if (response.ok) {
+                const text = await response.text();
+                const atEnd = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
+                if (text) log.append(text);
+                log.dataset.offset = response.headers.get('X-Log-Size') || log.dataset.offset;
+                if (atEnd) log.scrollTop = log.scrollHeight;
+                if (response.headers.get('X-Step-Done') === 'true') return;
+              }
+            } catch (error) { /* tried again below */ }
+            setTimeout(follow, 700);
+          };
+          follow();
+        }
+        // Copy buttons.
+        document.addEventListener('click', (event) => {
+          const button = event.target.closest('[data-copy]');
+          if (!button) return;
+          navigator.clipboard.writeText(button.dataset.copy).then(() => { button.textContent = 'Copied'; }, () => { button.textContent = 'Copy failed'; });
+        });
+        // Deploying a zip: chosen in the file input or dropped on the form.
+        const deploy = document.getElementById('deploy');
+        if (deploy) {
+          const result = document.getElementById('deploy-result');
+          const send = async (file) => {
+            result.textContent = 'Deploying ' + file.name + '…';
+            const response = await fetch(deploy.action, {method: 'POST', body: file,
+              headers: {'Content-Type': 'application/zip', 'X-CSRF-Token': deploy.dataset.csrf}});
+            const answer = await response.json().catch(() => ({message: response.statusText}));
+            if (!response.ok) { result.textContent = answer.message; result.className = 'error'; return; }
+            location.href = answer.href;
+          };
+          document.getElementById('deploy-file').addEventListener('change', (event) => { if (event.target.files[0]) send(event.target.files[0]); });
+          deploy.addEventListener('dragover', (event) => { event.preventDefault(); deploy.classList.add('over'); });
+          deploy.addEventListener('dragleave', () => deploy.classList.remove('over'));
+          deploy.addEventListener('drop', (event) => {
+            event.preventDefault();
+            deploy.classList.remove('over');
+            if (event.dataTransfer.files[0]) send(event.dataTransfer.files[0]);
+          });
+          deploy.addEventListener('submit', (event) => event.preventDefault());
+        }
+        """
+}
