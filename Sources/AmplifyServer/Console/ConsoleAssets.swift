@@ -44,6 +44,11 @@ enum ConsoleAssets {
               const response = await fetch(location.href, {headers: {'X-Console-Live': '1'}});
               if (!response.ok) return;
               const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
+              // A job that reached a new step: the page is read again, with that step's log to follow.
+              if (fresh.querySelectorAll('section.step').length !== document.querySelectorAll('section.step').length) {
+                location.reload();
+                return;
+              }
               for (const element of document.querySelectorAll('[data-live]')) {
                 const replacement = element.id && fresh.getElementById(element.id);
                 if (replacement && replacement.innerHTML !== element.innerHTML) {

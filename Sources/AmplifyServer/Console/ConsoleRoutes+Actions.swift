@@ -23,9 +23,9 @@ extension ConsoleRoutes {
             "description": form["description"] ?? "", "customHeaders": form["customHeaders"] ?? "",
             "enableBasicAuth": form["enableBasicAuth"] != nil,
         ]
-        // As AWS's console does: clearing every variable sends a key with an empty value (amplify-api.md §5.3).
+        // An empty map changes nothing; AWS clears the variables when sent a single key of one space (amplify-api.md §5.3).
         let variables = try Self.variables(form["environmentVariables"])
-        input["environmentVariables"] = variables.isEmpty ? ["": ""] : variables
+        input["environmentVariables"] = variables.isEmpty ? [" ": ""] : variables
         let rulesText = (form["customRules"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard let rules = try? JSONSerialization.jsonObject(with: Data((rulesText.isEmpty ? "[]" : rulesText).utf8)) as? [Any] else {
             throw AmplifyError.badRequest("Custom rules must be a JSON list of {source, target, status}.")

@@ -21,7 +21,7 @@ extension ConsoleRoutes {
             apps.append(["appId": appId, "name": app["name"] ?? "", "platform": app["platform"] ?? "", "href": href, "branches": branches])
         }
         return .page(
-            title: "Apps", template: "apps", view: ["apps": apps, "next": listed["nextToken"] ?? false, "live": true],
+            title: "Apps", template: "apps", view: ["apps": apps, "hasApps": !apps.isEmpty, "next": listed["nextToken"] ?? false, "live": true],
             crumbs: []
         )
     }
@@ -170,7 +170,7 @@ extension ConsoleRoutes {
                 "stepName": name, "status": status, "statusReason": step["statusReason"] ?? false,
                 "duration": Self.duration(step["startTime"], step["endTime"]), "logHref": "\(href)/log/\(Self.segment(name))",
                 "offset": tail?.total ?? 0, "done": ["SUCCEED", "FAILED", "CANCELLED"].contains(status) ? "true" : "false",
-                "log": String(decoding: tail?.bytes ?? [], as: UTF8.self), "artifacts": artifacts,
+                "log": String(decoding: tail?.bytes ?? [], as: UTF8.self), "artifacts": artifacts, "hasArtifacts": !artifacts.isEmpty,
             ])
         }
         let view: [String: Any] = [

@@ -47,12 +47,12 @@ enum ConsoleTemplates {
         "apps": """
             <section aria-labelledby="apps-title"><h1 id="apps-title">Apps</h1>
             {{^apps}}<p>No apps in {{account}} / {{region}} yet.</p>{{/apps}}
-            {{#apps.count}}
+            {{#hasApps}}
             <table><thead><tr><th scope="col">Name</th><th scope="col">App id</th><th scope="col">Platform</th><th scope="col">Branches</th><th scope="col"></th></tr></thead><tbody>
             {{#apps}}<tr><td><a href="{{href}}">{{name}}</a></td><td><code>{{appId}}</code></td><td>{{platform}}</td>
               <td id="app-{{appId}}-branches" data-live>{{#branches}}<a class="branch" href="{{href}}">{{name}} <span class="status status-{{status}}">{{statusLabel}}</span></a> {{/branches}}{{^branches}}none{{/branches}}</td>
               <td><a href="{{href}}/delete">Delete…</a></td></tr>{{/apps}}
-            </tbody></table>{{/apps.count}}
+            </tbody></table>{{/hasApps}}
             {{#next}}<p><a href="?next={{next}}">More apps</a></p>{{/next}}
             </section>
             <section aria-labelledby="create-title"><h2 id="create-title">Create an app</h2>
@@ -145,7 +145,7 @@ enum ConsoleTemplates {
               <h2 id="step-{{stepName}}">{{stepName}} <span class="status status-{{status}}" id="step-{{stepName}}-status" data-live>{{status}}</span> <small>{{duration}}</small></h2>
               {{#statusReason}}<p class="error" role="alert">{{statusReason}}</p>{{/statusReason}}
               <pre class="log" id="log-{{stepName}}" tabindex="0" aria-label="{{stepName}} log" data-log="{{logHref}}" data-offset="{{offset}}" data-done="{{done}}">{{log}}</pre>
-              {{#artifacts.count}}<h3>Test artifacts</h3><ul>{{#artifacts}}<li><a href="{{url}}">{{name}}</a></li>{{/artifacts}}</ul>{{/artifacts.count}}
+              {{#hasArtifacts}}<h3>Test artifacts</h3><ul>{{#artifacts}}<li><a href="{{url}}">{{name}}</a></li>{{/artifacts}}</ul>{{/hasArtifacts}}
             </section>{{/steps}}
             {{^steps}}<p>No step has started yet.</p>{{/steps}}
             </section>

@@ -1,0 +1,219 @@
+"""The web console in a real headless Chromium, driven by Selenium: apps, branches, builds whose logs grow on the
+page, stops, deletes, a zip deployed through the file input, the rule tester, and sign-in under --auth strict."""
+import io
+import json
+import os
+import shutil
+import time
+import urllib.error
+import urllib.request
+import zipfile
+
+import pytest
+
+from conftest import http_request
+from test_builds import make_repo
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="needs chromium and chromium-driver (Debian)")
+SCREENSHOTS = os.environ.get("AMPLIFY_LOCAL_SCREENSHOTS")
+# The account the open console starts in: the one an unsigned request gets.
+UNSIGNED = "000000000000"
+
+# A build whose log grows for a few seconds: the page shows lines while it runs.
+SLOW = """version: 1
+frontend:
+  phases:
+    build:
+      commands:
+        - for i in 1 2 3 4 5 6 7 8; do echo "counting $i"; sleep 0.5; done
+        - mkdir -p dist && echo '<h1>built</h1>' > dist/index.html
+  artifacts:
+    baseDirectory: dist
+    files: ['**/*']
+"""
+
+
+@pytest.fixture
+def browser(request, tmp_path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"):
+        options.add_argument(argument)
+    # The driver given outright: Selenium's driver manager would try the network.
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver.implicitly_wait(0)
+    yield driver
+    folder = SCREENSHOTS or str(tmp_path)
+    driver.save_screenshot(os.path.join(folder, f"console-{request.node.name}.png"))
+    driver.quit()
+
+
+def wait(condition, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = condition()
+            if value:
+                return value
+        except Exception:  # noqa: BLE001 (an element not there yet)
+            pass
+        time.sleep(0.1)
+    raise AssertionError("the page never showed what was waited for")
+
+
+def by_css(driver, selector):
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.CSS_SELECTOR, selector)
+
+
+def fill(driver, form, **fields):
+    for name, value in fields.items():
+        element = by_css(driver, f"{form} [name='{name}']")
+        if element.tag_name == "select":
+            from selenium.webdriver.support.ui import Select
+
+            Select(element).select_by_visible_text(value)
+        else:
+            element.clear()
+            element.send_keys(value)
+    by_css(driver, f"{form} button").click()
+
+
+def click_button(driver, text):
+    from selenium.webdriver.common.by import By
+
+    driver.find_element(By.XPATH, f"//button[normalize-space()='{text}']").click()
+
+
+def test_apps_branches_and_builds_whose_logs_grow_on_the_page(fresh_server, browser, tmp_path):
+    server = fresh_server("--build-mode", "auto")
+    repository, _ = make_repo(tmp_path / "repo", {"amplify.yml": SLOW})
+    browser.get(server.endpoint + "/")  # a browser at the root is sent to the console
+    assert browser.current_url.endswith("/_amplify-local/console/")
+    assert "No apps in 000000000000 / us-east-1 yet." in browser.page_source
+    # The API's own message for bad input.
+    fill(browser, "form[action$='/apps']", name="x" * 300)
+    assert "BadRequestException" in wait(lambda: by_css(browser, ".error").text)
+    fill(browser, "form[action$='/apps']", name="My site", repository=repository, environmentVariables="GREETING=hello")
+    assert wait(lambda: "App created." in by_css(browser, ".notice").text)
+    app_id = browser.current_url.split("/apps/")[1].split("?")[0]
+    assert server.client(account=UNSIGNED).get_app(appId=app_id)["app"]["environmentVariables"] == {"GREETING": "hello"}
+    fill(browser, "form[action$='/branches']", branchName="main")
+    assert wait(lambda: browser.current_url.split("?")[0].endswith("/branches/main"))
+    # A build: its job page shows log lines while the build runs, and the status as it changes.
+    click_button(browser, "Start a build")
+    wait(lambda: "/jobs/1" in browser.current_url)
+    log = wait(lambda: by_css(browser, "#log-BUILD"), timeout=20)
+    wait(lambda: "counting 2" in log.text and "counting 8" not in log.text, timeout=20)
+    assert by_css(browser, "#job-status").text in ("RUNNING", "PENDING")
+    wait(lambda: "counting 8" in by_css(browser, "#log-BUILD").text, timeout=20)
+    wait(lambda: by_css(browser, "#job-status").text == "SUCCEED", timeout=30)
+    # Another build, stopped from the branch page.
+    browser.get(f"{server.endpoint}/_amplify-local/console/apps/{app_id}/branches/main")
+    click_button(browser, "Start a build")
+    wait(lambda: "/jobs/2" in browser.current_url)
+    browser.get(f"{server.endpoint}/_amplify-local/console/apps/{app_id}/branches/main")
+    click_button(browser, "Stop")
+    assert wait(lambda: "Job 2 is stopping." in by_css(browser, ".notice").text)
+    wait(lambda: "CANCELLED" in by_css(browser, "#jobs").text, timeout=20)  # the list updates without a reload
+    # Deleting a finished job.
+    from selenium.webdriver.common.by import By
+
+    browser.find_element(By.CSS_SELECTOR, "form[action$='/jobs/1/delete'] button").click()
+    assert wait(lambda: "Job 1 deleted." in by_css(browser, ".notice").text)
+    assert [job["jobId"] for job in server.client(account=UNSIGNED).list_jobs(appId=app_id, branchName="main")["jobSummaries"]] == ["2"]
+    # The app list shows the branch and its latest job.
+    browser.get(f"{server.endpoint}/_amplify-local/console/")
+    assert "main #2 CANCELLED" in by_css(browser, f"#app-{app_id}-branches").text
+    # Deleting the app asks first.
+    browser.find_element(By.LINK_TEXT, "Delete…").click()
+    assert "Delete app My site?" in browser.page_source
+    click_button(browser, "Delete app")
+    assert wait(lambda: f"App {app_id} deleted." in by_css(browser, ".notice").text)
+    assert server.client(account=UNSIGNED).list_apps()["apps"] == []
+
+
+def site_zip():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.html", "<h1>dropped</h1>")
+        archive.writestr("old.html", "<p>old</p>")
+    return buffer.getvalue()
+
+
+def test_a_zip_deploys_through_the_file_input_and_the_rule_tester_explains(fresh_server, browser, tmp_path):
+    server = fresh_server()
+    client = server.client(account=UNSIGNED)
+    app_id = client.create_app(name="manual")["app"]["appId"]
+    client.create_branch(appId=app_id, branchName="main")
+    path = tmp_path / "site.zip"
+    path.write_bytes(site_zip())
+    browser.get(f"{server.endpoint}/_amplify-local/console/apps/{app_id}/branches/main")
+    by_css(browser, "#deploy-file").send_keys(str(path))
+    wait(lambda: "/jobs/1" in browser.current_url)
+    wait(lambda: by_css(browser, "#job-status").text == "SUCCEED", timeout=20)
+    status, _, body = http_request(server.port, "GET", "/", {"Host": f"main.{app_id}.localhost"})
+    assert (status, body) == (200, b"<h1>dropped</h1>")
+    # Rules edited on the app's page, then tried in the rule tester.
+    browser.get(f"{server.endpoint}/_amplify-local/console/apps/{app_id}")
+    rules = [{"source": "/old", "target": "/new", "status": "301"}, {"source": "/<*>", "target": "/index.html", "status": "404-200"}]
+    headers = "customHeaders:\n  - pattern: '**/*.html'\n    headers:\n      - key: X-Frame-Options\n        value: DENY\n"
+    fill(browser, "form[action$='/apps/" + app_id + "'].stack", customRules=json.dumps(rules), customHeaders=headers)
+    assert wait(lambda: "Settings saved." in by_css(browser, ".notice").text)
+    fill(browser, "#rule-tester", path="/old")
+    explanation = wait(lambda: by_css(browser, "#explanation").text)
+    assert "Rule 1 matches" in explanation and "301" in by_css(browser, "#explain-status").text
+    fill(browser, "#rule-tester", path="/missing/page")
+    explanation = wait(lambda: by_css(browser, "#explanation").text)
+    assert "Rule 2 matches" in explanation and "index.html" in explanation and "X-Frame-Options: DENY" in explanation
+    # The same as JSON, for scripts.
+    request = urllib.request.Request(
+        f"{server.endpoint}/_amplify-local/explain", method="POST",
+        data=json.dumps({"appId": app_id, "branchName": "main", "path": "/old.html"}).encode(),
+    )
+    answer = json.load(urllib.request.urlopen(request))
+    assert answer == {"rule": None, "status": 200, "target": "/old.html", "file": "old.html", "route": None,
+                      "headers": {"X-Frame-Options": "DENY"}, "note": None}
+    request.data = json.dumps({"appId": app_id, "branchName": "main", "path": "nope"}).encode()
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request)
+    assert refused.value.code == 400
+
+
+def test_sign_in_under_auth_strict(fresh_server, browser, tmp_path):
+    credentials = tmp_path / "credentials"
+    credentials.write_text("AKIDCONSOLE:right-secret:111122223333\n")
+    server = fresh_server("--auth", "strict", "--credentials", str(credentials))
+    browser.get(f"{server.endpoint}/_amplify-local/console/")
+    assert browser.current_url.endswith("/_amplify-local/console/signin")
+    fill(browser, "form[action$='/signin']", accessKeyId="AKIDCONSOLE", secret="wrong")
+    assert "The access key id or secret is wrong." in wait(lambda: by_css(browser, ".error").text)
+    fill(browser, "form[action$='/signin']", accessKeyId="AKIDCONSOLE", secret="right-secret")
+    wait(lambda: browser.current_url.endswith("/_amplify-local/console/"))
+    assert "Account 111122223333" in by_css(browser, "header").text
+    cookie = browser.get_cookie("amplify-local-console")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    # A POST without the form's CSRF token is refused, even with the session's cookie.
+    request = urllib.request.Request(
+        f"{server.endpoint}/_amplify-local/console/apps", method="POST", data=b"name=sneaky",
+        headers={"Cookie": f"amplify-local-console={cookie['value']}", "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request)
+    assert refused.value.code == 403
+    # With the form: made in the key's account.
+    fill(browser, "form[action$='/apps']", name="signed")
+    assert wait(lambda: "App created." in by_css(browser, ".notice").text)
+    from test_auth import signed_client  # noqa: PLC0415
+
+    assert [app["name"] for app in signed_client(server, "AKIDCONSOLE", "right-secret").list_apps()["apps"]] == ["signed"]
+    click_button(browser, "Sign out")
+    wait(lambda: browser.current_url.endswith("/signin"))
+    browser.get(f"{server.endpoint}/_amplify-local/console/")
+    assert browser.current_url.endswith("/signin")
