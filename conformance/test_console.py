@@ -48,9 +48,14 @@ def browser(request, tmp_path):
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
     driver.implicitly_wait(0)
     yield driver
-    folder = SCREENSHOTS or str(tmp_path)
-    driver.save_screenshot(os.path.join(folder, f"console-{request.node.name}.png"))
+    driver.save_screenshot(str(tmp_path / f"console-{request.node.name}.png"))
     driver.quit()
+
+
+def shot(driver, name):
+    """A screenshot worth keeping (the README's come from here: AMPLIFY_LOCAL_SCREENSHOTS=docs)."""
+    if SCREENSHOTS:
+        driver.save_screenshot(os.path.join(SCREENSHOTS, f"{name}.png"))
 
 
 def wait(condition, timeout=20):
@@ -110,8 +115,9 @@ def test_apps_branches_and_builds_whose_logs_grow_on_the_page(fresh_server, brow
     click_button(browser, "Start a build")
     wait(lambda: "/jobs/1" in browser.current_url)
     log = wait(lambda: by_css(browser, "#log-BUILD"), timeout=20)
-    wait(lambda: "counting 2" in log.text and "counting 8" not in log.text, timeout=20)
+    wait(lambda: "counting 4" in log.text and "counting 8" not in log.text, timeout=20)
     assert by_css(browser, "#job-status").text in ("RUNNING", "PENDING")
+    shot(browser, "console-job")
     wait(lambda: "counting 8" in by_css(browser, "#log-BUILD").text, timeout=20)
     wait(lambda: by_css(browser, "#job-status").text == "SUCCEED", timeout=30)
     # Another build, stopped from the branch page.
@@ -131,6 +137,7 @@ def test_apps_branches_and_builds_whose_logs_grow_on_the_page(fresh_server, brow
     # The app list shows the branch and its latest job.
     browser.get(f"{server.endpoint}/_amplify-local/console/")
     assert "main #2 CANCELLED" in by_css(browser, f"#app-{app_id}-branches").text
+    shot(browser, "console-apps")
     # Deleting the app asks first.
     browser.find_element(By.LINK_TEXT, "Delete…").click()
     assert "Delete app My site?" in browser.page_source
@@ -160,6 +167,18 @@ def test_a_zip_deploys_through_the_file_input_and_the_rule_tester_explains(fresh
     wait(lambda: by_css(browser, "#job-status").text == "SUCCEED", timeout=20)
     status, _, body = http_request(server.port, "GET", "/", {"Host": f"main.{app_id}.localhost"})
     assert (status, body) == (200, b"<h1>dropped</h1>")
+    # A folder: zipped by the page, then deployed the same way.
+    folder = tmp_path / "site"
+    (folder / "docs").mkdir(parents=True)
+    (folder / "index.html").write_text("<h1>folder</h1>")
+    (folder / "docs" / "page.html").write_text("<p>inside</p>")
+    (folder / "old.html").write_text("<p>old</p>")
+    browser.get(f"{server.endpoint}/_amplify-local/console/apps/{app_id}/branches/main")
+    by_css(browser, "#deploy-folder").send_keys(str(folder))
+    wait(lambda: "/jobs/2" in browser.current_url)
+    wait(lambda: by_css(browser, "#job-status").text == "SUCCEED", timeout=20)
+    assert http_request(server.port, "GET", "/docs/page.html", {"Host": f"main.{app_id}.localhost"})[2] == b"<p>inside</p>"
+    assert http_request(server.port, "GET", "/", {"Host": f"main.{app_id}.localhost"})[2] == b"<h1>folder</h1>"
     # Rules edited on the app's page, then tried in the rule tester.
     browser.get(f"{server.endpoint}/_amplify-local/console/apps/{app_id}")
     rules = [{"source": "/old", "target": "/new", "status": "301"}, {"source": "/<*>", "target": "/index.html", "status": "404-200"}]
@@ -172,6 +191,8 @@ def test_a_zip_deploys_through_the_file_input_and_the_rule_tester_explains(fresh
     fill(browser, "#rule-tester", path="/missing/page")
     explanation = wait(lambda: by_css(browser, "#explanation").text)
     assert "Rule 2 matches" in explanation and "index.html" in explanation and "X-Frame-Options: DENY" in explanation
+    browser.execute_script("document.getElementById('tester-title').scrollIntoView()")
+    shot(browser, "console-rules")
     # The same as JSON, for scripts.
     request = urllib.request.Request(
         f"{server.endpoint}/_amplify-local/explain", method="POST",

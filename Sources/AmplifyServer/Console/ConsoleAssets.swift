@@ -83,25 +83,98 @@ enum ConsoleAssets {
           if (!button) return;
           navigator.clipboard.writeText(button.dataset.copy).then(() => { button.textContent = 'Copied'; }, () => { button.textContent = 'Copy failed'; });
         });
-        // Deploying a zip: chosen in the file input or dropped on the form.
+        // Deploying: a zip, or a folder (zipped here, stored without compression), chosen or dropped on the form.
+        const crcTable = new Uint32Array(256).map((_, n) => {
+          let c = n;
+          for (let k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320 ^ (c >>> 1) : c >>> 1;
+          return c >>> 0;
+        });
+        const crc32 = (bytes) => {
+          let c = 0xFFFFFFFF;
+          for (const b of bytes) c = crcTable[(c ^ b) & 0xFF] ^ (c >>> 8);
+          return (c ^ 0xFFFFFFFF) >>> 0;
+        };
+        const zip = async (files) => {
+          const parts = [], central = [];
+          let offset = 0;
+          for (const {path, file} of files) {
+            const data = new Uint8Array(await file.arrayBuffer());
+            const name = new TextEncoder().encode(path);
+            const crc = crc32(data);
+            const local = new DataView(new ArrayBuffer(30));
+            local.setUint32(0, 0x04034b50, true); local.setUint16(4, 20, true); local.setUint16(6, 0x0800, true);
+            local.setUint32(14, crc, true); local.setUint32(18, data.length, true); local.setUint32(22, data.length, true);
+            local.setUint16(26, name.length, true);
+            parts.push(local, name, data);
+            const entry = new DataView(new ArrayBuffer(46));
+            entry.setUint32(0, 0x02014b50, true); entry.setUint16(4, 20, true); entry.setUint16(6, 20, true); entry.setUint16(8, 0x0800, true);
+            entry.setUint32(16, crc, true); entry.setUint32(20, data.length, true); entry.setUint32(24, data.length, true);
+            entry.setUint16(28, name.length, true); entry.setUint32(42, offset, true);
+            central.push(entry, name);
+            offset += 30 + name.length + data.length;
+          }
+          const size = central.reduce((sum, part) => sum + part.byteLength, 0);
+          const end = new DataView(new ArrayBuffer(22));
+          end.setUint32(0, 0x06054b50, true); end.setUint16(8, files.length, true); end.setUint16(10, files.length, true);
+          end.setUint32(12, size, true); end.setUint32(16, offset, true);
+          return new Blob([...parts, ...central, end], {type: 'application/zip'});
+        };
+        // A dropped folder's files, with paths inside it.
+        const walk = async (entry, prefix, found) => {
+          if (entry.isFile) {
+            found.push({path: prefix + entry.name, file: await new Promise((resolve, reject) => entry.file(resolve, reject))});
+            return;
+          }
+          const reader = entry.createReader();
+          for (;;) {
+            const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+            if (!batch.length) break;
+            for (const child of batch) await walk(child, prefix + entry.name + '/', found);
+          }
+        };
         const deploy = document.getElementById('deploy');
         if (deploy) {
           const result = document.getElementById('deploy-result');
-          const send = async (file) => {
-            result.textContent = 'Deploying ' + file.name + '…';
-            const response = await fetch(deploy.action, {method: 'POST', body: file,
+          const send = async (body, label) => {
+            result.className = '';
+            result.textContent = 'Deploying ' + label + '…';
+            const response = await fetch(deploy.action, {method: 'POST', body: body,
               headers: {'Content-Type': 'application/zip', 'X-CSRF-Token': deploy.dataset.csrf}});
             const answer = await response.json().catch(() => ({message: response.statusText}));
             if (!response.ok) { result.textContent = answer.message; result.className = 'error'; return; }
             location.href = answer.href;
           };
-          document.getElementById('deploy-file').addEventListener('change', (event) => { if (event.target.files[0]) send(event.target.files[0]); });
+          const sendFolder = async (files, label) => {
+            if (!files.length) { result.textContent = 'The folder is empty.'; result.className = 'error'; return; }
+            send(await zip(files), label);
+          };
+          document.getElementById('deploy-file').addEventListener('change', (event) => {
+            const file = event.target.files[0];
+            if (file) send(file, file.name);
+          });
+          document.getElementById('deploy-folder').addEventListener('change', (event) => {
+            // Paths inside the chosen folder (its own name left out).
+            const files = [...event.target.files].map((file) => ({path: file.webkitRelativePath.split('/').slice(1).join('/'), file}));
+            sendFolder(files, 'the folder');
+          });
           deploy.addEventListener('dragover', (event) => { event.preventDefault(); deploy.classList.add('over'); });
           deploy.addEventListener('dragleave', () => deploy.classList.remove('over'));
-          deploy.addEventListener('drop', (event) => {
+          deploy.addEventListener('drop', async (event) => {
             event.preventDefault();
             deploy.classList.remove('over');
-            if (event.dataTransfer.files[0]) send(event.dataTransfer.files[0]);
+            const entry = event.dataTransfer.items[0] && event.dataTransfer.items[0].webkitGetAsEntry();
+            if (entry && entry.isDirectory) {
+              const files = [];
+              const reader = entry.createReader();
+              for (;;) {
+                const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+                if (!batch.length) break;
+                for (const child of batch) await walk(child, '', files);
+              }
+              sendFolder(files, entry.name);
+            } else if (event.dataTransfer.files[0]) {
+              send(event.dataTransfer.files[0], event.dataTransfer.files[0].name);
+            }
           });
           deploy.addEventListener('submit', (event) => event.preventDefault());
         }

@@ -121,7 +121,8 @@ enum ConsoleTemplates {
             {{#repository}}<form method="post" action="{{href}}/jobs" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button id="start-build">Start a build</button></form>{{/repository}}
             {{^repository}}<form method="post" action="{{href}}/deploy" class="drop" id="deploy" enctype="application/zip" data-csrf="{{csrf}}">
               <label>Deploy a zip <input type="file" name="zip" accept=".zip,application/zip" id="deploy-file"></label>
-              <p>or drop a zip here</p><output id="deploy-result" aria-live="polite"></output></form>{{/repository}}
+              <label>or a folder <input type="file" name="folder" id="deploy-folder" webkitdirectory multiple></label>
+              <p>or drop a zip or a folder here</p><output id="deploy-result" aria-live="polite"></output></form>{{/repository}}
             <form method="get" action="{{href}}/delete" class="inline"><button>Delete branch…</button></form>
             </div>
             <h2>Jobs</h2>
