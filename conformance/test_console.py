@@ -238,3 +238,33 @@ def test_sign_in_under_auth_strict(fresh_server, browser, tmp_path):
     wait(lambda: browser.current_url.endswith("/signin"))
     browser.get(f"{server.endpoint}/_amplify-local/console/")
     assert browser.current_url.endswith("/signin")
+
+
+def test_webhooks_domains_and_backend_environments_are_made_and_removed_on_the_apps_page(fresh_server, browser):
+    from selenium.webdriver.common.by import By
+
+    server = fresh_server()
+    client = server.client(account=UNSIGNED)
+    app_id = client.create_app(name="parts")["app"]["appId"]
+    client.create_branch(appId=app_id, branchName="main")
+    page = f"{server.endpoint}/_amplify-local/console/apps/{app_id}"
+    browser.get(page)
+    fill(browser, "form[action$='/webhooks']", branchName="main")
+    assert wait(lambda: "Webhook created." in by_css(browser, ".notice").text)
+    webhook = client.list_webhooks(appId=app_id)["webhooks"][0]
+    assert by_css(browser, "[data-copy]").get_attribute("data-copy") == webhook["webhookUrl"]
+    fill(browser, "form[action$='/domains']", domainName="example.com", subDomains="www=main, =main")
+    assert wait(lambda: "Domain added." in by_css(browser, ".notice").text)
+    domain = client.get_domain_association(appId=app_id, domainName="example.com")["domainAssociation"]
+    assert sorted(s["subDomainSetting"]["prefix"] for s in domain["subDomains"]) == ["", "www"]
+    fill(browser, "form[action$='/domains']", domainName="example.org", subDomains="www")  # the API's message, or ours
+    assert "prefix=branch" in wait(lambda: by_css(browser, ".error").text)
+    fill(browser, "form[action$='/backends']", environmentName="prod", stackName="amplify-stack")
+    assert wait(lambda: "Backend environment added." in by_css(browser, ".notice").text)
+    for action in ("/webhooks/" + webhook["webhookId"] + "/delete", "/domains/example.com/delete", "/backends/prod/delete"):
+        browser.get(page)
+        browser.find_element(By.CSS_SELECTOR, f"form[action$='{action}'] button").click()
+        assert wait(lambda: "Removed." in by_css(browser, ".notice").text)
+    assert client.list_webhooks(appId=app_id)["webhooks"] == []
+    assert client.list_domain_associations(appId=app_id)["domainAssociations"] == []
+    assert client.list_backend_environments(appId=app_id)["backendEnvironments"] == []

@@ -147,9 +147,14 @@ struct AmplifyAPIMiddleware: RouterMiddleware {
     }
 
     private func baseURL(of request: Request) -> String {
+        Self.baseURL(of: request) ?? self.fallbackBaseURL
+    }
+
+    /// `http://` and the request's `Host`, when it is a plain host name (the base of URLs handed to the caller).
+    static func baseURL(of request: Request) -> String? {
         guard let host = request.head.authority, !host.isEmpty,
             host.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "/" && $0 != "@" })
-        else { return self.fallbackBaseURL }
+        else { return nil }
         return "http://\(host)"
     }
 }

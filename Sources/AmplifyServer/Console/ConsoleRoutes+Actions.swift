@@ -45,6 +45,50 @@ extension ConsoleRoutes {
         return .redirect("\(Self.root)/?notice=" + Self.queryValue("App \(appId) deleted."))
     }
 
+    func createWebhook(_ visitor: Visitor, _ form: [String: String], _ request: Request, _ context: AmplifyRequestContext) async throws -> Outcome {
+        let appId = try Self.parameter(context, "appId")
+        _ = try await self.call(.createWebhook, visitor, request, context, labels: ["appId": appId], body: ["branchName": form["branchName"] ?? ""])
+        return .redirect("\(Self.root)/apps/\(appId)?notice=" + Self.queryValue("Webhook created."))
+    }
+
+    /// A domain and its subdomains (`prefix=branch`, comma- or line-separated; `=main` is the apex).
+    func createDomain(_ visitor: Visitor, _ form: [String: String], _ request: Request, _ context: AmplifyRequestContext) async throws -> Outcome {
+        let appId = try Self.parameter(context, "appId")
+        var settings: [[String: String]] = []
+        for item in (form["subDomains"] ?? "").split(whereSeparator: { $0 == "," || $0.isNewline }) {
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else { throw AmplifyError.badRequest("Subdomains are prefix=branch, comma-separated; \"\(item)\" is not one.") }
+            settings.append([
+                "prefix": parts[0].trimmingCharacters(in: .whitespaces), "branchName": parts[1].trimmingCharacters(in: .whitespaces),
+            ])
+        }
+        _ = try await self.call(
+            .createDomainAssociation, visitor, request, context, labels: ["appId": appId],
+            body: ["domainName": form["domainName"] ?? "", "subDomainSettings": settings]
+        )
+        return .redirect("\(Self.root)/apps/\(appId)?notice=" + Self.queryValue("Domain added."))
+    }
+
+    func createBackend(_ visitor: Visitor, _ form: [String: String], _ request: Request, _ context: AmplifyRequestContext) async throws -> Outcome {
+        let appId = try Self.parameter(context, "appId")
+        var input: [String: Any] = ["environmentName": form["environmentName"] ?? ""]
+        if let stack = form["stackName"], !stack.isEmpty { input["stackName"] = stack }
+        _ = try await self.call(.createBackendEnvironment, visitor, request, context, labels: ["appId": appId], body: input)
+        return .redirect("\(Self.root)/apps/\(appId)?notice=" + Self.queryValue("Backend environment added."))
+    }
+
+    /// Removes an app's webhook, domain association or backend environment (`label` names it in the path).
+    func deleteAppPart(_ kind: String, _ label: String, _ visitor: Visitor, _ request: Request, _ context: AmplifyRequestContext) async throws -> Outcome {
+        let appId = try Self.parameter(context, "appId")
+        let name = try Self.parameter(context, label)
+        switch kind {
+        case "webhooks": _ = try await self.call(.deleteWebhook, visitor, request, context, labels: ["webhookId": name])
+        case "domains": _ = try await self.call(.deleteDomainAssociation, visitor, request, context, labels: ["appId": appId, "domainName": name])
+        default: _ = try await self.call(.deleteBackendEnvironment, visitor, request, context, labels: ["appId": appId, "environmentName": name])
+        }
+        return .redirect("\(Self.root)/apps/\(appId)?notice=" + Self.queryValue("Removed."))
+    }
+
     func createBranch(_ visitor: Visitor, _ form: [String: String], _ request: Request, _ context: AmplifyRequestContext) async throws -> Outcome {
         let appId = try Self.parameter(context, "appId")
         let name = form["branchName"] ?? ""

@@ -89,6 +89,7 @@ extension ConsoleRoutes {
         let domains = try await self.call(.listDomainAssociations, visitor, request, context, labels: ["appId": appId])
         view["domains"] = (domains["domainAssociations"] as? [[String: Any]] ?? []).map { domain in
             ["domainName": domain["domainName"] ?? "", "domainStatus": domain["domainStatus"] ?? "",
+             "segment": Self.segment(domain["domainName"] as? String ?? ""),
              "subDomains": (domain["subDomains"] as? [[String: Any]] ?? []).compactMap { $0["subDomainSetting"] as? [String: Any] }]
         }
         view["webhooks"] = try await self.call(.listWebhooks, visitor, request, context, labels: ["appId": appId])["webhooks"] ?? []

@@ -64,6 +64,16 @@ struct ConsoleRoutes {
         group.get("apps/:appId/delete") { request, context in try await self.page(request, context, self.confirmDeleteApp) }
         group.post("apps/:appId/delete") { request, context in try await self.action(request, context, self.deleteApp) }
         group.post("apps/:appId/branches") { request, context in try await self.action(request, context, self.createBranch) }
+        group.post("apps/:appId/webhooks") { request, context in try await self.action(request, context, self.createWebhook) }
+        group.post("apps/:appId/domains") { request, context in try await self.action(request, context, self.createDomain) }
+        group.post("apps/:appId/backends") { request, context in try await self.action(request, context, self.createBackend) }
+        for (kind, label) in [("webhooks", "webhookId"), ("domains", "domainName"), ("backends", "environmentName")] {
+            group.post(RouterPath(stringLiteral: "apps/:appId/\(kind)/:\(label)/delete")) { request, context in
+                try await self.action(request, context) { visitor, _, request, context in
+                    try await self.deleteAppPart(kind, label, visitor, request, context)
+                }
+            }
+        }
         group.get("apps/:appId/branches/:branch") { request, context in try await self.page(request, context, self.branchPage) }
         group.get("apps/:appId/branches/:branch/delete") { request, context in try await self.page(request, context, self.confirmDeleteBranch) }
         group.post("apps/:appId/branches/:branch/delete") { request, context in try await self.action(request, context, self.deleteBranch) }
@@ -212,7 +222,7 @@ struct ConsoleRoutes {
     ) async throws -> [String: Any] {
         let data = try body.map { try JSONSerialization.data(withJSONObject: $0) } ?? Data()
         let call = APICall(
-            scope: visitor.scope, baseURL: Self.baseURL(request), signer: self.signer, now: self.clock.now(), operation: operation,
+            scope: visitor.scope, baseURL: AmplifyAPIMiddleware.baseURL(of: request) ?? "http://localhost", signer: self.signer, now: self.clock.now(), operation: operation,
             requestId: context.requestId, requestLogger: context.logger
         )
         let wireRequest = WireRequest(labels: labels, query: query, body: data)
@@ -270,12 +280,6 @@ struct ConsoleRoutes {
     static func parameter(_ context: AmplifyRequestContext, _ name: String) throws -> String {
         guard let value = context.parameters.get(name) else { throw AmplifyError.badRequest("\(name) is missing from the path.") }
         return value.removingPercentEncoding ?? value
-    }
-
-    static func baseURL(_ request: Request) -> String {
-        guard let host = request.head.authority, !host.isEmpty, host.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "/" && $0 != "@" })
-        else { return "http://localhost" }
-        return "http://\(host)"
     }
 
     static func redirect(_ location: String) -> Response {

@@ -102,9 +102,19 @@ enum ConsoleTemplates {
               <button>Save settings</button>
             </form></section>
             <section aria-labelledby="more-title"><h2 id="more-title">Domains, webhooks, backend environments</h2>
-            <h3>Domains</h3><ul>{{#domains}}<li><code>{{domainName}}</code> <span class="status status-{{domainStatus}}">{{domainStatus}}</span> {{#subDomains}}<code>{{prefix}}</code>→{{branchName}} {{/subDomains}}</li>{{/domains}}{{^domains}}<li>none</li>{{/domains}}</ul>
-            <h3>Webhooks</h3><ul>{{#webhooks}}<li>{{branchName}}: <code>{{webhookUrl}}</code> <button type="button" data-copy="{{webhookUrl}}">Copy URL</button></li>{{/webhooks}}{{^webhooks}}<li>none</li>{{/webhooks}}</ul>
-            <h3>Backend environments</h3><ul>{{#backends}}<li>{{environmentName}}{{#stackName}} (<code>{{stackName}}</code>){{/stackName}}</li>{{/backends}}{{^backends}}<li>none</li>{{/backends}}</ul>
+            <h3>Domains</h3><ul>{{#domains}}<li><code>{{domainName}}</code> <span class="status status-{{domainStatus}}">{{domainStatus}}</span> {{#subDomains}}<code>{{prefix}}</code>→{{branchName}} {{/subDomains}}
+              <form method="post" action="{{href}}/domains/{{segment}}/delete" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button>Remove</button></form></li>{{/domains}}{{^domains}}<li>none</li>{{/domains}}</ul>
+            <form method="post" action="{{href}}/domains" class="inline"><input type="hidden" name="csrf" value="{{csrf}}">
+              <label>Domain <input name="domainName" placeholder="example.com" required></label>
+              <label>Subdomains <input name="subDomains" placeholder="www=main, =main" required></label><button>Add domain</button></form>
+            <h3>Webhooks</h3><ul>{{#webhooks}}<li>{{branchName}}: <code>{{webhookUrl}}</code> <button type="button" data-copy="{{webhookUrl}}">Copy URL</button>
+              <form method="post" action="{{href}}/webhooks/{{webhookId}}/delete" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button>Delete</button></form></li>{{/webhooks}}{{^webhooks}}<li>none</li>{{/webhooks}}</ul>
+            <form method="post" action="{{href}}/webhooks" class="inline"><input type="hidden" name="csrf" value="{{csrf}}">
+              <label>Webhook for branch <select name="branchName">{{#branches}}<option>{{name}}</option>{{/branches}}</select></label><button>Create webhook</button></form>
+            <h3>Backend environments</h3><ul>{{#backends}}<li>{{environmentName}}{{#stackName}} (<code>{{stackName}}</code>){{/stackName}}
+              <form method="post" action="{{href}}/backends/{{environmentName}}/delete" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button>Delete</button></form></li>{{/backends}}{{^backends}}<li>none</li>{{/backends}}</ul>
+            <form method="post" action="{{href}}/backends" class="inline"><input type="hidden" name="csrf" value="{{csrf}}">
+              <label>Environment <input name="environmentName" required></label><label>Stack <input name="stackName"></label><button>Add environment</button></form>
             <p><a href="{{href}}/delete">Delete this app…</a></p>
             </section>
             """,
