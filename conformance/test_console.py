@@ -268,3 +268,23 @@ def test_webhooks_domains_and_backend_environments_are_made_and_removed_on_the_a
     assert client.list_webhooks(appId=app_id)["webhooks"] == []
     assert client.list_domain_associations(appId=app_id)["domainAssociations"] == []
     assert client.list_backend_environments(appId=app_id)["backendEnvironments"] == []
+
+
+def test_a_session_ends_after_its_idle_time(fresh_server, tmp_path):
+    credentials = tmp_path / "credentials"
+    credentials.write_text("AKIDIDLE:secret\n")
+    server = fresh_server("--auth", "strict", "--credentials", str(credentials), "--console-idle-hours", "0.0005")  # 1.8 s
+    page = http_request(server.port, "GET", "/_amplify-local/console/signin")[2].decode()
+    csrf = page.split('name="csrf" value="')[1].split('"')[0]
+    form = f"csrf={csrf}&accessKeyId=AKIDIDLE&secret=secret".encode()
+    status, headers, _ = http_request(
+        server.port, "POST", "/_amplify-local/console/signin", {"Content-Type": "application/x-www-form-urlencoded"}, form
+    )
+    assert status == 303 and "HttpOnly" in headers["set-cookie"] and "SameSite=Strict" in headers["set-cookie"]
+    cookie = {"Cookie": headers["set-cookie"].split(";")[0]}
+    assert http_request(server.port, "GET", "/_amplify-local/console/", cookie)[0] == 200
+    time.sleep(1)
+    assert http_request(server.port, "GET", "/_amplify-local/console/", cookie)[0] == 200  # a request starts the idle time again
+    time.sleep(2.5)
+    status, headers, _ = http_request(server.port, "GET", "/_amplify-local/console/", cookie)
+    assert status == 303 and headers["location"].endswith("/signin")

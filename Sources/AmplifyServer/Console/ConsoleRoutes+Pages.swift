@@ -153,9 +153,10 @@ extension ConsoleRoutes {
         for step in job["steps"] as? [[String: Any]] ?? [] {
             let name = step["stepName"] as? String ?? ""
             let status = step["status"] as? String ?? ""
-            // The last 256 KB of the log as the page opens; the script follows the rest.
+            // The last 32 KB of each step's log as the page opens (no page over 150 KB), the whole log a link away;
+            // the script follows what comes after.
             let size = try await self.api.store.log(key, step: name, from: Int.max)?.total ?? 0
-            let tail = try await self.api.store.log(key, step: name, from: max(0, size - 256 * 1024))
+            let tail = try await self.api.store.log(key, step: name, from: max(0, size - Self.logTailBytes))
             var artifacts: [[String: String]] = []
             if name == "TEST" {
                 let listed = try await self.call(
@@ -171,7 +172,8 @@ extension ConsoleRoutes {
                 "stepName": name, "status": status, "statusReason": step["statusReason"] ?? false,
                 "duration": Self.duration(step["startTime"], step["endTime"]), "logHref": "\(href)/log/\(Self.segment(name))",
                 "offset": tail?.total ?? 0, "done": ["SUCCEED", "FAILED", "CANCELLED"].contains(status) ? "true" : "false",
-                "log": String(decoding: tail?.bytes ?? [], as: UTF8.self), "artifacts": artifacts, "hasArtifacts": !artifacts.isEmpty,
+                "log": String(decoding: tail?.bytes ?? [], as: UTF8.self), "artifacts": artifacts,
+                "earlier": size > Self.logTailBytes ? (step["logUrl"] ?? false) : false, "hasArtifacts": !artifacts.isEmpty,
             ])
         }
         let view: [String: Any] = [
@@ -240,6 +242,9 @@ extension ConsoleRoutes {
             crumbs: [("Apps", "\(Self.root)/"), (appId, "\(Self.root)/apps/\(appId)")]
         )
     }
+
+    /// How much of each step's log a job page shows as it opens.
+    static let logTailBytes = 32 * 1024
 
     // MARK: Formatting
 

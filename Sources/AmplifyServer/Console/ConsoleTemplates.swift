@@ -155,6 +155,7 @@ enum ConsoleTemplates {
             {{#steps}}<section class="step" aria-labelledby="step-{{stepName}}">
               <h2 id="step-{{stepName}}">{{stepName}} <span class="status status-{{status}}" id="step-{{stepName}}-status" data-live>{{status}}</span> <small>{{duration}}</small></h2>
               {{#statusReason}}<p class="error" role="alert">{{statusReason}}</p>{{/statusReason}}
+              {{#earlier}}<p><a href="{{earlier}}">The whole log</a> (the page shows its end).</p>{{/earlier}}
               <pre class="log" id="log-{{stepName}}" tabindex="0" aria-label="{{stepName}} log" data-log="{{logHref}}" data-offset="{{offset}}" data-done="{{done}}">{{log}}</pre>
               {{#hasArtifacts}}<h3>Test artifacts</h3><ul>{{#artifacts}}<li><a href="{{url}}">{{name}}</a></li>{{/artifacts}}</ul>{{/hasArtifacts}}
             </section>{{/steps}}
