@@ -1,3 +1,4 @@
+import AmplifyCore
 import Foundation
 import Subprocess
 
@@ -32,7 +33,7 @@ public struct BuildSandbox: Sendable, Equatable {
 
     private static func resolve(_ mode: Mode, network: Bool, required: Bool) async throws -> (sandbox: BuildSandbox?, reason: String) {
         if mode == .none { return (nil, "--build-sandbox none") }
-        guard ["/usr/bin/bwrap", "/bin/bwrap", "/usr/local/bin/bwrap"].contains(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        guard SearchPath.find("bwrap") != nil else {
             let reason = "bwrap (bubblewrap) is not installed (Debian: apt-get install bubblewrap)"
             if mode == .bubblewrap { throw Unavailable(reason: reason) }
             return (nil, reason)

@@ -1,3 +1,4 @@
+import AmplifyCore
 import Foundation
 
 /// The programs a real build runs (git clones, bash runs the build spec, tar keeps the cache), looked up on the
@@ -12,8 +13,6 @@ public enum BuildTools {
 
     /// Whether a folder of `path` (a `PATH` value) holds `tool` as an executable file.
     static func exists(_ tool: String, path: String?) -> Bool {
-        (path ?? RealBuild.defaultPath).split(separator: ":").contains {
-            FileManager.default.isExecutableFile(atPath: ($0 as NSString).appendingPathComponent(tool))
-        }
+        SearchPath.find(tool, in: path) != nil
     }
 }

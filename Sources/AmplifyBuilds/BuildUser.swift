@@ -1,3 +1,4 @@
+import AmplifyCore
 import Foundation
 
 #if canImport(Glibc)
@@ -20,7 +21,7 @@ public struct BuildUser: Sendable, Equatable {
 
     /// Whether builds can run as another user: this process is root and `setpriv` (util-linux) is there to switch.
     static var available: Bool {
-        geteuid() == 0 && ["/usr/bin/setpriv", "/bin/setpriv", "/usr/sbin/setpriv"].contains { FileManager.default.isExecutableFile(atPath: $0) }
+        geteuid() == 0 && SearchPath.find("setpriv") != nil
     }
 
     /// A new user for one build when `available`; else nil, and builds run as the server's own user.

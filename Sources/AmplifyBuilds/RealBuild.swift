@@ -34,7 +34,6 @@ struct RealBuild: Sendable {
     static let maximumTimeoutMinutes = 120.0
     /// The build spec file looked for in the repository when neither the branch nor the app has one.
     static let buildSpecFiles = ["amplify.yml", "amplify.yaml"]
-    static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
     let progress: JobProgress
     let job: Job
@@ -308,7 +307,7 @@ struct RealBuild: Sendable {
     ) -> [String: String] {
         var environment = spec.variables.merging(variables) { _, console in console }
         environment.merge(self.builtIns(app: app, branch: branch, commit: commit, timeout: timeout)) { _, builtIn in builtIn }
-        environment["PATH"] = environment["PATH"] ?? self.settings.hostEnvironment["PATH"] ?? Self.defaultPath
+        environment["PATH"] = environment["PATH"] ?? self.settings.hostEnvironment["PATH"] ?? SearchPath.standard
         environment["HOME"] = home.path
         environment["LANG"] = environment["LANG"] ?? "C.UTF-8"
         environment["CI"] = "true"

@@ -137,7 +137,7 @@ public final class ComputeNamespaces: Sendable {
         return slots
     }
 
-    static let ip: String? = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let ip = SearchPath.find("ip")
 
     /// Runs `ip` with `arguments` (and `input` on its standard input); its output.
     @discardableResult

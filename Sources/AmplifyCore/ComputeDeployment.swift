@@ -29,7 +29,7 @@ public struct ComputeDeployment: Hashable, Sendable {
         [
             "PORT": String(port), "NODE_ENV": "production", "AWS_REGION": self.key.scope.region, "AWS_APP_ID": self.key.appId,
             "AWS_BRANCH": self.key.branchName, "AWS_AMPLIFY_DEPLOYMENT_ID": self.deploymentId,
-            "PATH": path ?? "/usr/local/bin:/usr/bin:/bin", "HOME": self.workingDirectory, "LANG": "C.UTF-8",
+            "PATH": path ?? SearchPath.standard, "HOME": self.workingDirectory, "LANG": "C.UTF-8",
         ]
     }
 }

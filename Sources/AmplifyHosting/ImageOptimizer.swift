@@ -7,10 +7,7 @@ import Foundation
 /// made once and kept in the deployment's `.image-cache/` (gone with the deployment).
 enum ImageOptimizer {
     /// `vipsthumbnail` on the PATH, nil when libvips' tools are not installed.
-    static let vipsthumbnail: String? = {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        return path.split(separator: ":").map { "\($0)/vipsthumbnail" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
+    static let vipsthumbnail = SearchPath.find("vipsthumbnail", in: ProcessInfo.processInfo.environment["PATH"])
 
     /// The formats made, by file extension: what an original of each extension becomes when no better one is taken.
     private static let resizable: [String: String] = ["jpg": "jpg", "jpeg": "jpg", "png": "png", "webp": "webp", "avif": "avif", "tif": "png", "tiff": "png"]
