@@ -134,9 +134,15 @@ def test_apps_branches_and_builds_whose_logs_grow_on_the_page(fresh_server, brow
     browser.find_element(By.CSS_SELECTOR, "form[action$='/jobs/1/delete'] button").click()
     assert wait(lambda: "Job 1 deleted." in by_css(browser, ".notice").text)
     assert [job["jobId"] for job in server.client(account=UNSIGNED).list_jobs(appId=app_id, branchName="main")["jobSummaries"]] == ["2"]
+    # Retrying the stopped one: StartJob RETRY, a job of its own.
+    click_button(browser, "Retry")
+    wait(lambda: "/jobs/3" in browser.current_url)
+    job = server.client(account=UNSIGNED).get_job(appId=app_id, branchName="main", jobId="3")["job"]["summary"]
+    assert job["jobType"] == "RETRY"
+    wait(lambda: by_css(browser, "#job-status").text == "SUCCEED", timeout=30)
     # The app list shows the branch and its latest job.
     browser.get(f"{server.endpoint}/_amplify-local/console/")
-    assert "main #2 CANCELLED" in by_css(browser, f"#app-{app_id}-branches").text
+    assert "main #3 SUCCEED" in by_css(browser, f"#app-{app_id}-branches").text
     shot(browser, "console-apps")
     # Deleting the app asks first.
     browser.find_element(By.LINK_TEXT, "Delete…").click()
