@@ -8,8 +8,9 @@ import NIOPosix
 import Synchronization
 
 /// Serves every branch's live site on the API's port, told apart by the `Host` header
-/// (`<displayName>.<appId>.localhost`, or a subdomain of an available domain association): basic auth, the app's custom rules top-down (first match wins),
-/// the files of the branch's live job (content types, `index.html` for folders, HEAD, ETag and ranges,
+/// (`<displayName>.<appId>.localhost`, or a subdomain of an available domain association): basic auth, the app's
+/// custom rules top-down (first match wins), the files of the branch's live job (or of the deployment skew protection
+/// keeps for the client) (content types, `index.html` for folders, HEAD, ETag and ranges,
 /// through Hummingbird's `FileMiddleware`), the app's custom headers, and one access log line per request.
 /// Requests for other hosts go on to the API.
 public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware {
