@@ -40,6 +40,30 @@ import Testing
         #expect(spa.action(path: "/assets/app.js", query: "v=2") == nil)
     }
 
+    @Test func rulesResolveTopDownAnd404RulesOnlyForMissingFiles() {
+        let rules = [
+            CustomRule(source: "/old", target: "/new", status: "301"), CustomRule(source: "/docs/<*>", target: "/d/<*>", status: "200"),
+            CustomRule(source: "/<*>", target: "/index.html", status: "404-200"), CustomRule(source: "/x", target: "https://example.com/", status: "200"),
+        ].map(RedirectRule.init)
+        let exists: (String) -> Bool = { $0 == "/present.html" }
+        #expect(RuleOutcome.resolve(path: "/old", query: nil, rules: rules, exists: exists) == RuleOutcome(ruleIndex: 0, action: .redirect(status: 301, location: "/new")))
+        #expect(RuleOutcome.resolve(path: "/docs/a/b", query: nil, rules: rules, exists: exists) == RuleOutcome(ruleIndex: 1, action: .serve(path: "/d/a/b", status: 200)))
+        #expect(RuleOutcome.resolve(path: "/present.html", query: nil, rules: rules, exists: exists) == RuleOutcome(ruleIndex: nil, action: .serve(path: "/present.html", status: 200)))
+        #expect(RuleOutcome.resolve(path: "/gone", query: nil, rules: rules, exists: exists) == RuleOutcome(ruleIndex: 2, action: .serve(path: "/index.html", status: 200)))
+        let offSite = [CustomRule(source: "/x", target: "https://example.com/", status: "200")].map(RedirectRule.init)
+        #expect(RuleOutcome.resolve(path: "/x", query: nil, rules: offSite, exists: exists).action == .offSite(target: "https://example.com/"))
+    }
+
+    @Test func imagesAreMadeInTheBestFormatTheClientTakesAndTheManifestLists() {
+        #expect(ImageOptimizer.format(of: "JPG", accept: "image/avif,image/webp,*/*", formats: ["image/avif", "image/webp"]) == "avif")
+        #expect(ImageOptimizer.format(of: "jpg", accept: "image/avif,image/webp,*/*", formats: ["image/webp"]) == "webp")
+        #expect(ImageOptimizer.format(of: "png", accept: "image/avif,image/webp", formats: nil) == "webp")  // Next.js's default list
+        #expect(ImageOptimizer.format(of: "png", accept: "*/*", formats: ["image/webp"]) == "png")
+        #expect(ImageOptimizer.format(of: "tiff", accept: nil, formats: nil) == "png")
+        #expect(ImageOptimizer.format(of: "svg", accept: "image/webp", formats: nil) == nil)
+        #expect(ImageOptimizer.format(of: "gif", accept: "image/webp", formats: nil) == nil)
+    }
+
     @Test func uploadAndZipPathsStayInsideTheSite() {
         #expect(SiteFiles.safeRelativePath("assets/app.js") == "assets/app.js")
         #expect(SiteFiles.safeRelativePath("./index.html") == "index.html")
