@@ -19,18 +19,29 @@ public final class ComputeNamespaces: Sendable {
         case auto, namespace, loopback
     }
 
-    /// The namespaces this machine gives for `mode`, and why (said once in the server's log); nil for none. A
-    /// namespace asked for that cannot be made is an error naming why. What a crashed server left is removed.
-    /// `owner` names the server: its data directory, and its node name where nodes share one (nil: in memory).
-    public static func resolve(_ mode: Mode, owner: String?) throws -> (ComputeNamespaces?, reason: String) {
+    /// The namespaces this machine gives for `mode`, and why (said in the log when the first compute starts); nil
+    /// for none. `namespace` decides at once and is an error naming why when none can be made; `auto` decides in the
+    /// background (the probe and the removal of what a crash left run `ip` several times: the server's start does
+    /// not wait for them). `owner` names the server: its data directory, and its node name where nodes share one
+    /// (nil: in memory).
+    public static func resolve(_ mode: Mode, owner: String?) throws -> Task<(ComputeNamespaces?, reason: String), Never> {
         let namespaces = ComputeNamespaces(owner: owner ?? "in-memory \(getpid())")
-        if mode == .loopback { return (nil, "--compute-network loopback") }
-        if let reason = namespaces.unavailableReason() {
-            if mode == .namespace { throw ComputeSupervisor.StartFailure(description: "--compute-network namespace: \(reason)") }
-            return (nil, reason)
+        switch mode {
+        case .loopback:
+            return Task { (nil, "--compute-network loopback") }
+        case .namespace:
+            if let reason = namespaces.unavailableReason() {
+                throw ComputeSupervisor.StartFailure(description: "--compute-network namespace: \(reason)")
+            }
+            namespaces.removeLeftovers()
+            return Task { (namespaces, "--compute-network namespace") }
+        case .auto:
+            return Task.detached {
+                if let reason = namespaces.unavailableReason() { return (nil, reason) }
+                namespaces.removeLeftovers()
+                return (namespaces, "network namespaces can be made here")
+            }
         }
-        namespaces.removeLeftovers()
-        return (namespaces, "network namespaces can be made here")
     }
 
     /// One compute's namespace: `address` is the compute's side of the pair, `hostInterface` the server's.

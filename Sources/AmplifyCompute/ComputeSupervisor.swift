@@ -42,17 +42,23 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         /// Where it answers.
         let host: String
         let port: Int
-        let namespace: ComputeNamespaces.Namespace?
+        /// Its own network namespace, and what made it (nil: the machine's network).
+        let network: (namespaces: ComputeNamespaces, namespace: ComputeNamespaces.Namespace)?
         let startedAt = ContinuousClock.now
         /// Requests being answered (their responses not ended yet).
         let inFlight = Atomic<Int>(0)
         /// When the last request came, in nanoseconds since `startedAt`.
         let lastUsed = Atomic<Int64>(0)
-        init(process: Process, host: String, port: Int, namespace: ComputeNamespaces.Namespace?) {
+        init(process: Process, host: String, port: Int, network: (namespaces: ComputeNamespaces, namespace: ComputeNamespaces.Namespace)?) {
             self.process = process
             self.host = host
             self.port = port
-            self.namespace = namespace
+            self.network = network
+        }
+
+        /// Removes its namespace (once its process has ended).
+        func releaseNetwork() {
+            if let network = self.network { network.namespaces.remove(network.namespace) }
         }
 
         var idle: Duration {
@@ -66,7 +72,7 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         }
 
         var endpoint: String {
-            self.namespace == nil ? "PORT \(self.port) of 127.0.0.1" : "port \(self.port) in a network namespace of its own (\(self.host))"
+            self.network == nil ? "PORT \(self.port) of 127.0.0.1" : "port \(self.port) in a network namespace of its own (\(self.host))"
         }
     }
 
@@ -77,8 +83,9 @@ public final class ComputeSupervisor: Service, ComputeGateway {
     private let files: SiteFiles
     /// The builds' sandbox, which computes run in too (nil for none).
     private let sandbox: BuildSandbox?
-    /// Each compute's own network namespace, where they can be made (nil: computes share the machine's network).
-    private let namespaces: ComputeNamespaces?
+    /// Each compute's own network namespace, where they can be made (nil: computes share the machine's network), and
+    /// why; decided once (`ComputeNamespaces.resolve`).
+    private let network: Task<(ComputeNamespaces?, reason: String), Never>
     private let instances = Mutex<[ComputeDeployment: Instance]>([:])
     /// Deployments whose server listens on its loopback only: they run on the machine's 127.0.0.1, not in a namespace.
     private let loopbackOnly = Mutex<Set<ComputeDeployment>>([])
@@ -95,15 +102,13 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
-    /// Why computes are networked as they are, said in the log when the first one starts.
-    private let networkReason: String
+    /// Whether the log has said how computes are networked (when the first one starts).
     private let networkNoted = Atomic<Bool>(false)
 
     public init(
-        store: any Store, files: SiteFiles, sandbox: BuildSandbox?, namespaces: ComputeNamespaces?, networkReason: String, hostPath: String?,
+        store: any Store, files: SiteFiles, sandbox: BuildSandbox?, network: Task<(ComputeNamespaces?, reason: String), Never>, hostPath: String?,
         logger: Logger
     ) {
-        self.networkReason = networkReason
         self.files = files
         // A compute is reached through the network it runs in: a sandbox of its own would cut it off.
         self.sandbox = sandbox.map { sandbox in
@@ -111,7 +116,7 @@ public final class ComputeSupervisor: Service, ComputeGateway {
             shared.network = true
             return shared
         }
-        self.namespaces = namespaces
+        self.network = network
         self.store = store
         self.hostPath = hostPath
         self.logger = logger
@@ -162,14 +167,15 @@ public final class ComputeSupervisor: Service, ComputeGateway {
     }
 
     private func launch(_ deployment: ComputeDeployment) async throws -> Instance {
+        let (namespaces, reason) = await self.network.value
         if !self.networkNoted.exchange(true, ordering: .relaxed) {
             self.logger.notice(
-                self.namespaces != nil ? "SSR computes get network namespaces of their own (PORT=3000)" : "SSR computes listen on 127.0.0.1 (a free PORT)",
-                metadata: ["reason": "\(self.networkReason)"]
+                namespaces != nil ? "SSR computes get network namespaces of their own (PORT=3000)" : "SSR computes listen on 127.0.0.1 (a free PORT)",
+                metadata: ["reason": "\(reason)"]
             )
         }
         if let old = self.instances.withLock({ $0.removeValue(forKey: deployment) }) { self.stop(old) }
-        let namespace = try self.loopbackOnly.withLock({ $0.contains(deployment) }) ? nil : self.namespaces?.make()
+        let namespace = try self.loopbackOnly.withLock({ $0.contains(deployment) }) ? nil : namespaces?.make()
         let port = try namespace == nil ? Self.freePort() : Self.namespacePort
         let process = Process()
         var command = ["node", deployment.entrypoint]
@@ -186,7 +192,9 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         process.currentDirectoryURL = URL(fileURLWithPath: deployment.workingDirectory)
         process.environment = deployment.environment(port: port, path: self.hostPath)
         let output = ComputeOutput(file: self.files.computeOutput(deployment.key))
-        let instance = Instance(process: process, host: namespace?.address ?? Self.loopbackAddress, port: port, namespace: namespace)
+        let instance = Instance(
+            process: process, host: namespace?.address ?? Self.loopbackAddress, port: port, network: namespaces.flatMap { made in namespace.map { (made, $0) } }
+        )
         output.note("compute of deployment \(deployment.deploymentId) starting: node \(deployment.entrypoint), \(instance.endpoint)")
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -196,15 +204,14 @@ public final class ComputeSupervisor: Service, ComputeGateway {
             let data = handle.availableData
             if data.isEmpty { handle.readabilityHandler = nil } else { output.append(data) }
         }
-        let namespaces = self.namespaces
         process.terminationHandler = { process in
             output.note("compute of deployment \(deployment.deploymentId) ended (\(process.terminationReason == .exit ? "exit code" : "signal") \(process.terminationStatus))")
-            if let namespace { namespaces?.remove(namespace) }
+            instance.releaseNetwork()
         }
         do {
             try process.run()
         } catch {
-            if let namespace { self.namespaces?.remove(namespace) }
+            instance.releaseNetwork()
             throw StartFailure(description: "node could not be started (is Node.js installed? Debian: apt-get install nodejs): \(error)")
         }
         self.instances.withLock { $0[deployment] = instance }
@@ -217,7 +224,7 @@ public final class ComputeSupervisor: Service, ComputeGateway {
             guard process.isRunning else {
                 throw StartFailure(description: "node \(deployment.entrypoint) exited with code \(process.terminationStatus) before it listened on PORT (\(port)).")
             }
-            if namespace != nil, ProcessTree.listensOnLoopbackOnly(process.processIdentifier, port: port) {
+            if instance.network != nil, ProcessTree.listensOnLoopbackOnly(process.processIdentifier, port: port) {
                 // Reachable on its namespace's loopback only: run it where the server can reach its loopback.
                 output.note("compute of deployment \(deployment.deploymentId) listens on its loopback only: started again on the machine's 127.0.0.1")
                 _ = self.loopbackOnly.withLock { $0.insert(deployment) }
@@ -305,7 +312,7 @@ public final class ComputeSupervisor: Service, ComputeGateway {
             try? await Task.sleep(for: .milliseconds(20))
         }
         // Their termination handlers may not have run yet when the server exits.
-        for case let namespace? in all.map(\.namespace) { self.namespaces?.remove(namespace) }
+        for instance in all { instance.releaseNetwork() }
         try? await self.client.shutdown()
     }
 

@@ -39,12 +39,11 @@ public func buildApplication(
         )
     }
     builds.memoryCap = configuration.buildMemoryMiB.map { Int64($0) << 20 }
-    let (namespaces, networkReason) = try ComputeNamespaces.resolve(
+    let network = try ComputeNamespaces.resolve(
         configuration.computeNetwork, owner: configuration.dataDirectory.map { shared ? "\($0) \(configuration.node)" : $0 }
     )
     let computes = ComputeSupervisor(
-        store: store, files: files.sites, sandbox: builds.sandbox, namespaces: namespaces, networkReason: networkReason,
-        hostPath: configuration.hostEnvironment["PATH"],
+        store: store, files: files.sites, sandbox: builds.sandbox, network: network, hostPath: configuration.hostEnvironment["PATH"],
         logger: logger
     )
     builds.startCompute = { try await computes.start($0) }

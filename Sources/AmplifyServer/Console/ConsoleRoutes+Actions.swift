@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NIOPosix
 
 /// The console's actions: each is one or two operations of the API, with the form's fields as their input.
 extension ConsoleRoutes {
@@ -150,9 +151,10 @@ extension ConsoleRoutes {
             guard let jobId = created["jobId"] as? String, let id = Int(jobId) else { throw AmplifyError(.internalFailure, "No job was made.") }
             let upload = self.files.zipUpload(JobKey(scope: visitor.scope, appId: appId, branchName: name, jobId: id))
             try FileManager.default.createDirectory(at: upload.deletingLastPathComponent(), withIntermediateDirectories: true)
-            var request = request
-            let body = try await request.collectBody(upTo: context.maxUploadSize)
-            try Data(body.readableBytesView).write(to: upload)
+            // Streamed to the file on NIO's thread pool, as uploads to the signed URL are.
+            try await FileIO(threadPool: .singleton).writeFile(
+                contents: ByteLimitedSequence(base: request.body, limit: context.maxUploadSize), path: upload.path, context: context
+            )
             _ = try await self.call(.startDeployment, visitor, request, context, labels: labels, body: ["jobId": jobId])
             return try Self.jsonResponse(.ok, ["jobId": jobId, "href": "\(Self.root)/apps/\(appId)/branches/\(Self.segment(name))/jobs/\(jobId)"])
         } catch {
