@@ -38,9 +38,8 @@ public final class BuildRunner: Service, Sendable {
         public var buildEnded: @Sendable (Job) -> Void = { _ in }
         /// The secret values a job's build gets (the app's, its branch's over them), opened.
         public var secrets: @Sendable (JobKey) async throws -> [String: String] = { _ in [:] }
-        /// The sandbox real builds run in (`BuildSandbox.resolve`), nil for none, and why.
-        public var sandbox: BuildSandbox? = nil
-        public var sandboxReason = "no sandbox"
+        /// The sandbox real builds run in, nil for none, and why (`BuildSandbox.decide`: perhaps still being probed).
+        public var sandbox: Task<(sandbox: BuildSandbox?, reason: String), Never> = Task { (nil, "no sandbox") }
         /// The most memory any build gets, below its compute type's (`--build-memory-mib`).
         public var memoryCap: Int64? = nil
         /// Starts an SSR deployment's compute and waits until it answers (the compute supervisor).
@@ -304,11 +303,12 @@ public final class BuildRunner: Service, Sendable {
             if progress.control == nil { progress.control = await self.simulatedResult(job) }
             deleted = await SimulatedBuild(progress: progress, totalSeconds: self.configuration.simulatedBuildSeconds, reason: reason).run()
         } else {
+            let (sandbox, sandboxReason) = await self.configuration.sandbox.value
             let settings = RealBuild.Settings(
                 files: self.configuration.files, containment: self.containment.withLock { $0 }, maxLogBytes: self.configuration.maxLogBytes,
                 terminationGrace: self.configuration.terminationGrace, hostEnvironment: self.configuration.hostEnvironment,
-                runAs: BuildUser.forBuild(), secrets: self.configuration.secrets, sandbox: self.configuration.sandbox,
-                sandboxReason: self.configuration.sandboxReason, memoryCap: self.configuration.memoryCap,
+                runAs: BuildUser.forBuild(), secrets: self.configuration.secrets, sandbox: sandbox,
+                sandboxReason: sandboxReason, memoryCap: self.configuration.memoryCap,
                 startCompute: self.configuration.startCompute
             )
             deleted = await RealBuild(progress: progress, job: job, store: self.store, settings: settings).run()

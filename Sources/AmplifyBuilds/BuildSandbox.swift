@@ -31,6 +31,26 @@ public struct BuildSandbox: Sendable, Equatable {
         return resolved
     }
 
+    /// The sandbox for `mode` as the server's start needs it: decided at once when the start depends on it
+    /// (`bubblewrap` refuses to start without one, and so does `--build-network none`), else in the background — the
+    /// probe runs bwrap (~30 ms) and the server need not wait for it to answer. `told` hears the outcome (the log).
+    public static func decide(
+        _ mode: Mode, network: Bool, told: @escaping @Sendable (BuildSandbox?, String) -> Void
+    ) async throws -> Task<(sandbox: BuildSandbox?, reason: String), Never> {
+        if mode != .auto || !network {
+            let resolved = try await self.resolve(mode, network: network)
+            told(resolved.sandbox, resolved.reason)
+            return Task { resolved }
+        }
+        return Task.detached {
+            // `auto` with the network does not throw: it falls back to no sandbox, saying why.
+            let resolved: (sandbox: BuildSandbox?, reason: String) =
+                (try? await self.resolve(mode, network: network)) ?? (nil, "the sandbox could not be probed")
+            told(resolved.sandbox, resolved.reason)
+            return resolved
+        }
+    }
+
     private static func resolve(_ mode: Mode, network: Bool, required: Bool) async throws -> (sandbox: BuildSandbox?, reason: String) {
         if mode == .none { return (nil, "--build-sandbox none") }
         guard SearchPath.find("bwrap") != nil else {

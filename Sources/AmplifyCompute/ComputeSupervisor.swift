@@ -81,8 +81,8 @@ public final class ComputeSupervisor: Service, ComputeGateway {
     private let hostPath: String?
     /// Where each branch's computes write their output (`ComputeOutput`).
     private let files: SiteFiles
-    /// The builds' sandbox, which computes run in too (nil for none).
-    private let sandbox: BuildSandbox?
+    /// The builds' sandbox, which computes run in too (nil for none; perhaps still being probed).
+    private let sandbox: Task<(sandbox: BuildSandbox?, reason: String), Never>
     /// Each compute's own network namespace, where they can be made (nil: computes share the machine's network), and
     /// why; decided once (`ComputeNamespaces.resolve`).
     private let network: Task<(ComputeNamespaces?, reason: String), Never>
@@ -106,16 +106,11 @@ public final class ComputeSupervisor: Service, ComputeGateway {
     private let networkNoted = Atomic<Bool>(false)
 
     public init(
-        store: any Store, files: SiteFiles, sandbox: BuildSandbox?, network: Task<(ComputeNamespaces?, reason: String), Never>, hostPath: String?,
+        store: any Store, files: SiteFiles, sandbox: Task<(sandbox: BuildSandbox?, reason: String), Never>, network: Task<(ComputeNamespaces?, reason: String), Never>, hostPath: String?,
         logger: Logger
     ) {
         self.files = files
-        // A compute is reached through the network it runs in: a sandbox of its own would cut it off.
-        self.sandbox = sandbox.map { sandbox in
-            var shared = sandbox
-            shared.network = true
-            return shared
-        }
+        self.sandbox = sandbox
         self.network = network
         self.store = store
         self.hostPath = hostPath
@@ -180,7 +175,9 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         let process = Process()
         var command = ["node", deployment.entrypoint]
         if let user = BuildUser.forBuild() { command = user.wrap(command) }
-        if let sandbox = self.sandbox {
+        if var sandbox = await self.sandbox.value.sandbox {
+            // A compute is reached through the network it runs in: a sandbox of its own would cut it off.
+            sandbox.network = true
             let (executable, arguments) = sandbox.wrap(
                 command, writable: [], readOnly: [deployment.folder], hidden: [self.files.root.path], workingDirectory: deployment.workingDirectory
             )

@@ -32,11 +32,12 @@ public func buildApplication(
     )
     builds.missingTools = BuildTools.missing(path: configuration.hostEnvironment["PATH"])
     if configuration.buildMode != .simulate {
-        (builds.sandbox, builds.sandboxReason) = try await BuildSandbox.resolve(configuration.buildSandbox, network: configuration.buildNetwork)
-        logger.notice(
-            builds.sandbox != nil ? "Builds run in a bubblewrap sandbox" : "Builds run without a sandbox",
-            metadata: ["reason": "\(builds.sandboxReason)", "network": "\(configuration.buildNetwork ? "all" : "none")"]
-        )
+        builds.sandbox = try await BuildSandbox.decide(configuration.buildSandbox, network: configuration.buildNetwork) { sandbox, reason in
+            logger.notice(
+                sandbox != nil ? "Builds run in a bubblewrap sandbox" : "Builds run without a sandbox",
+                metadata: ["reason": "\(reason)", "network": "\(configuration.buildNetwork ? "all" : "none")"]
+            )
+        }
     }
     builds.memoryCap = configuration.buildMemoryMiB.map { Int64($0) << 20 }
     let network = try ComputeNamespaces.resolve(
