@@ -146,7 +146,7 @@ def test_apps_branches_and_builds_whose_logs_grow_on_the_page(fresh_server, brow
     shot(browser, "console-apps")
     # Deleting the app asks first.
     browser.find_element(By.LINK_TEXT, "Delete…").click()
-    assert "Delete app My site?" in browser.page_source
+    assert wait(lambda: "Delete app My site?" in browser.page_source)
     click_button(browser, "Delete app")
     assert wait(lambda: f"App {app_id} deleted." in by_css(browser, ".notice").text)
     assert server.client(account=UNSIGNED).list_apps()["apps"] == []
@@ -191,11 +191,12 @@ def test_a_zip_deploys_through_the_file_input_and_the_rule_tester_explains(fresh
     headers = "customHeaders:\n  - pattern: '**/*.html'\n    headers:\n      - key: X-Frame-Options\n        value: DENY\n"
     fill(browser, "form[action$='/apps/" + app_id + "'].stack", customRules=json.dumps(rules), customHeaders=headers)
     assert wait(lambda: "Settings saved." in by_css(browser, ".notice").text)
+    # Each answer is a new page: wait for its own words, not the previous page's explanation.
     fill(browser, "#rule-tester", path="/old")
-    explanation = wait(lambda: by_css(browser, "#explanation").text)
+    explanation = wait(lambda: "path=%2Fold" in browser.current_url and by_css(browser, "#explanation").text)
     assert "Rule 1 matches" in explanation and "301" in by_css(browser, "#explain-status").text
     fill(browser, "#rule-tester", path="/missing/page")
-    explanation = wait(lambda: by_css(browser, "#explanation").text)
+    explanation = wait(lambda: "missing" in browser.current_url and by_css(browser, "#explanation").text)
     assert "Rule 2 matches" in explanation and "index.html" in explanation and "X-Frame-Options: DENY" in explanation
     browser.execute_script("document.getElementById('tester-title').scrollIntoView()")
     shot(browser, "console-rules")
@@ -223,7 +224,7 @@ def test_sign_in_under_auth_strict(fresh_server, browser, tmp_path):
     assert "The access key id or secret is wrong." in wait(lambda: by_css(browser, ".error").text)
     fill(browser, "form[action$='/signin']", accessKeyId="AKIDCONSOLE", secret="right-secret")
     wait(lambda: browser.current_url.endswith("/_amplify-local/console/"))
-    assert "Account 111122223333" in by_css(browser, "header").text
+    assert wait(lambda: "Account 111122223333" in by_css(browser, "header").text)
     cookie = browser.get_cookie("amplify-local-console")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
     # A POST without the form's CSRF token is refused, even with the session's cookie.
