@@ -22,11 +22,7 @@ struct SkewProtection {
             (self.servedJobId, self.cookie) = (nil, nil)
             return
         }
-        let cookie = request.headers[values: .cookie].lazy.flatMap { $0.split(separator: ";") }.compactMap { pair -> String? in
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == Self.cookieName else { return nil }
-            return parts[1].trimmingCharacters(in: .whitespaces).removingPercentEncoding
-        }.first
+        let cookie = RequestCookies.of(request)[Self.cookieName]?.removingPercentEncoding
         self.cookie = cookie
         let named = request.headers[Self.header] ?? request.uri.queryParameters["dpl"].map(String.init) ?? (Self.isNavigation(request) ? nil : cookie)
         self.servedJobId = named.flatMap { branch.skewProtectedJob(named: $0) }

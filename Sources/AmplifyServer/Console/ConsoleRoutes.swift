@@ -51,7 +51,7 @@ struct ConsoleRoutes {
         group.post("signin") { request, context in try await self.signIn(request, context) }
         group.post("signout") { request, context in
             try await self.action(request, context) { _, _, _, _ in
-                self.sessions.close(Self.cookies(request)[ConsoleSessions.cookie])
+                self.sessions.close(RequestCookies.of(request)[ConsoleSessions.cookie])
                 return .redirect("\(Self.root)/signin")
             }
         }
@@ -91,7 +91,7 @@ struct ConsoleRoutes {
     // MARK: Who asks
 
     func visitor(_ request: Request) -> Visitor? {
-        let cookies = Self.cookies(request)
+        let cookies = RequestCookies.of(request)
         let region = cookies[Self.regionCookie].flatMap { Self.validRegion($0) ? $0 : nil } ?? Scope.defaultRegion
         guard self.auth == .strict else {
             let account = cookies[Self.accountCookie].flatMap { Self.validAccount($0) ? $0 : nil } ?? Scope.defaultAccount
@@ -240,18 +240,6 @@ struct ConsoleRoutes {
     // MARK: Helpers
 
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
-
-    static func cookies(_ request: Request) -> [String: String] {
-        var cookies: [String: String] = [:]
-        for header in request.headers[values: .cookie] {
-            for pair in header.split(separator: ";") {
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2 else { continue }
-                cookies[parts[0].trimmingCharacters(in: .whitespaces)] = parts[1].trimmingCharacters(in: .whitespaces)
-            }
-        }
-        return cookies
-    }
 
     /// A form's fields (`application/x-www-form-urlencoded`, up to 1 MB); empty for other bodies.
     static func form(_ request: inout Request, _ context: AmplifyRequestContext) async throws -> [String: String] {
