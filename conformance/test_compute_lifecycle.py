@@ -2,6 +2,7 @@
 failed request (the old compute drained, then asked to stop), skew protection, and server restarts and crashes."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -52,7 +53,7 @@ def get(server, app_id, path, branch="main", headers=None):
 
 def answer(server, app_id, path="/", branch="main", headers=None):
     status, response_headers, body = get(server, app_id, path, branch, headers)
-    assert status == 200, (status, body)
+    assert status == 200, (status, response_headers, body)
     return json.loads(body)
 
 
@@ -67,17 +68,30 @@ def output(server, app_id, branch="main"):
     return http_request(server.port, "GET", f"/_amplify-local/computes/{app_id}/{branch}/output?account=123456789012")[2].decode()
 
 
-def namespaces():
+def compute_network():
+    """What computes' networks hold on the machine: the server's ends of their veth pairs (`al<mark>h<slot>`), and
+    the /30s' unreachable routes (each server's own priority, from 0x3A000000)."""
     if not NAMESPACES:
         return set()
-    listing = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    return {line.split()[0] for line in listing.splitlines() if line.startswith("al")}
+    links = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True).stdout
+    names = {line.split(":")[1].strip().split("@")[0] for line in links.splitlines() if ":" in line}
+    routes = subprocess.run(["ip", "-4", "route", "show", "type", "unreachable"], capture_output=True, text=True).stdout
+    ours = {line.strip() for line in routes.splitlines() if " metric " in line and int(line.split(" metric ")[1].split()[0]) >> 16 == 0x3A00}
+    return {name for name in names if re.fullmatch(r"al[0-9a-f]{4}h[0-9]+", name)} | ours
+
+
+def links(network):
+    return {entry for entry in network if not entry.startswith("unreachable")}
+
+
+def network_namespace(pid):
+    return os.readlink(f"/proc/{pid}/ns/net")
 
 
 @pytest.mark.skipif(not NAMESPACES, reason="network namespaces need root and iproute2")
 def test_computes_listen_on_port_3000_each_in_a_namespace_of_its_own(real_server, tmp_path):
     client = real_server.client()
-    before = namespaces()
+    before = compute_network()
     path = repo(tmp_path, "first")
     subprocess.run(["git", "-C", str(path), "branch", "dev"], check=True)
     app_id, job = build(client, path, app_args={"platform": "WEB_COMPUTE"})
@@ -90,11 +104,14 @@ def test_computes_listen_on_port_3000_each_in_a_namespace_of_its_own(real_server
     main, dev = answer(real_server, app_id), answer(real_server, app_id, branch="dev")
     assert (main["branch"], main["port"], main["portVariable"]) == ("main", 3000, "3000")
     assert (dev["branch"], dev["port"], dev["portVariable"]) == ("dev", 3000, "3000")
-    assert len(namespaces() - before) == 2
-    # Deleting the app stops both and removes their namespaces.
+    assert len(links(compute_network() - before)) == 2
+    # Each in a namespace of its own (without names: it is made for the process and ends with it).
+    assert len({network_namespace(pid) for pid in computes(app_id)} | {network_namespace("self")}) == 3
+    assert len(compute_network() - before) == 4  # and their /30s' unreachable routes
+    # Deleting the app stops both and removes their pairs at once (their routes 10 s later).
     client.delete_app(appId=app_id)
     assert wait_until(lambda: computes(app_id) == []), "a compute outlived its app"
-    assert wait_until(lambda: namespaces() - before == set()), "a namespace outlived its compute"
+    assert wait_until(lambda: links(compute_network() - before) == set()), "a veth pair outlived its compute"
 
 
 def test_a_redeploy_under_load_fails_no_request_and_the_old_compute_is_asked_to_stop(real_server, tmp_path):
@@ -130,7 +147,7 @@ def test_a_redeploy_under_load_fails_no_request_and_the_old_compute_is_asked_to_
     assert "first" in versions and "second" in versions and len(results) > 100
     # The first compute was drained, then asked to stop (SIGTERM reached node, which ended on its own).
     assert wait_until(lambda: not any(pid in computes(app_id) for pid in first))
-    assert wait_until(lambda: "got SIGTERM" in output(real_server, app_id) and "main-1 ended (exit code 0)" in output(real_server, app_id))
+    assert wait_until(lambda: "got SIGTERM" in output(real_server, app_id) and "main-1 ended (exit code 0)" in output(real_server, app_id)), output(real_server, app_id)
 
 
 def test_skew_protection_serves_the_deployment_a_request_names(real_server, tmp_path):
@@ -173,26 +190,49 @@ def test_computes_end_with_the_server_and_come_back_after_a_restart_or_a_crash(t
     server = Server("--build-mode", "auto", data_dir=data_dir).start()
     try:
         client = server.client()
-        before = namespaces()
+        before = compute_network()
         app_id, job = build(client, repo(tmp_path, "first"), app_args={"platform": "WEB_COMPUTE"})
         assert job["summary"]["status"] == "SUCCEED", log_of(job, "DEPLOY")
         assert computes(app_id)
         server.stop()
         assert computes(app_id) == [], "a compute outlived the server"
-        assert wait_until(lambda: namespaces() - before == set())
+        assert compute_network() - before == set(), "a stopped server left its computes' network"
         server.start()
-        # Started again at its first request. Once in three CI runs that request got an empty 404 (not reproduced here
-        # yet, see the session note): the answer is awaited, so the rest of the test still runs and says more.
-        assert wait_until(lambda: get(server, app_id, "/")[0] == 200), get(server, app_id, "/")
-        assert answer(server, app_id)["version"] == "first"
-        crashed = namespaces() - before
+        assert answer(server, app_id)["version"] == "first"  # started again at its first request
+        crashed = compute_network() - before
+        assert len(crashed) == 2  # a pair and its route
         server.kill9()
         assert wait_until(lambda: computes(app_id) == []), "a compute outlived a crashed server"
         server.start()  # removes what the crash left (in the background, just after the start)
-        assert wait_until(lambda: namespaces() & crashed == set()), "what the crash left is still there"
+        assert wait_until(lambda: compute_network() & crashed == set()), "what the crash left is still there"
         assert answer(server, app_id)["version"] == "first"
     finally:
         server.stop()
+
+
+@pytest.mark.skipif(not NAMESPACES, reason="network namespaces need root and iproute2")
+def test_a_compute_that_ends_as_it_starts_answers_503_never_what_the_default_route_reaches(real_server, tmp_path):
+    """Its pair goes when it ends: a request must not then leave through the machine's default route, where in these
+    sandboxes a proxy answers anything (an empty 404 was once passed on as the compute's answer)."""
+    late = SERVER_JS.replace("const http = require('http');", """const http = require('http');
+if (Date.now() > Number(require('fs').readFileSync('built.txt', 'utf8')) + 3000) { console.log('too late'); process.exit(1); }""")
+    spec = VERSIONED_SPEC.replace(
+        "        - echo \"$MARK\" > out/.amplify-hosting/static/version.txt\n",
+        "        - echo \"$MARK\" > out/.amplify-hosting/static/version.txt\n        - date +%s%3N > out/.amplify-hosting/compute/default/built.txt\n",
+    )
+    path, _ = make_repo(tmp_path / "late", {"amplify.yml": spec, "manifest.json": json.dumps(MANIFEST), "server.js": late.replace("VERSION", "late")})
+    client = real_server.client()
+    app_id, job = build(client, path, app_args={"platform": "WEB_COMPUTE"})
+    assert job["summary"]["status"] == "SUCCEED", log_of(job, "DEPLOY")
+    assert answer(real_server, app_id)["version"] == "late"
+    time.sleep(3)
+    for pid in computes(app_id):
+        os.kill(pid, 9)
+    # Each start now ends at once: 502 for a request that met the ending, then 503 with the reason, never anything else.
+    answers = [get(real_server, app_id, "/") for _ in range(4)]
+    assert all(status in (502, 503) and b"compute" in body for status, _, body in answers), answers
+    assert any(b"ended (exit code 1) before it listened" in body for _, _, body in answers), answers
+    assert "too late" in output(real_server, app_id)
 
 
 def test_a_domain_associations_subdomains_serve_their_branches_once_available(real_server, tmp_path):

@@ -61,9 +61,14 @@ public struct BuildSandbox: Sendable, Equatable {
         for inUserNamespace in getuid() == 0 ? [false, true] : [true] {
             let candidate = BuildSandbox(inUserNamespace: inUserNamespace, network: network)
             let (executable, arguments) = candidate.wrap(["true"], writable: [], hidden: [], workingDirectory: "/")
-            let result = try? await Subprocess.run(.name(executable), arguments: Arguments(arguments), output: .discarded, error: .discarded)
-            if result?.terminationStatus.isSuccess == true {
-                return (candidate, inUserNamespace ? "bubblewrap, in a user namespace" : "bubblewrap")
+            // Three tries: a mount that comes or goes while bwrap copies the mount table (another program's) fails
+            // one, and a server run as root would otherwise be left with the user namespace's sandbox, where a
+            // build's own user cannot be taken on.
+            for _ in 0..<3 {
+                let result = try? await Subprocess.run(.name(executable), arguments: Arguments(arguments), output: .discarded, error: .discarded)
+                if result?.terminationStatus.isSuccess == true {
+                    return (candidate, inUserNamespace ? "bubblewrap, in a user namespace" : "bubblewrap")
+                }
             }
         }
         let reason = "bwrap is installed but cannot make a sandbox here (no user namespaces for this user?)"

@@ -37,45 +37,6 @@ public final class ComputeSupervisor: Service, ComputeGateway {
     /// The port a compute listens on in a namespace of its own, as on AWS.
     static let namespacePort = 3000
 
-    private final class Instance: Sendable {
-        let process: Process
-        /// Where it answers.
-        let host: String
-        let port: Int
-        /// Its own network namespace, and what made it (nil: the machine's network).
-        let network: (namespaces: ComputeNamespaces, namespace: ComputeNamespaces.Namespace)?
-        let startedAt = ContinuousClock.now
-        /// Requests being answered (their responses not ended yet).
-        let inFlight = Atomic<Int>(0)
-        /// When the last request came, in nanoseconds since `startedAt`.
-        let lastUsed = Atomic<Int64>(0)
-        init(process: Process, host: String, port: Int, network: (namespaces: ComputeNamespaces, namespace: ComputeNamespaces.Namespace)?) {
-            self.process = process
-            self.host = host
-            self.port = port
-            self.network = network
-        }
-
-        /// Removes its namespace (once its process has ended).
-        func releaseNetwork() {
-            if let network = self.network { network.namespaces.remove(network.namespace) }
-        }
-
-        var idle: Duration {
-            let used = self.startedAt + .nanoseconds(self.lastUsed.load(ordering: .relaxed))
-            return ContinuousClock.now - used
-        }
-
-        func used() {
-            let elapsed = ContinuousClock.now - self.startedAt
-            self.lastUsed.store(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000, ordering: .relaxed)
-        }
-
-        var endpoint: String {
-            self.network == nil ? "PORT \(self.port) of 127.0.0.1" : "port \(self.port) in a network namespace of its own (\(self.host))"
-        }
-    }
-
     private let store: any Store
     private let logger: Logger
     private let hostPath: String?
@@ -86,19 +47,21 @@ public final class ComputeSupervisor: Service, ComputeGateway {
     /// Each compute's own network namespace, where they can be made (nil: computes share the machine's network), and
     /// why; decided once (`ComputeNamespaces.resolve`).
     private let network: Task<(ComputeNamespaces?, reason: String), Never>
-    private let instances = Mutex<[ComputeDeployment: Instance]>([:])
+    private let instances = Mutex<[ComputeDeployment: ComputeInstance]>([:])
     /// Deployments whose server listens on its loopback only: they run on the machine's 127.0.0.1, not in a namespace.
     private let loopbackOnly = Mutex<Set<ComputeDeployment>>([])
     /// Computes that failed to start, how often in a row, and until when they are not tried again (1, 2, 4 … 60 s).
     private let backoff = Mutex<[ComputeDeployment: (failures: Int, until: ContinuousClock.Instant)]>([:])
     /// Serialises starts, so two first requests start one process.
-    private let starting = Mutex<[ComputeDeployment: Task<Instance, any Error>]>([:])
+    private let starting = Mutex<[ComputeDeployment: Task<ComputeInstance, any Error>]>([:])
     private let client: HTTPClient = {
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, decompression: .disabled)
         // As many connections to a compute as clients send at once (the default keeps 8).
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
         // No spans: nothing here collects them, and making one per request cost ~6% of a proxied request (perf).
         configuration.tracing.tracer = nil
+        // A compute is on this machine: a connection not made within a second will not be.
+        configuration.timeout = .init(connect: .seconds(1))
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
@@ -133,13 +96,13 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         try await self.instance(deployment).endpoint
     }
 
-    private func instance(_ deployment: ComputeDeployment) async throws -> Instance {
-        if let instance = self.instances.withLock({ $0[deployment] }), instance.process.isRunning { return instance }
+    private func instance(_ deployment: ComputeDeployment) async throws -> ComputeInstance {
+        if let instance = self.instances.withLock({ $0[deployment] }), instance.isRunning { return instance }
         if let wait = self.backoff.withLock({ $0[deployment] }), wait.until > ContinuousClock.now {
             let seconds = Int((wait.until - ContinuousClock.now).components.seconds) + 1
             throw StartFailure(description: "it failed to start \(wait.failures) times in a row; the next try is in \(seconds) s.")
         }
-        let task = self.starting.withLock { starting -> Task<Instance, any Error> in
+        let task = self.starting.withLock { starting -> Task<ComputeInstance, any Error> in
             if let task = starting[deployment] { return task }
             let task = Task {
                 do {
@@ -161,7 +124,7 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         return try await task.value
     }
 
-    private func launch(_ deployment: ComputeDeployment) async throws -> Instance {
+    private func launch(_ deployment: ComputeDeployment) async throws -> ComputeInstance {
         let (namespaces, reason) = await self.network.value
         if !self.networkNoted.exchange(true, ordering: .relaxed) {
             self.logger.notice(
@@ -170,9 +133,8 @@ public final class ComputeSupervisor: Service, ComputeGateway {
             )
         }
         if let old = self.instances.withLock({ $0.removeValue(forKey: deployment) }) { self.stop(old) }
-        let namespace = try self.loopbackOnly.withLock({ $0.contains(deployment) }) ? nil : namespaces?.make()
-        let port = try namespace == nil ? Self.freePort() : Self.namespacePort
-        let process = Process()
+        let inNamespace = self.loopbackOnly.withLock({ $0.contains(deployment) }) ? nil : namespaces
+        let port = try inNamespace == nil ? Self.freePort() : Self.namespacePort
         var command = ["node", deployment.entrypoint]
         if let user = BuildUser.forBuild() { command = user.wrap(command) }
         if var sandbox = await self.sandbox.value.sandbox {
@@ -182,62 +144,68 @@ public final class ComputeSupervisor: Service, ComputeGateway {
                 command, writable: [], readOnly: [deployment.folder], hidden: [self.files.root.path], workingDirectory: deployment.workingDirectory
             )
             command = [executable] + arguments
+        } else if let setpriv = Self.setpriv {
+            // Ends with the server, as the sandbox does (which dies with its parent), even when the server is killed.
+            command = [setpriv, "--pdeathsig", "KILL", "--"] + command
         }
-        if let namespace, let ip = ComputeNamespaces.ip { command = [ip, "netns", "exec", namespace.name] + command }
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = command
-        process.currentDirectoryURL = URL(fileURLWithPath: deployment.workingDirectory)
-        process.environment = deployment.environment(port: port, path: self.hostPath)
+        if let inNamespace { command = inNamespace.commandPrefix + command }
         let output = ComputeOutput(file: self.files.computeOutput(deployment.key))
-        let instance = Instance(
-            process: process, host: namespace?.address ?? Self.loopbackAddress, port: port, network: namespaces.flatMap { made in namespace.map { (made, $0) } }
-        )
-        output.note("compute of deployment \(deployment.deploymentId) starting: node \(deployment.entrypoint), \(instance.endpoint)")
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil } else { output.append(data) }
-        }
-        process.terminationHandler = { process in
-            output.note("compute of deployment \(deployment.deploymentId) ended (\(process.terminationReason == .exit ? "exit code" : "signal") \(process.terminationStatus))")
-            instance.releaseNetwork()
-        }
+        let instance = ComputeInstance(port: port, namespaces: inNamespace)
+        let pid: pid_t
         do {
-            try process.run()
+            pid = try await instance.start(
+                ["/usr/bin/env"] + command, environment: deployment.environment(port: port, path: self.hostPath),
+                workingDirectory: deployment.workingDirectory, output: output
+            ) { how in
+                output.note("compute of deployment \(deployment.deploymentId) ended (\(how))")
+            }
         } catch {
-            instance.releaseNetwork()
             throw StartFailure(description: "node could not be started (is Node.js installed? Debian: apt-get install nodejs): \(error)")
         }
         self.instances.withLock { $0[deployment] = instance }
-        let deadline = ContinuousClock.now + Self.startTimeout
-        while ContinuousClock.now < deadline {
-            if Self.listens(instance.host, port) {
-                self.logger.info("Compute started", metadata: ["deployment": "\(deployment.key)", "at": "\(instance.host):\(port)"])
-                return instance
-            }
-            guard process.isRunning else {
-                throw StartFailure(description: "node \(deployment.entrypoint) exited with code \(process.terminationStatus) before it listened on PORT (\(port)).")
-            }
-            if instance.network != nil, ProcessTree.listensOnLoopbackOnly(process.processIdentifier, port: port) {
-                // Reachable on its namespace's loopback only: run it where the server can reach its loopback.
-                output.note("compute of deployment \(deployment.deploymentId) listens on its loopback only: started again on the machine's 127.0.0.1")
-                _ = self.loopbackOnly.withLock { $0.insert(deployment) }
-                _ = self.instances.withLock { $0.removeValue(forKey: deployment) }
-                self.stop(instance, signal: SIGKILL)
-                return try await self.launch(deployment)
-            }
-            try await Task.sleep(for: .milliseconds(20))
+        func exited() -> StartFailure {
+            StartFailure(description: "node \(deployment.entrypoint) ended (\(instance.ending ?? "")) before it listened on PORT (\(port)).")
         }
-        _ = self.instances.withLock { $0.removeValue(forKey: deployment) }
-        self.stop(instance)
-        throw StartFailure(description: "nothing listened on PORT (\(port)) within 10 s: the server must listen on the port in the PORT variable.")
+        do {
+            if let inNamespace { await instance.attached(try await inNamespace.attach(pid, running: { instance.isRunning })) }
+            output.note("compute of deployment \(deployment.deploymentId) starting: node \(deployment.entrypoint), \(instance.endpoint)")
+            let deadline = ContinuousClock.now + Self.startTimeout
+            while ContinuousClock.now < deadline {
+                guard instance.isRunning else { throw exited() }
+                // In a namespace, its socket table says (a connection to an address that is not routed any more would
+                // leave through the machine's default route, where anything may answer).
+                let listening = inNamespace == nil
+                    ? (Self.listens(Self.loopbackAddress, port) ? .reachable : .none) : ProcessTree.listener(pid, port: port)
+                switch listening {
+                case .reachable:
+                    self.logger.info("Compute started", metadata: ["deployment": "\(deployment.key)", "at": "\(instance.host):\(port)"])
+                    return instance
+                case .loopbackOnly:
+                    // Reachable on its namespace's loopback only: run it where the server can reach its loopback.
+                    output.note("compute of deployment \(deployment.deploymentId) listens on its loopback only: started again on the machine's 127.0.0.1")
+                    _ = self.loopbackOnly.withLock { $0.insert(deployment) }
+                    _ = self.instances.withLock { $0.removeValue(forKey: deployment) }
+                    self.stop(instance, signal: SIGKILL)
+                    return try await self.launch(deployment)
+                case .none:
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+            throw StartFailure(description: "nothing listened on PORT (\(port)) within 10 s: the server must listen on the port in the PORT variable.")
+        } catch {
+            // Its end (seen a moment after it comes) is the reason, whatever failed with it (its network's making).
+            var ended = !instance.isRunning
+            for _ in 0..<10 where !ended {
+                try? await Task.sleep(for: .milliseconds(10))
+                ended = !instance.isRunning
+            }
+            if self.instances.withLock({ $0[deployment] === instance ? $0.removeValue(forKey: deployment) : nil }) != nil { self.stop(instance) }
+            throw ended ? exited() : error
+        }
     }
 
     public func respond(to request: Request, host: String, clientAddress: String?, deployment: ComputeDeployment) async -> Response {
-        let instance: Instance
+        let instance: ComputeInstance
         do {
             instance = try await self.instance(deployment)
         } catch {
@@ -305,11 +273,12 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         }
         for instance in all { self.stop(instance) }
         let deadline = ContinuousClock.now + Self.stopGrace + .seconds(1)
-        while all.contains(where: { $0.process.isRunning }) && ContinuousClock.now < deadline {
+        while all.contains(where: { $0.isRunning }) && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
         // Their termination handlers may not have run yet when the server exits.
-        for instance in all { instance.releaseNetwork() }
+        for instance in all { await instance.releaseNetwork() }
+        await self.network.value.0?.releaseAll()
         try? await self.client.shutdown()
     }
 
@@ -336,7 +305,7 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         }
     }
 
-    private func retire(_ deployment: ComputeDeployment, _ instance: Instance, because reason: String) {
+    private func retire(_ deployment: ComputeDeployment, _ instance: ComputeInstance, because reason: String) {
         let removed = self.instances.withLock { instances -> Bool in
             guard instances[deployment] === instance else { return false }
             instances.removeValue(forKey: deployment)
@@ -355,9 +324,9 @@ public final class ComputeSupervisor: Service, ComputeGateway {
 
     /// Asks the compute's `node` to stop (`signal`: SIGTERM, the processes of its sandbox ending with it) and kills
     /// what is left of it `stopGrace` later. Its namespace goes when its process has ended.
-    private func stop(_ instance: Instance, signal: Int32 = SIGTERM) {
-        guard instance.process.isRunning else { return }
-        let pid = instance.process.processIdentifier
+    private func stop(_ instance: ComputeInstance, signal: Int32 = SIGTERM) {
+        guard instance.isRunning else { return }
+        guard let pid = instance.pid else { return }
         // The sandbox's own processes pass no signal on: the compute's are the ones told.
         let below = ProcessTree.descendants(of: pid)
         for target in below.isEmpty ? [pid] : below { kill(target, signal) }
@@ -367,10 +336,10 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         }
         Task.detached {
             let deadline = ContinuousClock.now + Self.stopGrace
-            while instance.process.isRunning && ContinuousClock.now < deadline {
+            while instance.isRunning && ContinuousClock.now < deadline {
                 try? await Task.sleep(for: .milliseconds(50))
             }
-            guard instance.process.isRunning else { return }
+            guard instance.isRunning else { return }
             for target in ProcessTree.descendants(of: pid) + [pid] { kill(target, SIGKILL) }
         }
     }
@@ -389,6 +358,7 @@ public final class ComputeSupervisor: Service, ComputeGateway {
     }
 
     static let loopbackAddress = "127.0.0.1"
+    static let setpriv = SearchPath.find("setpriv")
 
     /// `host`:`port` (IPv4) as a socket address.
     private static func socketAddress(_ host: String, port: Int) -> sockaddr_in {

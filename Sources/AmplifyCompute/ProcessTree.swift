@@ -27,11 +27,19 @@ enum ProcessTree {
         return fields.count > 1 ? pid_t(fields[1]) : nil
     }
 
-    /// Whether the process's network namespace has a socket listening on `port` of its loopback only (none on all
-    /// addresses), from `/proc/<pid>/net/tcp` and `tcp6`.
-    static func listensOnLoopbackOnly(_ pid: pid_t, port: Int) -> Bool {
+    /// How a process's network namespace listens on a port.
+    enum Listener {
+        /// On all addresses (or the namespace's own): reachable from the server.
+        case reachable
+        /// On its loopback only.
+        case loopbackOnly
+        case none
+    }
+
+    /// How the process's network namespace listens on `port`, from `/proc/<pid>/net/tcp` and `tcp6`.
+    static func listener(_ pid: pid_t, port: Int) -> Listener {
         let hexPort = String(format: ":%04X", port)
-        var loopback = false
+        var found = Listener.none
         for table in ["tcp", "tcp6"] {
             guard let text = try? String(contentsOfFile: "/proc/\(pid)/net/\(table)", encoding: .utf8) else { continue }
             for line in text.split(separator: "\n").dropFirst() {
@@ -39,10 +47,13 @@ enum ProcessTree {
                 // local address, remote address, state (0A: listening)
                 guard fields.count > 3, fields[3] == "0A", fields[1].hasSuffix(hexPort) else { continue }
                 let address = fields[1].dropLast(hexPort.count)
-                if address.allSatisfy({ $0 == "0" }) { return false }
-                if address == "0100007F" || address == "00000000000000000000000001000000" { loopback = true }
+                if address == "0100007F" || address == "00000000000000000000000001000000" {
+                    found = .loopbackOnly
+                } else {
+                    return .reachable
+                }
             }
         }
-        return loopback
+        return found
     }
 }

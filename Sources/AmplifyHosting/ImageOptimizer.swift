@@ -1,5 +1,7 @@
 import AmplifyCore
 import Foundation
+import Subprocess
+import SystemPackage
 
 /// The Next.js image optimizer's work, done by libvips' `vipsthumbnail` (Debian: libvips-tools): an image of the
 /// deployment's `static/` made at most `w` pixels wide (never wider than it is), at quality `q`, as AVIF or WebP
@@ -32,21 +34,15 @@ enum ImageOptimizer {
         guard let vipsthumbnail = self.vipsthumbnail else { throw Failure(message: "vipsthumbnail is not installed") }
         try FileManager.default.createDirectory(atPath: cacheFolder, withIntermediateDirectories: true)
         let partial = cacheFolder + "/.\(UUID().uuidString).\(format)"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: vipsthumbnail)
         let options = format == "png" ? "" : "[Q=\(quality),strip]"
-        process.arguments = [source, "--size", "\(width)x>", "-o", partial + options]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
-        }
-        guard status == 0 else {
+        let result = try await Subprocess.run(
+            .path(FilePath(vipsthumbnail)), arguments: [source, "--size", "\(width)x>", "-o", partial + options], output: .discarded,
+            error: .bytes(limit: 64 << 10)
+        )
+        guard result.terminationStatus.isSuccess else {
             try? FileManager.default.removeItem(atPath: partial)
-            let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            throw Failure(message: said.split(separator: "\n").first.map(String.init) ?? "exit code \(status)")
+            let said = String(decoding: result.standardError, as: UTF8.self)
+            throw Failure(message: said.split(separator: "\n").first.map(String.init) ?? "\(result.terminationStatus)")
         }
         _ = rename(partial, target)
         return name

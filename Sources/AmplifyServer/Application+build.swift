@@ -40,7 +40,7 @@ public func buildApplication(
         }
     }
     builds.memoryCap = configuration.buildMemoryMiB.map { Int64($0) << 20 }
-    let network = try ComputeNamespaces.resolve(
+    let network = try await ComputeNamespaces.resolve(
         configuration.computeNetwork, owner: configuration.dataDirectory.map { shared ? "\($0) \(configuration.node)" : $0 }
     )
     let computes = ComputeSupervisor(
