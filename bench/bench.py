@@ -229,8 +229,8 @@ def main():
     rows = {}
     notes = []
 
-    # Start-up and idle memory.
-    startups = []
+    # Start-up and idle memory, interleaved with the bare route's starts.
+    startups, ceiling_startups = [], []
     for run in range(10):
         server = Process(amplify_command(arguments.binary, os.path.join(work, f"start{run}")), "/_amplify-local/health")
         startups.append(server.start() * 1000)
@@ -238,6 +238,9 @@ def main():
             time.sleep(1)
             idle_rss = memory_mib(server.process.pid)
         server.stop()
+        bare = Process([arguments.ceiling, "--port", "{port}"], "/health")
+        ceiling_startups.append(bare.start() * 1000)
+        bare.stop()
     startup_ms = statistics.median(startups)
 
     # amplify-local under load.
@@ -320,7 +323,35 @@ def main():
     server.stop()
     shutil.rmtree(work, ignore_errors=True)
 
-    publish(render(rows, page_rows, startup_ms, startups, idle_rss, loaded_rss, ceiling_rss, arguments, get_job_body), "results.md")
+    report = render(rows, page_rows, startup_ms, startups, idle_rss, loaded_rss, ceiling_rss, arguments, get_job_body)
+    report += "\n" + targets(rows, statistics.median(ceiling_startups), startup_ms, idle_rss[0], ceiling_rss[0])
+    publish(report, "results.md")
+
+
+def target_table(measured):
+    """Issue 19's targets beside what was measured: rows of (target, measured text, goal text, met)."""
+    lines = ["| target | measured | goal | met |", "|---|---:|---:|---|"]
+    for name, value, goal, met in measured:
+        lines.append(f"| {name} | {value} | {goal} | {'yes' if met else 'no'} |")
+    return "\n".join(lines) + "\n"
+
+
+def targets(rows, ceiling_ready_ms, ready_ms, idle_rss, ceiling_rss):
+    ceiling = rows["ceiling: bare Hummingbird GET"]["rps"]
+    create = rows["moto: apigatewayv2 CreateApi"]["rps"]
+    get_job, list_jobs = rows["GetJob"], rows["ListJobs (50 per page)"]
+    create_app, start_job = rows["CreateApp"]["rps"] / create, rows["StartJob"]["rps"] / create
+    return target_table([
+        ("GetJob, of the bare route's rate", f"{get_job['rps'] / ceiling:.0%}", "≥ 50%", get_job["rps"] / ceiling >= 0.5),
+        ("GetJob p99, 32 connections", f"{get_job['p99']:.2f} ms", "< 5 ms", get_job["p99"] < 5),
+        ("ListJobs page of 50, of the bare route's rate", f"{list_jobs['rps'] / ceiling:.0%}", "≥ 25%", list_jobs["rps"] / ceiling >= 0.25),
+        ("CreateApp, × moto's CreateApi", f"{create_app:.1f}×", "≥ 20×", create_app >= 20),
+        ("StartJob, × moto's CreateApi", f"{start_job:.1f}×", "≥ 15×", start_job >= 15),
+        ("ready, × the bare route's", f"{ready_ms / ceiling_ready_ms:.2f}× ({ready_ms:.1f} / {ceiling_ready_ms:.1f} ms)", "≤ 1.5×",
+         ready_ms / ceiling_ready_ms <= 1.5),
+        ("idle RSS, × bare Hummingbird's", f"{idle_rss / ceiling_rss:.2f}× ({idle_rss:.1f} / {ceiling_rss:.1f} MiB)", "≤ 1.2×",
+         idle_rss / ceiling_rss <= 1.2),
+    ])
 
 
 def publish(report, filename):

@@ -149,6 +149,11 @@ def main():
         lines.append(
             f"| {name} | {ours[0]:,.0f} | {ours[1]:.2f} / {ours[2]:.2f} | {theirs[0]:,.0f} | {theirs[1]:.2f} / {theirs[2]:.2f} | {ours[0] / theirs[0]:.2f} |"
         )
+    goals = {"index.html": 0.5, "app.js": 0.8, "photo.jpg": 0.95}
+    lines += ["", "| target (issue 19) | measured | goal | met |", "|---|---:|---:|---|"]
+    for name, ours, theirs in rows:
+        goal = next(value for key, value in goals.items() if name.startswith(key))
+        lines.append(f"| {name}, × nginx | {ours[0] / theirs[0]:.2f}× | ≥ {goal}× | {'yes' if ours[0] / theirs[0] >= goal else 'no'} |")
     report = "\n".join(lines) + "\n"
     print(report)
     with open(os.path.join(HERE, "results-hosting.md"), "w") as out:

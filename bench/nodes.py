@@ -187,6 +187,15 @@ def render(rows, arguments):
             f"{get_job['rps'] / base['GetJob']['rps']:.2f}× | {start_job['rps']:,.0f} | {start_job['p50']:.2f} | {start_job['p99']:.2f} | "
             f"{start_job['rps'] / base['StartJob']['rps']:.2f}× |"
         )
+    postgres = next((row for name, row in rows.items() if name.startswith("PostgreSQL, 1 node")), None)
+    if postgres:
+        get_job = postgres["GetJob"]["rps"] / base["GetJob"]["rps"]
+        start_job = postgres["StartJob"]["rps"] / base["StartJob"]["rps"]
+        lines += [
+            "", "| target (issue 19) | measured | goal | met |", "|---|---:|---:|---|",
+            f"| PostgreSQL GetJob, × SQLite's | {get_job:.2f}× | ≥ 0.7× | {'yes' if get_job >= 0.7 else 'no'} |",
+            f"| PostgreSQL StartJob, × SQLite's | {start_job:.2f}× | ≥ 0.5× | {'yes' if start_job >= 0.5 else 'no'} |",
+        ]
     return "\n".join(lines) + "\n"
 
 

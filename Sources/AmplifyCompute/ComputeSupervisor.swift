@@ -166,7 +166,8 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         func exited() -> StartFailure {
             StartFailure(description: "node \(deployment.entrypoint) ended (\(instance.ending ?? "")) before it listened on PORT (\(port)).")
         }
-        do {
+        /// Whether it listens where the server reaches it (false: on its namespace's loopback only).
+        func reachable() async throws -> Bool {
             if let inNamespace { await instance.attached(try await inNamespace.attach(pid, running: { instance.isRunning })) }
             output.note("compute of deployment \(deployment.deploymentId) starting: node \(deployment.entrypoint), \(instance.endpoint)")
             let deadline = ContinuousClock.now + Self.startTimeout
@@ -174,24 +175,19 @@ public final class ComputeSupervisor: Service, ComputeGateway {
                 guard instance.isRunning else { throw exited() }
                 // In a namespace, its socket table says (a connection to an address that is not routed any more would
                 // leave through the machine's default route, where anything may answer).
-                let listening = inNamespace == nil
-                    ? (Self.listens(Self.loopbackAddress, port) ? .reachable : .none) : ProcessTree.listener(pid, port: port)
-                switch listening {
-                case .reachable:
-                    self.logger.info("Compute started", metadata: ["deployment": "\(deployment.key)", "at": "\(instance.host):\(port)"])
-                    return instance
-                case .loopbackOnly:
-                    // Reachable on its namespace's loopback only: run it where the server can reach its loopback.
-                    output.note("compute of deployment \(deployment.deploymentId) listens on its loopback only: started again on the machine's 127.0.0.1")
-                    _ = self.loopbackOnly.withLock { $0.insert(deployment) }
-                    _ = self.instances.withLock { $0.removeValue(forKey: deployment) }
-                    self.stop(instance, signal: SIGKILL)
-                    return try await self.launch(deployment)
-                case .none:
-                    try await Task.sleep(for: .milliseconds(20))
+                switch inNamespace == nil ? (Self.listens(Self.loopbackAddress, port) ? .reachable : .none) : ProcessTree.listener(pid, port: port) {
+                case .reachable: return true
+                case .loopbackOnly: return false
+                case .none: try await Task.sleep(for: .milliseconds(20))
                 }
             }
             throw StartFailure(description: "nothing listened on PORT (\(port)) within 10 s: the server must listen on the port in the PORT variable.")
+        }
+        do {
+            if try await reachable() {
+                self.logger.info("Compute started", metadata: ["deployment": "\(deployment.key)", "at": "\(instance.host):\(port)"])
+                return instance
+            }
         } catch {
             // Its end (seen a moment after it comes) is the reason, whatever failed with it (its network's making).
             var ended = !instance.isRunning
@@ -202,6 +198,12 @@ public final class ComputeSupervisor: Service, ComputeGateway {
             if self.instances.withLock({ $0[deployment] === instance ? $0.removeValue(forKey: deployment) : nil }) != nil { self.stop(instance) }
             throw ended ? exited() : error
         }
+        // Reachable on its namespace's loopback only: run it where the server can reach its loopback.
+        output.note("compute of deployment \(deployment.deploymentId) listens on its loopback only: started again on the machine's 127.0.0.1")
+        _ = self.loopbackOnly.withLock { $0.insert(deployment) }
+        _ = self.instances.withLock { $0.removeValue(forKey: deployment) }
+        self.stop(instance, signal: SIGKILL)
+        return try await self.launch(deployment)
     }
 
     public func respond(to request: Request, host: String, clientAddress: String?, deployment: ComputeDeployment) async -> Response {
@@ -276,7 +278,7 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         while all.contains(where: { $0.isRunning }) && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        // Their termination handlers may not have run yet when the server exits.
+        // Their ends may not have been seen yet when the server exits.
         for instance in all { await instance.releaseNetwork() }
         await self.network.value.0?.releaseAll()
         try? await self.client.shutdown()
