@@ -211,6 +211,24 @@ def test_computes_end_with_the_server_and_come_back_after_a_restart_or_a_crash(t
 
 
 @pytest.mark.skipif(not NAMESPACES, reason="network namespaces need root and iproute2")
+def test_a_compute_without_the_sandbox_ends_with_a_killed_server_too(tmp_path, data_dir):
+    """The sandbox dies with its parent; without one, node is told to (setpriv --pdeathsig, after its change of user)."""
+    server = Server("--build-mode", "auto", "--build-sandbox", "none", data_dir=data_dir).start()
+    try:
+        before = compute_network()
+        app_id, job = build(server.client(), repo(tmp_path, "first"), app_args={"platform": "WEB_COMPUTE"})
+        assert job["summary"]["status"] == "SUCCEED", log_of(job, "DEPLOY")
+        assert answer(server, app_id)["version"] == "first" and computes(app_id)
+        server.kill9()
+        assert wait_until(lambda: computes(app_id) == []), "a compute outlived a crashed server"
+        server.start()
+        assert wait_until(lambda: compute_network() - before == set()), "what the crash left is still there"
+        assert answer(server, app_id)["version"] == "first"
+    finally:
+        server.stop()
+
+
+@pytest.mark.skipif(not NAMESPACES, reason="network namespaces need root and iproute2")
 def test_a_compute_that_ends_as_it_starts_answers_503_never_what_the_default_route_reaches(real_server, tmp_path):
     """Its pair goes when it ends: a request must not then leave through the machine's default route, where in these
     sandboxes a proxy answers anything (an empty 404 was once passed on as the compute's answer)."""

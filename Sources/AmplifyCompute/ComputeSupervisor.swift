@@ -135,18 +135,21 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         if let old = self.instances.withLock({ $0.removeValue(forKey: deployment) }) { self.stop(old) }
         let inNamespace = self.loopbackOnly.withLock({ $0.contains(deployment) }) ? nil : namespaces
         let port = try inNamespace == nil ? Self.freePort() : Self.namespacePort
+        let sandbox = await self.sandbox.value.sandbox
         var command = ["node", deployment.entrypoint]
+        if sandbox == nil, let setpriv = Self.setpriv {
+            // Ends with the server, as the sandbox does (which dies with its parent), even when the server is killed
+            // (asked for after the change of user, which clears it).
+            command = [setpriv, "--pdeathsig", "KILL", "--"] + command
+        }
         if let user = BuildUser.forBuild() { command = user.wrap(command) }
-        if var sandbox = await self.sandbox.value.sandbox {
+        if var sandbox {
             // A compute is reached through the network it runs in: a sandbox of its own would cut it off.
             sandbox.network = true
             let (executable, arguments) = sandbox.wrap(
                 command, writable: [], readOnly: [deployment.folder], hidden: [self.files.root.path], workingDirectory: deployment.workingDirectory
             )
             command = [executable] + arguments
-        } else if let setpriv = Self.setpriv {
-            // Ends with the server, as the sandbox does (which dies with its parent), even when the server is killed.
-            command = [setpriv, "--pdeathsig", "KILL", "--"] + command
         }
         if let inNamespace { command = inNamespace.commandPrefix + command }
         let output = ComputeOutput(file: self.files.computeOutput(deployment.key))
