@@ -20,6 +20,8 @@ final class ComputeInstance: Sendable {
         var ended: String?
         var namespace: ComputeNamespaces.Namespace?
         var released = false
+        /// Whether it listens where the server reaches it (requests go to it only then).
+        var ready = false
         /// Whether its output has been read to its end.
         var outputRead = false
     }
@@ -79,12 +81,8 @@ final class ComputeInstance: Sendable {
                     case .signaled(let signal): how = "signal \(signal)"
                     }
                 } catch {
-                    let ran = self.state.withLock { state -> Bool in
-                        defer { state.ended = "\(error)" }
-                        return state.pid != nil
-                    }
                     // Not started: the body, which says it started, did not run.
-                    guard ran else { return started.resume(throwing: error) }
+                    guard self.pid != nil else { return started.resume(throwing: error) }
                     how = "\(error)"
                 }
                 self.state.withLock { $0.ended = how }
@@ -100,6 +98,13 @@ final class ComputeInstance: Sendable {
     var pid: pid_t? { self.state.withLock { $0.pid } }
 
     var isRunning: Bool { self.state.withLock { $0.pid != nil && $0.ended == nil } }
+
+    /// Running and listening: requests may go to it.
+    var isServing: Bool { self.state.withLock { $0.pid != nil && $0.ended == nil && $0.ready } }
+
+    func listening() {
+        self.state.withLock { $0.ready = true }
+    }
 
     /// How it ended, nil while it runs.
     var ending: String? { self.state.withLock { $0.ended } }

@@ -101,7 +101,7 @@ public final class ComputeNamespaces: Sendable {
     func attach(_ pid: pid_t, running: () -> Bool) async throws -> Namespace {
         let own = Self.networkNamespace(of: getpid())
         let deadline = ContinuousClock.now + .seconds(5)
-        while Self.networkNamespace(of: pid) == own || Self.networkNamespace(of: pid) == nil {
+        while [own, nil].contains(Self.networkNamespace(of: pid)) {
             guard running(), ContinuousClock.now < deadline else {
                 throw ComputeSupervisor.StartFailure(description: "the compute ended before its network namespace was made")
             }

@@ -97,7 +97,8 @@ public final class ComputeSupervisor: Service, ComputeGateway {
     }
 
     private func instance(_ deployment: ComputeDeployment) async throws -> ComputeInstance {
-        if let instance = self.instances.withLock({ $0[deployment] }), instance.isRunning { return instance }
+        // One still starting is not used: its start (in `starting`) is waited for.
+        if let instance = self.instances.withLock({ $0[deployment] }), instance.isServing { return instance }
         if let wait = self.backoff.withLock({ $0[deployment] }), wait.until > ContinuousClock.now {
             let seconds = Int((wait.until - ContinuousClock.now).components.seconds) + 1
             throw StartFailure(description: "it failed to start \(wait.failures) times in a row; the next try is in \(seconds) s.")
@@ -188,6 +189,7 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         }
         do {
             if try await reachable() {
+                instance.listening()
                 self.logger.info("Compute started", metadata: ["deployment": "\(deployment.key)", "at": "\(instance.host):\(port)"])
                 return instance
             }
