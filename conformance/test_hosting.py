@@ -301,6 +301,56 @@ def test_deleting_the_live_job_branch_or_app_takes_the_site_down(hosting):
     assert site.get("/")[0] == 404
 
 
+def test_a_site_answer_kept_in_memory_never_outlives_the_write_that_changes_it(hosting):
+    """A repeated GET is answered from memory (same bytes and headers, its own request ids, its own access log
+    line) until the next write: every change below shows on the very next request."""
+    server, client, app_id = hosting
+    site = Site(server, app_id)
+    started = time.time() - 5
+    deploy(client, app_id, SITE)
+    answers = [site.get("/data.json") for _ in range(3)]
+    assert {(status, body) for status, _, body in answers} == {(200, b'{"a":1}')}
+    same = lambda headers: {k: v for k, v in headers.items() if k not in ("x-amz-cf-id", "x-amzn-requestid", "date")}
+    assert same(answers[1][1]) == same(answers[0][1]) == same(answers[2][1])
+    assert len({headers["x-amz-cf-id"] for _, headers, _ in answers}) == 3
+    assert all(len(headers["x-amz-cf-id"]) == 56 for _, headers, _ in answers)
+    assert len({headers["x-amzn-requestid"] for _, headers, _ in answers}) == 3
+    etag = answers[0][1]["etag"]
+    # Conditional and partial requests are not answered from memory.
+    assert site.get("/data.json", headers={"If-None-Match": etag})[0] == 304
+    status, headers, body = site.get("/data.json", headers={"Range": "bytes=1-3"})
+    assert (status, body, headers["content-range"]) == (206, b'"a"', "bytes 1-3/7")
+    # Each write shows on the next request.
+    client.update_app(appId=app_id, customHeaders="customHeaders:\n  - pattern: '*.json'\n    headers:\n      - key: 'Cache-Control'\n        value: 'no-store'\n")
+    assert site.get("/data.json")[1]["cache-control"] == "no-store"
+    credentials = base64.b64encode(b"team:secret").decode()
+    client.update_branch(appId=app_id, branchName="main", enableBasicAuth=True, basicAuthCredentials=credentials)
+    assert site.get("/data.json")[0] == 401
+    assert site.get("/data.json", headers={"Authorization": f"Basic {credentials}"})[0] == 200
+    assert site.get("/data.json")[0] == 401  # the authorized answer is not kept for others
+    client.update_branch(appId=app_id, branchName="main", enableBasicAuth=False)
+    assert site.get("/data.json")[2] == b'{"a":1}'
+    second = deploy(client, app_id, {"data.json": '{"a":2}'})
+    assert site.get("/data.json")[2] == b'{"a":2}'
+    client.delete_job(appId=app_id, branchName="main", jobId=second["summary"]["jobId"])
+    assert site.get("/data.json")[0] == 404
+    # A branch made again reuses its job numbers, so its folders: the new deployment shows, not what was kept.
+    client.delete_branch(appId=app_id, branchName="main")
+    assert site.get("/data.json")[0] == 404
+    client.create_branch(appId=app_id, branchName="main")
+    deploy(client, app_id, {"data.json": '{"a":3}'})
+    assert [site.get("/data.json")[2] for _ in range(2)] == [b'{"a":3}'] * 2
+    client.update_branch(appId=app_id, branchName="main", enableSkewProtection=True)
+    status, headers, _ = site.get("/data.json", headers={"Accept": "text/html"})
+    assert status == 200 and headers["set-cookie"].startswith("_dpl=")
+    logs = client.generate_access_logs(appId=app_id, domainName=f"{app_id}.amplifyapp.com", startTime=started, endTime=time.time() + 5)
+    with urllib.request.urlopen(logs["logUrl"]) as response:
+        rows = [line.split(",") for line in response.read().decode().splitlines()[1:]]
+    assert [row[8] for row in rows] == ["200"] * 3 + ["304", "206", "200", "401", "200", "401", "200", "200", "404", "200", "200", "200"]
+    # (no line for the request while the branch was gone: no site answered it)
+    assert len({row[14] for row in rows}) == len(rows)  # every line its own request id
+
+
 def test_access_logs_record_every_request(hosting):
     server, client, app_id = hosting
     deploy(client, app_id, SITE)

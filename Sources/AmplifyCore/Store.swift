@@ -83,6 +83,10 @@ public protocol Store: Sendable {
     /// The app and branch that a site host names (`<displayName>.<appId>`; without a display name, the
     /// app's production branch), or nil when there is none.
     func site(appId: String, displayName: String?) async throws -> (app: App, branch: Branch)?
+    /// A number that changes with every write, when this server alone writes the store (SQLite); nil when other
+    /// servers write it too (PostgreSQL). What a server derives from reads made at one generation may be kept for as
+    /// long as the generation has not changed: it then changes before any later write is acknowledged.
+    var writeGeneration: Int? { get }
 
     /// The log of one step of a job after its first `offset` bytes (UTF-8), read from the chunks that hold them only,
     /// with the log's whole size: a client following a growing log costs the same at 1 KB as at 50 MB. Nil when

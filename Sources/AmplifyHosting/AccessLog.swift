@@ -59,6 +59,7 @@ public final class AccessLog: Service, Sendable {
 
     private struct Pending {
         var lines: [String: String] = [:]
+        var bytes = 0
         var since: Date?
     }
 
@@ -78,13 +79,20 @@ public final class AccessLog: Service, Sendable {
             "HTTP/1.1", "-", "-", String(entry.clientPort), Self.milliseconds(entry.seconds), entry.status < 400 ? "Miss" : "Error",
             entry.contentType ?? "-", String(entry.bytesSent), "-", "-",
         ]
-        let line = fields.map(Self.csvField).joined(separator: ",") + "\n"
+        var line = ""
+        line.reserveCapacity(fields.reduce(64) { $0 + $1.utf8.count })
+        for (index, field) in fields.enumerated() {
+            if index > 0 { line += "," }
+            Self.appendCSVField(field, to: &line)
+        }
+        line += "\n"
         let file = self.file(scope: scope, appId: appId, day: day)
         let flush = self.pending.withLock { pending -> [String: String]? in
             pending.lines[file, default: ""] += line
+            pending.bytes += line.utf8.count
             let since = pending.since ?? entry.time
             pending.since = since
-            guard entry.time.timeIntervalSince(since) >= 1 || pending.lines.values.reduce(0, { $0 + $1.utf8.count }) > 64 * 1024 else { return nil }
+            guard entry.time.timeIntervalSince(since) >= 1 || pending.bytes > 64 * 1024 else { return nil }
             defer { pending = Pending() }
             return pending.lines
         }
@@ -180,8 +188,12 @@ public final class AccessLog: Service, Sendable {
         try? Date("\(day)T\(time)Z", strategy: Date.ISO8601FormatStyle())
     }
 
-    private static func csvField(_ value: String) -> String {
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" 
+    /// The field as CSV: quoted (its quotes doubled) when it holds a comma, a quote or a line break.
+    private static func appendCSVField(_ value: String, to line: inout String) {
+        guard value.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") }) else {
+            line += value
+            return
+        }
+        line += "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -21,6 +21,7 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
     /// Where `Compute` routes of SSR deployments go; nil answers them 503.
     let compute: (any ComputeGateway)?
     private let cache = SiteSettingsCache()
+    private let memo = SiteResponseMemo()
     private let domains = DomainSites()
     /// `LocalFileSystem` announces its folder at info level; one per request would flood the log.
     private static var quietLogger: Logger {
@@ -40,30 +41,61 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let hostHeader = request.head.authority else { return try await next(request, context) }
         let started = ContinuousClock.now
+        // Read before anything the answer is made of, so that an answer made across a write is never kept.
+        let generation = self.store.writeGeneration
+        let memoKey = generation == nil ? nil : SiteResponseMemo.key(request)
+        if let generation, let memoKey, let answer = self.memo.answer(memoKey, generation: generation) {
+            let response = Response(status: answer.status, headers: answer.headers, body: ResponseBody(byteBuffer: answer.body))
+            return self.finish(response, request, context, host: hostHeader, site: (answer.scope, answer.appId), started: started)
+        }
         let site: (app: App, branch: Branch)?
-        if let host = SiteHost(hostHeader) {
-            site = try await self.store.site(appId: host.appId, displayName: host.displayName)
+        let siteHost = SiteHost(hostHeader)
+        if let siteHost {
+            site = try await self.store.site(appId: siteHost.appId, displayName: siteHost.displayName)
         } else if let domainSite = try await self.domains.site(hostHeader, store: self.store, now: self.clock.now()) {
             site = domainSite
         } else {
             return try await next(request, context)
         }
         var response = await self.respond(request, context, site: site, host: hostHeader)
+        // A domain's site depends on the time too (a domain becomes available), so only `SiteHost` answers are kept.
+        if let generation, let memoKey, siteHost != nil, let (app, branch) = site, response.status == .ok, Self.answersAlike(app, branch),
+            let length = response.body.contentLength, length <= SiteResponseMemo.maxAnswerBytes,
+            let body = try? await BodyCollector.collect(response.body)
+        {
+            response.body = ResponseBody(byteBuffer: body)
+            let answer = SiteResponseMemo.Answer(status: response.status, headers: response.headers, body: body, scope: app.scope, appId: app.appId)
+            self.memo.keep(answer, for: memoKey, generation: generation)
+        }
+        return self.finish(response, request, context, host: hostHeader, site: site.map { ($0.app.scope, $0.app.appId) }, started: started)
+    }
+
+    /// Whether the branch's site answers every request for a path alike: no basic auth (its `Authorization`), no
+    /// skew protection (its cookie, header and query), no compute (an SSR app's routes).
+    private static func answersAlike(_ app: App, _ branch: Branch) -> Bool {
+        app.platform == .web && !branch.enableSkewProtection && BasicAuth(app: app, branch: branch).credentials == nil
+    }
+
+    /// The response with its request id, and its access log line when it was for an app's site.
+    private func finish(
+        _ response: Response, _ request: Request, _ context: Context, host: String, site: (scope: Scope, appId: String)?, started: ContinuousClock.Instant
+    ) -> Response {
+        var response = response
         let requestId = Self.newRequestId()
         response.headers[Self.requestIdHeader] = requestId
-        if let (app, _) = site {
+        if let site {
             let elapsed = ContinuousClock.now - started
             let address = context.remoteAddress
             self.accessLog.record(
                 AccessLog.Entry(
                     time: self.clock.now(), clientIP: address?.ipAddress ?? "-", clientPort: address?.port ?? 0, method: request.method.rawValue,
-                    host: hostHeader, path: request.uri.path, query: request.uri.query, status: response.status.code,
+                    host: host, path: request.uri.path, query: request.uri.query, status: response.status.code,
                     bytesSent: response.headers[.contentLength].flatMap(Int.init) ?? 0, referer: request.headers[.referer],
                     userAgent: request.headers[.userAgent], requestId: requestId,
                     seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
                     contentType: response.headers[.contentType]
                 ),
-                scope: app.scope, appId: app.appId
+                scope: site.scope, appId: site.appId
             )
         }
         return response
@@ -72,19 +104,22 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
     /// CloudFront's request id header, which the access log's `x-edge-request-id` column repeats.
     static var requestIdHeader: HTTPField.Name { HTTPField.Name("x-amz-cf-id")! }
 
-    /// 56 characters like CloudFront's (6 random bits each, from seven 64-bit draws).
+    /// 56 characters like CloudFront's, 6 bits each from a generator seeded from the system's random source: unique
+    /// within a run (SplitMix64 does not repeat within 2^64 draws) without a system call per request.
     private static func newRequestId() -> String {
-        var generator = SystemRandomNumberGenerator()
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(56)
-        for _ in 0..<7 {
-            var bits: UInt64 = generator.next()
-            for _ in 0..<8 {
-                bytes.append(requestIdAlphabet[Int(bits & 63)])
-                bits >>= 6
-            }
+        let bits = requestIdBits.withLock { generator in
+            (generator.next(), generator.next(), generator.next(), generator.next(), generator.next(), generator.next())
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return String(unsafeUninitializedCapacity: 56) { characters in
+            withUnsafeBytes(of: bits) { bytes in
+                for group in 0..<14 {
+                    // Three random bytes give four characters.
+                    let value = Int(bytes[group * 3]) << 16 | Int(bytes[group * 3 + 1]) << 8 | Int(bytes[group * 3 + 2])
+                    for index in 0..<4 { characters[group * 4 + index] = requestIdAlphabet[(value >> (18 - 6 * index)) & 63] }
+                }
+            }
+            return 56
+        }
     }
 
     private func respond(_ request: Request, _ context: Context, site: (app: App, branch: Branch)?, host: String) async -> Response {
@@ -164,4 +199,5 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
     }
 }
 
+private let requestIdBits = Mutex(SplitMix64(seed: UInt64.random(in: .min ... .max)))
 private let requestIdAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)

@@ -19,6 +19,9 @@ extension PostgresStore {
         }
     }
 
+    /// Other nodes write the same database: nothing read from it can be kept on the strength of this node's writes.
+    public var writeGeneration: Int? { nil }
+
     public func site(appId: String, displayName: String?) async throws -> (app: App, branch: Branch)? {
         // One statement: the app and its branches as of one moment, in one round trip.
         let rows = try await self.read { connection in try await connection.rows(SiteStatement(appId: appId)) }

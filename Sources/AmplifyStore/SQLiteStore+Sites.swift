@@ -17,6 +17,8 @@ extension SQLiteStore {
         }
     }
 
+    public var writeGeneration: Int? { self.sites.generation }
+
     public func site(appId: String, displayName: String?) async throws -> (app: App, branch: Branch)? {
         let key = "\(appId)/\(displayName ?? "")"
         let (cached, generation) = self.sites.lookup(key)

@@ -22,6 +22,11 @@ final class SiteLookupCache: Sendable {
         }
     }
 
+    /// Changes at every write (`Store.writeGeneration`).
+    var generation: Int {
+        self.state.withLock { $0.generation }
+    }
+
     func store(_ site: Site, for key: String, generation: Int) {
         self.state.withLock { state in
             guard state.generation == generation else { return }
