@@ -63,11 +63,11 @@ public final class AccessLog: Service, Sendable {
         var since: Date?
     }
 
-    private let root: URL
+    private let root: String
     private let pending = Mutex(Pending())
 
     public init(root: URL) {
-        self.root = root.appending(path: "access-logs", directoryHint: .isDirectory)
+        self.root = root.appending(path: "access-logs", directoryHint: .isDirectory).path
     }
 
     public func record(_ entry: Entry, scope: Scope, appId: String) {
@@ -142,7 +142,7 @@ public final class AccessLog: Service, Sendable {
     }
 
     private func file(scope: Scope, appId: String, day: String) -> String {
-        [self.root.path, SiteFiles.segment(scope.account), SiteFiles.segment(scope.region), SiteFiles.segment(appId), "\(day).csv"]
+        [self.root, SiteFiles.segment(scope.account), SiteFiles.segment(scope.region), SiteFiles.segment(appId), "\(day).csv"]
             .joined(separator: "/")
     }
 

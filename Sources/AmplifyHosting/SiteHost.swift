@@ -7,17 +7,19 @@ public struct SiteHost: Equatable, Sendable {
     public var displayName: String?
 
     public init?(_ host: String) {
-        var name = Substring(host.lowercased())
-        if let colon = name.lastIndex(of: ":"), name[name.index(after: colon)...].allSatisfy(\.isNumber) {
-            name = name[..<colon]
+        // Byte by byte (every request asks): ASCII lowercased, the port and a final dot dropped.
+        var name = host.utf8.contains(where: { $0 >= 0x80 }) ? Array(host.lowercased().utf8) : Array(host.utf8)
+        for index in name.indices where name[index] >= UInt8(ascii: "A") && name[index] <= UInt8(ascii: "Z") { name[index] |= 0x20 }
+        if let colon = name.lastIndex(of: UInt8(ascii: ":")), name[(colon + 1)...].allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+            name.removeSubrange(colon...)
         }
-        if name.hasSuffix(".") { name = name.dropLast() }
-        guard let suffix = Self.suffixes.first(where: { name.hasSuffix($0) }) else { return nil }
-        let labels = name.dropLast(suffix.count).split(separator: ".", omittingEmptySubsequences: false)
+        if name.last == UInt8(ascii: ".") { name.removeLast() }
+        guard let suffix = Self.suffixes.first(where: { name.count > $0.count && name.suffix($0.count).elementsEqual($0) }) else { return nil }
+        let labels = name.dropLast(suffix.count).split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         guard (1...2).contains(labels.count), labels.allSatisfy({ !$0.isEmpty }) else { return nil }
-        self.appId = String(labels[labels.count - 1])
-        self.displayName = labels.count == 2 ? String(labels[0]) : nil
+        self.appId = String(decoding: labels[labels.count - 1], as: UTF8.self)
+        self.displayName = labels.count == 2 ? String(decoding: labels[0], as: UTF8.self) : nil
     }
 
-    static let suffixes = [".localhost", ".amplifyapp.com"]
+    static let suffixes = [Array(".localhost".utf8), Array(".amplifyapp.com".utf8)]
 }

@@ -81,7 +81,7 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
         _ response: Response, _ request: Request, _ context: Context, host: String, site: (scope: Scope, appId: String)?, started: ContinuousClock.Instant
     ) -> Response {
         var response = response
-        let requestId = Self.newRequestId()
+        let requestId = RequestIds.cloudFront()
         response.headers[Self.requestIdHeader] = requestId
         if let site {
             let elapsed = ContinuousClock.now - started
@@ -103,24 +103,6 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
 
     /// CloudFront's request id header, which the access log's `x-edge-request-id` column repeats.
     static var requestIdHeader: HTTPField.Name { HTTPField.Name("x-amz-cf-id")! }
-
-    /// 56 characters like CloudFront's, 6 bits each from a generator seeded from the system's random source: unique
-    /// within a run (SplitMix64 does not repeat within 2^64 draws) without a system call per request.
-    private static func newRequestId() -> String {
-        let bits = requestIdBits.withLock { generator in
-            (generator.next(), generator.next(), generator.next(), generator.next(), generator.next(), generator.next())
-        }
-        return String(unsafeUninitializedCapacity: 56) { characters in
-            withUnsafeBytes(of: bits) { bytes in
-                for group in 0..<14 {
-                    // Three random bytes give four characters.
-                    let value = Int(bytes[group * 3]) << 16 | Int(bytes[group * 3 + 1]) << 8 | Int(bytes[group * 3 + 2])
-                    for index in 0..<4 { characters[group * 4 + index] = requestIdAlphabet[(value >> (18 - 6 * index)) & 63] }
-                }
-            }
-            return 56
-        }
-    }
 
     private func respond(_ request: Request, _ context: Context, site: (app: App, branch: Branch)?, host: String) async -> Response {
         guard let (app, branch) = site else {
@@ -198,6 +180,3 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
         SitePage.response(status, message, headers: headers)
     }
 }
-
-private let requestIdBits = Mutex(SplitMix64(seed: UInt64.random(in: .min ... .max)))
-private let requestIdAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)

@@ -1,3 +1,4 @@
+import AmplifyCore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -11,7 +12,7 @@ struct RequestIDMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        context.requestId = UUID().uuidString.lowercased()
+        context.requestId = RequestIds.uuid()
         var response: Response
         do {
             response = try await next(request, context)

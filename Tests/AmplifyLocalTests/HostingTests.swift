@@ -15,6 +15,10 @@ import Testing
         #expect(SiteHost("127.0.0.1:4566") == nil)
         #expect(SiteHost("a.b.d1abc.localhost") == nil)
         #expect(SiteHost("main..localhost") == nil)
+        #expect(SiteHost("main.d1abc.localhost:") .map { [$0.appId, $0.displayName ?? "-"] } == ["d1abc", "main"])
+        #expect(SiteHost("main.d1abc.localhost:80a") == nil)
+        #expect(SiteHost(".localhost") == nil && SiteHost("") == nil)
+        #expect(SiteHost("MAÏN.D1ABC.localhost").map { [$0.appId, $0.displayName ?? "-"] } == ["d1abc", "maïn"])
     }
 
     func rule(_ source: String, _ target: String, _ status: String, condition: String? = nil) -> RedirectRule {

@@ -57,6 +57,28 @@ import Testing
     }
 }
 
+@Suite struct RequestIdTests {
+    @Test func uuidsAreVersionFourInLowercaseAndDiffer() throws {
+        let ids = (0..<1000).map { _ in RequestIds.uuid() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids {
+            let parsed = try #require(UUID(uuidString: id))
+            #expect(parsed.uuidString.lowercased() == id)
+            let bytes = withUnsafeBytes(of: parsed.uuid) { Array($0) }
+            #expect(bytes[6] >> 4 == 4 && bytes[8] >> 6 == 0b10)
+        }
+    }
+
+    @Test func cloudFrontIdsAreFiftySixCharactersOfTheirAlphabetAndDiffer() {
+        let ids = (0..<1000).map { _ in RequestIds.cloudFront() }
+        #expect(Set(ids).count == ids.count)
+        let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        #expect(ids.allSatisfy { $0.count == 56 && $0.allSatisfy(alphabet.contains) })
+        // Every character of the alphabet turns up: the bits are spread over all 64.
+        #expect(Set(ids.joined()) == alphabet)
+    }
+}
+
 @Suite struct SigV4Tests {
     @Test func canonicalPathsEncodeTwiceAndDropDotSegments() {
         #expect(SigV4Verifier.canonicalPath("/apps/d1/branches/feature%2Fx") == "/apps/d1/branches/feature%252Fx")
