@@ -68,6 +68,9 @@ public protocol Store: Sendable {
     /// The apps with a repository that `node` follows from now until `leaseUntil`: those whose lease is free, ran out
     /// or is `node`'s already (so one node at a time reads each repository), with the refs last recorded for each.
     func claimFollowedRepositories(node: String, leaseUntil: Date, now: Date) async throws -> [FollowedRepository]
+    /// The app's branches with a push waiting for the job in progress (`Branch.pendingPush`), found without reading
+    /// every branch.
+    func branchesWithPendingPush(_ scope: Scope, appId: String) async throws -> [Branch]
     /// Records `refs` as read from the app's `repository`, if what is recorded is still `expected` and the app still has
     /// that repository; false (and nothing recorded) otherwise: another reader got there first.
     func recordRefs(_ scope: Scope, appId: String, repository: String, refs: GitRefs, expected: GitRefs?) async throws -> Bool

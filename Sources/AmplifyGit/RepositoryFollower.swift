@@ -165,12 +165,8 @@ public final class RepositoryFollower: Service, Sendable {
         guard !self.state.withLock({ $0.scannedWaiting }) else { return }
         var waiting: [BranchKey] = []
         for repository in repositories {
-            var token: PageToken?
-            repeat {
-                guard let page = try? await self.store.listBranches(repository.app.scope, appId: repository.app.appId, after: token, limit: 100) else { break }
-                waiting += page.items.filter { $0.pendingPush != nil }.map { BranchKey(scope: $0.scope, appId: $0.appId, branchName: $0.branchName) }
-                token = page.nextToken.flatMap { try? PageToken(decoding: $0, list: .branches) }
-            } while token != nil
+            guard let branches = try? await self.store.branchesWithPendingPush(repository.app.scope, appId: repository.app.appId) else { continue }
+            waiting += branches.map { BranchKey(scope: $0.scope, appId: $0.appId, branchName: $0.branchName) }
         }
         self.state.withLock {
             $0.waiting.formUnion(waiting)

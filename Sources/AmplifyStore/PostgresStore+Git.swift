@@ -32,7 +32,8 @@ extension PostgresStore {
                 """
                 SELECT app.seq, app.document, follow.repository, follow.refs, follow.node, follow.leaseExpires
                 FROM repository_follow AS follow JOIN app ON app.seq = follow.appSeq
-                WHERE follow.node IS NULL OR follow.node = \(node) OR follow.leaseExpires < \(now.timeIntervalSince1970)
+                WHERE (follow.node IS NULL OR follow.node = \(node) OR follow.leaseExpires < \(now.timeIntervalSince1970))
+                    AND position(\(Documents.member("repository")) IN app.document) > 0
                 FOR NO KEY UPDATE OF follow SKIP LOCKED
                 """
             )
@@ -55,6 +56,16 @@ extension PostgresStore {
                 )
             }
             return followed
+        }
+    }
+
+    public func branchesWithPendingPush(_ scope: Scope, appId: String) async throws -> [Branch] {
+        try await self.read { connection in
+            let appSeq = try await Self.appSeq(connection, scope, appId)
+            let rows = try await connection.rows(
+                "SELECT document FROM branch WHERE appSeq = \(appSeq) AND position(\(Documents.member("pendingPush")) IN document) > 0 ORDER BY seq"
+            )
+            return try rows.map { try Documents.decode(Branch.self, from: try $0.decode(Data.self)) }.filter { $0.pendingPush != nil }
         }
     }
 

@@ -24,7 +24,9 @@ extension SQLiteStore {
                 sql: """
                     SELECT app.document, follow.repository, follow.refs
                     FROM app LEFT JOIN repository_follow AS follow ON follow.appSeq = app.seq
-                    """
+                    WHERE instr(app.document, ?) > 0
+                    """,
+                arguments: [Documents.member("repository")]
             )
             return try rows.compactMap { row in
                 let app = try Documents.decode(App.self, from: row[0])
@@ -33,6 +35,16 @@ extension SQLiteStore {
                 let refs = try (row[2] as Data?).map { try Documents.decode(GitRefs.self, from: $0) }
                 return FollowedRepository(app: app, refs: recorded == repository ? refs : nil)
             }
+        }
+    }
+
+    public func branchesWithPendingPush(_ scope: Scope, appId: String) async throws -> [Branch] {
+        try await self.database.read { db in
+            let rows = try db.cachedRows(
+                sql: "SELECT document FROM branch WHERE appSeq = ? AND instr(document, ?) > 0 ORDER BY seq",
+                arguments: [try Self.appSeq(db, scope, appId), Documents.member("pendingPush")]
+            )
+            return try rows.map { try Documents.decode(Branch.self, from: $0[0]) }.filter { $0.pendingPush != nil }
         }
     }
 

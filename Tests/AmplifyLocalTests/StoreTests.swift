@@ -184,12 +184,18 @@ import Testing
             #expect(try await store.receivePush(scope, appId: "d1abc", branchName: "main", .commit(third), now: now) == .waiting)
             #expect(try await store.receivePush(scope, appId: "d1abc", branchName: "main", .followUp, now: now) == .waiting)
             #expect(try await store.branch(scope, appId: "d1abc", branchName: "main").pendingPush == third)
+            // Found without reading every branch: one whose text holds the member's name is not taken for one.
+            var decoy = Branch(scope: scope, appId: "d1abc", branchName: "decoy", now: now)
+            decoy.description = #"{"pendingPush":{"id":"x"}}"#
+            try await store.createBranch(decoy)
+            #expect(try await store.branchesWithPendingPush(scope, appId: "d1abc").map(\.branchName) == ["main"])
             try await finish(store, job.key)
             let followUp = try await store.receivePush(scope, appId: "d1abc", branchName: "main", .followUp, now: now)
             guard case .built(let next) = followUp else { Issue.record("expected the follow-up, got \(followUp)"); return }
             #expect(next.key.jobId == 2 && next.commitId == third.id)
             #expect(try await store.receivePush(scope, appId: "d1abc", branchName: "main", .followUp, now: now) == .seen)
             #expect(try await store.branch(scope, appId: "d1abc", branchName: "main").pendingPush == nil)
+            #expect(try await store.branchesWithPendingPush(scope, appId: "d1abc").isEmpty)
 
             try await finish(store, next.key)
             let skipped = GitCommit(id: String(repeating: "d", count: 40), message: "typo [skip-cd]", time: now)
@@ -207,6 +213,8 @@ import Testing
         try await kind.withStore { store in
             try await seed(store)
             try await seed(store, appId: "d2none", repository: nil)
+            try await seed(store, appId: "d3empty", repository: "")
+            _ = try await store.updateApp(scope, appId: "d2none") { $0.description = #""repository":"/tmp/repo""# }
             var followed = try await store.claimFollowedRepositories(node: "a", leaseUntil: now.addingTimeInterval(30), now: now)
             #expect(followed.map(\.app.appId) == ["d1abc"])
             #expect(followed.first?.refs == nil)
