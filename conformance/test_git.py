@@ -375,6 +375,33 @@ def test_following_survives_a_restart(data_dir, repository):
         server.stop()
 
 
+def test_a_push_waiting_when_the_server_stops_builds_after_the_restart(data_dir, repository):
+    """The mark a push leaves while its branch builds is found again at the next start (without reading every branch)."""
+    server = Server("--git-poll-seconds", POLL, "--build-mode", "simulate", "--simulated-build-seconds", "60", data_dir=data_dir).start()
+    try:
+        client = server.client()
+        app_id = client.create_app(name="waiting", repository=repository.path)["app"]["appId"]
+        for name in ("main", "other"):
+            client.create_branch(appId=app_id, branchName=name)
+        settle()
+        repository.commit("one")
+        wait_for(lambda: jobs(client, app_id, "main"), what="the first build")
+        waiting = repository.commit("two, while one builds")
+        settle()
+        assert len(jobs(client, app_id, "main")) == 1
+    finally:
+        server.stop()
+    server = Server("--git-poll-seconds", POLL, "--build-mode", "simulate", "--simulated-build-seconds", "0", data_dir=data_dir).start()
+    try:
+        client = server.client()
+        follow_up = wait_for(lambda: next((job for job in jobs(client, app_id, "main") if job["jobId"] == "2"), None), timeout=15,
+                             what="the build of the push that waited")
+        assert follow_up["commitId"] == waiting
+        assert jobs(client, app_id, "other") == []
+    finally:
+        server.stop()
+
+
 @pytest.mark.skipif(not POSTGRES, reason="several nodes need PostgreSQL")
 def test_two_nodes_never_build_one_push_twice(repository):
     cluster = Cluster(2, "--git-poll-seconds", "0.1")
