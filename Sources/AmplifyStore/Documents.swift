@@ -32,7 +32,7 @@ enum Documents {
         Data("\"\(name)\":".utf8)
     }
 
-    private static let decodedCapacity = 4096
+    private static let decodedCapacity = 1024
     private static let decoded = Mutex<[DecodedKey: any Sendable]>([:])
 
     /// A document's type and bytes, hashed over every byte (documents of one account share long prefixes).
