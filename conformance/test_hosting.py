@@ -365,6 +365,14 @@ def test_access_logs_record_every_request(hosting):
     rows = [line.split(",") for line in lines[1:]]
     assert [(r[5], r[7], r[8]) for r in rows] == [("GET", "/", "200"), ("GET", "/missing", "404")]
     assert rows[0][4] == "127.0.0.1" and rows[0][10] == "conformance-agent"
+    columns = lines[0].split(",")
+    assert all(len(row) == len(columns) == 33 for row in rows)
+    named = [dict(zip(columns, row)) for row in rows]
+    assert [(n["x-edge-result-type"], n["x-edge-response-result-type"], n["x-edge-detailed-result-type"]) for n in named] == [
+        ("Miss", "Miss", "Miss"), ("Error", "Error", "Error")]
+    assert named[0]["sc-content-type"] == "text/html" and named[0]["sc-bytes"] == named[0]["sc-content-len"] == str(len(SITE["index.html"]))
+    assert named[0]["cs-protocol-version"] == "HTTP/1.1" and named[0]["x-edge-location"] == "LOCAL" and named[0]["cs-uri-query"] == "-"
+    assert named[0]["time-taken"] == named[0]["time-to-first-byte"] and int(named[0]["c-port"]) > 0
     with pytest.raises(client.exceptions.BadRequestException):
         client.generate_access_logs(appId=app_id, domainName="not-associated.example.com")
 

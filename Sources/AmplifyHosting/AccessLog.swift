@@ -72,20 +72,24 @@ public final class AccessLog: Service, Sendable {
 
     public func record(_ entry: Entry, scope: Scope, appId: String) {
         let (day, time) = Self.dayAndTime(entry.time)
-        let fields: [String] = [
-            day, time, "LOCAL", String(entry.bytesSent), entry.clientIP, entry.method, entry.host, entry.path, String(entry.status),
-            entry.referer ?? "-", entry.userAgent ?? "-", entry.query ?? "-", "-", entry.status < 400 ? "Miss" : "Error", entry.requestId,
-            entry.host, "http", "0", Self.milliseconds(entry.seconds), "-", "-", "-", entry.status < 400 ? "Miss" : "Error",
-            "HTTP/1.1", "-", "-", String(entry.clientPort), Self.milliseconds(entry.seconds), entry.status < 400 ? "Miss" : "Error",
-            entry.contentType ?? "-", String(entry.bytesSent), "-", "-",
-        ]
+        let result = entry.status < 400 ? "Miss" : "Error"
+        let taken = Self.milliseconds(entry.seconds)
         var line = ""
-        line.reserveCapacity(fields.reduce(64) { $0 + $1.utf8.count })
-        for (index, field) in fields.enumerated() {
-            if index > 0 { line += "," }
+        line.reserveCapacity(256 + entry.path.utf8.count + (entry.userAgent?.utf8.count ?? 0) + (entry.referer?.utf8.count ?? 0))
+        func add(_ field: String) {
+            if !line.isEmpty { line += "," }
             Self.appendCSVField(field, to: &line)
         }
-        line += "\n"
+        // The columns of `header`, in order; runs of constant ones written as they are.
+        for field in [day, time] { add(field) }
+        line += ",LOCAL"
+        for field in [String(entry.bytesSent), entry.clientIP, entry.method, entry.host, entry.path, String(entry.status)] { add(field) }
+        for field in [entry.referer ?? "-", entry.userAgent ?? "-", entry.query ?? "-"] { add(field) }
+        line += ",-," + result
+        for field in [entry.requestId, entry.host] { add(field) }
+        line += ",http,0," + taken + ",-,-,-," + result + ",HTTP/1.1,-,-," + String(entry.clientPort) + "," + taken + "," + result
+        add(entry.contentType ?? "-")
+        line += "," + String(entry.bytesSent) + ",-,-\n"
         let file = self.file(scope: scope, appId: appId, day: day)
         let flush = self.pending.withLock { pending -> [String: String]? in
             pending.lines[file, default: ""] += line

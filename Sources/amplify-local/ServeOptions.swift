@@ -106,6 +106,7 @@ struct ServeOptions: ParsableArguments {
     /// no data directory behind that it made itself.
     func serve() async throws {
         let configuration = try self.serverConfiguration(ProcessInfo.processInfo.environment)
+        LoggingSystem.bootstrap { label in LazyStreamLogHandler(label: label) }
         var logger = Logger(label: "amplify-local")
         let level = self.logLevel ?? ProcessInfo.processInfo.environment["AMPLIFY_LOCAL_LOG_LEVEL"] ?? "info"
         guard let logLevel = Logger.Level(rawValue: level) else {
