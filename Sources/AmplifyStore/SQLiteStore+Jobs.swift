@@ -26,12 +26,12 @@ extension SQLiteStore {
     public func listJobs(_ scope: Scope, appId: String, branchName: String, after token: PageToken?, limit: Int) async throws -> Page<Job> {
         try await self.database.read { db in
             let branchSeq = try Self.branchSeq(db, scope, appId, branchName)
-            let rows = try db.cachedRows(
-                sql: "SELECT \(Self.jobColumns), jobId AS seq FROM job WHERE branchSeq = ? AND jobId < ? ORDER BY jobId DESC LIMIT ?",
+            // A page's position is its last job's id (column 1).
+            let jobs = try db.cachedRows(
+                sql: "SELECT \(Self.jobColumns) FROM job WHERE branchSeq = ? AND jobId < ? ORDER BY jobId DESC LIMIT ?",
                 arguments: [branchSeq, token?.position ?? Int64.max, limit + 1]
-            )
-            let jobs = rows.map { row in
-                (row["seq"] as Int64, Self.job(row, key: JobKey(scope: scope, appId: appId, branchName: branchName, jobId: row[1])))
+            ) { row in
+                (row[1] as Int64, Self.job(row, key: JobKey(scope: scope, appId: appId, branchName: branchName, jobId: row[1])))
             }
             return Page(fetched: jobs, limit: limit, list: .jobs)
         }
@@ -171,7 +171,7 @@ extension SQLiteStore {
 
     /// The job with its steps, or NotFoundException for it, its branch or its app.
     static func jobRow(_ db: Database, _ key: JobKey) throws -> (seq: Int64, job: Job) {
-        let row = try db.cachedRow(
+        let found = try db.cachedRow(
             sql: """
                 SELECT \(jobColumns) FROM app
                 JOIN branch ON branch.appSeq = app.seq
@@ -179,26 +179,24 @@ extension SQLiteStore {
                 WHERE app.account = ? AND app.region = ? AND app.appId = ? AND branch.branchName = ? AND job.jobId = ?
                 """,
             arguments: [key.scope.account, key.scope.region, key.appId, key.branchName, key.jobId]
-        )
-        guard let row else {
+        ) { row in (row[0] as Int64, Self.job(row, key: key)) }
+        guard let found else {
             _ = try branchSeq(db, key.scope, key.appId, key.branchName)
             throw AmplifyError.jobNotFound(String(key.jobId))
         }
-        return try withSteps(db, row, key: key)
+        return try withSteps(db, found)
     }
 
     static func jobRow(_ db: Database, branchSeq: Int64, key: JobKey) throws -> (seq: Int64, job: Job)? {
-        guard
-            let row = try db.cachedRow(
-                sql: "SELECT \(jobColumns) FROM job WHERE branchSeq = ? AND jobId = ?", arguments: [branchSeq, key.jobId]
-            )
-        else { return nil }
-        return try withSteps(db, row, key: key)
+        let found = try db.cachedRow(sql: "SELECT \(jobColumns) FROM job WHERE branchSeq = ? AND jobId = ?", arguments: [branchSeq, key.jobId]) {
+            row in (row[0] as Int64, Self.job(row, key: key))
+        }
+        return try found.map { try withSteps(db, $0) }
     }
 
     /// Jobs of any branch matching a condition on `job`, with their keys and steps.
     static func jobRows(_ db: Database, where condition: String, arguments: StatementArguments = []) throws -> [(seq: Int64, job: Job)] {
-        let rows = try db.cachedRows(
+        let found = try db.cachedRows(
             sql: """
                 SELECT \(jobColumns), app.account, app.region, app.appId, branch.branchName FROM job
                 JOIN branch ON branch.seq = job.branchSeq
@@ -206,26 +204,25 @@ extension SQLiteStore {
                 WHERE \(condition)
                 """,
             arguments: arguments
-        )
-        return try rows.map { row in
+        ) { row in
             let key = JobKey(scope: Scope(account: row[13], region: row[14]), appId: row[15], branchName: row[16], jobId: row[1])
-            return try withSteps(db, row, key: key)
+            return (row[0] as Int64, Self.job(row, key: key))
         }
+        return try found.map { try withSteps(db, $0) }
     }
 
-    private static func withSteps(_ db: Database, _ row: Row, key: JobKey) throws -> (seq: Int64, job: Job) {
-        let seq: Int64 = row[0]
-        var job = Self.job(row, key: key)
+    private static func withSteps(_ db: Database, _ found: (seq: Int64, job: Job)) throws -> (seq: Int64, job: Job) {
+        var job = found.job
         job.steps = try db.cachedRows(
             sql: "SELECT stepName, status, startTime, endTime, statusReason FROM job_step WHERE jobSeq = ? ORDER BY position",
-            arguments: [seq]
-        ).map { row in
+            arguments: [found.seq]
+        ) { row in
             var step = JobStep(stepName: row[0], status: status(row[1]), startTime: date(row[2]))
             step.endTime = (row[3] as Double?).map(date)
             step.statusReason = row[4]
             return step
         }
-        return (seq, job)
+        return (found.seq, job)
     }
 
     /// A job's summary columns as a Job, without its steps.
