@@ -10,10 +10,13 @@ struct URLSigner: Sendable {
     let key: SymmetricKey
     /// How long a URL works after it was handed out.
     let lifetime: TimeInterval
+    /// The key's HMAC before any text: copied for each signature (copy on write) instead of derived from the key again.
+    private let keyed: HMAC<SHA256>
 
     init(key: SymmetricKey, lifetime: TimeInterval) {
         self.key = key
         self.lifetime = lifetime
+        self.keyed = HMAC<SHA256>(key: key)
     }
 
     /// The key in `directory`, made on first use; a fresh one without a directory.
@@ -65,6 +68,9 @@ struct URLSigner: Sendable {
     }
 
     private func signature(_ text: String) -> String {
-        Hex.lowercase(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: self.key))
+        var mac = self.keyed
+        var text = text
+        text.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        return Hex.lowercase(mac.finalize())
     }
 }

@@ -21,6 +21,16 @@ import Testing
         #expect(SiteHost("MAÏN.D1ABC.localhost").map { [$0.appId, $0.displayName ?? "-"] } == ["d1abc", "maïn"])
     }
 
+    @Test func customDomainsAreNamesThatAreNotTheAPIs() {
+        #expect(DomainSites.domainName("www.example.com:8080") == "www.example.com")
+        #expect(DomainSites.domainName("WWW.Example.COM.") == "www.example.com")
+        #expect(DomainSites.domainName("shop.exämple.de") == "shop.exämple.de")
+        for host in ["127.0.0.1:4566", "localhost:4566", "[::1]:4566", "example", "main.d1abc.localhost:4566", "d1abc.amplifyapp.com",
+                     "amplify.us-east-1.amazonaws.com", "10.0.0.1", ""] {
+            #expect(DomainSites.domainName(host) == nil, "\(host)")
+        }
+    }
+
     func rule(_ source: String, _ target: String, _ status: String, condition: String? = nil) -> RedirectRule {
         RedirectRule(CustomRule(source: source, target: target, status: status, condition: condition))
     }

@@ -1,6 +1,7 @@
 import AmplifyCore
 import AmplifyWire
 @testable import AmplifyServer
+import Crypto
 import Foundation
 import Testing
 
@@ -76,6 +77,26 @@ import Testing
         #expect(ids.allSatisfy { $0.count == 56 && $0.allSatisfy(alphabet.contains) })
         // Every character of the alphabet turns up: the bits are spread over all 64.
         #expect(Set(ids.joined()) == alphabet)
+    }
+}
+
+@Suite struct URLSignerTests {
+    @Test func signaturesAreTheKeysHMACEveryTimeAndOnlyVerifyUnchanged() throws {
+        let key = SymmetricKey(size: .bits256)
+        let signer = URLSigner(key: key, lifetime: 60)
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let first = signer.sign("/_amplify-local/logs/a%20b?x=1", now: now)
+        let second = signer.sign("/_amplify-local/logs/c", now: now)
+        // Each signature starts from the key alone: the same text signs the same after others were signed.
+        #expect(signer.sign("/_amplify-local/logs/a%20b?x=1", now: now) == first)
+        let unsigned = "/_amplify-local/logs/c?Expires=1800000060"
+        let expected = HMAC<SHA256>.authenticationCode(for: Data(unsigned.utf8), using: key).map { String(format: "%02x", $0) }.joined()
+        #expect(second == unsigned + "&Signature=" + expected)
+        try signer.verify(first, now: now)
+        try signer.verify(second, now: now.addingTimeInterval(60))
+        #expect(throws: URLSigner.Refusal.expired) { try signer.verify(second, now: now.addingTimeInterval(61)) }
+        #expect(throws: URLSigner.Refusal.mismatch) { try signer.verify(second.replacingOccurrences(of: "/c?", with: "/d?"), now: now) }
+        #expect(throws: URLSigner.Refusal.missing) { try signer.verify("/_amplify-local/logs/c", now: now) }
     }
 }
 
