@@ -14,7 +14,7 @@ public struct Scope: Hashable, Sendable, Codable {
     /// The scope of a request from its SigV4 credential: the access key id is the account when it is
     /// 12 digits, the credential scope names the region.
     public init(accessKeyId: String?, region: String?) {
-        let isAccount = accessKeyId.map { $0.count == 12 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) } ?? false
+        let isAccount = accessKeyId.map { $0.utf8.count == 12 && $0.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } } ?? false
         self.account = isAccount ? accessKeyId! : Self.defaultAccount
         self.region = region.flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultRegion
     }

@@ -127,8 +127,9 @@ struct AmplifyAPIMiddleware: RouterMiddleware {
         } else {
             credential = request.uri.queryParameters["X-Amz-Credential"]
         }
-        let parts = credential?.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false) ?? []
-        return Scope(accessKeyId: parts.first.map(String.init), region: parts.count > 2 ? String(parts[2]) : nil)
+        // `<access key id>/<date>/<region>/…`, split byte by byte.
+        let parts = credential?.utf8.split(separator: UInt8(ascii: "/"), maxSplits: 3, omittingEmptySubsequences: false) ?? []
+        return Scope(accessKeyId: parts.first.map { String(Substring($0)) }, region: parts.count > 2 ? String(Substring(parts[2])) : nil)
     }
 
     private static func credential(in authorization: String) -> Substring? {
