@@ -42,23 +42,15 @@ final class DomainSites: Sendable {
         }
     }
 
-    /// The lowercase host name without port, when it could be a custom domain. Byte by byte: every request to the
-    /// API asks.
+    /// The lowercase host name without port, when it could be a custom domain.
     static func domainName(_ hostHeader: String) -> String? {
-        var name = Array(hostHeader.utf8)
-        guard !name.contains(UInt8(ascii: "]")) else { return nil }  // an IPv6 address
-        if let colon = name.lastIndex(of: UInt8(ascii: ":")), name[(colon + 1)...].allSatisfy(Self.isDigit) { name.removeSubrange(colon...) }
-        if name.last == UInt8(ascii: ".") { name.removeLast() }
-        guard name.contains(UInt8(ascii: ".")), name.first != UInt8(ascii: "["), !name.allSatisfy({ Self.isDigit($0) || $0 == UInt8(ascii: ".") })
+        let name = HostName.bytes(hostHeader)
+        guard name.contains(UInt8(ascii: ".")), name.first != UInt8(ascii: "["), !name.allSatisfy({ HostName.isDigit($0) || $0 == UInt8(ascii: ".") })
         else { return nil }
-        let lowered = String(decoding: name, as: UTF8.self).lowercased()
-        guard !Self.apiSuffixes.contains(where: lowered.hasSuffix) else { return nil }
-        return lowered
+        let domain = String(decoding: name, as: UTF8.self)
+        guard !Self.apiSuffixes.contains(where: domain.hasSuffix) else { return nil }
+        return domain
     }
 
     private static let apiSuffixes = [".localhost", ".amazonaws.com", ".amplifyapp.com"]
-
-    private static func isDigit(_ byte: UInt8) -> Bool {
-        byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
-    }
 }

@@ -7,13 +7,7 @@ public struct SiteHost: Equatable, Sendable {
     public var displayName: String?
 
     public init?(_ host: String) {
-        // Byte by byte (every request asks): ASCII lowercased, the port and a final dot dropped.
-        var name = host.utf8.contains(where: { $0 >= 0x80 }) ? Array(host.lowercased().utf8) : Array(host.utf8)
-        for index in name.indices where name[index] >= UInt8(ascii: "A") && name[index] <= UInt8(ascii: "Z") { name[index] |= 0x20 }
-        if let colon = name.lastIndex(of: UInt8(ascii: ":")), name[(colon + 1)...].allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
-            name.removeSubrange(colon...)
-        }
-        if name.last == UInt8(ascii: ".") { name.removeLast() }
+        let name = HostName.bytes(host)
         guard let suffix = Self.suffixes.first(where: { name.count > $0.count && name.suffix($0.count).elementsEqual($0) }) else { return nil }
         let labels = name.dropLast(suffix.count).split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         guard (1...2).contains(labels.count), labels.allSatisfy({ !$0.isEmpty }) else { return nil }

@@ -18,7 +18,7 @@ final class SiteResponseMemo: Sendable {
         var appId: String
     }
 
-    /// A larger answer is not kept (it is streamed from its file).
+    /// A larger answer is not kept (it is streamed from its file): `SiteMiddleware` reads no larger body to keep.
     static let maxAnswerBytes = SiteFileSystem.smallFileBytes
     /// What the memo may hold in all; when an answer would go past it, the memo starts again empty.
     static let capacityBytes = 64 * 1024 * 1024
@@ -51,10 +51,10 @@ final class SiteResponseMemo: Sendable {
         }
     }
 
-    /// Keeps `answer`, made from reads at `generation`, unless the store has been written since.
+    /// Keeps `answer` (of at most `maxAnswerBytes`), made from reads at `generation`, unless the store has been written
+    /// since.
     func keep(_ answer: Answer, for key: String, generation: Int) {
         let size = answer.body.readableBytes + key.utf8.count
-        guard answer.body.readableBytes <= Self.maxAnswerBytes else { return }
         self.state.withLock { state in
             if generation > state.generation { state = State(generation: generation) }
             guard generation == state.generation else { return }

@@ -40,11 +40,10 @@ extension SQLiteStore {
 
     public func branchesWithPendingPush(_ scope: Scope, appId: String) async throws -> [Branch] {
         try await self.database.read { db in
-            let rows = try db.cachedRows(
+            try db.cachedRows(
                 sql: "SELECT document FROM branch WHERE appSeq = ? AND instr(document, ?) > 0 ORDER BY seq",
                 arguments: [try Self.appSeq(db, scope, appId), Documents.member("pendingPush")]
-            )
-            return try rows.map { try Documents.decode(Branch.self, from: $0[0]) }.filter { $0.pendingPush != nil }
+            ) { try Documents.decode(Branch.self, from: $0[0]) }.filter { $0.pendingPush != nil }
         }
     }
 
