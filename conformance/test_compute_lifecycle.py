@@ -88,7 +88,7 @@ def network_namespace(pid):
     return os.readlink(f"/proc/{pid}/ns/net")
 
 
-@pytest.mark.skipif(not NAMESPACES, reason="network namespaces need root and iproute2")
+@pytest.mark.skipif(not NAMESPACES, reason="network namespaces need root and iproute2 (Debian: iproute2)")
 def test_computes_listen_on_port_3000_each_in_a_namespace_of_its_own(real_server, tmp_path):
     client = real_server.client()
     before = compute_network()
@@ -210,7 +210,7 @@ def test_computes_end_with_the_server_and_come_back_after_a_restart_or_a_crash(t
         server.stop()
 
 
-@pytest.mark.skipif(not NAMESPACES, reason="network namespaces need root and iproute2")
+@pytest.mark.skipif(not NAMESPACES, reason="network namespaces need root and iproute2 (Debian: iproute2)")
 def test_a_compute_without_the_sandbox_ends_with_a_killed_server_too(tmp_path, data_dir):
     """The sandbox dies with its parent; without one, node is told to (setpriv --pdeathsig, after its change of user)."""
     server = Server("--build-mode", "auto", "--build-sandbox", "none", data_dir=data_dir).start()
@@ -228,7 +228,7 @@ def test_a_compute_without_the_sandbox_ends_with_a_killed_server_too(tmp_path, d
         server.stop()
 
 
-@pytest.mark.skipif(not NAMESPACES, reason="network namespaces need root and iproute2")
+@pytest.mark.skipif(not NAMESPACES, reason="network namespaces need root and iproute2 (Debian: iproute2)")
 def test_a_compute_that_ends_as_it_starts_answers_503_never_what_the_default_route_reaches(real_server, tmp_path):
     """Its pair goes when it ends: a request must not then leave through the machine's default route, where in these
     sandboxes a proxy answers anything (an empty 404 was once passed on as the compute's answer)."""
