@@ -53,13 +53,19 @@ def binary_path():
 class Server:
     """One amplify-local process."""
 
-    def __init__(self, *args, data_dir=None, env=None, log_path=None, cwd=None):
+    def __init__(self, *args, data_dir=None, env=None, log_path=None, cwd=None, prefix=None, deploy_from=tempfile.gettempdir()):
         """With `log_path`, the server logs at info level to that file; otherwise warnings only, unread. `cwd` is the
-        folder it runs in (relative repository paths are taken from it)."""
+        folder it runs in (relative repository paths are taken from it). `prefix` is a command the server is run
+        under (`prlimit --nofile=1024:1024 --`). `deploy_from` is the `--deploy-from` folder (given as
+        AMPLIFY_LOCAL_DEPLOY_FROM): the temporary folder tests make repositories and zips in, unless the test passes
+        its own (None: the server's default, the folder it runs in)."""
         self.args = list(args)
+        self.prefix = list(prefix or [])
         self.cwd = cwd
         self.data_dir = data_dir
-        self.env = env or {}
+        self.env = dict(env or {})
+        if deploy_from and "--deploy-from" not in self.args:
+            self.env.setdefault("AMPLIFY_LOCAL_DEPLOY_FROM", deploy_from)
         self.log_path = log_path
         self.process = None
         self.port = None
@@ -70,7 +76,7 @@ class Server:
 
     def start(self):
         level = "info" if self.log_path else "warning"
-        command = [binary_path(), "serve", "--host", "127.0.0.1", "--port", "0", "--log-level", level, *self.args]
+        command = [*self.prefix, binary_path(), "serve", "--host", "127.0.0.1", "--port", "0", "--log-level", level, *self.args]
         command += ["--data-dir", self.data_dir] if self.data_dir else ["--in-memory"]
         if POSTGRES and "--database" not in self.args:
             command += ["--database", postgres_database(self.data_dir)]

@@ -202,7 +202,7 @@ def test_a_zip_deploys_through_the_file_input_and_the_rule_tester_explains(fresh
     shot(browser, "console-rules")
     # The same as JSON, for scripts.
     request = urllib.request.Request(
-        f"{server.endpoint}/_amplify-local/explain", method="POST",
+        f"{server.endpoint}/_amplify-local/explain", method="POST", headers={"Content-Type": "application/json"},
         data=json.dumps({"appId": app_id, "branchName": "main", "path": "/old.html"}).encode(),
     )
     answer = json.load(urllib.request.urlopen(request))

@@ -79,13 +79,15 @@ applications:
 
 def test_a_bad_custom_http_yml_fails_the_build_with_the_reason(real_server, tmp_path):
     client = real_server.client()
-    for files, reason in [
+    for number, (files, reason) in enumerate([
         ({"customHttp.yml": "customHeaders: [unclosed"}, "customHttp.yml is not valid YAML"),
         ({"customHttp.yml": "customHeaders:\n  - pattern: '*'\n    headers: nope\n"}, "customHeaders[0].headers must be a list of key and value"),
         ({"customHttp.yml": "customHeaders:\n  - headers: []\n"}, "customHeaders[0] needs a pattern"),
+        # A pattern and no headers list stays an error (AWS's 502 is for a value it cannot send, not for this).
+        ({"customHttp.yml": "customHeaders:\n  - pattern: '*.html'\n"}, "customHeaders[0].headers must be a list of key and value"),
         ({"customHttp.yml": "customHeaders:\n  - pattern: '*'\n    headers: [{key: 'bad name', value: x}]\n"}, "needs a key (a header name)"),
-    ]:
-        folder = tmp_path / f"repo{len(reason)}"
+    ]):
+        folder = tmp_path / f"repo{number}"
         path, _ = make_repo(folder, {"amplify.yml": SITE, **files})
         _, job = build(client, path)
         assert job["summary"]["status"] == "FAILED"

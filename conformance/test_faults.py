@@ -15,7 +15,8 @@ from conftest import ACCOUNT, REGION, Server, make_client
 def admin(server, method, path, body=None, query=""):
     """A JSON admin request; returns (status, decoded body)."""
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{server.endpoint}/_amplify-local/{path}{query}", data=data, method=method)
+    headers = {} if data is None else {"Content-Type": "application/json"}
+    request = urllib.request.Request(f"{server.endpoint}/_amplify-local/{path}{query}", data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request) as response:
             return response.status, json.load(response)

@@ -8,7 +8,9 @@ import pytest
 def request(server, method, path, body=None, headers=None):
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
     payload = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
-    connection.request(method, path, body=payload, headers=headers or {})
+    # A body is JSON, as every SDK sends it (others are refused: test_hostile_front_door.py).
+    headers = {"Content-Type": "application/json", **(headers or {})} if payload is not None else headers or {}
+    connection.request(method, path, body=payload, headers=headers)
     response = connection.getresponse()
     data = response.read()
     connection.close()

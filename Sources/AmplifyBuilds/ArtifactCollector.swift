@@ -19,6 +19,20 @@ struct ArtifactCollector: Sendable {
     let discardPaths: Bool
     var copy = false
 
+    /// `relative` (the build spec's `appRoot` and `artifacts.baseDirectory`) inside the cloned `repository`, its links
+    /// resolved there (`ContainedPath`): a base folder that is, or passes through, a link out of the repository (to
+    /// `/etc`, or to the server's data folder, which the build itself cannot see) fails the job instead of being
+    /// deployed by the server.
+    static func baseFolder(_ relative: String, in repository: URL) throws -> URL {
+        let root = repository.standardizedFileURL.resolvingSymlinksInPath().path
+        guard let parts = ContainedPath.resolve(relative, link: ContainedPath.links(under: root)) else {
+            throw JobProgress.Interruption.failed(
+                "The artifacts folder \(relative) leads outside the repository through a symbolic link (artifacts.baseDirectory); only the build's own files are deployed."
+            )
+        }
+        return URL(fileURLWithPath: ([root] + parts).joined(separator: "/"), isDirectory: true)
+    }
+
     func collect(into destination: URL) throws -> Result {
         let manager = FileManager.default
         guard RealBuild.isDirectory(self.base) else {

@@ -6,13 +6,19 @@ import Glibc
 
 /// A control group of one build, under the server's own: memory limited (cgroup v2's `memory.max`, or v1's `memory`
 /// controller), CPU time limited to the build's CPUs (`cpu.max`, v1's `cpu.cfs_quota_us`) when it has fewer than the
-/// machine. The build's first process joins it before it runs anything (`joinCommand`), so everything it starts is
-/// inside. Nil where the server may not make one (not root, no controller): an rlimit stands in then.
+/// machine, and its processes (and threads) to `--build-max-processes` (`pids.max`, v2 or v1's `pids` controller).
+/// The build's first process joins it before it runs anything (`joinCommand`), so everything it starts is
+/// inside, and `kill` ends all of it, however its processes left their group or session. Nil where the server may
+/// not make one (not root, no controller): rlimits stand in then.
 struct BuildCgroup: Sendable {
     /// The folders made, each with its `cgroup.procs`.
     let folders: [String]
     /// Where the kernel counts the group's kills for memory (v1 `memory.oom_control`, v2 `memory.events`).
     let events: String
+    /// Where the kernel counts the forks `pids.max` refused (`pids.events`), nil without a pids controller.
+    var processEvents: String? = nil
+    /// The cgroup v2 folder, whose `cgroup.kill` ends every process in it at once (Linux 5.14).
+    var unified: String? = nil
 
     /// The server's own groups, one line of `/proc/self/cgroup` each: hierarchy, controllers, path.
     private static func membership() -> [[String]]? {
@@ -29,7 +35,7 @@ struct BuildCgroup: Sendable {
         for line in lines where line.count == 3 {
             let path = line[2] == "/" ? "" : line[2]
             if line[0] == "0" && line[1].isEmpty { parents.append("/sys/fs/cgroup" + path) }
-            for controller in line[1].split(separator: ",") where controller == "memory" || controller == "cpu" {
+            for controller in line[1].split(separator: ",") where controller == "memory" || controller == "cpu" || controller == "pids" {
                 parents.append("/sys/fs/cgroup/\(controller)" + path)
             }
         }
@@ -38,7 +44,7 @@ struct BuildCgroup: Sendable {
         }
     }
 
-    static func make(run: String, resources: BuildResources, machineCPUs: Int) -> BuildCgroup? {
+    static func make(run: String, resources: BuildResources, machineCPUs: Int, processLimit: ProcessLimit? = nil) -> BuildCgroup? {
         guard let lines = self.membership() else { return nil }
         let name = self.name(run)
         // cgroup v1, as on machines with a `memory` hierarchy.
@@ -64,7 +70,21 @@ struct BuildCgroup: Sendable {
                     }
                 }
             }
-            return BuildCgroup(folders: folders, events: folder + "/memory.oom_control")
+            var processEvents: String?
+            if let processLimit, let pids = lines.first(where: { $0.count == 3 && $0[1].split(separator: ",").contains("pids") }),
+                FileManager.default.fileExists(atPath: "/sys/fs/cgroup/pids/cgroup.procs")
+            {
+                let pidsFolder = "/sys/fs/cgroup/pids" + (pids[2] == "/" ? "" : pids[2]) + "/" + name
+                if mkdir(pidsFolder, 0o755) == 0 {
+                    if Self.set("\(processLimit.maximum)", to: pidsFolder + "/pids.max") {
+                        folders.append(pidsFolder)
+                        processEvents = pidsFolder + "/pids.events"
+                    } else {
+                        rmdir(pidsFolder)
+                    }
+                }
+            }
+            return BuildCgroup(folders: folders, events: folder + "/memory.oom_control", processEvents: processEvents)
         }
         // cgroup v2: a child of the server's group, with the memory controller handed down.
         if let unified = lines.first(where: { $0.count == 3 && $0[0] == "0" && $0[1].isEmpty }),
@@ -72,6 +92,8 @@ struct BuildCgroup: Sendable {
         {
             let parent = "/sys/fs/cgroup" + (unified[2] == "/" ? "" : unified[2])
             _ = Self.set("+memory +cpu", to: parent + "/cgroup.subtree_control")
+            // Apart: the kernel refuses a whole line that names a controller it does not hand down.
+            if processLimit != nil { _ = Self.set("+pids", to: parent + "/cgroup.subtree_control") }
             let folder = parent + "/" + name
             guard mkdir(folder, 0o755) == 0 else { return nil }
             guard Self.set("\(resources.memoryBytes)", to: folder + "/memory.max") else {
@@ -80,7 +102,8 @@ struct BuildCgroup: Sendable {
             }
             _ = Self.set("0", to: folder + "/memory.swap.max")
             if resources.cpus < machineCPUs { _ = Self.set("\(resources.cpus * 100_000) 100000", to: folder + "/cpu.max") }
-            return BuildCgroup(folders: [folder], events: folder + "/memory.events")
+            let limited = processLimit.map { Self.set("\($0.maximum)", to: folder + "/pids.max") } ?? false
+            return BuildCgroup(folders: [folder], events: folder + "/memory.events", processEvents: limited ? folder + "/pids.events" : nil, unified: folder)
         }
         return nil
     }
@@ -97,6 +120,44 @@ struct BuildCgroup: Sendable {
         return text.split(separator: "\n").contains { line in
             let parts = line.split(separator: " ")
             return parts.count == 2 && parts[0] == "oom_kill" && (Int(parts[1]) ?? 0) > 0
+        }
+    }
+
+    /// Whether `pids.max` refused the group a process (a fork or a thread).
+    var reachedProcessLimit: Bool {
+        guard let file = self.processEvents, let text = try? String(contentsOfFile: file, encoding: .utf8) else { return false }
+        return text.split(separator: "\n").contains { line in
+            let parts = line.split(separator: " ")
+            return parts.count == 2 && parts[0] == "max" && (Int(parts[1]) ?? 0) > 0
+        }
+    }
+
+    /// Whether the group holds no process.
+    var isEmpty: Bool {
+        self.folders.allSatisfy { folder in
+            ((try? String(contentsOfFile: folder + "/cgroup.procs", encoding: .utf8)) ?? "").allSatisfy(\.isWhitespace)
+        }
+    }
+
+    /// Kills every process of the group: those that left the build's session (`setsid`), ignore SIGTERM, or were
+    /// forked while the others were being killed. cgroup v2 does it at once (`cgroup.kill`); v1 is read again until
+    /// empty (a fork bomb's forks stop at `pids.max`, so the reading catches up).
+    func kill() {
+        if let unified = self.unified, Self.set("1", to: unified + "/cgroup.kill") {
+            for _ in 0..<100 where !self.isEmpty { usleep(10_000) }
+            return
+        }
+        for _ in 0..<200 {
+            var found = false
+            for folder in self.folders {
+                let text = (try? String(contentsOfFile: folder + "/cgroup.procs", encoding: .utf8)) ?? ""
+                for pid in text.split(separator: "\n").compactMap({ pid_t($0) }) {
+                    found = true
+                    Glibc.kill(pid, SIGKILL)
+                }
+            }
+            if !found { return }
+            usleep(10_000)
         }
     }
 

@@ -53,6 +53,14 @@ public final class BuildControls: Sendable {
         }
     }
 
+    /// Forgets the controls of one account and region's apps (a tenant's reset); other tenants keep theirs.
+    public func removeAll(in scope: Scope) {
+        self.state.withLock { state in
+            state.controls.removeAll { $0.scope == scope }
+            state.released.formUnion(state.held.filter { $0.scope == scope })
+        }
+    }
+
     /// Forgets every control (a reset); held jobs are let go.
     public func removeAll() {
         self.state.withLock { state in

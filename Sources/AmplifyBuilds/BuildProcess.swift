@@ -37,6 +37,8 @@ struct BuildProcess: Sendable {
     var runAs: BuildUser? = nil
     /// Words before the containment's (joining a control group, CPU affinity, an rlimit), run with the server's rights.
     var prefix: [String] = []
+    /// The most processes it may have (`RLIMIT_NPROC`, where that counts its own alone), nil for no limit of its own.
+    var processLimit: ProcessLimit? = nil
 
     /// Runs the process to its end. `output` gets its output as it comes (and its errors, unless `errorOutput`
     /// takes those); `stopReason` is asked every 100 ms whether to end it, which sends SIGTERM to its process group
@@ -60,7 +62,7 @@ struct BuildProcess: Sendable {
         var variables = self.environment
         variables[Self.markerVariable] = self.marker
         let environment = Environment.custom(Dictionary(uniqueKeysWithValues: variables.map { (Environment.Key(rawValue: $0.key)!, $0.value) }))
-        let (contained, containedArguments) = self.containment.wrap(self.executable, self.arguments, runAs: self.runAs)
+        let (contained, containedArguments) = self.containment.wrap(self.executable, self.arguments, runAs: self.runAs, processLimit: self.processLimit)
         let command = self.prefix + [contained] + containedArguments
         let (executable, arguments) = (command[0], Array(command.dropFirst()))
         let workingDirectory = FilePath(self.workingDirectory)

@@ -42,10 +42,15 @@ public final class BuildRunner: Service, Sendable {
         public var sandbox: Task<(sandbox: BuildSandbox?, reason: String), Never> = Task { (nil, "no sandbox") }
         /// The most memory any build gets, below its compute type's (`--build-memory-mib`).
         public var memoryCap: Int64? = nil
+        /// The most processes (and threads) a build has at once (`--build-max-processes`).
+        public var processLimit = ProcessLimit()
         /// Starts an SSR deployment's compute and waits until it answers (the compute supervisor).
         public var startCompute: @Sendable (ComputeDeployment) async throws -> String = { _ in
             throw JobProgress.Interruption.failed("This server runs no computes.")
         }
+        /// The folders `file://` sources (a deployment's `sourceUrl`, a repository on this machine) may be read from
+        /// (`--deploy-from`); none by default.
+        public var sources = SourceFolders(allowed: [])
         /// Whether other nodes build from the same store (PostgreSQL). Without, the jobs in progress at
         /// start-up are the previous run's and end at once; with, only those whose lease ran out.
         public var sharedStore: Bool
@@ -211,6 +216,9 @@ public final class BuildRunner: Service, Sendable {
     /// Where builds keep their files.
     public var files: JobFiles { self.configuration.files }
 
+    /// The folders `file://` sources may be read from (StartDeployment refuses others at once).
+    public var sources: SourceFolders { self.configuration.sources }
+
     private func tick() async {
         while !Task.isCancelled {
             try? await Task.sleep(for: self.configuration.pollInterval)
@@ -297,7 +305,7 @@ public final class BuildRunner: Service, Sendable {
         if job.jobType == .manual {
             deleted = await Deployment(
                 progress: progress, job: job, files: self.configuration.files.sites, maxBytes: self.configuration.maxSiteBytes,
-                startCompute: self.configuration.startCompute
+                sources: self.configuration.sources, startCompute: self.configuration.startCompute
             ).run()
         } else if let reason = await self.simulationReason(job) {
             if progress.control == nil { progress.control = await self.simulatedResult(job) }
@@ -308,8 +316,8 @@ public final class BuildRunner: Service, Sendable {
                 files: self.configuration.files, containment: self.containment.withLock { $0 }, maxLogBytes: self.configuration.maxLogBytes,
                 terminationGrace: self.configuration.terminationGrace, hostEnvironment: self.configuration.hostEnvironment,
                 runAs: BuildUser.forBuild(), secrets: self.configuration.secrets, sandbox: sandbox,
-                sandboxReason: sandboxReason, memoryCap: self.configuration.memoryCap,
-                startCompute: self.configuration.startCompute
+                sandboxReason: sandboxReason, memoryCap: self.configuration.memoryCap, processLimit: self.configuration.processLimit,
+                startCompute: self.configuration.startCompute, sources: self.configuration.sources
             )
             deleted = await RealBuild(progress: progress, job: job, store: self.store, settings: settings).run()
         }

@@ -21,6 +21,10 @@ public struct BuildSandbox: Sendable, Equatable {
     /// Whether builds reach the network (`--build-network all`) or have none of their own (`none`).
     public var network: Bool
 
+    /// Whether what runs inside has a user namespace of its own, where the kernel counts its processes apart
+    /// (`RLIMIT_NPROC` set inside holds it alone).
+    public var hasOwnUserNamespace: Bool { self.inUserNamespace }
+
     /// The sandbox this machine gives for `mode`, and why (said once in the server's log); nil for none. A
     /// sandbox asked for (`bubblewrap`) that cannot be made is an error naming why.
     public static func resolve(_ mode: Mode, network: Bool) async throws -> (sandbox: BuildSandbox?, reason: String) {

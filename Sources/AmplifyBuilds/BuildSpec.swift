@@ -46,6 +46,14 @@ struct BuildSpec: Equatable, Sendable {
     var artifactFiles: [String] = ["**/*"]
     var discardPaths = false
     var cachePaths: [String] = []
+    /// The spec's own `customHeaders` (the application's, else the top level's), which AWS deprecated for
+    /// `customHttp.yml`: nil when it has none; `headers` nil when they cannot be used, `problem` saying why.
+    var customHeaders: SpecHeaders?
+
+    struct SpecHeaders: Equatable, Sendable {
+        var headers: CustomHttpFile?
+        var problem: String?
+    }
 
     /// A spec with nothing in it (framework detection fills one in).
     init() {}
@@ -83,6 +91,13 @@ struct BuildSpec: Equatable, Sendable {
         let frontend = application["frontend"] as? [String: Any] ?? [:]
         try self.readArtifacts(frontend["artifacts"])
         self.cachePaths = try Self.strings((frontend["cache"] as? [String: Any])?["paths"], field: "cache.paths") ?? []
+        if let list = application["customHeaders"] ?? root["customHeaders"] {
+            do {
+                self.customHeaders = SpecHeaders(headers: try CustomHttpFile.headers(list, path: "the build spec's customHeaders"))
+            } catch {
+                self.customHeaders = SpecHeaders(problem: error.message)
+            }
+        }
     }
 
     private static func phases(of section: String, _ value: Any?, order: [String]) throws(Invalid) -> [Phase] {

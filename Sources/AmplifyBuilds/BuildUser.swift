@@ -19,6 +19,11 @@ public struct BuildUser: Sendable, Equatable {
     static let firstId: UInt32 = 2_100_000_000
     static let idCount: UInt32 = 16_000_000
 
+    /// Whether `uid` is one a build (or a compute) runs as: the server refuses such users its API.
+    public static func isBuildUser(_ uid: UInt32) -> Bool {
+        uid >= self.firstId && uid - self.firstId < self.idCount
+    }
+
     /// Whether builds can run as another user: this process is root and `setpriv` (util-linux) is there to switch.
     static var available: Bool {
         geteuid() == 0 && SearchPath.find("setpriv") != nil

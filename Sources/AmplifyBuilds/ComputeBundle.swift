@@ -17,8 +17,12 @@ struct ComputeBundle: Sendable {
     let manifest: DeployManifest
 
     /// The folder holding `deploy-manifest.json`: `base/.amplify-hosting`, else `base`; nil when neither has one.
+    /// A `.amplify-hosting` that is a link out of `base` is not taken: the bundle is moved whole into the site.
     static func find(in base: URL) -> URL? {
-        [base.appending(path: ".amplify-hosting", directoryHint: .isDirectory), base].first {
+        let root = base.standardizedFileURL.resolvingSymlinksInPath().path
+        let inner = ContainedPath.resolve(".amplify-hosting", link: ContainedPath.links(under: root))
+            .map { URL(fileURLWithPath: ([root] + $0).joined(separator: "/"), isDirectory: true) }
+        return [inner, URL(fileURLWithPath: root, isDirectory: true)].compactMap { $0 }.first {
             FileManager.default.fileExists(atPath: $0.appending(path: DeployManifest.fileName).path)
         }
     }
@@ -50,14 +54,14 @@ struct ComputeBundle: Sendable {
         let rootPath = self.root.standardizedFileURL.resolvingSymlinksInPath().path
         var files = 0
         var bytes: Int64 = 0
-        for relative in ((try? manager.subpathsOfDirectory(atPath: rootPath)) ?? []) {
-            let path = rootPath + "/" + relative
-            guard let attributes = try? manager.attributesOfItem(atPath: path), let type = attributes[.type] as? FileAttributeType else { continue }
+        // Each link resolved as the kernel will resolve it once deployed, through the other links (`b -> .` then
+        // `up -> b/b/../..` leaves the folder, though its spelling stays inside).
+        let links = ContainedPath.links(under: rootPath)
+        for (relative, attributes) in Self.walk(rootPath) {
+            guard let type = attributes[.type] as? FileAttributeType else { continue }
             if type == .typeSymbolicLink {
-                guard let target = try? manager.destinationOfSymbolicLink(atPath: path) else { continue }
-                let resolved = target.hasPrefix("/") ? target : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target)
-                let standardized = URL(fileURLWithPath: resolved).standardizedFileURL.path
-                guard standardized == rootPath || standardized.hasPrefix(rootPath + "/") else {
+                guard let target = links(relative) else { continue }
+                guard ContainedPath.target(ofLinkAt: relative, target, link: links) != nil else {
                     throw Refused(message: "The build output's symbolic link \(relative) points outside it (to \(target)); links must stay inside the output.")
                 }
             } else if type == .typeRegular {
@@ -73,9 +77,9 @@ struct ComputeBundle: Sendable {
             try manager.createDirectory(at: site.deletingLastPathComponent(), withIntermediateDirectories: true)
             try manager.moveItem(atPath: rootPath, toPath: site.path)
             // The compute runs as a user of its own: it reads the deployment (which it may not write).
-            for relative in (try? manager.subpathsOfDirectory(atPath: site.path)) ?? [] {
+            for (relative, attributes) in Self.walk(site.path) {
                 let path = site.path + "/" + relative
-                guard let attributes = try? manager.attributesOfItem(atPath: path), let type = attributes[.type] as? FileAttributeType,
+                guard let type = attributes[.type] as? FileAttributeType,
                     type != .typeSymbolicLink, let mode = (attributes[.posixPermissions] as? NSNumber)?.uint16Value
                 else { continue }
                 chmod(path, mode_t(mode | (type == .typeDirectory ? 0o555 : 0o444)))
@@ -85,6 +89,22 @@ struct ComputeBundle: Sendable {
             throw Refused(message: "The build output could not be deployed: \(error.localizedDescription)")
         }
         return (files, bytes)
+    }
+
+    /// Every file, folder and link under `root` (relative paths), without following a link into a folder.
+    static func walk(_ root: String) -> [(String, [FileAttributeKey: Any])] {
+        var found: [(String, [FileAttributeKey: Any])] = []
+        var folders = [""]
+        while let folder = folders.popLast() {
+            let path = folder.isEmpty ? root : root + "/" + folder
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+                let relative = folder.isEmpty ? name : folder + "/" + name
+                guard let attributes = try? FileManager.default.attributesOfItem(atPath: root + "/" + relative) else { continue }
+                found.append((relative, attributes))
+                if attributes[.type] as? FileAttributeType == .typeDirectory { folders.append(relative) }
+            }
+        }
+        return found
     }
 
     /// DEPLOY of an SSR deployment (a build's output, or a manual deployment's files) found at `root` (`name` for the

@@ -13,6 +13,8 @@ struct Deployment: Sendable {
     let files: SiteFiles
     /// The most the zip may unpack to.
     let maxBytes: Int64
+    /// The folders a `file://` sourceUrl may name (`--deploy-from`).
+    let sources: SourceFolders
     /// Starts an SSR deployment's compute (`BuildRunner.Configuration.startCompute`).
     let startCompute: @Sendable (ComputeDeployment) async throws -> String
 
@@ -28,6 +30,7 @@ struct Deployment: Sendable {
             let key = self.job.key
             let app = try await self.progress.store.app(key.scope, appId: key.appId)
             let (count, bytes) = try await self.unpack(into: staging, keepingLinks: app.platform != .web)
+            try await self.applyCustomHttp(in: staging, app: app)
             if app.platform != .web, let bundle = ComputeBundle.find(in: staging) {
                 let name = bundle.lastPathComponent == ".amplify-hosting" ? "the upload's .amplify-hosting" : "the upload"
                 try await ComputeBundle.deploy(bundle, named: name, to: site, progress: self.progress, startCompute: self.startCompute)
@@ -40,6 +43,36 @@ struct Deployment: Sendable {
             try await self.progress.publish("Deployed \(count) files (\(bytes) bytes).")
             try await self.progress.verify(site)
         }
+    }
+
+    /// A `customHttp.yml` at the deployment's root gives its headers, read by the rules of a build's (as on AWS, which
+    /// logs "Found customHttp.yml, applying custom headers..."); it stays one of the site's files.
+    private func applyCustomHttp(in folder: URL, app: App) async throws {
+        guard FileManager.default.fileExists(atPath: folder.appending(path: CustomHttpFile.name).path) else { return }
+        let key = self.job.key
+        let branch = try? await self.progress.store.branch(key.scope, appId: key.appId, branchName: key.branchName)
+        let file: CustomHttpFile?
+        do {
+            file = try CustomHttpFile.read(repository: folder, appRoot: ".", monorepoAppRoot: MonorepoAppRoot.of(app: app, branch: branch))
+        } catch {
+            let lines = error.lines.isEmpty ? ["!!! \(error.message)"] : error.lines
+            try await self.progress.write("DEPLOY", text: lines.map { "\(self.progress.stamp()) [ERROR]: \($0)\n" }.joined())
+            throw JobProgress.Interruption.failed(error.message)
+        }
+        guard let headers = file?.customHeaders else {
+            try await self.progress.log("DEPLOY", CustomHttpFile.notAListLine)
+            return
+        }
+        try await self.progress.log("DEPLOY", "Found customHttp.yml, applying custom headers...")
+        for name in file?.unservable ?? [] {
+            try await self.progress.write(
+                "DEPLOY",
+                text: "\(self.progress.stamp()) [WARNING]: Custom header \(name) in customHttp.yml has a line break in its value: it deploys, and the paths it matches answer 502 (as on AWS).\n"
+            )
+        }
+        let target = self.files.deploymentHeaders(key)
+        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try headers.write(to: target, atomically: true, encoding: .utf8)
     }
 
     /// Puts the deployment's files into `folder`; returns how many and their size.
@@ -79,13 +112,21 @@ struct Deployment: Sendable {
         }
         switch scheme {
         case "file":
+            // Checked again here, not only by StartDeployment: the job may come from a state document or an earlier
+            // run of the server, and a link may have changed since. What is read is the resolved path.
+            let path: String
+            switch self.sources.check(RepositoryLocation.localPath(source) ?? url.path, as: "The sourceUrl \(source)", holdingAllowed: false) {
+            case .allowed(let resolved): path = resolved
+            case .refused(let reason): throw JobProgress.Interruption.failed(reason)
+            }
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 throw JobProgress.Interruption.failed("\(source) does not exist on this machine.")
             }
             if isDirectory.boolValue {
-                try await self.progress.log("DEPLOY", "Copying the folder \(url.path).")
-                let collected = try ArtifactCollector(base: url, baseName: url.path, patterns: [FileGlob("**/*")], discardPaths: false, copy: true)
+                try await self.progress.log("DEPLOY", "Copying the folder \(path).")
+                let base = URL(fileURLWithPath: path, isDirectory: true)
+                let collected = try ArtifactCollector(base: base, baseName: path, patterns: [FileGlob("**/*")], discardPaths: false, copy: true)
                     .collect(into: folder)
                 for note in collected.notes { try await self.progress.log("DEPLOY", note) }
                 return (collected.files, collected.bytes)
@@ -93,8 +134,8 @@ struct Deployment: Sendable {
             guard self.job.sourceUrlType != .bucketPrefix else {
                 throw JobProgress.Interruption.failed("\(source) is a file; a BUCKET_PREFIX sourceUrl names a folder.")
             }
-            try await self.progress.log("DEPLOY", "Unpacking \(url.path).")
-            return try self.extract(url, into: folder, keepingLinks: keepingLinks)
+            try await self.progress.log("DEPLOY", "Unpacking \(path).")
+            return try self.extract(URL(fileURLWithPath: path), into: folder, keepingLinks: keepingLinks)
         case "http", "https":
             guard self.job.sourceUrlType != .bucketPrefix else {
                 throw JobProgress.Interruption.failed("A BUCKET_PREFIX sourceUrl must be a file:// folder here; \(source) is not.")

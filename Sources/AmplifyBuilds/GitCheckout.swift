@@ -18,10 +18,15 @@ struct GitCheckout: Sendable {
     let commitId: String
     /// The environment git runs with: the server's own, so its credentials and SSH agent work.
     let environment: [String: String]
+    /// The folders a repository on this machine may be cloned from (`--deploy-from`).
+    var sources = SourceFolders(allowed: [])
 
     func clone(into folder: URL, in workspace: URL, runner: LoggedProcessRunner) async throws -> Commit {
         let latest = self.commitId.isEmpty || self.commitId == "HEAD"
-        let source = RepositoryLocation.cloneSource(self.repository)
+        var source = RepositoryLocation.cloneSource(self.repository)
+        if let path = RepositoryLocation.localPath(self.repository) {
+            source = try self.allowedFolder(path)
+        }
         if let ref = self.ref {
             try await self.fetch(ref, from: source, into: folder, in: workspace, runner: runner)
             return try await self.checkedOut(folder, runner: runner)
@@ -49,6 +54,26 @@ struct GitCheckout: Sendable {
             }
         }
         return try await self.checkedOut(folder, runner: runner)
+    }
+
+    /// The resolved folder of a repository on this machine, when `--deploy-from` allows it: git then clones that
+    /// folder (not a link that could be changed to point elsewhere meanwhile). A worktree's or submodule's `.git`
+    /// file names the folder git really reads: that one must be allowed too.
+    private func allowedFolder(_ path: String) throws -> String {
+        let what = "The repository \(Self.redacted(self.repository))"
+        let folder: String
+        switch self.sources.check(path, as: what) {
+        case .allowed(let resolved): folder = resolved
+        case .refused(let reason): throw JobProgress.Interruption.failed(reason)
+        }
+        let dotGit = folder + "/.git"
+        if let text = try? String(contentsOfFile: dotGit, encoding: .utf8), let line = text.split(separator: "\n").first, line.hasPrefix("gitdir: ") {
+            let target = String(line.dropFirst("gitdir: ".count)).trimmingCharacters(in: .whitespaces)
+            if case .refused(let reason) = self.sources.check(target, as: "\(what) keeps its files in \(target), which", base: folder) {
+                throw JobProgress.Interruption.failed(reason)
+            }
+        }
+        return folder
     }
 
     /// A ref that `git clone --branch` cannot take (a pull request's head): an empty repository fetches it and checks

@@ -18,7 +18,7 @@ enum ProcessContainment: Sendable, Equatable {
     /// A PID namespace when this machine allows one (as root, or through an unprivileged user namespace).
     static func probe() async -> ProcessContainment {
         for candidate in [ProcessContainment.pidNamespace(asUser: getuid() != 0), .pidNamespace(asUser: true)] {
-            let (executable, arguments) = candidate.wrap("true", [], runAs: nil)
+            let (executable, arguments) = candidate.wrap("true", [], runAs: nil, processLimit: nil)
             let result = try? await Subprocess.run(.name(executable), arguments: Arguments(arguments), output: .discarded, error: .discarded)
             if result?.terminationStatus.isSuccess == true { return candidate }
         }
@@ -26,10 +26,13 @@ enum ProcessContainment: Sendable, Equatable {
     }
 
     /// The command line that runs `executable` held this way, as `runAs` when given (through setpriv,
-    /// with no way back to privileges: `--no-new-privs` also stops setuid programs such as sudo).
-    func wrap(_ executable: String, _ arguments: [String], runAs user: BuildUser?) -> (String, [String]) {
+    /// with no way back to privileges: `--no-new-privs` also stops setuid programs such as sudo), with
+    /// `RLIMIT_NPROC` at `processLimit` where the kernel counts only its processes (`countsOwnProcesses`): set inside
+    /// the namespaces, before the change of user, so that it counts the build's user or user namespace alone.
+    func wrap(_ executable: String, _ arguments: [String], runAs user: BuildUser?, processLimit: ProcessLimit?) -> (String, [String]) {
         var command = [executable] + arguments
         if let user { command = user.wrap(command) }
+        if let processLimit { command = processLimit.rlimitWords(ownCount: self.countsOwnProcesses(runAs: user)) + command }
         switch self {
         case .processGroup:
             return (command[0], Array(command.dropFirst()))
@@ -38,6 +41,17 @@ enum ProcessContainment: Sendable, Equatable {
             return ("unshare", user + ["--pid", "--fork", "--kill-child", "--mount-proc", "--"] + command)
         case .sandbox(let sandbox, let writable, let hidden, let workingDirectory):
             return sandbox.wrap(command, writable: writable, hidden: hidden, workingDirectory: workingDirectory)
+        }
+    }
+
+    /// Whether `RLIMIT_NPROC` counts only this command's processes: it runs as a user of its own, or in a user
+    /// namespace of its own (the kernel counts each namespace's processes apart since Linux 5.14).
+    func countsOwnProcesses(runAs user: BuildUser?) -> Bool {
+        if user != nil { return true }
+        switch self {
+        case .processGroup, .pidNamespace(asUser: false): return false
+        case .pidNamespace(asUser: true): return true
+        case .sandbox(let sandbox, _, _, _): return sandbox.inUserNamespace
         }
     }
 

@@ -24,9 +24,13 @@ struct RealBuild: Sendable {
         var sandboxReason = "no sandbox"
         /// The most memory any build gets (`--build-memory-mib`), below its compute type's.
         var memoryCap: Int64? = nil
+        /// The most processes a build has at once (`--build-max-processes`).
+        var processLimit = ProcessLimit()
         var machineCPUs = ProcessInfo.processInfo.activeProcessorCount
         /// Starts a deployment's compute and waits until it answers (throws why not).
         var startCompute: @Sendable (ComputeDeployment) async throws -> String
+        /// The folders a repository on this machine may be cloned from (`--deploy-from`).
+        var sources = SourceFolders(allowed: [])
     }
 
     /// `_BUILD_TIMEOUT` when the app and branch do not set it, in minutes.
@@ -50,7 +54,10 @@ struct RealBuild: Sendable {
             // In a PID namespace the kernel has ended every process of the build with its shell; else
             // the processes that left the process group are found by their marker.
             if self.settings.containment == .processGroup && self.settings.sandbox == nil { BuildProcess.killProcesses(marker: marker) }
-            limits.cgroup.withLock { $0 }?.remove()
+            // The control group holds whatever the namespace did not (and holds it where there is no namespace).
+            let cgroup = limits.cgroup.withLock { $0 }
+            cgroup?.kill()
+            cgroup?.remove()
             SiteFiles.remove(workspace)
         }) {
             try await self.build(in: workspace, run: run, marker: marker, limits: limits)
@@ -92,12 +99,13 @@ struct RealBuild: Sendable {
             timeoutReason: "The build timed out after \(Self.format(timeout)) minutes (_BUILD_TIMEOUT)."
         )
         let resources = BuildResources(app.jobConfig.buildComputeType, machineCPUs: self.settings.machineCPUs, memoryCap: self.settings.memoryCap)
-        let cgroup = BuildCgroup.make(run: run, resources: resources, machineCPUs: self.settings.machineCPUs)
+        let cgroup = BuildCgroup.make(run: run, resources: resources, machineCPUs: self.settings.machineCPUs, processLimit: self.settings.processLimit)
         limits.cgroup.withLock { $0 = cgroup }
         let memoryBy = cgroup != nil ? "a control group" : "an rlimit (RLIMIT_DATA; no control group could be made)"
         log.info("# Build size: \(resources.description); memory limited by \(memoryBy), CPUs by affinity.")
+        log.info("# Processes: \(self.processLimitDescription(cgroup: cgroup)).")
         log.info("# Sandbox: \(self.settings.sandbox != nil ? "bubblewrap" : "none") (\(self.settings.sandboxReason))\(self.settings.sandbox?.network == false ? ", no network" : "").")
-        let sizing = Sizing(resources: resources, cgroup: cgroup, machineCPUs: self.settings.machineCPUs)
+        let sizing = Sizing(resources: resources, cgroup: cgroup, machineCPUs: self.settings.machineCPUs, processLimit: self.settings.processLimit)
 
         // Clone.
         guard let repository = app.repository, !repository.isEmpty else {
@@ -105,7 +113,7 @@ struct RealBuild: Sendable {
         }
         let checkout = GitCheckout(
             repository: repository, branchName: key.branchName, ref: branch.pullRequest?.ref, commitId: self.job.commitId,
-            environment: self.settings.hostEnvironment
+            environment: self.settings.hostEnvironment, sources: self.settings.sources
         )
         let commit = try await checkout.clone(into: repositoryFolder, in: workspace, runner: runner)
         try await self.progress.record(commitId: commit.id, message: commit.message, time: commit.time)
@@ -116,13 +124,10 @@ struct RealBuild: Sendable {
         guard Self.isDirectory(appRoot) else {
             throw JobProgress.Interruption.failed("The build spec's appRoot \(spec.appRoot) is not a folder of the repository.")
         }
-        let customHttp: CustomHttpFile?
-        do {
-            customHttp = try CustomHttpFile.read(repository: repositoryFolder, appRoot: spec.appRoot)
-        } catch {
-            throw JobProgress.Interruption.failed(error.message)
+        if let specHeaders = spec.customHeaders {
+            let use = specHeaders.problem.map { "they are not used: \($0)" } ?? "they apply only when there is no customHttp.yml"
+            log.line("customHeaders in the build spec are deprecated: put them in customHttp.yml at the repository's root, or the app's customHeaders (\(use)).", level: .warning)
         }
-        if let customHttp { log.info("# Custom headers from \(customHttp.path): they replace the app's customHeaders for this deployment.") }
 
         var environment = self.environment(spec: spec, variables: variables, app: app, branch: branch, commit: commit.id, timeout: timeout, home: home)
         if !secrets.isEmpty {
@@ -137,6 +142,8 @@ struct RealBuild: Sendable {
             environment["TMPDIR"] = temporary.path
         }
         try await self.runPhases(spec, appRoot: appRoot, environment: environment, workspace: workspace, runner: runner, sizing: sizing)
+        let customHttp = try await self.customHttp(spec, repository: repositoryFolder, variables: variables, log: log)
+        await log.close()
         if let detection {
             guard let output = detection.outputCandidates.first(where: { Self.isDirectory(appRoot.appending(path: $0, directoryHint: .isDirectory)) }) else {
                 throw JobProgress.Interruption.failed(
@@ -148,11 +155,11 @@ struct RealBuild: Sendable {
         if !spec.testPhases.isEmpty {
             try await self.test(spec, appRoot: appRoot, environment: environment, workspace: workspace, runner: runner, sizing: sizing)
         }
-        try await self.deploy(spec, app: app, branch: branch, appRoot: appRoot, customHttp: customHttp)
+        try await self.deploy(spec, app: app, branch: branch, repository: repositoryFolder, customHttp: customHttp)
     }
 
     /// Runs the build spec's build phases in one bash, with the cache restored first and saved after; a command
-    /// that fails (or a stop, a timeout) ends the build.
+    /// that fails (or a stop, a timeout) ends the build. The log stays open after them (closed when they fail).
     private func runPhases(
         _ spec: BuildSpec, appRoot: URL, environment: [String: String], workspace: URL, runner: LoggedProcessRunner, sizing: Sizing
     ) async throws {
@@ -174,7 +181,44 @@ struct RealBuild: Sendable {
             throw JobProgress.Interruption.failed(failure)
         }
         runner.log.info("## Build completed successfully")
-        await runner.log.close()
+    }
+
+    /// `customHttp.yml`, read where AWS reads it: after the build phases and caching, before the artifact upload (so a
+    /// file the build writes counts), with AWS's lines in the BUILD log; else the build spec's deprecated headers.
+    /// Nil when the app's own `customHeaders` apply.
+    private func customHttp(_ spec: BuildSpec, repository: URL, variables: [String: String], log: BuildLog) async throws -> CustomHttpFile? {
+        let monorepoAppRoot = MonorepoAppRoot.of(variables)
+        let file: CustomHttpFile?
+        do {
+            file = try CustomHttpFile.read(repository: repository, appRoot: spec.appRoot, monorepoAppRoot: monorepoAppRoot)
+        } catch {
+            for line in error.lines.isEmpty ? ["!!! \(error.message)"] : error.lines { log.line(line, level: .error) }
+            await log.close()
+            throw JobProgress.Interruption.failed(error.message)
+        }
+        guard let file else {
+            if let headers = spec.customHeaders?.headers, headers.customHeaders != nil {
+                log.info("# Custom headers from the build spec's customHeaders (deprecated): they replace the app's customHeaders for this deployment.")
+                Self.warnUnservable(headers, log: log)
+                return headers
+            }
+            log.info("# No custom headers found.")
+            return nil
+        }
+        guard file.customHeaders != nil else {
+            log.info(CustomHttpFile.notAListLine)
+            return nil
+        }
+        let source = monorepoAppRoot.map { "\(file.path) at the repository's root (its application with appRoot \($0))" } ?? file.path
+        log.info("# Custom headers from \(source): they replace the app's customHeaders for this deployment.")
+        Self.warnUnservable(file, log: log)
+        return file
+    }
+
+    private static func warnUnservable(_ file: CustomHttpFile, log: BuildLog) {
+        for name in file.unservable {
+            log.line("Custom header \(name) in \(file.path) has a line break in its value: it deploys, and the paths it matches answer 502 (as on AWS).", level: .warning)
+        }
     }
 
     /// TEST: the build spec's test phases in a bash of their own, with their own log; then the test artifacts are
@@ -219,6 +263,13 @@ struct RealBuild: Sendable {
         var resources: BuildResources
         var cgroup: BuildCgroup?
         var machineCPUs: Int
+        var processLimit: ProcessLimit
+
+        /// The process limit the build's shell gets as `RLIMIT_NPROC`: none where the control group's `pids.max`
+        /// holds it (the control group then is the one that refuses, and says so in `pids.events`).
+        var processRlimit: ProcessLimit? {
+            self.cgroup?.processEvents != nil ? nil : self.processLimit
+        }
 
         /// Words before the build's shell: join the control group, keep to the build's CPUs (so `nproc` says how
         /// many), and without a control group an rlimit on memory.
@@ -253,7 +304,8 @@ struct RealBuild: Sendable {
         let outcome = try await runner.run(
             BuildProcess(
                 executable: "bash", arguments: ["--noprofile", "--norc", scriptFile.path], environment: environment,
-                workingDirectory: appRoot.path, marker: runner.marker, containment: containment, runAs: self.settings.runAs, prefix: sizing.prefix
+                workingDirectory: appRoot.path, marker: runner.marker, containment: containment, runAs: self.settings.runAs, prefix: sizing.prefix,
+                processLimit: sizing.processRlimit
             )
         )
         let reached = (try? String(contentsOf: URL(fileURLWithPath: script.controlFile), encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
@@ -261,16 +313,36 @@ struct RealBuild: Sendable {
         if let failure, sizing.cgroup?.killedForMemory == true {
             return "\(sizing.resources.outOfMemoryReason) (\(failure))"
         }
+        if sizing.cgroup?.reachedProcessLimit == true {
+            if let failure { return "\(sizing.processLimit.reachedReason) (\(failure))" }
+            runner.log.line(sizing.processLimit.reachedReason, level: .warning)
+        }
         return failure
     }
 
+    /// How the build's processes are limited, for its log: `at most 2048 processes and threads
+    /// (--build-max-processes), by a control group (pids.max)`.
+    private func processLimitDescription(cgroup: BuildCgroup?) -> String {
+        let limit = self.settings.processLimit
+        let containment = self.settings.sandbox.map { ProcessContainment.sandbox($0, writable: [], hidden: [], workingDirectory: "/") } ?? self.settings.containment
+        let by: String
+        if cgroup?.processEvents != nil {
+            by = "a control group (pids.max)"
+        } else if containment.countsOwnProcesses(runAs: self.settings.runAs) && ProcessLimit.rlimitAvailable {
+            by = "RLIMIT_NPROC"
+        } else {
+            return "not limited: --build-max-processes (\(limit.maximum)) needs a control group (a server run as root) or a user namespace of the build's own, and the server is not root and makes no user namespaces"
+        }
+        return "at most \(limit.maximum) processes and threads (--build-max-processes), by \(by)"
+    }
+
     /// DEPLOY: the artifacts become the job's site, which goes live; VERIFY looks at it.
-    private func deploy(_ spec: BuildSpec, app: App, branch: Branch, appRoot: URL, customHttp: CustomHttpFile?) async throws {
+    private func deploy(_ spec: BuildSpec, app: App, branch: Branch, repository repositoryFolder: URL, customHttp: CustomHttpFile?) async throws {
         let site = self.settings.files.sites.site(self.job.key)
-        if let customHttp {
+        if let headers = customHttp?.customHeaders {
             let file = self.settings.files.sites.deploymentHeaders(self.job.key)
             try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try customHttp.customHeaders.write(to: file, atomically: true, encoding: .utf8)
+            try headers.write(to: file, atomically: true, encoding: .utf8)
         }
         try await self.progress.begin("DEPLOY", log: "# Starting build artifact upload process...")
         guard let base = spec.artifactsBaseDirectory else {
@@ -278,8 +350,9 @@ struct RealBuild: Sendable {
             try await self.progress.begin("VERIFY", log: "No artifacts to verify.")
             return
         }
+        let baseFolder = try ArtifactCollector.baseFolder(spec.appRoot + "/" + base, in: repositoryFolder)
         if app.platform != .web {
-            if let bundle = ComputeBundle.find(in: appRoot.appending(path: base, directoryHint: .isDirectory)) {
+            if let bundle = ComputeBundle.find(in: baseFolder) {
                 let relative = bundle.lastPathComponent == ".amplify-hosting" ? "\(base)/.amplify-hosting" : base
                 if let customHttp { try await self.progress.log("DEPLOY", "Custom headers: \(customHttp.path).") }
                 try await ComputeBundle.deploy(bundle, named: relative, to: site, progress: self.progress, startCompute: self.settings.startCompute)
@@ -290,7 +363,7 @@ struct RealBuild: Sendable {
             )
         }
         let collected = try ArtifactCollector(
-            base: appRoot.appending(path: base, directoryHint: .isDirectory), baseName: base,
+            base: baseFolder, baseName: base,
             patterns: spec.artifactFiles.map(FileGlob.init), discardPaths: spec.discardPaths
         ).collect(into: site)
         for note in collected.notes { try await self.progress.log("DEPLOY", note) }

@@ -65,13 +65,17 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
+    /// The most processes (and threads) a compute has at once (`--build-max-processes`), nil for no limit.
+    private let processLimit: ProcessLimit?
+
     /// Whether the log has said how computes are networked (when the first one starts).
     private let networkNoted = Atomic<Bool>(false)
 
     public init(
         store: any Store, files: SiteFiles, sandbox: Task<(sandbox: BuildSandbox?, reason: String), Never>, network: Task<(ComputeNamespaces?, reason: String), Never>, hostPath: String?,
-        logger: Logger
+        processLimit: ProcessLimit? = nil, logger: Logger
     ) {
+        self.processLimit = processLimit
         self.files = files
         self.sandbox = sandbox
         self.network = network
@@ -143,7 +147,11 @@ public final class ComputeSupervisor: Service, ComputeGateway {
             // (asked for after the change of user, which clears it).
             command = [setpriv, "--pdeathsig", "KILL", "--"] + command
         }
-        if let user = BuildUser.forBuild() { command = user.wrap(command) }
+        let user = BuildUser.forBuild()
+        if let user { command = user.wrap(command) }
+        // Inside the sandbox and before the change of user, so that the kernel counts the compute's processes alone
+        // (its user's, or its user namespace's); not for a compute that runs as the server's user in its namespace.
+        if let limit = self.processLimit { command = limit.rlimitWords(ownCount: user != nil || sandbox?.hasOwnUserNamespace == true) + command }
         if var sandbox {
             // A compute is reached through the network it runs in: a sandbox of its own would cut it off.
             sandbox.network = true

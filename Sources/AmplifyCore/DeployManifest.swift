@@ -37,20 +37,7 @@ public struct DeployManifest: Equatable, Sendable {
 
         /// Whether `path` (a request's path without its query) matches the route's, where `*` is any run of characters.
         public func matches(_ requestPath: String) -> Bool {
-            Self.matches(Array(self.path.utf8)[...], Array(requestPath.utf8)[...])
-        }
-
-        private static func matches(_ pattern: ArraySlice<UInt8>, _ text: ArraySlice<UInt8>) -> Bool {
-            guard let star = pattern.firstIndex(of: UInt8(ascii: "*")) else { return pattern.elementsEqual(text) }
-            let prefix = pattern[..<star]
-            guard text.starts(with: prefix) else { return false }
-            let rest = pattern[(star + 1)...]
-            var start = text.startIndex + prefix.count
-            while start <= text.endIndex {
-                if self.matches(rest, text[start...]) { return true }
-                start += 1
-            }
-            return false
+            Wildcard.matches(pattern: Array(self.path.utf8), text: Array(requestPath.utf8))
         }
     }
 

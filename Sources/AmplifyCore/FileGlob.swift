@@ -2,17 +2,20 @@
 /// `**` as a whole component matches any number of folders, `*` any characters but `/`, `?` one character.
 public struct FileGlob: Sendable, Equatable {
     private let components: [Substring]
+    /// The components' bytes, as matching reads them.
+    private let componentBytes: [[UInt8]]
 
     public init(_ pattern: String) {
         var pattern = Substring(pattern)
         while pattern.hasPrefix("./") { pattern = pattern.dropFirst(2) }
         if pattern.hasPrefix("/") { pattern = pattern.dropFirst() }
         self.components = pattern.split(separator: "/", omittingEmptySubsequences: true)
+        self.componentBytes = self.components.map { Array($0.utf8) }
     }
 
     public func matches(_ path: String) -> Bool {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        return Self.match(self.components[...], parts[...])
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map { Array($0.utf8) }
+        return Self.match(self.componentBytes, parts)
     }
 
     /// The folder before the first component with a wildcard: `node_modules/**/*` → `node_modules`.
@@ -20,37 +23,13 @@ public struct FileGlob: Sendable, Equatable {
         self.components.prefix { !$0.contains(where: { "*?[".contains($0) }) }.joined(separator: "/")
     }
 
-    private static func match(_ pattern: ArraySlice<Substring>, _ path: ArraySlice<Substring>) -> Bool {
-        guard let first = pattern.first else { return path.isEmpty }
-        if first == "**" {
-            let rest = pattern.dropFirst()
-            // `dir/**` matches everything below dir.
-            if rest.isEmpty { return true }
-            var tail = path
-            while true {
-                if Self.match(rest, tail) { return true }
-                guard !tail.isEmpty else { return false }
-                tail = tail.dropFirst()
-            }
+    /// `**` is a star over the path's components, and `*` a star over a component's bytes: both matched by
+    /// `Wildcard`'s two pointers, so a pattern of many stars costs a request no more than its length times the path's.
+    private static func match(_ components: [[UInt8]], _ parts: [[UInt8]]) -> Bool {
+        Wildcard.matches(pattern: components, text: parts, isStar: { $0 == Self.globstar }) { component, part in
+            Wildcard.matches(pattern: component, text: part, star: UInt8(ascii: "*"), any: UInt8(ascii: "?"))
         }
-        guard let part = path.first, Self.matchComponent(Array(first.utf8)[...], Array(part.utf8)[...]) else { return false }
-        return Self.match(pattern.dropFirst(), path.dropFirst())
     }
 
-    private static func matchComponent(_ pattern: ArraySlice<UInt8>, _ name: ArraySlice<UInt8>) -> Bool {
-        guard let first = pattern.first else { return name.isEmpty }
-        switch first {
-        case UInt8(ascii: "*"):
-            var tail = name
-            while true {
-                if Self.matchComponent(pattern.dropFirst(), tail) { return true }
-                guard !tail.isEmpty else { return false }
-                tail = tail.dropFirst()
-            }
-        case UInt8(ascii: "?"):
-            return !name.isEmpty && Self.matchComponent(pattern.dropFirst(), name.dropFirst())
-        default:
-            return name.first == first && Self.matchComponent(pattern.dropFirst(), name.dropFirst())
-        }
-    }
+    private static let globstar = Array("**".utf8)
 }

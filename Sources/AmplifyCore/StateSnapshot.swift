@@ -84,6 +84,7 @@ public struct StateSnapshot: Codable, Sendable, Equatable {
             let app = state.app
             guard AppID.isValid(app.appId) else { throw fail("\(path).app.appId", "'\(app.appId)' is not an app id (d followed by letters and digits).") }
             guard appIds.insert(app.appId).inserted else { throw fail("\(path).app.appId", "app \(app.appId) is there twice.") }
+            try Self.validateValues(app, path: path)
             appsPerScope[app.scope, default: 0] += 1
             do {
                 try App.requireCreatable(count: appsPerScope[app.scope, default: 1] - 1, quotas: quotas)
@@ -101,6 +102,7 @@ public struct StateSnapshot: Codable, Sendable, Equatable {
                     throw fail("\(branchPath).branch", "branch \(branch.branchName) is not of app \(app.appId) in its account and region.")
                 }
                 guard branchNames.insert(branch.branchName).inserted else { throw fail(branchPath, "branch \(branch.branchName) is there twice.") }
+                do { try BuildSecret.requireValidBranchName(branch.branchName) } catch { throw fail("\(branchPath).branch.branchName", error.message) }
                 try Self.validateJobs(branchState, path: branchPath)
             }
             if let production = app.productionBranch, !branchNames.contains(production.branchName) {
@@ -132,6 +134,23 @@ public struct StateSnapshot: Codable, Sendable, Equatable {
         }
     }
 
+    /// The values files and processes are named from, as the API takes them: the account (12 digits) and region
+    /// (letters, digits and `-`) folders are named after, the app's name and the repository git is given.
+    private static func validateValues(_ app: App, path: String) throws(AmplifyError) {
+        let account = app.scope.account
+        guard account.utf8.count == 12, account.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
+            throw .badRequest("\(path).app.scope.account: '\(account)' is not an account id (12 digits).")
+        }
+        let region = app.scope.region
+        guard (1...64).contains(region.utf8.count), region.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
+            throw .badRequest("\(path).app.scope.region: '\(region)' is not a region (lowercase letters, digits and -).")
+        }
+        guard (1...255).contains(app.name.count) else { throw .badRequest("\(path).app.name: must be 1 to 255 characters.") }
+        if let repository = app.repository, repository.count > 1000 {
+            throw .badRequest("\(path).app.repository: must be at most 1000 characters.")
+        }
+    }
+
     private static func validateJobs(_ state: BranchState, path: String) throws(AmplifyError) {
         let branch = state.branch
         var ids = Set<Int>()
@@ -146,6 +165,15 @@ public struct StateSnapshot: Codable, Sendable, Equatable {
                 throw .badRequest("\(jobPath).job.key.jobId: job \(job.key.jobId) is beyond the branch's totalNumberOfJobs (\(branch.totalNumberOfJobs)).")
             }
             guard ids.insert(job.key.jobId).inserted else { throw .badRequest("\(jobPath): job \(job.key.jobId) is there twice.") }
+            if let sourceUrl = job.sourceUrl {
+                // As StartDeployment takes one (at most 3000 characters); `--deploy-from` is checked when it runs.
+                let schemes = ["s3://", "https://", "http://", "file://"]
+                guard job.jobType == .manual, sourceUrl.count <= 3000, schemes.contains(where: sourceUrl.hasPrefix),
+                    !sourceUrl.contains("\n"), !sourceUrl.contains("\r")
+                else {
+                    throw .badRequest("\(jobPath).job.sourceUrl: must be an s3://, https://, http:// or file:// URL of at most 3000 characters, on a MANUAL job.")
+                }
+            }
             if JobStatus.claimed.contains(job.status) {
                 throw .badRequest("\(jobPath).job.status: job \(job.key.jobId) is \(job.status.rawValue); only finished, PENDING or CREATED jobs can be loaded.")
             }
@@ -159,6 +187,24 @@ public struct StateSnapshot: Codable, Sendable, Equatable {
         }
         if let kept = branch.skewProtectedJobs?.first(where: { !ids.contains($0) }) {
             throw .badRequest("\(path).branch.skewProtectedJobs: the branch has no job \(kept).")
+        }
+    }
+
+    /// The snapshot's app and webhook ids.
+    public var appIds: [String] { self.apps.map(\.app.appId) }
+    public var webhookIds: [String] { self.apps.flatMap { $0.webhooks.map(\.webhookId) } }
+
+    /// An app id names a site (`<branch>.<appId>.localhost`) and a webhook id a webhook URL whatever the account, so a
+    /// load may not take one that another account or region holds (`takenAppIds`, `takenWebhookIds`): a tenant could
+    /// otherwise load a document naming another's app and stand in for its site. The error names the member.
+    public func requireUnused(takenAppIds: Set<String>, takenWebhookIds: Set<String>) throws(AmplifyError) {
+        for (a, state) in self.apps.enumerated() {
+            if takenAppIds.contains(state.app.appId) {
+                throw .badRequest("apps.\(a + 1).app.appId: app id \(state.app.appId) is taken by another account or region's app.")
+            }
+            for (w, webhook) in state.webhooks.enumerated() where takenWebhookIds.contains(webhook.webhookId) {
+                throw .badRequest("apps.\(a + 1).webhooks.\(w + 1): webhook id \(webhook.webhookId) is taken by another account or region's webhook.")
+            }
         }
     }
 

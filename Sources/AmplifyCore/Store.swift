@@ -167,6 +167,10 @@ public protocol Store: Sendable {
 
     /// Drops all state.
     func reset() async throws
+    /// Drops the apps of one account and region and everything under them (what `DeleteApp` drops, for each), in one
+    /// transaction; other accounts and regions keep theirs. Returns the ids of the apps dropped.
+    @discardableResult
+    func reset(_ scope: Scope) async throws -> [String]
 }
 
 extension Store {

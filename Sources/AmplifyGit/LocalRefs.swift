@@ -7,8 +7,13 @@ enum LocalRefs {
     typealias Failure = GitCommand.Failure
 
     /// The folder git keeps the repository in: `<path>/.git` (or where a `.git` file points), or `path` for a bare one.
-    static func gitDirectory(_ repository: String) throws -> String {
-        let path = self.path(repository)
+    /// The repository, and the folder a `.git` file points at, must be in a folder `sources` allows (`--deploy-from`).
+    static func gitDirectory(_ repository: String, sources: SourceFolders) throws -> String {
+        let path: String
+        switch sources.check(self.path(repository), as: "The repository \(repository)") {
+        case .allowed(let resolved): path = resolved
+        case .refused(let reason): throw Failure(description: reason)
+        }
         let dotGit = (path as NSString).appendingPathComponent(".git")
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: dotGit, isDirectory: &isDirectory) {
@@ -19,7 +24,10 @@ enum LocalRefs {
                 throw Failure(description: "\(dotGit) is neither a folder nor a gitdir file")
             }
             let target = String(line.dropFirst("gitdir: ".count)).trimmingCharacters(in: .whitespaces)
-            return target.hasPrefix("/") ? target : (path as NSString).appendingPathComponent(target)
+            switch sources.check(target, as: "The repository \(repository) keeps its files in \(target), which", base: path) {
+            case .allowed(let resolved): return resolved
+            case .refused(let reason): throw Failure(description: reason)
+            }
         }
         guard FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("HEAD")) else {
             throw Failure(description: "no git repository at \(path)")
@@ -29,18 +37,19 @@ enum LocalRefs {
 
     /// The repository's path: a `file://` URL's, or a relative path taken from the server's working folder.
     static func path(_ repository: String) -> String {
-        if repository.lowercased().hasPrefix("file://") {
-            return URL(string: repository)?.path ?? String(repository.dropFirst("file://".count))
-        }
-        return RepositoryLocation.cloneSource(repository)
+        RepositoryLocation.localPath(repository) ?? repository
     }
 
-    static func read(_ repository: String) throws -> GitRefs {
-        let gitDirectory = try self.gitDirectory(repository)
-        // A worktree keeps its HEAD; the refs are the main repository's (`commondir`).
-        let common = self.text(gitDirectory, "commondir").map { line -> String in
-            line.hasPrefix("/") ? line : (gitDirectory as NSString).appendingPathComponent(line)
-        } ?? gitDirectory
+    static func read(_ repository: String, sources: SourceFolders) throws -> GitRefs {
+        let gitDirectory = try self.gitDirectory(repository, sources: sources)
+        // A worktree keeps its HEAD; the refs are the main repository's (`commondir`), which must be allowed too.
+        var common = gitDirectory
+        if let line = self.text(gitDirectory, "commondir") {
+            switch sources.check(line, as: "The repository \(repository) keeps its refs in \(line), which", base: gitDirectory) {
+            case .allowed(let resolved): common = resolved
+            case .refused(let reason): throw Failure(description: reason)
+            }
+        }
         var refs = GitRefs()
         for line in (self.text(common, "packed-refs", whole: true) ?? "").split(separator: "\n") {
             guard !line.hasPrefix("#"), !line.hasPrefix("^") else { continue }

@@ -22,8 +22,14 @@ public final class RepositoryFollower: Service, Sendable {
         public var node: String
         /// The server's environment: git runs with it (credentials, SSH agent).
         public var hostEnvironment: [String: String]
+        /// The folders a repository on this machine may be read from (`--deploy-from`); none by default.
+        public var sources: SourceFolders
 
-        public init(localInterval: Double = 5, remoteInterval: Double = 60, node: String = "local", hostEnvironment: [String: String] = [:]) {
+        public init(
+            localInterval: Double = 5, remoteInterval: Double = 60, node: String = "local", hostEnvironment: [String: String] = [:],
+            sources: SourceFolders = SourceFolders(allowed: [])
+        ) {
+            self.sources = sources
             self.localInterval = localInterval
             self.remoteInterval = remoteInterval
             self.node = node
@@ -185,7 +191,7 @@ public final class RepositoryFollower: Service, Sendable {
         let refs: GitRefs
         do {
             refs = local
-                ? try LocalRefs.read(repository)
+                ? try LocalRefs.read(repository, sources: self.configuration.sources)
                 : try await RemoteRefs.read(repository, token: app.accessToken ?? app.oauthToken, environment: self.configuration.hostEnvironment)
             self.readingEnded(key, failure: nil, logger: logger)
         } catch {
@@ -276,7 +282,7 @@ public final class RepositoryFollower: Service, Sendable {
     /// The commit's message and time: read from a repository on this machine; a remote one's come with its build.
     private func commit(_ id: String, app: App, local: Bool) async -> GitCommit {
         let unknown = GitCommit(id: id, message: "", time: self.clock.now())
-        guard local, let gitDirectory = try? LocalRefs.gitDirectory(app.repository ?? "") else { return unknown }
+        guard local, let gitDirectory = try? LocalRefs.gitDirectory(app.repository ?? "", sources: self.configuration.sources) else { return unknown }
         let command = GitCommand(
             arguments: ["--git-dir", gitDirectory, "log", "-1", "--format=%ct%x00%B", id, "--"], environment: self.configuration.hostEnvironment
         )

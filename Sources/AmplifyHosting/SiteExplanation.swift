@@ -78,6 +78,12 @@ public struct SiteExplanation: Codable, Sendable, Equatable {
         let outcome = RuleOutcome.resolve(
             path: path, query: query, rules: app.customRules.map(RedirectRule.init), exists: { SiteFileSystem.hasPage($0, in: root) }
         )
+        // Said first, so that a later note on the same request adds to it.
+        if !outcome.gaveUp.isEmpty {
+            let rules = outcome.gaveUp.map { "rule \($0)" }.joined(separator: ", ")
+            self.note = "The matching of \(rules) ran out of the request's budget (about \(RedirectRule.Budget.perRule * 10_000) steps of the "
+                + "regular expression engine for a rule): taken as not matching."
+        }
         self.rule = outcome.ruleIndex.map { index in
             let rule = app.customRules[index]
             return Rule(index: index, source: rule.source, target: rule.target, status: rule.status)
@@ -87,7 +93,8 @@ public struct SiteExplanation: Codable, Sendable, Equatable {
             (self.status, self.target) = (status, location)
             return
         case .offSite(let target):
-            (self.status, self.target, self.note) = (502, target, "amplify-local serves rewrites to paths of the site, not to other hosts.")
+            (self.status, self.target) = (502, target)
+            self.add(note: "amplify-local serves rewrites to paths of the site, not to other hosts.")
             return
         case .serve(let served, let status):
             (self.status, self.target) = (status, served)
@@ -96,7 +103,7 @@ public struct SiteExplanation: Codable, Sendable, Equatable {
         if let manifest, let route = manifest.route(for: servedPath) {
             self.route = Route(path: route.path, kind: route.target.kind.rawValue)
             if route.target.kind == .compute {
-                self.note = "The compute answers (its status and headers are its own)."
+                self.add(note: "The compute answers (its status and headers are its own).")
                 return
             }
         }
@@ -108,15 +115,20 @@ public struct SiteExplanation: Codable, Sendable, Equatable {
         if FileManager.default.fileExists(atPath: root + "/" + relative) {
             self.file = relative
         } else if let fallback = self.route.flatMap({ _ in manifest?.route(for: servedPath)?.fallback }) {
-            self.note = "No such file: the route's fallback (\(fallback.kind.rawValue)) answers."
+            self.add(note: "No such file: the route's fallback (\(fallback.kind.rawValue)) answers.")
             return
         } else {
-            (self.status, self.note) = (404, "No such file in the live deployment.")
+            self.status = 404
+            self.add(note: "No such file in the live deployment.")
             return
         }
         let yaml = FileManager.default.contents(atPath: files.deploymentHeaders(live).path).map { String(decoding: $0, as: UTF8.self) }
-        for header in CustomHeaders(yaml: yaml ?? app.customHeaders).headers(for: relative) {
+        for header in (yaml.map { CustomHeaders(yaml: $0) } ?? CustomHeaders(yaml: app.customHeaders, appRoot: MonorepoAppRoot.of(app: app, branch: branch))).headers(for: relative) {
             self.headers[header.name] = header.value
         }
+    }
+
+    private mutating func add(note: String) {
+        self.note = self.note.map { $0 + " " + note } ?? note
     }
 }

@@ -122,7 +122,7 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
         else {
             return Self.page(.notFound, "Not found.")
         }
-        let settings = self.cache.settings(for: app)
+        let settings = self.cache.settings(for: app, branch: branch)
         let deployment = self.cache.deployment(site: folder, deployedAt: branch.lastDeployTime) { self.files.deploymentHeaders(live) }
         // An SSR app's deployment of Amplify's deployment specification: routes, and its files in static/.
         let manifest = app.platform == .web ? nil : deployment.manifest
@@ -152,8 +152,15 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
         }
         if status == .notFound && response.status == .ok { response.status = .notFound }
         let filePath = servePath.hasSuffix("/") ? String(servePath.dropFirst()) + "index.html" : String(servePath.dropFirst())
-        let headers = deployment.headers ?? settings.headers
-        for header in headers.headers(for: filePath) {
+        let headers = (deployment.headers ?? settings.headers).headers(for: filePath)
+        if let bad = headers.first(where: { !HeaderValue.isServable($0.value) }) {
+            // As on AWS, where the file deploys and CloudFront then refuses the response for every path it matches.
+            return Self.page(
+                .badGateway,
+                "The request could not be satisfied. The header contains invalid characters: custom header \(bad.name) has a line break or another control character in its value."
+            )
+        }
+        for header in headers {
             if let name = HTTPField.Name(header.name) { response.headers[name] = header.value }
         }
         if let cookie = skew.cookie(serving: live) { response.headers.append(HTTPField(name: .setCookie, value: cookie)) }

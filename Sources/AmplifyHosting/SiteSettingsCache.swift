@@ -21,10 +21,12 @@ final class SiteSettingsCache: Sendable {
     /// By site folder and deploy time (a branch deleted and made again reuses job numbers, never deploy times).
     private let deployments = Mutex<[String: Deployment]>([:])
 
-    func settings(for app: App) -> Settings {
-        let key = "\(app.scope.account)/\(app.scope.region)/\(app.appId)@\(app.updateTime.timeIntervalSince1970)"
+    /// The app's settings for `branch`, whose app root picks the app's headers when they are in the monorepo form.
+    func settings(for app: App, branch: Branch) -> Settings {
+        let appRoot = MonorepoAppRoot.of(app: app, branch: branch)
+        let key = "\(app.scope.account)/\(app.scope.region)/\(app.appId)@\(app.updateTime.timeIntervalSince1970)/\(appRoot ?? "")"
         if let cached = self.entries.withLock({ $0[key] }) { return cached }
-        let settings = Settings(rules: app.customRules.map(RedirectRule.init), headers: CustomHeaders(yaml: app.customHeaders))
+        let settings = Settings(rules: app.customRules.map(RedirectRule.init), headers: CustomHeaders(yaml: app.customHeaders, appRoot: appRoot))
         self.entries.withLock { entries in
             if entries.count >= 1024 { entries.removeAll() }
             entries[key] = settings

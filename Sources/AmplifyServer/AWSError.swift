@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 
 /// An error as AWS answers it: the model's status for its code (or a limit's own status), the header
 /// `x-amzn-ErrorType`, and the body `{"message", "__type"}` (plus `code` for ResourceNotFoundException, whose
@@ -31,17 +32,30 @@ struct AWSError: HTTPResponseError {
             self.init(error)
         case let error as WireInputError:
             self.init(.badRequest(error.message))
+        case is NIOTooManyBytesError:
+            // A body read with `collectBody(upTo:)` that goes past its limit: the client's doing, never a 500. (The
+            // error's `maxBytes` is what was left after the first part, not the limit: callers that know it say it.)
+            self = .bodyTooLarge(limit: nil)
+        case let error as HTTPError where error.status == .contentTooLarge:
+            self.init(AmplifyError(.requestTooLarge, error.body ?? "The request body is too large."), status: .contentTooLarge)
         default:
             logger.error("Operation failed", metadata: ["error": "\(error)", "aws.request_id": "\(requestId)"])
             self.init(AmplifyError(.internalFailure, "An internal error occurred."))
         }
     }
 
+    /// 413 for a body over `limit` bytes.
+    static func bodyTooLarge(limit: Int?) -> AWSError {
+        let most = limit.map { "\($0) bytes" + ($0 % (1 << 20) == 0 ? " (\($0 >> 20) MiB)" : "") } ?? "what this endpoint reads"
+        return AWSError(AmplifyError(.requestTooLarge, "The request body is larger than \(most), the most this endpoint takes."), status: .contentTooLarge)
+    }
+
     static func status(of code: AmplifyError.Code) -> Int {
         if let modeled = WireErrorCode(rawValue: code.rawValue) { return modeled.httpStatus }
         switch code {
         case .unknownOperation: return 404
-        case .invalidSignature, .unrecognizedClient, .missingAuthenticationToken: return 403
+        case .invalidSignature, .unrecognizedClient, .missingAuthenticationToken, .accessDenied: return 403
+        case .requestTooLarge: return 413
         default: return 400
         }
     }

@@ -9,25 +9,44 @@ import Logging
 /// request credential's when there is one, else `?account=&region=`, else `000000000000` / `us-east-1`.
 extension AdminRoutes {
     func addTestingRoutes(to group: RouterGroup<AmplifyRequestContext>) {
+        // Fault rules are global, but under --auth strict a tenant's are its own: pinned to the signer's account and
+        // region when added, and only those are listed and removed, so no tenant can fail or slow another's requests.
         group.post(AdminPath.faultsRoute) { request, context in
-            let (_, body) = try await self.authorize(request, context)
+            let (scope, body) = try await self.authorize(request, context)
+            let admin = try AdminBody(body)
             var generator = SystemRandomNumberGenerator()
-            let rule = try FaultRule(AdminBody(body), id: "f" + String(generator.next() >> 24, radix: 36))
+            var rule = try FaultRule(admin, id: "f" + String(generator.next() >> 24, radix: 36))
+            if self.configuration.auth == .strict {
+                if let account = rule.account, account != scope.account {
+                    throw admin.fail("account", "under --auth strict a rule matches only the signer's account, \(scope.account).")
+                }
+                if let region = rule.region, region != scope.region {
+                    throw admin.fail("region", "under --auth strict a rule matches only the signature's region, \(scope.region).")
+                }
+                (rule.account, rule.region) = (scope.account, scope.region)
+            }
             return try Self.json(self.faults.add(rule))
         }
         group.get(AdminPath.faultsRoute) { request, context in
-            _ = try await self.authorize(request, context)
-            return try Self.json(["rules": self.faults.list()])
+            let (scope, _) = try await self.authorize(request, context)
+            let rules = self.faults.list()
+            return try Self.json(["rules": self.configuration.auth == .strict ? rules.filter { Self.faultRule($0, belongsTo: scope) } : rules])
         }
         group.delete(AdminPath.faultsRoute) { request, context in
-            _ = try await self.authorize(request, context)
-            self.faults.removeAll()
+            let (scope, _) = try await self.authorize(request, context)
+            if self.configuration.auth == .strict {
+                _ = self.removeFaultRules(of: scope)
+            } else {
+                self.faults.removeAll()
+            }
             return try Self.json(["deleted": "all"])
         }
         group.delete(AdminPath.faultRoute) { request, context in
-            _ = try await self.authorize(request, context)
+            let (scope, _) = try await self.authorize(request, context)
             let id = try Self.parameter(context, "id")
-            guard self.faults.remove(id: id) else { throw AmplifyError.notFound("Fault rule \(id) not found.") }
+            let mine = self.configuration.auth != .strict
+                || self.faults.list().contains { $0["id"] as? String == id && Self.faultRule($0, belongsTo: scope) }
+            guard mine, self.faults.remove(id: id) else { throw AmplifyError.notFound("Fault rule \(id) not found.") }
             return try Self.json(["deleted": id])
         }
         group.post(AdminPath.buildControlRoute) { request, context in
@@ -53,6 +72,17 @@ extension AdminRoutes {
             self.runner.wake()
             return try Self.json(["loaded": snapshot.apps.count])
         }
+    }
+
+    /// Whether a rule, as listed, is pinned to exactly this account and region (what a tenant's rules are under strict).
+    static func faultRule(_ listed: [String: Any], belongsTo scope: Scope) -> Bool {
+        listed["account"] as? String == scope.account && listed["region"] as? String == scope.region
+    }
+
+    /// Removes the rules pinned to the account and region; returns how many.
+    func removeFaultRules(of scope: Scope) -> Int {
+        let ids = self.faults.list().filter { Self.faultRule($0, belongsTo: scope) }.compactMap { $0["id"] as? String }
+        return ids.filter { self.faults.remove(id: $0) }.count
     }
 
     /// The request's body and the account and region it acts on (see above); under `--auth strict`, only with a valid

@@ -38,14 +38,16 @@ struct AdminRoutes {
                 "node": self.configuration.node,
             ] as [String: String])
         }
-        group.post(AdminPath.resetRoute) { _, _ in
-            try await self.store.reset()
-            self.faults.removeAll()
-            self.domainControls.removeAll()
-            self.runner.controls.removeAll()
-            self.accessLog.flush()
-            self.runner.files.removeAll()
-            return try Self.json(["status": "reset"])
+        group.post(AdminPath.resetRoute) { request, context in
+            // Under --auth strict a reset is a tenant's: signed, and it drops only the signer's account and region.
+            // Otherwise anyone who reaches the port may call any operation with any credential, so it drops everything.
+            let (scope, _) = try await self.authorize(request, context)
+            guard self.configuration.auth == .strict else {
+                try await self.resetAll()
+                return try Self.json(["status": "reset"])
+            }
+            let apps = try await self.reset(scope)
+            return try Self.json(["status": "reset", "account": scope.account, "region": scope.region, "apps": apps])
         }
         group.get(AdminPath.metricsRoute) { request, context in
             guard let metrics = self.metrics else { throw HTTPError(.notFound, message: "Metrics are off (--no-metrics).") }
@@ -120,6 +122,35 @@ struct AdminRoutes {
         signed.get(AdminPath.testArtifactRoute) { request, context in
             try await self.testArtifact(request, context)
         }
+    }
+
+    /// Drops everything of every account and region: the store, the files of sites, uploads, access logs and caches,
+    /// and every fault rule, build control and pending domain control.
+    private func resetAll() async throws {
+        try await self.store.reset()
+        self.faults.removeAll()
+        self.domainControls.removeAll()
+        self.runner.controls.removeAll()
+        self.accessLog.flush()
+        self.runner.files.removeAll()
+    }
+
+    /// Drops one account and region's apps as DeleteApp drops each (their builds stopped, their files removed, their
+    /// access logs too), and the fault rules, build controls and pending domain controls of that account and region;
+    /// other tenants keep all of theirs. Returns how many apps went.
+    private func reset(_ scope: Scope) async throws -> Int {
+        let appIds = try await self.store.reset(scope)
+        _ = self.removeFaultRules(of: scope)
+        self.domainControls.removeAll(in: scope)
+        self.runner.controls.removeAll(in: scope)
+        self.accessLog.flush()
+        let logs = SiteFiles(root: self.runner.files.root)
+        for appId in appIds {
+            self.runner.stopBuilds(of: scope, appId: appId)
+            self.runner.files.removeApp(scope, appId: appId)
+            SiteFiles.remove(logs.appFolder("access-logs", scope, appId: appId))
+        }
+        return appIds.count
     }
 
     /// A test artifact (GetArtifactUrl, the TEST step's screenshots and report) or the zip of them all, as a download.

@@ -4,6 +4,7 @@ import AmplifyWire
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Serves the Amplify API: every request outside `/_amplify-local/` is routed by the model's URI
 /// templates to an operation of `AmplifyAPI`, and answered with JSON or an AWS error.
@@ -77,8 +78,8 @@ struct AmplifyAPIMiddleware: RouterMiddleware {
                 requestId: context.requestId, requestLogger: logger
             )
             return Self.json(try await self.api.respond(to: match.operation, wireRequest, call))
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw AWSError(.badRequest("The request body is larger than \(context.maxUploadSize) bytes."))
+        } catch is NIOTooManyBytesError {
+            throw AWSError.bodyTooLarge(limit: context.maxUploadSize)
         } catch {
             // Everything the API answers is an AWS error, whatever threw it.
             throw AWSError(error, logger: logger, requestId: context.requestId)

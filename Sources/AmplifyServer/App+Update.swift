@@ -1,4 +1,5 @@
 import AmplifyCore
+import AmplifyHosting
 import AmplifyWire
 import Foundation
 
@@ -19,7 +20,12 @@ extension App {
             self.customRules = rules.map { CustomRule(source: $0.source, target: $0.target, status: $0.status, condition: $0.condition) }
         }
         if let buildSpec = update.buildSpec { self.buildSpec = buildSpec }
-        if let customHeaders = update.customHeaders { self.customHeaders = customHeaders }
+        if let customHeaders = update.customHeaders {
+            // Refused here, with the request that writes it, so that no visitor's request pays for expanding it.
+            if let problem = CustomHeadersText.problem(customHeaders) { throw .badRequest(problem) }
+            if let problem = CustomHeaders.problem(customHeaders) { throw .badRequest(problem) }
+            self.customHeaders = customHeaders
+        }
         if let value = update.enableAutoBranchCreation { self.enableAutoBranchCreation = value }
         if let patterns = update.autoBranchCreationPatterns { self.autoBranchCreationPatterns = patterns }
         if let config = update.autoBranchCreationConfig { self.autoBranchCreationConfig = try AutoBranchCreationConfig(config) }

@@ -21,6 +21,7 @@ public func buildApplication(
     onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let metrics = configuration.metrics ? ServerMetrics() : nil
+    let connections = ConnectionGuards(configuration: configuration, logger: logger)
     let (store, storeService) = try await openStore(configuration, logger: logger, metrics: metrics)
     let shared = configuration.database != nil
     let files = try jobFiles(configuration, node: shared ? configuration.node : nil)
@@ -40,12 +41,21 @@ public func buildApplication(
         }
     }
     builds.memoryCap = configuration.buildMemoryMiB.map { Int64($0) << 20 }
+    // The server's own files are never a source, whatever --deploy-from says.
+    builds.sources = SourceFolders(
+        allowed: configuration.deployFrom,
+        protected: [files.root.path, files.buildRoot.path] + [configuration.dataDirectory, configuration.credentialsFile].compactMap { $0 }
+    )
+    logger.debug(
+        "file:// sources are read only from: \(builds.sources.allowed.isEmpty ? "no folder (--deploy-from)" : builds.sources.allowed.joined(separator: ", "))"
+    )
+    builds.processLimit = ProcessLimit(maximum: configuration.buildMaxProcesses)
     let network = try await ComputeNamespaces.resolve(
         configuration.computeNetwork, owner: configuration.dataDirectory.map { shared ? "\($0) \(configuration.node)" : $0 }
     )
     let computes = ComputeSupervisor(
         store: store, files: files.sites, sandbox: builds.sandbox, network: network, hostPath: configuration.hostEnvironment["PATH"],
-        logger: logger
+        processLimit: builds.processLimit, logger: logger
     )
     builds.startCompute = { try await computes.start($0) }
     let serverKey = try URLSigner.key(in: configuration.dataDirectory)
@@ -57,7 +67,7 @@ public func buildApplication(
         store: store, clock: clock,
         configuration: .init(
             localInterval: configuration.gitPollSeconds, remoteInterval: configuration.gitRemotePollSeconds, node: configuration.node,
-            hostEnvironment: configuration.hostEnvironment
+            hostEnvironment: configuration.hostEnvironment, sources: builds.sources
         ),
         hooks: .init(
             jobStarted: { runner.wake() },
@@ -85,6 +95,14 @@ public func buildApplication(
     router.add(middleware: RequestLimitsMiddleware())
     if let metrics { router.add(middleware: SiteMetricsMiddleware(metrics: metrics)) }
     router.add(middleware: SiteMiddleware(store: store, files: files.sites, accessLog: accessLog, clock: clock, compute: computes))
+    // Builds and computes got their sites above; nothing after is theirs.
+    router.add(middleware: BuildPeerMiddleware(filter: connections.peers))
+    // Sites are answered above, whoever asks; what follows is the server's own, for its own pages and clients only.
+    router.add(
+        middleware: FrontDoorMiddleware(
+            policy: try FrontDoorPolicy(bindHost: configuration.host, allowedHosts: configuration.allowedHosts, allowedOrigins: configuration.allowedOrigins)
+        )
+    )
     router.add(middleware: ConsoleRedirectMiddleware())
     let api = AmplifyAPI(store: store, runner: runner, clock: clock, domainControls: domainControls)
     router.add(
@@ -104,6 +122,7 @@ public func buildApplication(
     ).add(to: router)
     return Application(
         router: router,
+        server: connections.server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "amplify-local"),
         services: (storeService.map { [$0] } ?? []) + [runner, follower, accessLog, computes],
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },

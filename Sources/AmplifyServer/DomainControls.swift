@@ -21,6 +21,11 @@ final class DomainControls: Sendable {
         self.pending.withLock { $0.removeValue(forKey: Key(scope: scope, appId: appId, domainName: domainName)) }
     }
 
+    /// Forgets the outcomes waiting in one account and region (a tenant's reset).
+    func removeAll(in scope: Scope) {
+        self.pending.withLock { pending in pending = pending.filter { $0.key.scope != scope } }
+    }
+
     func removeAll() {
         self.pending.withLock { $0.removeAll() }
     }

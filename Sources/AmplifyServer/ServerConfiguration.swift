@@ -50,6 +50,27 @@ public struct ServerConfiguration: Sendable {
     public var computeNetwork = ComputeNamespaces.Mode.auto
     /// The most memory a build gets, below its compute type's (`--build-memory-mib`); nil for the compute type's.
     public var buildMemoryMiB: Int?
+    /// Host names besides IP addresses, `localhost`, `*.localhost` and `host` that requests may name (`--allowed-hosts`:
+    /// a name, `*.name`, or `*`); any other is refused (DNS rebinding).
+    public var allowedHosts: [String] = []
+    /// Origins besides the server's own whose pages may call the API (`--allowed-origins`: `scheme://host[:port]`, or `*`).
+    public var allowedOrigins: [String] = []
+    /// The most processes (and threads) a build or an SSR compute has at once (`--build-max-processes`).
+    public var buildMaxProcesses = ProcessLimit.defaultMaximum
+    /// The folders `file://` sources may be read from (`--deploy-from`): a deployment's `sourceUrl`, a repository
+    /// on this machine. The command line's default is the folder the server starts in; none here.
+    public var deployFrom: [String] = []
+    /// The file signatures' keys were read from (`--credentials`): never deployed, like the data folder.
+    public var credentialsFile: String?
+    /// How long a request's head may take to arrive, in seconds, from the connection's opening or the next request's
+    /// first byte (`--header-timeout`).
+    public var headerTimeoutSeconds: Double = 10
+    /// How long a kept-alive connection may stay idle between requests, or a request's body go without a byte, in
+    /// seconds (`--idle-timeout`).
+    public var idleTimeoutSeconds: Double = 60
+    /// The most connections open at once (`--max-connections`); nil for `ConnectionLimiter.defaultLimit` of the
+    /// file-descriptor limit in force once raised.
+    public var maxConnections: Int?
     /// Fault rules in force from the start (`--faults FILE`).
     var faultRules: [FaultRule] = []
     /// State loaded at start into an empty server (`--init FILE`).

@@ -6,7 +6,8 @@ import HTTPTypes
 import Hummingbird
 
 /// Checks AWS Signature Version 4 as AWS does: the `Authorization` header form and the presigned query
-/// form, the payload hash, the credential scope and the clock skew.
+/// form, the payload hash, the credential scope (its service must be `amplify`), that `host` is signed, and the
+/// clock skew in both directions.
 ///
 /// On success it gives the request's scope: the region of the credential, and the account the credentials
 /// file names for the key (else the 12-digit rule of `Scope`).
@@ -23,8 +24,14 @@ public struct SigV4Verifier: Sendable {
     }
 
     let credentials: [String: Credential]
-    /// How far a signature's time may be from the server's, as on AWS.
-    static let allowedSkew: TimeInterval = 15 * 60
+    /// How far a signature's time may be from the server's, either way, as Amplify's front end allows (5 minutes; S3
+    /// and STS allow 15). A presigned URL may also be no later than this: one dated in the future would otherwise
+    /// stay usable until then plus its `X-Amz-Expires`.
+    static let allowedSkew: TimeInterval = 5 * 60
+    /// The service a credential scope must name: a signature made for another service (`s3`) is not this one's.
+    static let service = "amplify"
+    /// The longest `X-Amz-Expires` AWS takes: 7 days.
+    static let maxExpires: TimeInterval = 7 * 24 * 3600
 
     /// Reads a credentials file: one `ACCESS_KEY_ID:SECRET[:ACCOUNT_ID]` a line; blank lines and `#` comments are skipped.
     public static func credentials(fromFile path: String) throws -> [String: Credential] {
@@ -67,21 +74,25 @@ public struct SigV4Verifier: Sendable {
     func verify(_ request: Request, body: [UInt8], now: Date) throws(AmplifyError) -> Scope {
         let query = Self.queryPairs(request.uri.query)
         let signed = try Self.signed(request, query: query)
+        // Without `host` signed, a signature made for one server (or site) could be replayed at another.
+        guard signed.signedHeaders.contains("host") else {
+            throw AmplifyError(.invalidSignature, "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
+        }
+        for name in signed.signedHeaders where name != "host" {
+            guard let field = HTTPField.Name(name), request.headers[field] != nil else {
+                throw AmplifyError(.incompleteSignature, "'\(name)' is named as a SignedHeader, but it does not exist in the HTTP request.")
+            }
+        }
+        guard signed.service == Self.service else {
+            throw AmplifyError(.invalidSignature, "Credential should be scoped to correct service: '\(Self.service)'.")
+        }
         guard let credential = self.credentials[signed.accessKeyId] else {
             throw AmplifyError(.unrecognizedClient, "The security token included in the request is invalid.")
         }
         guard let time = Self.parse(signed.amzDate), signed.amzDate.hasPrefix(signed.date) else {
             throw AmplifyError(.incompleteSignature, "Date must be in ISO-8601 'basic format' and match the credential scope.")
         }
-        if signed.presigned {
-            if now > time.addingTimeInterval(signed.expires ?? 0) { throw AmplifyError(.invalidSignature, "Signature expired.") }
-        } else if abs(now.timeIntervalSince(time)) > Self.allowedSkew {
-            throw AmplifyError(
-                .invalidSignature,
-                "Signature expired: \(signed.amzDate) is now earlier than \(Self.format(now.addingTimeInterval(-Self.allowedSkew))) "
-                    + "(\(Self.format(now)) - 15 min.)"
-            )
-        }
+        try Self.requireCurrent(time, amzDate: signed.amzDate, expires: signed.expires, now: now)
         let payloadHash = try Self.payloadHash(request, body: body)
         let canonical = [
             request.method.rawValue,
@@ -136,12 +147,40 @@ public struct SigV4Verifier: Sendable {
             values["X-Amz-Credential"] ?? "", signedHeaders: values["X-Amz-SignedHeaders"] ?? "",
             signature: values["X-Amz-Signature"] ?? "", amzDate: values["X-Amz-Date"]
         )
-        guard let expires = values["X-Amz-Expires"].flatMap(TimeInterval.init), expires > 0, expires <= 7 * 24 * 3600 else {
+        guard let expires = values["X-Amz-Expires"].flatMap(TimeInterval.init), expires > 0, expires <= Self.maxExpires else {
             throw AmplifyError(.incompleteSignature, "X-Amz-Expires must be a number of seconds up to 604800.")
         }
         signed.expires = expires
         signed.presigned = true
         return signed
+    }
+
+    /// Refuses a signature's time, as AWS words it: later than the skew allows (either form), or, for the header form,
+    /// earlier; a presigned URL (`expires`) instead works until its date plus `X-Amz-Expires`.
+    static func requireCurrent(_ time: Date, amzDate: String, expires: TimeInterval?, now: Date) throws(AmplifyError) {
+        let minutes = Int(Self.allowedSkew / 60)
+        if time > now.addingTimeInterval(Self.allowedSkew) {
+            throw AmplifyError(
+                .invalidSignature,
+                "Signature not yet current: \(amzDate) is still later than \(Self.format(now.addingTimeInterval(Self.allowedSkew))) "
+                    + "(\(Self.format(now)) + \(minutes) min.)"
+            )
+        }
+        if let expires {
+            let end = time.addingTimeInterval(expires)
+            if now > end {
+                throw AmplifyError(
+                    .invalidSignature,
+                    "Signature expired: \(Self.format(end)) is now earlier than \(Self.format(now)) (\(amzDate) + \(Int(expires)) s, X-Amz-Expires)."
+                )
+            }
+        } else if time < now.addingTimeInterval(-Self.allowedSkew) {
+            throw AmplifyError(
+                .invalidSignature,
+                "Signature expired: \(amzDate) is now earlier than \(Self.format(now.addingTimeInterval(-Self.allowedSkew))) "
+                    + "(\(Self.format(now)) - \(minutes) min.)"
+            )
+        }
     }
 
     /// The signature of a canonical request (SigV4's string to sign, under the key derived from `secret` for the day

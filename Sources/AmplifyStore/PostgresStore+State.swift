@@ -2,8 +2,24 @@ import AmplifyCore
 import Foundation
 import PostgresNIO
 
-/// Loading a whole state (`POST /_amplify-local/state`, `--init`): every row in one transaction.
+/// Loading a whole state (`POST /_amplify-local/state`, `--init`): every row in one transaction; and dropping one
+/// account and region's (a tenant's `POST /_amplify-local/reset` under `--auth strict`).
 extension PostgresStore {
+    public func reset(_ scope: Scope) async throws -> [String] {
+        try await self.write { connection in
+            // The scope's app counter row, locked first, makes this take turns with creations and loads in the scope.
+            try await connection.run(
+                "SELECT apps FROM app_count WHERE account = \(scope.account) AND region = \(scope.region) FOR UPDATE"
+            )
+            // Branches, jobs, logs, webhooks, domains, backends, secrets and follows go with their app (ON DELETE CASCADE).
+            let rows = try await connection.rows(
+                "DELETE FROM app WHERE account = \(scope.account) AND region = \(scope.region) RETURNING seq, appId"
+            )
+            try await connection.run("DELETE FROM app_count WHERE account = \(scope.account) AND region = \(scope.region)")
+            return try rows.map { try $0.decode((Int64, String).self) }.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+    }
+
     public func load(_ snapshot: StateSnapshot, skipIfHeld: Bool) async throws -> Bool {
         try snapshot.validate(quotas: self.quotas)
         var loaded = false
@@ -21,6 +37,15 @@ extension PostgresStore {
                     .decode(Int.self) ?? 0
                 guard try StateSnapshot.requireEmpty(scope, count: count, skipIfHeld: skipIfHeld) else { return }
             }
+            var takenApps = Set<String>()
+            for appId in snapshot.appIds where try await connection.row("SELECT 1 FROM app WHERE appId = \(appId) LIMIT 1") != nil {
+                takenApps.insert(appId)
+            }
+            var takenWebhooks = Set<String>()
+            for webhookId in snapshot.webhookIds where try await connection.row("SELECT 1 FROM webhook WHERE webhookId = \(webhookId)") != nil {
+                takenWebhooks.insert(webhookId)
+            }
+            try snapshot.requireUnused(takenAppIds: takenApps, takenWebhookIds: takenWebhooks)
             for state in snapshot.apps {
                 let app = state.app
                 try await connection.run("UPDATE app_count SET apps = apps + 1 WHERE account = \(app.scope.account) AND region = \(app.scope.region)")

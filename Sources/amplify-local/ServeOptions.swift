@@ -66,6 +66,12 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "The most memory a build gets in MiB, below its compute type's (STANDARD_8GB: 8192). [env: AMPLIFY_LOCAL_BUILD_MEMORY_MIB]")
     var buildMemoryMib: Int?
 
+    @Option(help: "The most processes and threads a build or an SSR compute has at once, at least 16 (a pids control group where the server is root, else RLIMIT_NPROC under the build's own user or user namespace). [env: AMPLIFY_LOCAL_BUILD_MAX_PROCESSES] (default: 2048)")
+    var buildMaxProcesses: Int?
+
+    @Option(help: "A folder file:// sources may be read from: a deployment's sourceUrl, an app's repository on this machine (a path or file:// URL); repeat for more. Symbolic links are resolved first; the data folder is never read. [env: AMPLIFY_LOCAL_DEPLOY_FROM, ':'-separated] (default: the folder the server starts in, unless that is / or the home folder)")
+    var deployFrom: [String] = []
+
     @Option(help: "Apps per account and region (AWS: 25). [env: AMPLIFY_LOCAL_MAX_APPS_PER_REGION] (default: 25)")
     var maxAppsPerRegion: Int?
 
@@ -84,6 +90,12 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "File of ACCESS_KEY_ID:SECRET[:ACCOUNT_ID] lines that signatures are checked against. [env: AMPLIFY_LOCAL_CREDENTIALS]")
     var credentials: String?
 
+    @Option(help: "A host name requests may name besides IP addresses, localhost, *.localhost and --host (a name behind a proxy or in a hosts file); *.NAME allows the names under NAME, * any. Others are refused (403): a page whose name was made to point here (DNS rebinding). Repeat for more. [env: AMPLIFY_LOCAL_ALLOWED_HOSTS, comma-separated]")
+    var allowedHosts: [String] = []
+
+    @Option(help: "An origin (scheme://host[:port], such as http://localhost:3000) whose pages may call the API and admin endpoints, with CORS answers; * allows any. Pages of other origins are refused (403), the console's own excepted. Repeat for more. [env: AMPLIFY_LOCAL_ALLOWED_ORIGINS, comma-separated]")
+    var allowedOrigins: [String] = []
+
     @Option(help: "The most log one step of a build keeps, in bytes. [env: AMPLIFY_LOCAL_MAX_LOG_BYTES] (default: 67108864)")
     var maxLogBytes: Int?
 
@@ -92,6 +104,15 @@ struct ServeOptions: ParsableArguments {
 
     @Option(help: "How long log, upload and access-log URLs work, in seconds. [env: AMPLIFY_LOCAL_URL_EXPIRY_SECONDS] (default: 3600)")
     var urlExpirySeconds: Double?
+
+    @Option(help: "Seconds a request's head (request line and headers) may take to arrive, from the connection's opening or the request's first byte; slower ones are closed (a 408 when part came). [env: AMPLIFY_LOCAL_HEADER_TIMEOUT] (default: 10)")
+    var headerTimeout: Double?
+
+    @Option(help: "Seconds a kept-alive connection may stay idle between requests, or a request body go without a byte, before it is closed. [env: AMPLIFY_LOCAL_IDLE_TIMEOUT] (default: 60)")
+    var idleTimeout: Double?
+
+    @Option(help: "The most connections open at once; one more is answered 503 and closed. [env: AMPLIFY_LOCAL_MAX_CONNECTIONS] (default: half the open-file limit less 256, at most 32768; the soft limit is raised to the hard one at start)")
+    var maxConnections: Int?
 
     @Option(help: "Fault rules in force from the start: a JSON list of rules as POST /_amplify-local/faults takes them. [env: AMPLIFY_LOCAL_FAULTS]")
     var faults: String?
@@ -158,6 +179,12 @@ struct ServeOptions: ParsableArguments {
             try value(self.computeNetwork, "COMPUTE_NETWORK", ComputeNamespaces.Mode.init(rawValue:)) ?? configuration.computeNetwork
         configuration.buildMemoryMiB = try value(self.buildMemoryMib, "BUILD_MEMORY_MIB", Int.init)
         if let memory = configuration.buildMemoryMiB, memory < 16 { throw ValidationError("--build-memory-mib must be at least 16.") }
+        if let processes = try value(self.buildMaxProcesses, "BUILD_MAX_PROCESSES", Int.init) {
+            guard processes >= ProcessLimit.leastMaximum else {
+                throw ValidationError("--build-max-processes must be at least \(ProcessLimit.leastMaximum).")
+            }
+            configuration.buildMaxProcesses = processes
+        }
         var quotas = configuration.quotas
         quotas.appsPerRegion = try value(self.maxAppsPerRegion, "MAX_APPS_PER_REGION", Int.init) ?? quotas.appsPerRegion
         quotas.branchesPerApp = try value(self.maxBranchesPerApp, "MAX_BRANCHES_PER_APP", Int.init) ?? quotas.branchesPerApp
@@ -170,7 +197,17 @@ struct ServeOptions: ParsableArguments {
         configuration.auth = try value(self.auth, "AUTH", AuthMode.init(rawValue:)) ?? configuration.auth
         if let path = try value(self.credentials, "CREDENTIALS", { $0 }) {
             configuration.credentials = try SigV4Verifier.credentials(fromFile: path)
+            configuration.credentialsFile = path
         }
+        let deployFrom = self.deployFrom.isEmpty
+            ? (environment["AMPLIFY_LOCAL_DEPLOY_FROM"] ?? "").split(separator: ":").map(String.init).filter { !$0.isEmpty }
+            : self.deployFrom
+        for folder in deployFrom where !FileManager.default.fileExists(atPath: folder) {
+            throw ValidationError("--deploy-from \(folder): no such folder.")
+        }
+        configuration.deployFrom = deployFrom.isEmpty
+            ? SourceFolders.defaultFolders(workingDirectory: FileManager.default.currentDirectoryPath, home: environment["HOME"])
+            : deployFrom
         if configuration.auth != .off && configuration.credentials.isEmpty {
             throw ValidationError("--auth \(configuration.auth.rawValue) needs --credentials FILE with at least one ACCESS_KEY_ID:SECRET line.")
         }
@@ -185,6 +222,13 @@ struct ServeOptions: ParsableArguments {
         guard configuration.maxUploadBytes >= 1 else { throw ValidationError("The upload limit must be at least 1 byte.") }
         configuration.urlLifetime = try value(self.urlExpirySeconds, "URL_EXPIRY_SECONDS", Double.init) ?? configuration.urlLifetime
         guard configuration.urlLifetime > 0, configuration.urlLifetime.isFinite else { throw ValidationError("URLs must live more than 0 seconds.") }
+        configuration.headerTimeoutSeconds = try value(self.headerTimeout, "HEADER_TIMEOUT", Double.init) ?? configuration.headerTimeoutSeconds
+        configuration.idleTimeoutSeconds = try value(self.idleTimeout, "IDLE_TIMEOUT", Double.init) ?? configuration.idleTimeoutSeconds
+        for (name, seconds) in [("--header-timeout", configuration.headerTimeoutSeconds), ("--idle-timeout", configuration.idleTimeoutSeconds)] {
+            guard seconds >= 0.1, seconds <= 86_400 else { throw ValidationError("\(name) must be between 0.1 and 86400 seconds.") }
+        }
+        configuration.maxConnections = try value(self.maxConnections, "MAX_CONNECTIONS", Int.init)
+        if let connections = configuration.maxConnections, connections < 1 { throw ValidationError("--max-connections must be at least 1.") }
         if let database = try value(self.database, "DATABASE", { $0 }) {
             do {
                 _ = try PostgresLocation(url: database)
@@ -218,6 +262,17 @@ struct ServeOptions: ParsableArguments {
             if let path = try value(self.faults, "FAULTS", { $0 }) { try configuration.loadFaultRules(fromFile: path) }
             if let path = try value(self.`init`, "INIT", { $0 }) { try configuration.loadInitialState(fromFile: path) }
         } catch let error as AmplifyError {
+            throw ValidationError(error.message)
+        }
+        func list(_ flags: [String], _ name: String) -> [String] {
+            guard flags.isEmpty else { return flags }
+            return (environment["AMPLIFY_LOCAL_\(name)"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        configuration.allowedHosts = list(self.allowedHosts, "ALLOWED_HOSTS")
+        configuration.allowedOrigins = list(self.allowedOrigins, "ALLOWED_ORIGINS")
+        do {
+            _ = try FrontDoorPolicy(bindHost: configuration.host, allowedHosts: configuration.allowedHosts, allowedOrigins: configuration.allowedOrigins)
+        } catch {
             throw ValidationError(error.message)
         }
         configuration.hostEnvironment = environment

@@ -58,4 +58,26 @@ import Testing
         #expect(output.text.contains("got-term"))
         #expect(!running(marker))
     }
+
+    /// `RLIMIT_NPROC` is set inside the namespaces and before the change of user, and only where the kernel counts
+    /// the build's processes alone (else it would count the whole session of the server's user).
+    @Test func theProcessLimitIsSetInsideTheNamespaceBeforeTheChangeOfUser() throws {
+        let limit = ProcessLimit(maximum: 100)
+        guard ProcessLimit.rlimitAvailable else { return }
+        let user = BuildUser(uid: 2_100_000_001, gid: 2_100_000_001)
+        let (unshare, words) = ProcessContainment.pidNamespace(asUser: false).wrap("bash", ["x.sh"], runAs: user, processLimit: limit)
+        #expect(unshare == "unshare")
+        let prlimit = try #require(words.firstIndex(of: "prlimit"))
+        #expect(words[prlimit + 1] == "--nproc=100:100")
+        #expect(try #require(words.firstIndex(of: "--fork")) < prlimit)
+        #expect(prlimit < (try #require(words.firstIndex(of: "setpriv"))))
+        // In a user namespace of its own (an unprivileged server) the rlimit counts the namespace's processes.
+        let (_, userNamespace) = ProcessContainment.pidNamespace(asUser: true).wrap("bash", [], runAs: nil, processLimit: limit)
+        #expect(userNamespace.contains("--nproc=100:100"))
+        // As the server's own user with no user namespace: not set.
+        for containment in [ProcessContainment.processGroup, .pidNamespace(asUser: false)] {
+            let (executable, arguments) = containment.wrap("bash", [], runAs: nil, processLimit: limit)
+            #expect(executable != "prlimit" && !arguments.contains("prlimit"))
+        }
+    }
 }

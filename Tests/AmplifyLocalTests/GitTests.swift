@@ -37,10 +37,11 @@ import Testing
         try "\(b)\n".write(to: git.appending(path: "refs/heads/main"), atomically: true, encoding: .utf8)
         try "\(c)\n".write(to: git.appending(path: "refs/heads/feature/x"), atomically: true, encoding: .utf8)
         try "\(c)\n".write(to: git.appending(path: "refs/pull/4/head"), atomically: true, encoding: .utf8)
-        let refs = try LocalRefs.read(root.path)
+        let sources = SourceFolders(allowed: [root.path])
+        let refs = try LocalRefs.read(root.path, sources: sources)
         // The loose main is newer than the packed one.
         #expect(refs == GitRefs(branches: ["main": b, "old": a, "feature/x": c], pullRequests: [4: c], defaultBranch: "main"))
-        #expect(throws: LocalRefs.Failure.self) { try LocalRefs.read(root.appending(path: "nothing").path) }
+        #expect(throws: LocalRefs.Failure.self) { try LocalRefs.read(root.appending(path: "nothing").path, sources: sources) }
     }
 
     @Test func gitHubEvents() throws {

@@ -118,4 +118,25 @@ import Testing
         #expect(SigV4Verifier.format(date) == "20261129T044030Z")
         #expect(SigV4Verifier.parse("2026-11-29T04:40:30Z") == nil)
     }
+
+    @Test func datesAreCurrentWithinFiveMinutesEitherWay() throws {
+        let now = try #require(SigV4Verifier.parse("20261129T044030Z"))
+        func check(_ offset: TimeInterval, expires: TimeInterval? = nil) -> String? {
+            let time = now.addingTimeInterval(offset)
+            do {
+                try SigV4Verifier.requireCurrent(time, amzDate: SigV4Verifier.format(time), expires: expires, now: now)
+                return nil
+            } catch {
+                #expect(error.code == .invalidSignature)
+                return error.message
+            }
+        }
+        #expect(check(300) == nil && check(-300) == nil)
+        #expect(check(301) == "Signature not yet current: 20261129T044531Z is still later than 20261129T044530Z (20261129T044030Z + 5 min.)")
+        #expect(check(-301) == "Signature expired: 20261129T043529Z is now earlier than 20261129T043530Z (20261129T044030Z - 5 min.)")
+        // Presigned: as old as X-Amz-Expires allows, but never dated ahead beyond the skew.
+        #expect(check(-3600, expires: 3600) == nil)
+        #expect(check(-3601, expires: 3600)?.hasPrefix("Signature expired: 20261129T044029Z is now earlier than 20261129T044030Z") == true)
+        #expect(check(301, expires: 604_800)?.hasPrefix("Signature not yet current: ") == true)
+    }
 }

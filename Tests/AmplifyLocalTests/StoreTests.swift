@@ -652,6 +652,51 @@ import Testing
         }
     }
 
+    @Test(arguments: Kind.available) func aScopesResetAndLoadLeaveOtherScopesAlone(kind: Kind) async throws {
+        try await kind.withStore { store in
+            let other = Scope(account: "111111111111", region: scope.region)
+            let otherRegion = Scope(account: scope.account, region: "us-east-1")
+            try await seed(store)
+            try await store.createApp(App(scope: scope, appId: "d2abc", name: "second", now: now))
+            for (tenant, appId) in [(other, "d9a"), (otherRegion, "d9b")] {
+                var app = App(scope: tenant, appId: appId, name: "kept", now: now)
+                app.repository = "/tmp/repo"
+                try await store.createApp(app)
+                try await store.createBranch(Branch(scope: tenant, appId: appId, branchName: "main", now: now))
+                _ = try await store.startJob(tenant, appId: appId, branchName: "main", JobRequest(jobType: .release), now: now)
+                try await store.createWebhook(Webhook(scope: tenant, appId: appId, branchName: "main", description: "ci", now: now))
+            }
+            let kept = [try await store.snapshot(other), try await store.snapshot(otherRegion)]
+            let removed = try await store.reset(scope)
+            #expect(removed == ["d1abc", "d2abc"])
+            #expect(try await store.listApps(scope, after: nil, limit: 10).items.isEmpty)
+            #expect([try await store.snapshot(other), try await store.snapshot(otherRegion)] == kept)
+            #expect(try await store.reset(scope).isEmpty)
+            // The scope's app count went with it: its quota starts again from nothing.
+            try await store.createApp(App(scope: scope, appId: "d3abc", name: "new", now: now))
+            #expect(try await store.listApps(scope, after: nil, limit: 10).items.map(\.appId) == ["d3abc"])
+            _ = try await store.reset(scope)
+
+            // A load may not take an app id or webhook id another scope holds; with ids of its own, it loads.
+            let copy = kept[0].moved(to: scope)
+            await #expect(throws: AmplifyError.badRequest("apps.1.app.appId: app id d9a is taken by another account or region's app.")) {
+                try await store.load(copy, skipIfHeld: false)
+            }
+            var renamed = copy
+            renamed.apps[0].app.appId = "d7abc"
+            for b in renamed.apps[0].branches.indices {
+                renamed.apps[0].branches[b].branch.appId = "d7abc"
+                for j in renamed.apps[0].branches[b].jobs.indices { renamed.apps[0].branches[b].jobs[j].job.key.appId = "d7abc" }
+            }
+            renamed.apps[0].webhooks[0].appId = "d7abc"
+            await #expect(throws: AmplifyError.self) { try await store.load(renamed, skipIfHeld: false) }
+            renamed.apps[0].webhooks[0].webhookId = UUID().uuidString.lowercased()
+            #expect(try await store.load(renamed, skipIfHeld: false))
+            #expect(try await store.listApps(scope, after: nil, limit: 10).items.map(\.appId) == ["d7abc"])
+            #expect([try await store.snapshot(other), try await store.snapshot(otherRegion)] == kept)
+        }
+    }
+
     @Test func concurrentWritesAllReturnAndAllStay() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("amplify-store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -147,14 +147,20 @@ extension ConsoleRoutes {
             let appId = try Self.parameter(context, "appId")
             let name = try Self.parameter(context, "branch")
             let labels = ["appId": appId, "branchName": name]
+            // Read whole first, at most 6 MiB, before a job is made for it (a limit hit while the file is written would
+            // come back wrapped in the file system's error: a 500, where this is the 413 it is).
+            var request = request
+            let zip: ByteBuffer
+            do {
+                zip = try await request.collectBody(upTo: context.maxUploadSize)
+            } catch is NIOTooManyBytesError {
+                throw AWSError.bodyTooLarge(limit: context.maxUploadSize)
+            }
             let created = try await self.call(.createDeployment, visitor, request, context, labels: labels, body: [:])
             guard let jobId = created["jobId"] as? String, let id = Int(jobId) else { throw AmplifyError(.internalFailure, "No job was made.") }
             let upload = self.files.zipUpload(JobKey(scope: visitor.scope, appId: appId, branchName: name, jobId: id))
             try FileManager.default.createDirectory(at: upload.deletingLastPathComponent(), withIntermediateDirectories: true)
-            // Streamed to the file on NIO's thread pool, as uploads to the signed URL are.
-            try await FileIO(threadPool: .singleton).writeFile(
-                contents: ByteLimitedSequence(base: request.body, limit: context.maxUploadSize), path: upload.path, context: context
-            )
+            try await FileIO(threadPool: .singleton).writeFile(buffer: zip, path: upload.path, context: context)
             _ = try await self.call(.startDeployment, visitor, request, context, labels: labels, body: ["jobId": jobId])
             return try Self.jsonResponse(.ok, ["jobId": jobId, "href": "\(Self.root)/apps/\(appId)/branches/\(Self.segment(name))/jobs/\(jobId)"])
         } catch {

@@ -240,11 +240,18 @@ struct ConsoleRoutes {
     // MARK: Helpers
 
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
+    /// The largest form a page posts (its fields are a few lines of text).
+    static let maxFormBytes = 1 << 20
 
-    /// A form's fields (`application/x-www-form-urlencoded`, up to 1 MB); empty for other bodies.
+    /// A form's fields (`application/x-www-form-urlencoded`, up to `maxFormBytes`); empty for other bodies.
     static func form(_ request: inout Request, _ context: AmplifyRequestContext) async throws -> [String: String] {
         guard request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") ?? false else { return [:] }
-        let body = try await request.collectBody(upTo: 1 << 20)
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: Self.maxFormBytes)
+        } catch is NIOTooManyBytesError {
+            throw AWSError.bodyTooLarge(limit: Self.maxFormBytes)
+        }
         let text = String(buffer: body).replacingOccurrences(of: "+", with: "%20")
         guard let fields = WireRequest.parseQuery(text[...]) else { throw AmplifyError.badRequest("The form is not valid percent-encoded text.") }
         return fields.compactMapValues(\.last)
