@@ -17,7 +17,7 @@ struct ConnectionGuards {
         let descriptors = FileDescriptorLimit.raiseToHard()
         let limit = configuration.maxConnections ?? ConnectionLimiter.defaultLimit(descriptors: descriptors.after)
         let peers = BuildPeerFilter(logger: logger)
-        logger.notice(
+        logger.debug(
             "Connections: at most \(limit) open at once, heads within \(configuration.headerTimeoutSeconds) s, idle ones closed after \(configuration.idleTimeoutSeconds) s",
             metadata: [
                 "files.limit": "\(descriptors.after)",
