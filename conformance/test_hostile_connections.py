@@ -77,7 +77,7 @@ def test_a_slow_head_gets_a_408_and_an_idle_keepalive_connection_lives_past_the_
     answer = b""
     while chunk := slow.recv(65536):
         answer += chunk
-    assert 1.5 < time.monotonic() - began < 6
+    assert 1.5 < time.monotonic() - began < 9  # the timeout is the feature: not before it, and well before the socket gives up
     assert answer.startswith(b"HTTP/1.1 408"), answer
     assert b"x-amzn-errortype: requesttimeoutexception" in answer.lower()
     assert b"--header-timeout" in answer
@@ -101,7 +101,7 @@ def test_idle_keepalive_connections_end_at_the_idle_timeout(fresh_server):
     assert kept.recv(65536).startswith(b"HTTP/1.1 200")
     began = time.monotonic()
     assert kept.recv(65536) == b""
-    assert time.monotonic() - began < 5
+    assert time.monotonic() - began < 9
     kept.close()
 
 

