@@ -5,10 +5,13 @@ import http.client
 import json
 import os
 import subprocess
+import urllib.parse
 
 import pytest
 
-from conftest import Server, http_request
+from conftest import Server, http_request, wait_for_status
+from test_deployments import put
+from test_hostile_files import make_zip
 from test_hosting import deploy
 
 UNSIGNED = "000000000000"  # the account of a request with no credential
@@ -257,3 +260,30 @@ def test_boto3_and_the_aws_cli_pass_the_door_that_refuses_a_page(fresh_server, t
     assert sorted(app["name"] for app in client.list_apps()["apps"]) == ["cli", "sdk"]
     # The same server refuses the page that would call it the same way.
     assert_refused(call(server, "GET", "/apps", {"Host": f"{REBIND}:{server.port}"}))
+
+
+def test_a_chunked_upload_past_the_limit_is_413_and_leaves_room_for_a_good_one(fresh_server):
+    """A signed upload URL sent chunked (no Content-Length to refuse it by): cut at --max-upload-bytes, 413, not 500."""
+    server = fresh_server("--max-upload-bytes", "100000")
+    client = server.client()
+    app_id = client.create_app(name="uploads")["app"]["appId"]
+    client.create_branch(appId=app_id, branchName="main")
+    created = client.create_deployment(appId=app_id, branchName="main")
+    url = urllib.parse.urlsplit(created["zipUploadUrl"])
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=20)
+    connection.putrequest("PUT", f"{url.path}?{url.query}")
+    connection.putheader("Transfer-Encoding", "chunked")
+    connection.endheaders()
+    try:
+        for _ in range(30):
+            connection.send(b"2710\r\n" + b"x" * 10000 + b"\r\n")
+        connection.send(b"0\r\n\r\n")
+    except OSError:
+        pass  # the server may close as soon as it has answered
+    answer = connection.getresponse()
+    assert answer.status == 413, (answer.status, answer.read())
+    assert b"100000 bytes" in answer.read()
+    connection.close()
+    put(created["zipUploadUrl"], make_zip([("index.html", "fits")]))
+    client.start_deployment(appId=app_id, branchName="main", jobId=created["jobId"])
+    assert wait_for_status(client, app_id, "main", created["jobId"], ("SUCCEED", "FAILED"))["summary"]["status"] == "SUCCEED"

@@ -268,11 +268,14 @@ struct AdminRoutes {
         let file = destination(key)
         let partial = file.deletingLastPathComponent().appending(path: ".\(file.lastPathComponent).\(UUID().uuidString.lowercased()).part")
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let body = ByteLimitedSequence(base: request.body, limit: limit)
         do {
-            try await FileIO(threadPool: .singleton).writeFile(contents: ByteLimitedSequence(base: request.body, limit: limit), path: partial.path, context: context)
+            try await FileIO(threadPool: .singleton).writeFile(contents: body, path: partial.path, context: context)
             guard rename(partial.path, file.path) == 0 else { throw HTTPError(.internalServerError, message: "The upload could not be stored.") }
         } catch {
             try? FileManager.default.removeItem(at: partial)
+            // NIO's file system reports the body's own 413 (a chunked upload past the limit) as an error of its own.
+            if body.exceeded { throw HTTPError(.contentTooLarge, message: "The upload is larger than \(limit) bytes.") }
             throw error
         }
         return Response(status: .ok)
