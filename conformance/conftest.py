@@ -25,6 +25,9 @@ from botocore.config import Config
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 POSTGRES = os.environ.get("AMPLIFY_LOCAL_CONFORMANCE_POSTGRES")
 on_postgres = pytest.mark.skipif(bool(POSTGRES), reason="about SQLite's own storage")
+# Tests of what involves no store (connections, processes, rule matching) run once, on the SQLite run: the PostgreSQL
+# run is for what the store does.
+store_free = pytest.mark.skipif(bool(POSTGRES), reason="touches no store: run on SQLite only")
 
 
 def postgres_database(data_dir):

@@ -10,8 +10,10 @@ import urllib.request
 
 import pytest
 
-from conftest import ACCOUNT, Server, http_request, wait_for_status
+from conftest import ACCOUNT, Server, http_request, wait_for_status, store_free
 from test_builds import FINISHED, log_of, make_repo, start
+
+pytestmark = store_free
 
 ROOT_BUILD_USERS = os.geteuid() == 0 and shutil.which("setpriv") is not None
 needs_build_users = pytest.mark.skipif(

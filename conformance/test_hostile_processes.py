@@ -17,9 +17,11 @@ import uuid
 
 import pytest
 
-from conftest import Server, wait_for_status
+from conftest import Server, wait_for_status, store_free
 from test_builds import FINISHED, build, log_of, make_repo, spec, start
 from test_sandbox import SANDBOX
+
+pytestmark = store_free
 
 DEFAULT_LIMIT = 2048
 MODES = [
