@@ -12,10 +12,17 @@ import Testing
         }
     }
 
+    @Test func theByteLevelFastPathTakesOnlyLoopbackNamesWithAPort() {
+        for host in ["127.0.0.1", "127.0.0.1:4566", "localhost", "localhost:1"] { #expect(FrontDoorPolicy.isLoopback(host), "\(host)") }
+        for host in ["127.0.0.1.nip.io", "127.0.0.10", "localhost.attacker.example", "localhost:", "localhost:123456", "localhost:4a", "LOCALHOST"] {
+            #expect(!FrontDoorPolicy.isLoopback(host), "\(host)")
+        }
+    }
+
     @Test func otherNamesAndMalformedHostsAreNot() {
         for host in ["rebind.attacker.example", "rebind.attacker.example:4566", "localhost.attacker.example", "attackerlocalhost", "127.0.0.1.nip.io",
                      "256.0.0.1", "1.2.3", "2130706433", "0x7f.0.0.1", "localhost:abc", "[::1", "[not:hex:zz]", "", "..localhost", "a..b", "host name",
-                     "user@localhost", "[::1]x"] {
+                     "user@localhost", "[::1]x", "localhost:", "127.0.0.1:123456", "localhost:4566x"] {
             #expect(!self.policy.allowsHost(host), "\(host)")
         }
     }
