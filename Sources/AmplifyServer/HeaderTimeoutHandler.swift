@@ -74,7 +74,13 @@ final class HeaderTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler 
     fileprivate func bytesArrived() {
         guard self.inFlight == 0 else { return }
         self.partialHead = true
-        self.arm()
+    }
+
+    /// The timer starts only when a read ends with a head begun and not finished: a head that came whole in one read
+    /// (nearly every request) schedules nothing (a timer per request was ~1% of a site request in the profile).
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if self.partialHead && self.inFlight == 0 { self.arm() }
+        context.fireChannelReadComplete()
     }
 
     private func arm() {
