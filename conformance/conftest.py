@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.request
 from urllib.parse import urlsplit, urlunsplit
@@ -57,7 +58,7 @@ class Server:
     """One amplify-local process."""
 
     def __init__(self, *args, data_dir=None, env=None, log_path=None, cwd=None, prefix=None, deploy_from=tempfile.gettempdir()):
-        """With `log_path`, the server logs at info level to that file; otherwise warnings only, unread. `cwd` is the
+        """With `log_path`, the server logs at info level to that file; otherwise warnings only, to a temporary file. `cwd` is the
         folder it runs in (relative repository paths are taken from it). `prefix` is a command the server is run
         under (`prlimit --nofile=1024:1024 --`). `deploy_from` is the `--deploy-from` folder (given as
         AMPLIFY_LOCAL_DEPLOY_FROM): the temporary folder tests make repositories and zips in, unless the test passes
@@ -88,15 +89,23 @@ class Server:
                 command += ["--node-name", "conformance-" + hashlib.sha1(self.data_dir.encode()).hexdigest()[:12]]
         environment = {k: v for k, v in os.environ.items() if not k.startswith("AMPLIFY_LOCAL_")}
         environment.update(self.env)
-        with open(self.log_path or os.devnull, "a") as log:
-            stderr = log if self.log_path else subprocess.PIPE
-            self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, text=True, env=environment, cwd=self.cwd)
-        started = time.monotonic()
-        line = self.process.stdout.readline()
-        if "listening on http://" not in line:
-            self.process.kill()
-            reason = self.process.stderr.read() if self.process.stderr else open(self.log_path).read()
-            raise RuntimeError(f"server did not start: {line!r} {reason}")
+        # The log goes to a file, never to a pipe left unread: a server whose log fills a pipe's 64 KiB blocks in
+        # write(2) and stops answering (a thousand apps' warnings at a restart did).
+        log = open(self.log_path, "a") if self.log_path else tempfile.TemporaryFile("w+")
+        with log:
+            self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True, env=environment, cwd=self.cwd)
+            started = time.monotonic()
+            line = self.process.stdout.readline()
+            if "listening on http://" not in line:
+                self.process.kill()
+                self.process.wait()
+                if self.log_path:
+                    reason = open(self.log_path).read()
+                else:
+                    log.seek(0)
+                    reason = log.read()
+                raise RuntimeError(f"server did not start: {line!r} {reason}")
+        threading.Thread(target=self.process.stdout.read, daemon=True).start()
         self.port = int(line.split("listening on http://")[1].split()[0].rsplit(":", 1)[1])
         while time.monotonic() - started < 10:
             try:
