@@ -82,7 +82,7 @@ def test_a_slow_head_gets_a_408_and_an_idle_keepalive_connection_lives_past_the_
     assert 1.5 < time.monotonic() - began < 9  # the timeout is the feature: not before it, and well before the socket gives up
     assert answer.startswith(b"HTTP/1.1 408"), answer
     assert b"x-amzn-errortype: requesttimeoutexception" in answer.lower()
-    assert b"--header-timeout" in answer
+    assert b"--header-timeout" in answer and b'"__type":"RequestTimeoutException"' in answer  # the body every error has
     slow.close()
     # A kept-alive connection idle between requests is not cut by the header timeout (the idle timeout does that),
     # and its next head is timed from its first byte.
@@ -136,6 +136,7 @@ def test_idle_connections_past_the_cap_are_refused_at_once_and_never_lock_client
             pass
         probe.close()
         assert answer.startswith(b"HTTP/1.1 503") and b"ServiceUnavailableException" in answer and b"--max-connections" in answer, answer
+        assert b"retry-after: 1" in answer.lower() and b'"__type":"ServiceUnavailableException"' in answer, answer
         # Once the idle ones are closed (10 s after they opened), clients are served again.
         served = False
         while time.monotonic() < deadline + 15 and not served:

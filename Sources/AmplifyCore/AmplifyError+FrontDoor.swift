@@ -6,4 +6,8 @@ extension AmplifyError.Code {
     /// 413: a body over the most an endpoint reads (6 MiB for API operations, as AWS Lambda's `RequestTooLargeException`
     /// for the same 6 MiB payload limit).
     public static let requestTooLarge = AmplifyError.Code("RequestTooLargeException")
+    /// 408: a connection whose request head did not come whole within `--header-timeout`.
+    public static let requestTimeout = AmplifyError.Code("RequestTimeoutException")
+    /// 503: a connection past `--max-connections` (the SDKs retry it).
+    public static let serviceUnavailable = AmplifyError.Code("ServiceUnavailableException")
 }

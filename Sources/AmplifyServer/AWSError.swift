@@ -56,6 +56,8 @@ struct AWSError: HTTPResponseError {
         case .unknownOperation: return 404
         case .invalidSignature, .unrecognizedClient, .missingAuthenticationToken, .accessDenied: return 403
         case .requestTooLarge: return 413
+        case .requestTimeout: return 408
+        case .serviceUnavailable: return 503
         default: return 400
         }
     }
@@ -65,11 +67,20 @@ struct AWSError: HTTPResponseError {
     }
 
     var response: Response {
-        var body: [String: String] = ["message": self.error.message, "__type": self.error.code.rawValue]
-        if self.error.code == .resourceNotFound { body["code"] = self.error.code.rawValue }
-        let data = (try? JSONEncoder().encode(body)) ?? Data()
+        Response(status: self.status, headers: self.headers, body: .init(byteBuffer: self.body))
+    }
+
+    /// `Content-Type` and `x-amzn-ErrorType` (the request id is added by whoever answers).
+    var headers: HTTPFields {
         var headers: HTTPFields = [.contentType: "application/json"]
         headers[Self.errorTypeHeader] = self.error.code.rawValue
-        return Response(status: self.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return headers
+    }
+
+    /// `{"message", "__type"}`, and `code` for ResourceNotFoundException.
+    var body: ByteBuffer {
+        var body: [String: String] = ["message": self.error.message, "__type": self.error.code.rawValue]
+        if self.error.code == .resourceNotFound { body["code"] = self.error.code.rawValue }
+        return ByteBuffer(bytes: (try? JSONEncoder().encode(body)) ?? Data())
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import AmplifyCore
 import HTTPTypes
 import Logging
 import NIOCore
@@ -82,18 +82,7 @@ public final class ConnectionLimiter: Sendable {
                 metadata: ["connections.limit": "\(self.limiter.limit)", "peer": "\(context.channel.remoteAddress.map { "\($0)" } ?? "-")"]
             )
             let message = "The server has \(self.limiter.limit) connections open, its most (--max-connections); try again shortly."
-            let body = ByteBuffer(string: #"{"message":"\#(message)"}"#)
-            var fields = HTTPFields()
-            fields[.contentType] = "application/json"
-            fields[.contentLength] = "\(body.readableBytes)"
-            fields[.connection] = "close"
-            fields[.retryAfter] = "1"
-            fields[HTTPField.Name("x-amzn-ErrorType")!] = "ServiceUnavailableException"
-            fields[HTTPField.Name("x-amzn-RequestId")!] = UUID().uuidString.lowercased()
-            context.write(self.wrapOutboundOut(.head(HTTPResponse(status: .serviceUnavailable, headerFields: fields))), promise: nil)
-            context.write(self.wrapOutboundOut(.body(body)), promise: nil)
-            context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
-            context.close(promise: nil)
+            AWSError(AmplifyError(.serviceUnavailable, message)).answer(closing: context, headers: [.retryAfter: "1"])
         }
     }
 }

@@ -1,5 +1,4 @@
-import Foundation
-import HTTPTypes
+import AmplifyCore
 import NIOCore
 import NIOHTTPTypes
 
@@ -103,18 +102,8 @@ final class HeaderTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler 
             return
         }
         let seconds = self.timeout.nanoseconds / 1_000_000_000
-        let body = ByteBuffer(string: #"{"message":"The request's head (request line and headers) did not arrive within \#(seconds) seconds (--header-timeout)."}"#)
-        var fields = HTTPFields()
-        fields[.contentType] = "application/json"
-        fields[.contentLength] = "\(body.readableBytes)"
-        fields[.connection] = "close"
-        fields[HTTPField.Name("x-amzn-ErrorType")!] = "RequestTimeoutException"
-        fields[HTTPField.Name("x-amzn-RequestId")!] = UUID().uuidString.lowercased()
-        context.write(self.wrapOutboundOut(.head(HTTPResponse(status: .requestTimeout, headerFields: fields))), promise: nil)
-        context.write(self.wrapOutboundOut(.body(body)), promise: nil)
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolatedUnsafeUnchecked().whenComplete { _ in
-            context.close(promise: nil)
-        }
+        let message = "The request's head (request line and headers) did not arrive within \(seconds) seconds (--header-timeout)."
+        AWSError(AmplifyError(.requestTimeout, message)).answer(closing: context)
     }
 
     /// Sees raw bytes come in, first in the pipeline, and tells its `HeaderTimeoutHandler`; it keeps nothing.
