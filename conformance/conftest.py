@@ -7,8 +7,10 @@ With $AMPLIFY_LOCAL_CONFORMANCE_POSTGRES (a server's URL; scripts/test runs the 
 every server keeps its state in PostgreSQL instead of SQLite: a database of its own, the same one again (and
 the same node name) for a server restarted on the same data directory.
 """
+import contextlib
 import hashlib
 import http.client
+import http.server
 import json
 import os
 import signal
@@ -237,3 +239,27 @@ def wait_for_status(client, app_id, branch_name, job_id, statuses, timeout=10):
         if time.monotonic() > deadline:
             raise AssertionError(f"job {job_id} stayed {job['summary']['status']}, expected one of {statuses}")
         time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def serving_files(files):
+    """A plain HTTP server on 127.0.0.1 for the time of the block, answering GET with `files` ({path: bytes}) and 404
+    for any other path; yields its base URL (`http://127.0.0.1:PORT`)."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = files.get(self.path)
+            self.send_response(200 if body is not None else 404)
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *arguments):
+            pass
+
+    source = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=source.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{source.server_address[1]}"
+    finally:
+        source.shutdown()

@@ -1,13 +1,11 @@
 """CreateDeployment and StartDeployment: manual deployments, as the Amplify CLI's `publish` drives them."""
-import http.server
 import io
-import threading
 import urllib.request
 import zipfile
 
 import pytest
 
-from conftest import wait_for_status
+from conftest import serving_files, wait_for_status
 
 
 def site_zip():
@@ -81,23 +79,8 @@ def test_deployments_that_cannot_succeed_fail_with_a_reason(client, manual_app):
 
 
 def test_deployment_from_a_source_url(client, manual_app):
-    body = site_zip()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200 if self.path == "/site.zip" else 404)
-            self.send_header("Content-Length", str(len(body) if self.path == "/site.zip" else 0))
-            self.end_headers()
-            if self.path == "/site.zip":
-                self.wfile.write(body)
-
-        def log_message(self, *arguments):
-            pass
-
-    source = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=source.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{source.server_address[1]}/site.zip"
+    with serving_files({"/site.zip": site_zip()}) as base:
+        url = f"{base}/site.zip"
         job = client.start_deployment(appId=manual_app["appId"], branchName="main", sourceUrl=url)["jobSummary"]
         assert (job["jobId"], job["status"], job["sourceUrl"], job["sourceUrlType"]) == ("1", "PENDING", url, "ZIP")
         done = wait_for_status(client, manual_app["appId"], "main", "1", {"SUCCEED"})
@@ -105,8 +88,6 @@ def test_deployment_from_a_source_url(client, manual_app):
         missing = client.start_deployment(appId=manual_app["appId"], branchName="main", sourceUrl=url + ".gone")["jobSummary"]
         failed = wait_for_status(client, manual_app["appId"], "main", missing["jobId"], {"FAILED"})
         assert "HTTP 404" in failed["steps"][-1]["statusReason"]
-    finally:
-        source.shutdown()
 
 
 def test_deployment_errors(client, raw_client, app, manual_app):

@@ -5,15 +5,13 @@ import io
 import json
 import os
 import struct
-import threading
-import http.server
 import urllib.request
 import zipfile
 import zlib
 
 import pytest
 
-from conftest import ACCOUNT, REGION, Server, http_request, wait_for_status
+from conftest import ACCOUNT, REGION, Server, http_request, serving_files, wait_for_status
 from test_builds import FINISHED, SITE, log_of, make_repo, start
 from test_deployments import put
 
@@ -249,25 +247,9 @@ def test_a_page_s_state_import_then_start_deployment_writes_nothing_outside(guar
     assert admin(guarded, "POST", "state", document)[0] == 200
     escaped = outside / "from-a-page.txt"
     body = make_zip([("b", "->", "."), ("x", "->", climb()), ("x" + str(escaped), "written")])
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *arguments):
-            pass
-
-    source = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=source.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{source.server_address[1]}/evil.zip"
-        job = client.start_deployment(appId=app_id, branchName="main", sourceUrl=url)["jobSummary"]
+    with serving_files({"/evil.zip": body}) as base:
+        job = client.start_deployment(appId=app_id, branchName="main", sourceUrl=f"{base}/evil.zip")["jobSummary"]
         done = wait_for_status(client, app_id, "main", job["jobId"], FINISHED, timeout=30)
-    finally:
-        source.shutdown()
     assert done["summary"]["status"] == "FAILED"
     assert "symbolic link" in done["steps"][-1]["statusReason"]
     assert not escaped.exists()
