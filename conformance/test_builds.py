@@ -247,8 +247,8 @@ applications:
     [
         ({"README.md": "no spec"}, "No build spec"),
         ({"amplify.yml": "frontend: [unclosed"}, "Invalid build spec (amplify.yml in the repository): The build spec is not valid YAML"),
-        ({"amplify.yml": "version: 1\nfrontend:\n  phases: {}\n"}, "has no commands"),
-        ({"amplify.yml": "version: 1\nfrontend:\n  phases:\n    build:\n      commands: {a: b}\n"}, "must be a list"),
+        ({"amplify.yml": "version: 1\n"}, "has no frontend or backend section"),
+        ({"amplify.yml": "version: 1\nfrontend:\n  phases:\n    build:\n      commands: {a: b}\n"}, "frontend.phases.build.commands must be a list (line 5)"),
         ({"amplify.yml": spec("true", extra="  artifacts:\n    baseDirectory: missing\n")}, "artifacts folder missing was not found"),
     ],
 )

@@ -124,6 +124,11 @@ struct RealBuild: Sendable {
         guard Self.isDirectory(appRoot) else {
             throw JobProgress.Interruption.failed("The build spec's appRoot \(spec.appRoot) is not a folder of the repository.")
         }
+        let buildFolder = repositoryFolder.appending(path: spec.workingDirectory, directoryHint: .isDirectory)
+        guard Self.isDirectory(buildFolder) else {
+            throw JobProgress.Interruption.failed("The build spec's buildPath \(spec.workingDirectory) is not a folder of the repository.")
+        }
+        if spec.buildPath != nil { log.info("# Running the commands in \(spec.workingDirectory) (buildPath); artifacts are read from there.") }
         if let specHeaders = spec.customHeaders {
             let use = specHeaders.problem.map { "they are not used: \($0)" } ?? "they apply only when there is no customHttp.yml"
             log.line("customHeaders in the build spec are deprecated: put them in customHttp.yml at the repository's root, or the app's customHeaders (\(use)).", level: .warning)
@@ -141,7 +146,7 @@ struct RealBuild: Sendable {
             try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
             environment["TMPDIR"] = temporary.path
         }
-        try await self.runPhases(spec, appRoot: appRoot, environment: environment, workspace: workspace, runner: runner, sizing: sizing)
+        try await self.runPhases(spec, appRoot: buildFolder, environment: environment, workspace: workspace, runner: runner, sizing: sizing)
         let customHttp = try await self.customHttp(spec, repository: repositoryFolder, variables: variables, log: log)
         await log.close()
         if let detection {
@@ -350,7 +355,7 @@ struct RealBuild: Sendable {
             try await self.progress.begin("VERIFY", log: "No artifacts to verify.")
             return
         }
-        let baseFolder = try ArtifactCollector.baseFolder(spec.appRoot + "/" + base, in: repositoryFolder)
+        let baseFolder = try ArtifactCollector.baseFolder(spec.workingDirectory + "/" + base, in: repositoryFolder)
         if app.platform != .web {
             if let bundle = ComputeBundle.find(in: baseFolder) {
                 let relative = bundle.lastPathComponent == ".amplify-hosting" ? "\(base)/.amplify-hosting" : base
@@ -423,11 +428,14 @@ struct RealBuild: Sendable {
             return (spec, detection)
         }
         log.info("# Using the build spec from \(source).")
+        let spec: BuildSpec
         do {
-            return (try BuildSpec(yaml: text, monorepoAppRoot: variables["AMPLIFY_MONOREPO_APP_ROOT"]), nil)
+            spec = try BuildSpec(yaml: text, monorepoAppRoot: variables["AMPLIFY_MONOREPO_APP_ROOT"])
         } catch {
             throw JobProgress.Interruption.failed("Invalid build spec (\(source)): \(error.message)")
         }
+        for warning in spec.warnings { log.line(warning, level: .warning) }
+        return (spec, nil)
     }
 
     /// No build spec anywhere: the framework is detected (in `AMPLIFY_MONOREPO_APP_ROOT`'s folder when set), said in

@@ -9,7 +9,7 @@ struct AmplifyLocalCommand: AsyncParsableCommand {
         commandName: "amplify-local",
         abstract: "A local, API-compatible AWS Amplify Hosting: serves the Amplify API (and the sites it deploys).",
         version: AmplifyLocal.version,
-        subcommands: [Serve.self, SecretsCommand.self]
+        subcommands: [Serve.self, SecretsCommand.self, CheckSpecCommand.self]
     )
 
     @OptionGroup var options: ServeOptions

@@ -71,7 +71,9 @@ import Testing
     @Test(arguments: [
         ("frontend: [", "not valid YAML"),
         ("- a\n- b", "must be a YAML mapping"),
-        ("frontend:\n  phases: {}", "has no commands"),
+        ("version: 1", "no frontend or backend section"),
+        ("version: 1\nfrontend:\n  phases:\n    build: [npm ci]", "frontend.phases.build must be a mapping with commands (line 4)"),
+        ("frontend:\n  phases:\n    build:\n      commands: {a: b}", "frontend.phases.build.commands must be a list (line 4)"),
         ("frontend:\n  phases:\n    build:\n      commands: [[1]]", "must be a string"),
         ("applications:\n  - appRoot: ../outside\n    frontend: {phases: {build: {commands: [x]}}}", "relative path inside the repository"),
         ("frontend:\n  phases:\n    build: {commands: [x]}\n  artifacts:\n    baseDirectory: a/../../b", "relative path inside the repository"),
@@ -83,6 +85,42 @@ import Testing
         } catch {
             #expect(error.message.contains(message), "\(error.message)")
         }
+    }
+
+    @Test func readsTheShapesAWSBuilds() throws {
+        // `baseDirectory: /` (and `.`, `./`) is the application's folder; phases may have no commands.
+        for base in ["/", ".", "./"] {
+            let spec = try BuildSpec(yaml: "version: 1\nfrontend:\n  phases:\n    build:\n      commands: []\n  artifacts:\n    baseDirectory: \(base)\n    files: ['**/*']\n", monorepoAppRoot: nil)
+            #expect(spec.artifactsBaseDirectory == "." && spec.phases.isEmpty && spec.warnings.isEmpty)
+        }
+        #expect(try BuildSpec(yaml: "frontend:\n  phases:\n    preBuild:\n    build:\n      commands:\n  artifacts: {baseDirectory: dist}\n", monorepoAppRoot: nil).phases.isEmpty)
+        // appRoot with a leading or trailing slash; one command as a string; version 0.1; a document indented as a
+        // whole, with CRLF line ends.
+        let indented = "  version: 0.1\r\n  applications:\r\n    - appRoot: /apps/web/\r\n      frontend:\r\n        phases:\r\n          build:\r\n            commands: npm run build\r\n"
+        let spec = try BuildSpec(yaml: indented, monorepoAppRoot: "apps/web")
+        #expect(spec.appRoot == "apps/web" && spec.phases == [BuildSpec.Phase(section: "frontend", name: "build", commands: ["npm run build"])])
+        // YAML 1.2's core schema, as AWS reads it: `yes` stays a word.
+        #expect(try BuildSpec(yaml: "env:\n  variables:\n    FLAG: yes\nfrontend: {phases: {build: {commands: [x]}}}", monorepoAppRoot: nil).variables == ["FLAG": "yes"])
+        // A monorepo built from its root: the commands run in buildPath, and baseDirectory is read from there.
+        let rooted = try BuildSpec(
+            yaml: "applications:\n  - appRoot: apps/web\n    frontend:\n      buildPath: /\n      phases: {build: {commands: [pnpm build]}}\n      artifacts: {baseDirectory: apps/web/dist}\n",
+            monorepoAppRoot: nil
+        )
+        #expect(rooted.appRoot == "apps/web" && rooted.workingDirectory == "." && rooted.artifactsBaseDirectory == "apps/web/dist")
+    }
+
+    @Test func keysAmplifyDoesNotReadAreIgnoredWithAWarningNamingTheirLine() throws {
+        let spec = try BuildSpec(
+            yaml: "version: 1\nfrontend:\n  phases:\n    install:\n      commands: [npm ci]\n    build:\n      commands: [npm run build]\n      runtime-versions: {nodejs: 20}\n  artifacts:\n    baseDirectory: dist\n    exclude: [x]\nextra: 1\n",
+            monorepoAppRoot: nil
+        )
+        #expect(spec.phases.map(\.name) == ["build"])
+        #expect(spec.warnings == [
+            "The build spec's extra (line 12) is not a key Amplify reads: ignored.",
+            "The build spec's frontend.phases.install (line 4) is not a key Amplify reads: ignored.",
+            "The build spec's frontend.phases.build.runtime-versions (line 8) is not a key Amplify reads: ignored.",
+            "The build spec's frontend.artifacts.exclude (line 11) is not a key Amplify reads: ignored.",
+        ])
     }
 
     @Test func globsMatchLikeTheBuildSpecMeansThem() {
