@@ -51,6 +51,10 @@ public final class BuildRunner: Service, Sendable {
         /// The folders `file://` sources (a deployment's `sourceUrl`, a repository on this machine) may be read from
         /// (`--deploy-from`); none by default.
         public var sources = SourceFolders(allowed: [])
+        /// The Node.js versions builds' `nvm` picks from (`--node-versions`).
+        public var nodeVersions = NodeVersions(folder: nil)
+        /// What a build does with a command that deploys the app's backend on AWS (`--backend-builds`).
+        public var backendBuilds = BackendBuilds.fail
         /// Whether other nodes build from the same store (PostgreSQL). Without, the jobs in progress at
         /// start-up are the previous run's and end at once; with, only those whose lease ran out.
         public var sharedStore: Bool
@@ -317,7 +321,8 @@ public final class BuildRunner: Service, Sendable {
                 terminationGrace: self.configuration.terminationGrace, hostEnvironment: self.configuration.hostEnvironment,
                 runAs: BuildUser.forBuild(), secrets: self.configuration.secrets, sandbox: sandbox,
                 sandboxReason: sandboxReason, memoryCap: self.configuration.memoryCap, processLimit: self.configuration.processLimit,
-                startCompute: self.configuration.startCompute, sources: self.configuration.sources
+                startCompute: self.configuration.startCompute, sources: self.configuration.sources,
+                nodeVersions: self.configuration.nodeVersions, backendBuilds: self.configuration.backendBuilds
             )
             deleted = await RealBuild(progress: progress, job: job, store: self.store, settings: settings).run()
         }

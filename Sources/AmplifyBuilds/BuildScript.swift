@@ -13,14 +13,18 @@ struct BuildScript: Sendable {
     /// Where the script writes the number of the command it is at (`done` at the end).
     let controlFile: String
 
-    /// A script for `phases`; with `cacheFile`, `cachePaths` are restored from it first and saved to it at the end.
-    init(phases: [BuildSpec.Phase], appRoot: String, controlFile: String, cacheFile: String? = nil, cachePaths: [String] = []) {
+    /// A script for `phases`, after the `prelude` lines (the build image's commands, `_LIVE_UPDATES`); with
+    /// `cacheFile`, `cachePaths` are restored from it first and saved to it at the end.
+    init(phases: [BuildSpec.Phase], appRoot: String, controlFile: String, prelude: [String] = [], cacheFile: String? = nil, cachePaths: [String] = []) {
         var commands: [(String, String)] = []
         var lines = [
             "__amplify_local_control=\(Self.quote(controlFile))",
             "__amplify_local_at() { printf '%s\\n' \"$1\" > \"$__amplify_local_control\"; }",
             "cd -- \(Self.quote(appRoot)) || exit 1",
         ]
+        if !prelude.isEmpty {
+            lines += ["__amplify_local_at prelude"] + prelude + ["cd -- \(Self.quote(appRoot)) || exit 1"]
+        }
         func say(_ text: String) { lines.append("printf '%s\\n' \(Self.quote(text))") }
         if let cacheFile, !cachePaths.isEmpty {
             lines += [

@@ -13,7 +13,7 @@ import Darwin
 enum ProcessContainment: Sendable, Equatable {
     case processGroup
     case pidNamespace(asUser: Bool)
-    case sandbox(BuildSandbox, writable: [String], hidden: [String], workingDirectory: String)
+    case sandbox(BuildSandbox, writable: [String], readOnly: [String] = [], hidden: [String], workingDirectory: String)
 
     /// A PID namespace when this machine allows one (as root, or through an unprivileged user namespace).
     static func probe() async -> ProcessContainment {
@@ -39,8 +39,8 @@ enum ProcessContainment: Sendable, Equatable {
         case .pidNamespace(let asUser):
             let user = asUser ? ["--user", "--map-root-user"] : []
             return ("unshare", user + ["--pid", "--fork", "--kill-child", "--mount-proc", "--"] + command)
-        case .sandbox(let sandbox, let writable, let hidden, let workingDirectory):
-            return sandbox.wrap(command, writable: writable, hidden: hidden, workingDirectory: workingDirectory)
+        case .sandbox(let sandbox, let writable, let readOnly, let hidden, let workingDirectory):
+            return sandbox.wrap(command, writable: writable, readOnly: readOnly, hidden: hidden, workingDirectory: workingDirectory)
         }
     }
 
@@ -51,7 +51,7 @@ enum ProcessContainment: Sendable, Equatable {
         switch self {
         case .processGroup, .pidNamespace(asUser: false): return false
         case .pidNamespace(asUser: true): return true
-        case .sandbox(let sandbox, _, _, _): return sandbox.inUserNamespace
+        case .sandbox(let sandbox, _, _, _, _): return sandbox.inUserNamespace
         }
     }
 

@@ -31,6 +31,10 @@ struct RealBuild: Sendable {
         var startCompute: @Sendable (ComputeDeployment) async throws -> String
         /// The folders a repository on this machine may be cloned from (`--deploy-from`).
         var sources = SourceFolders(allowed: [])
+        /// The Node.js versions `nvm` picks from (`--node-versions`).
+        var nodeVersions = NodeVersions(folder: nil)
+        /// What a backend deployment command does (`--backend-builds`).
+        var backendBuilds = BackendBuilds.fail
     }
 
     /// `_BUILD_TIMEOUT` when the app and branch do not set it, in minutes.
@@ -134,7 +138,21 @@ struct RealBuild: Sendable {
             log.line("customHeaders in the build spec are deprecated: put them in customHttp.yml at the repository's root, or the app's customHeaders (\(use)).", level: .warning)
         }
 
+        // The build image's commands: nvm over --node-versions, the backend helpers, _LIVE_UPDATES (the app's or
+        // branch's variable; AWS does not read it from the build spec's env).
+        let image = BuildImageShell(backendBuilds: self.settings.backendBuilds, nodeVersions: self.settings.nodeVersions)
+        let nvmDirectory = home.appending(path: ".nvm", directoryHint: .isDirectory)
+        try image.install(in: nvmDirectory)
+        let prelude: [String]
+        do {
+            prelude = try image.prelude(liveUpdates: variables["_LIVE_UPDATES"])
+        } catch {
+            throw JobProgress.Interruption.failed(error.message)
+        }
+        log.info("# Node.js versions for nvm: \(self.settings.nodeVersions.description); backend deployments (amplifyPush, ampx pipeline-deploy): \(self.settings.backendBuilds.rawValue) (--backend-builds).")
+
         var environment = self.environment(spec: spec, variables: variables, app: app, branch: branch, commit: commit.id, timeout: timeout, home: home)
+        environment["NVM_DIR"] = nvmDirectory.path
         if !secrets.isEmpty {
             // As on AWS: one variable, `secrets`, a JSON object of name → value.
             environment["secrets"] = String(decoding: try JSONSerialization.data(withJSONObject: secrets, options: [.sortedKeys]), as: UTF8.self)
@@ -146,7 +164,7 @@ struct RealBuild: Sendable {
             try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
             environment["TMPDIR"] = temporary.path
         }
-        try await self.runPhases(spec, appRoot: buildFolder, environment: environment, workspace: workspace, runner: runner, sizing: sizing)
+        try await self.runPhases(spec, appRoot: buildFolder, prelude: prelude, environment: environment, workspace: workspace, runner: runner, sizing: sizing)
         let customHttp = try await self.customHttp(spec, repository: repositoryFolder, variables: variables, log: log)
         await log.close()
         if let detection {
@@ -158,7 +176,7 @@ struct RealBuild: Sendable {
             spec.artifactsBaseDirectory = output
         }
         if !spec.testPhases.isEmpty {
-            try await self.test(spec, appRoot: appRoot, environment: environment, workspace: workspace, runner: runner, sizing: sizing)
+            try await self.test(spec, appRoot: appRoot, prelude: prelude, environment: environment, workspace: workspace, runner: runner, sizing: sizing)
         }
         try await self.deploy(spec, app: app, branch: branch, repository: repositoryFolder, customHttp: customHttp)
     }
@@ -166,7 +184,7 @@ struct RealBuild: Sendable {
     /// Runs the build spec's build phases in one bash, with the cache restored first and saved after; a command
     /// that fails (or a stop, a timeout) ends the build. The log stays open after them (closed when they fail).
     private func runPhases(
-        _ spec: BuildSpec, appRoot: URL, environment: [String: String], workspace: URL, runner: LoggedProcessRunner, sizing: Sizing
+        _ spec: BuildSpec, appRoot: URL, prelude: [String], environment: [String: String], workspace: URL, runner: LoggedProcessRunner, sizing: Sizing
     ) async throws {
         let key = self.job.key
         let cacheFile = self.settings.files.cache(key.scope, appId: key.appId, branchName: key.branchName)
@@ -178,7 +196,9 @@ struct RealBuild: Sendable {
             user.own(cacheFile.deletingLastPathComponent())
         }
         let control = workspace.appending(path: "control", directoryHint: .notDirectory)
-        let script = BuildScript(phases: spec.phases, appRoot: appRoot.path, controlFile: control.path, cacheFile: cacheFile.path, cachePaths: spec.cachePaths)
+        let script = BuildScript(
+            phases: spec.phases, appRoot: appRoot.path, controlFile: control.path, prelude: prelude, cacheFile: cacheFile.path, cachePaths: spec.cachePaths
+        )
         if let failure = try await self.run(script, name: "build", appRoot: appRoot, environment: environment, workspace: workspace, runner: runner, sizing: sizing) {
             runner.log.line("!!! Build failed", level: .error)
             runner.log.line("!!! Error: \(failure)", level: .error)
@@ -230,7 +250,7 @@ struct RealBuild: Sendable {
     /// collected (also when a test failed: a failing run's screenshots are the ones wanted) and recorded. A command
     /// that fails fails the job, and nothing is deployed.
     private func test(
-        _ spec: BuildSpec, appRoot: URL, environment: [String: String], workspace: URL, runner build: LoggedProcessRunner, sizing: Sizing
+        _ spec: BuildSpec, appRoot: URL, prelude: [String], environment: [String: String], workspace: URL, runner build: LoggedProcessRunner, sizing: Sizing
     ) async throws {
         try await self.progress.begin("TEST", log: "Starting the test phases (\(spec.testPhases.map(\.name).joined(separator: ", "))).")
         let log = BuildLog(step: "TEST", progress: self.progress, limit: self.settings.maxLogBytes, redacting: build.log.redacted)
@@ -238,7 +258,7 @@ struct RealBuild: Sendable {
             log: log, progress: self.progress, marker: build.marker, grace: build.grace, deadline: build.deadline, timeoutReason: build.timeoutReason
         )
         let control = workspace.appending(path: "test-control", directoryHint: .notDirectory)
-        let script = BuildScript(phases: spec.testPhases, appRoot: appRoot.path, controlFile: control.path)
+        let script = BuildScript(phases: spec.testPhases, appRoot: appRoot.path, controlFile: control.path, prelude: prelude)
         let failure = try await self.run(script, name: "test", appRoot: appRoot, environment: environment, workspace: workspace, runner: runner, sizing: sizing)
         await log.flush()
         if let artifacts = spec.testArtifacts {
@@ -303,6 +323,7 @@ struct RealBuild: Sendable {
             ProcessContainment.sandbox(
                 sandbox,
                 writable: [workspace.path, files.cache(key.scope, appId: key.appId, branchName: key.branchName).deletingLastPathComponent().path],
+                readOnly: self.settings.nodeVersions.folder.map { [$0] } ?? [],
                 hidden: [files.root.path, files.builds.path, files.cacheRoot.path], workingDirectory: appRoot.path
             )
         } ?? self.settings.containment
@@ -486,7 +507,8 @@ struct RealBuild: Sendable {
     /// Why the build shell's end fails the build, or nil when it ran every command.
     static func failure(_ outcome: BuildProcess.Outcome, reached: String, commands: [(phase: String, command: String)]) -> String? {
         let current = Int(reached).flatMap { commands.indices.contains($0) ? commands[$0] : nil }
-        let at = current.map { " in \($0.phase): \($0.command)" } ?? (reached == "cache" ? " while saving the cache" : "")
+        let at = current.map { " in \($0.phase): \($0.command)" }
+            ?? ["cache": " while saving the cache", "prelude": " while applying _LIVE_UPDATES"][reached] ?? ""
         switch outcome {
         case .exited(0):
             return reached == "done" ? nil : "The build shell exited early (exit code 0)\(at); the commands after it did not run."

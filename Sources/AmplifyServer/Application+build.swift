@@ -50,6 +50,8 @@ public func buildApplication(
         "file:// sources are read only from: \(builds.sources.allowed.isEmpty ? "no folder (--deploy-from)" : builds.sources.allowed.joined(separator: ", "))"
     )
     builds.processLimit = ProcessLimit(maximum: configuration.buildMaxProcesses)
+    builds.nodeVersions = NodeVersions(folder: configuration.nodeVersions)
+    builds.backendBuilds = configuration.backendBuilds
     let network = try await ComputeNamespaces.resolve(
         configuration.computeNetwork, owner: configuration.dataDirectory.map { shared ? "\($0) \(configuration.node)" : $0 }
     )

@@ -60,6 +60,10 @@ public struct ServerConfiguration: Sendable {
     /// The folders `file://` sources may be read from (`--deploy-from`): a deployment's `sourceUrl`, a repository
     /// on this machine. The command line's default is the folder the server starts in; none here.
     public var deployFrom: [String] = []
+    /// The Node.js installations builds' `nvm` picks from (`--node-versions`, nvm's layout); nil for none.
+    public var nodeVersions: String?
+    /// What a build does with a command that deploys the app's backend on AWS (`--backend-builds`).
+    public var backendBuilds = BackendBuilds.fail
     /// The file signatures' keys were read from (`--credentials`): never deployed, like the data folder.
     public var credentialsFile: String?
     /// How long a request's head may take to arrive, in seconds, from the connection's opening or the next request's

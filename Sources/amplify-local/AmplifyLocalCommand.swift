@@ -21,6 +21,7 @@ struct AmplifyLocalCommand: AsyncParsableCommand {
 
 extension BuildMode: ExpressibleByArgument {}
 extension BuildSandbox.Mode: ExpressibleByArgument {}
+extension BackendBuilds: ExpressibleByArgument {}
 
 /// `--build-network`: whether sandboxed builds reach the network.
 enum BuildNetwork: String, ExpressibleByArgument, CaseIterable {

@@ -72,6 +72,12 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "A folder file:// sources may be read from: a deployment's sourceUrl, an app's repository on this machine (a path or file:// URL); repeat for more. Symbolic links are resolved first; the data folder is never read. [env: AMPLIFY_LOCAL_DEPLOY_FROM, ':'-separated] (default: the folder the server starts in, unless that is / or the home folder)")
     var deployFrom: [String] = []
 
+    @Option(help: "The Node.js versions builds may pick with nvm (nvm use 20) or _LIVE_UPDATES: a folder in nvm's layout (DIR/v20.18.0/bin/node, what ~/.nvm/versions/node holds); the machine's own node is nvm's system. [env: AMPLIFY_LOCAL_NODE_VERSIONS] (default: ~/.nvm/versions/node when it exists)")
+    var nodeVersions: String?
+
+    @Option(help: "What a build does with amplifyPush or npx ampx pipeline-deploy (they deploy the backend to AWS, which amplify-local does not emulate): fail (the build fails there, saying so) or skip (taken as succeeded). [env: AMPLIFY_LOCAL_BACKEND_BUILDS] (default: fail)")
+    var backendBuilds: BackendBuilds?
+
     @Option(help: "Apps per account and region (AWS: 25). [env: AMPLIFY_LOCAL_MAX_APPS_PER_REGION] (default: 25)")
     var maxAppsPerRegion: Int?
 
@@ -185,6 +191,16 @@ struct ServeOptions: ParsableArguments {
             }
             configuration.buildMaxProcesses = processes
         }
+        if let folder = try value(self.nodeVersions, "NODE_VERSIONS", { $0 }) {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--node-versions \(folder): no such folder.")
+            }
+            configuration.nodeVersions = folder
+        } else {
+            configuration.nodeVersions = NodeVersions.defaultFolder(home: environment["HOME"])
+        }
+        configuration.backendBuilds = try value(self.backendBuilds, "BACKEND_BUILDS", BackendBuilds.init(rawValue:)) ?? configuration.backendBuilds
         var quotas = configuration.quotas
         quotas.appsPerRegion = try value(self.maxAppsPerRegion, "MAX_APPS_PER_REGION", Int.init) ?? quotas.appsPerRegion
         quotas.branchesPerApp = try value(self.maxBranchesPerApp, "MAX_BRANCHES_PER_APP", Int.init) ?? quotas.branchesPerApp
