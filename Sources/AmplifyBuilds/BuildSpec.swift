@@ -86,6 +86,9 @@ struct BuildSpec: Equatable, Sendable {
         if let applications = root["applications"] {
             root.ignoreOthers(["version", "env", "applications", "customHeaders"], warnings: &warnings)
             application = try Self.application(applications, named: monorepoAppRoot)
+            guard application["appRoot"] != nil else {
+                throw Invalid(message: "\(application.path) has no appRoot: each entry of applications names its application's folder in appRoot\(application.line).")
+            }
             self.appRoot = try Self.relativePath(application["appRoot"], field: "appRoot", of: application)
             application.ignoreOthers(["appRoot", "env", "backend", "frontend", "test", "customHeaders"], warnings: &warnings)
         } else {
