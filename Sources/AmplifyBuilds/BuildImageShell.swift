@@ -135,19 +135,18 @@ struct BuildImageShell: Sendable {
           echo "You need to run \`nvm install $1\` to install and use it." >&2
           __nvm_installed_here
         }
-        # The version asked for, or .nvmrc's (said as nvm says it).
+        # The version asked for, or .nvmrc's (said as nvm says it), in __nvm_want.
         __nvm_wanted() {
           local file
-          if [ -n "$1" ]; then printf '%s\n' "$1"; return 0; fi
+          __nvm_want=$1
+          [ -n "$__nvm_want" ] && return 0
           file=$(__nvm_nvmrc) || {
             echo "No version provided and no .nvmrc file found" >&2
             echo 'Please see `nvm --help` or https://github.com/nvm-sh/nvm#nvmrc for more information.' >&2
             return 127
           }
-          local version
-          version=$(head -n 1 "$file" | tr -d '[:space:]')
-          echo "Found '$file' with version <$version>" >&2
-          printf '%s\n' "$version"
+          __nvm_want=$(head -n 1 "$file" | tr -d '[:space:]')
+          echo "Found '$file' with version <$__nvm_want>"
         }
         __nvm_activate() {
           PATH=$(__nvm_strip_path)
@@ -158,7 +157,8 @@ struct BuildImageShell: Sendable {
         __nvm_use() {
           local silent="" want version
           while [ "${1#-}" != "$1" ]; do [ "$1" = --silent ] && silent=1; shift; done
-          want=$(__nvm_wanted "$1") || return $?
+          __nvm_wanted "$1" || return $?
+          want=$__nvm_want
           if [ "$want" = system ]; then
             PATH=$(__nvm_strip_path); export PATH; unset NVM_BIN NVM_INC; hash -r
             command -v node > /dev/null || { echo "System version of node not found." >&2; return 127; }
@@ -175,7 +175,8 @@ struct BuildImageShell: Sendable {
           for arg in "$@"; do
             case "$arg" in --lts) want="lts/*" ;; -*) ;; *) want=$arg ;; esac
           done
-          want=$(__nvm_wanted "$want") || return $?
+          __nvm_wanted "$want" || return $?
+          want=$__nvm_want
           version=$(__nvm_match "$want")
           if [ -z "$version" ]; then
             echo "Version '$want' not found - try \`nvm ls-remote\` to browse available versions." >&2
@@ -216,7 +217,8 @@ struct BuildImageShell: Sendable {
             ls|list) __nvm_ls "$@" ;;
             current) __nvm_current ;;
             version)
-              version=$(__nvm_match "$(__nvm_wanted "$1")") || return $?
+              __nvm_wanted "$1" > /dev/null || return $?
+              version=$(__nvm_match "$__nvm_want")
               if [ -n "$version" ]; then echo "$version"; else echo N/A; return 3; fi ;;
             which)
               if [ -z "$1" ] || [ "$1" = current ]; then command -v node; return $?; fi
