@@ -123,6 +123,17 @@ import Testing
         ])
     }
 
+    @Test func liveUpdatesAreCheckedBeforeTheyReachTheShell() throws {
+        #expect(try LiveUpdate.parse(nil).isEmpty && LiveUpdate.parse(" ").isEmpty)
+        #expect(try LiveUpdate.parse(#"[{"name":"Node.js version","pkg":"node","type":"nvm","version":20}]"#) == [LiveUpdate(package: "node", type: "nvm", version: "20")])
+        #expect(throws: LiveUpdate.Invalid.self) { try LiveUpdate.parse(#"[{"pkg":"node; rm -rf /","type":"nvm","version":"20"}]"#) }
+        #expect(throws: LiveUpdate.Invalid.self) { try LiveUpdate.parse(#"[{"pkg":"node","type":"nvm","version":"$(id)"}]"#) }
+        #expect(throws: LiveUpdate.Invalid.self) { try LiveUpdate.parse(#"{"pkg":"node"}"#) }
+        #expect(throws: LiveUpdate.Invalid.self) { try LiveUpdate.parse(#"[{"pkg":"node","type":"nvm"}]"#) }
+        #expect(LiveUpdate(package: "yarn", type: "npm", version: "latest").commands.first?.contains("Ensuring NPM package") == true)
+        #expect(LiveUpdate(package: "left-pad", type: "npm", version: "1").commands.joined().contains("cannot apply pkg left-pad"))
+    }
+
     @Test func globsMatchLikeTheBuildSpecMeansThem() {
         #expect(FileGlob("**/*").matches("index.html"))
         #expect(FileGlob("**/*").matches("a/b/c.js"))
