@@ -186,7 +186,13 @@ struct RealBuild: Sendable {
             )
             return nil
         }
-        let folder = try ArtifactCollector.baseFolder(spec.workingDirectory + "/" + base, in: repository)
+        let folder: URL
+        do {
+            folder = try ArtifactCollector.baseFolder(spec.workingDirectory + "/" + base, in: repository)
+        } catch {
+            await log.close()
+            throw error
+        }
         guard ComputeBundle.find(in: folder) == nil else { return nil }
         let name = Self.relativeName(spec.workingDirectory, base)
         do {
