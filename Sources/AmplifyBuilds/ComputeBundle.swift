@@ -146,7 +146,7 @@ struct ComputeBundle: Sendable {
             )
             try await progress.log(
                 "DEPLOY",
-                "[WARNING]: The compute gets PORT, NODE_ENV=production, AWS_REGION, AWS_APP_ID, AWS_BRANCH and AWS_AMPLIFY_DEPLOYMENT_ID, not the app's or branch's environment variables (as on AWS): write the ones it needs into .env.production at build time."
+                "[WARNING]: The compute gets PORT, HOSTNAME, NODE_ENV=production, AWS_REGION, AWS_APP_ID, AWS_BRANCH and AWS_AMPLIFY_DEPLOYMENT_ID, not the app's or branch's environment variables (as on AWS): write the ones it needs into .env.production at build time."
             )
             let endpoint: String
             do {
