@@ -171,6 +171,7 @@ def test_custom_headers_and_basic_auth_apply_to_a_next_app(next_server, tmp_path
     ("rm .next/standalone/server.js", "BUILD", "The standalone directory .next/standalone is missing a server.js file"),
     ("rm -rf .next/standalone/node_modules .next/standalone/vendor", "BUILD", "The 'node_modules' folder is missing the 'next' dependency."),
     ("truncate -s 240M .next/standalone/large.bin", "DEPLOY", "exceeds the max allowed size of230686720 bytes. Please reduce the size ofyour build output and try again."),
+    ("ln -s /etc/passwd public/passwd.txt", "DEPLOY", "symbolic link static/passwd.txt points outside it (to /etc/passwd)"),
 ])
 def test_an_output_amplify_cannot_deploy_fails_with_amplifys_reason(next_server, tmp_path, command, step, reason):
     client = next_server.client()

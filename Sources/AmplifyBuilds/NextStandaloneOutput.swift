@@ -257,12 +257,10 @@ struct NextStandaloneOutput: Sendable {
             try manager.moveItem(at: self.nextFolder.appending(path: "standalone", directoryHint: .isDirectory), to: compute)
             try manager.createDirectory(at: statics, withIntermediateDirectories: true)
             if RealBuild.isDirectory(publicFolder) {
-                for name in try manager.contentsOfDirectory(atPath: publicFolder.path) {
-                    try manager.copyItem(at: publicFolder.appending(path: name), to: statics.appending(path: name))
-                }
+                try Self.copy(publicFolder.path, into: statics.path)
                 // Next's server serves public/ itself (what the routes send to the compute: files without a dot).
                 let beside = server.appending(path: "public", directoryHint: .isDirectory)
-                if !manager.fileExists(atPath: beside.path) { try manager.copyItem(at: publicFolder, to: beside) }
+                if !manager.fileExists(atPath: beside.path) { try Self.copy(publicFolder.path, into: beside.path) }
             }
             let nextStatic = self.nextFolder.appending(path: "static", directoryHint: .isDirectory)
             if RealBuild.isDirectory(nextStatic) {
@@ -276,6 +274,29 @@ struct NextStandaloneOutput: Sendable {
             try self.manifestJSON().write(to: staging.appending(path: DeployManifest.fileName))
         } catch {
             throw Refused(message: "The Next.js output in \(self.name) could not be made into a deployment: \(error.localizedDescription)")
+        }
+    }
+
+    /// Copies the folder `source`'s files into `target` (made when missing), links as links (never what they point
+    /// to: ComputeBundle then keeps those that stay inside the deployment and refuses the others).
+    private static func copy(_ source: String, into target: String) throws {
+        let manager = FileManager.default
+        try manager.createDirectory(atPath: target, withIntermediateDirectories: true)
+        for (relative, attributes) in ComputeBundle.walk(source).sorted(by: { $0.0 < $1.0 }) {
+            let from = source + "/" + relative
+            let to = target + "/" + relative
+            switch attributes[.type] as? FileAttributeType {
+            case .typeDirectory?:
+                try manager.createDirectory(atPath: to, withIntermediateDirectories: true)
+            case .typeSymbolicLink?:
+                try? manager.removeItem(atPath: to)
+                try manager.createSymbolicLink(atPath: to, withDestinationPath: try manager.destinationOfSymbolicLink(atPath: from))
+            case .typeRegular?:
+                try? manager.removeItem(atPath: to)
+                try manager.copyItem(atPath: from, toPath: to)
+            default:
+                continue
+            }
         }
     }
 
