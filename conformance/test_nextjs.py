@@ -324,3 +324,22 @@ def test_a_nuxt_app_whose_build_writes_amplify_hosting_is_served_as_a_compute(ne
     status, headers, _ = get(next_server, app_id, "/_nuxt/entry.B1a2c3.js")
     assert status == 200 and headers["cache-control"] == IMMUTABLE
     assert get(next_server, app_id, "/favicon.txt")[2] == b"icon"
+
+
+def test_skew_protection_keeps_serving_a_clients_next_deployment(next_server, tmp_path):
+    client = next_server.client()
+    path = make_next_repo(tmp_path / "web")
+    app_id, job = build(client, path, branch_args={"enableSkewProtection": True})
+    assert job["summary"]["status"] == "SUCCEED", log_of(job, "DEPLOY")
+    first = get(next_server, app_id, "/")[2].decode()
+    [old_chunk] = re.findall(r'src="(/_next/static/chunks/main-app-[^"]+\.js)"', first)
+    write_repo(path, {"app/page.js": "exports.default = () => '<main><h1>Hello again</h1></main>'\n"}, message="second")
+    job = wait_for_status(client, app_id, "main", start(client, app_id), FINISHED, timeout=120)
+    assert job["summary"]["status"] == "SUCCEED", log_of(job, "DEPLOY")
+    assert "<h1>Hello again</h1>" in get(next_server, app_id, "/")[2].decode()
+    # The first deployment's client: its page from its own compute, its chunks from its own static files.
+    status, _, body = get(next_server, app_id, "/", headers={"X-Amplify-Dpl": "main-1"})
+    assert status == 200 and body.decode() == first
+    assert get(next_server, app_id, old_chunk)[0] == 404  # the live deployment has other chunks
+    status, headers, _ = get(next_server, app_id, old_chunk + "?dpl=main-1")
+    assert status == 200 and headers["cache-control"] == IMMUTABLE
