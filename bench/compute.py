@@ -91,7 +91,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="bench-compute-") as root:
         repo = os.path.join(root, "repo")
         make_repo(repo)
-        process, client = start_server(options.binary, os.path.join(root, "data"))
+        process, client = start_server(options.binary, os.path.join(root, "data"), "--deploy-from", root)
         direct = None
         nginx = None
         try:

@@ -85,8 +85,8 @@ public struct BuildSandbox: Sendable, Equatable {
         public var description: String { "--build-sandbox: \(self.reason)." }
     }
 
-    /// The command line that runs `command` in the sandbox: `writable` folders bound as they are, `readOnly` ones
-    /// bound read-only, `hidden` ones replaced by empty ones (before the others, so a workspace inside a hidden folder
+    /// The command line that runs `command` in the sandbox: `readOnly` folders bound read-only, `writable` ones bound
+    /// as they are (after them, so one inside a read-only folder is writable), `hidden` ones replaced by empty ones (before the others, so a workspace inside a hidden folder
     /// shows through).
     public func wrap(
         _ command: [String], writable: [String], readOnly: [String] = [], hidden: [String], workingDirectory: String
@@ -113,11 +113,12 @@ public struct BuildSandbox: Sendable, Equatable {
         for folder in between.sorted(by: { $0.count < $1.count }) {
             arguments += ["--perms", "0755", "--dir", folder]
         }
-        for folder in writable {
-            arguments += ["--bind", folder, folder]
-        }
+        // Read-only first: a writable folder inside a read-only one (a compute's cache in its deployment) stays writable.
         for folder in readOnly {
             arguments += ["--ro-bind", folder, folder]
+        }
+        for folder in writable {
+            arguments += ["--bind", folder, folder]
         }
         arguments += ["--chdir", workingDirectory, "--"]
         return ("bwrap", arguments + command)

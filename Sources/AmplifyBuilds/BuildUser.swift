@@ -41,8 +41,8 @@ public struct BuildUser: Sendable, Equatable {
         ["setpriv", "--reuid=\(self.uid)", "--regid=\(self.gid)", "--clear-groups", "--no-new-privs", "--"] + command
     }
 
-    /// Makes `url` and everything below it belong to this user (the workspace, after the clone).
-    func own(_ url: URL) {
+    /// Makes `url` and everything below it belong to this user (the workspace, after the clone; a compute's cache).
+    public func own(_ url: URL) {
         lchown(url.path, self.uid, self.gid)
         guard let walker = FileManager.default.enumerator(atPath: url.path) else { return }
         while let relative = walker.nextObject() as? String {

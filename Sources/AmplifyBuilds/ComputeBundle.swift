@@ -3,10 +3,10 @@ import Foundation
 
 /// An SSR build's output in Amplify's deployment specification (`deploy-manifest.json`, `static/`, `compute/<name>/`),
 /// taken whole as the job's deployment: the manifest checked, symbolic links that stay inside the output kept (pnpm's
-/// `node_modules`, Next.js standalone output), links that point outside refused with their path, at most 220 MB.
+/// `node_modules`, Next.js standalone output), links that point outside refused with their path, at most 220 MiB.
 struct ComputeBundle: Sendable {
-    /// AWS's limit on a compute app's build output.
-    static let maxBytes: Int64 = 220 * 1_000_000
+    /// AWS's limit on a compute app's build output (220 MiB: the number its message gives).
+    static let maxBytes: Int64 = 230_686_720
 
     /// Why the output cannot be deployed.
     struct Refused: Error {
@@ -70,7 +70,10 @@ struct ComputeBundle: Sendable {
             }
         }
         guard bytes <= Self.maxBytes else {
-            throw Refused(message: "The build output is \(bytes / 1_000_000) MB, over the 220 MB Amplify Hosting allows a compute app's deployment.")
+            // AWS's words, its missing spaces included, so that what matches its message matches this one.
+            throw Refused(
+                message: "The size of the build output (\(bytes)) exceeds the max allowed size of\(Self.maxBytes) bytes. Please reduce the size ofyour build output and try again."
+            )
         }
         do {
             try? manager.removeItem(at: site)
@@ -108,10 +111,12 @@ struct ComputeBundle: Sendable {
     }
 
     /// DEPLOY of an SSR deployment (a build's output, or a manual deployment's files) found at `root` (`name` for the
-    /// log): checked and moved whole into the job's `site`; the branch's `framework` filled when empty; its compute
-    /// started and answering before the branch switches to it; VERIFY lists the routes.
+    /// log): checked and moved whole into the job's `site`; the branch's `framework` filled when empty (with
+    /// `framework`, else the manifest's); its compute started and answering before the branch switches to it; VERIFY
+    /// lists the routes. `generated` says where a manifest amplify-local wrote came from (the log's first line).
     static func deploy(
-        _ root: URL, named name: String, to site: URL, progress: JobProgress, startCompute: @Sendable (ComputeDeployment) async throws -> String
+        _ root: URL, named name: String, to site: URL, progress: JobProgress, framework: String? = nil, generated: String? = nil,
+        startCompute: @Sendable (ComputeDeployment) async throws -> String
     ) async throws {
         let moved: (files: Int, bytes: Int64)
         let manifest: DeployManifest
@@ -123,12 +128,17 @@ struct ComputeBundle: Sendable {
             try await progress.log("DEPLOY", "[ERROR]: \(error.message)")
             throw JobProgress.Interruption.failed(error.message)
         }
-        try await progress.log(
-            "DEPLOY", "# Found \(name)/deploy-manifest.json: \(manifest.frameworkName) \(manifest.frameworkVersion), \(manifest.routes.count) routes, \(moved.files) files (\(moved.bytes) bytes)"
-        )
+        let summary = "\(manifest.frameworkName) \(manifest.frameworkVersion), \(manifest.routes.count) routes, \(moved.files) files (\(moved.bytes) bytes)"
+        if let generated {
+            try await progress.log("DEPLOY", "# Generated deploy-manifest.json from \(generated): \(summary); written to the deployment's deploy-manifest.json")
+            try await progress.log("DEPLOY", "# Routes: \(Self.describe(manifest.routes)).")
+        } else {
+            try await progress.log("DEPLOY", "# Found \(name)/deploy-manifest.json: \(summary)")
+        }
         let key = progress.job
+        let branchFramework = framework ?? manifest.frameworkName
         _ = try? await progress.store.updateBranch(key.scope, appId: key.appId, branchName: key.branchName) { branch in
-            if branch.framework?.isEmpty ?? true { branch.framework = manifest.frameworkName }
+            if branch.framework?.isEmpty ?? true { branch.framework = branchFramework }
         }
         for resource in manifest.computeResources {
             try await progress.log(
@@ -136,7 +146,7 @@ struct ComputeBundle: Sendable {
             )
             try await progress.log(
                 "DEPLOY",
-                "[WARNING]: The compute gets PORT, NODE_ENV=production, AWS_REGION, AWS_APP_ID, AWS_BRANCH and AWS_AMPLIFY_DEPLOYMENT_ID, not the app's or branch's environment variables (as on AWS): write the ones it needs into .env.production at build time."
+                "[WARNING]: The compute gets PORT, HOSTNAME, NODE_ENV=production, AWS_REGION, AWS_APP_ID, AWS_BRANCH and AWS_AMPLIFY_DEPLOYMENT_ID, not the app's or branch's environment variables (as on AWS): write the ones it needs into .env.production at build time."
             )
             let endpoint: String
             do {
@@ -151,6 +161,16 @@ struct ComputeBundle: Sendable {
             )
         }
         try await progress.publish("# Deploying the build output as the branch's site...")
-        try await progress.begin("VERIFY", log: "Routes: \(manifest.routes.map { "\($0.path) → \($0.target.kind.rawValue)" }.joined(separator: ", ")).")
+        try await progress.begin("VERIFY", log: "Routes: \(Self.describe(manifest.routes)).")
+    }
+
+    /// Routes in words: `/_next/static/* → Static (public, max-age=31536000, immutable), /*.* → Static, else Compute default, /* → Compute default`.
+    static func describe(_ routes: [DeployManifest.Route]) -> String {
+        func target(_ target: DeployManifest.Target) -> String {
+            target.kind.rawValue + (target.src.map { " \($0)" } ?? "") + (target.cacheControl.map { " (\($0))" } ?? "")
+        }
+        return routes.map { route in
+            "\(route.path) → \(target(route.target))" + (route.fallback.map { ", else \(target($0))" } ?? "")
+        }.joined(separator: ", ")
     }
 }

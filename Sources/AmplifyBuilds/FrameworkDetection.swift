@@ -1,3 +1,4 @@
+import AmplifyCore
 import Foundation
 
 /// What a build does when neither the branch, the app nor the repository has a build spec: the framework is
@@ -5,7 +6,10 @@ import Foundation
 ///
 /// - `package.json` with a `build` script: install with the lockfile's tool (`npm ci`, `yarn install
 ///   --frozen-lockfile`, `pnpm install --frozen-lockfile`; `npm install` without a lockfile), run the build with it,
-///   deploy the framework's usual output folder (the first of its candidates that the build made);
+///   deploy the framework's usual output folder (the first of its candidates that the build made); on a compute app
+///   (`WEB_COMPUTE`) Next.js without `output: 'export'` is `Next.js - SSR` (`.next`, deployed by
+///   `NextStandaloneOutput`) and Nuxt with `nuxt build` writes Nitro's `.amplify-hosting` (Nitro picks its Amplify
+///   preset from `AWS_APP_ID`);
 /// - Hugo (`hugo.toml`, `hugo.yaml`, `hugo.json`, `config.toml`): `hugo`, deploy `public`;
 /// - an `index.html` and no `package.json`: deploy the repository as it is (`.git` left out).
 struct FrameworkDetection: Equatable, Sendable {
@@ -31,11 +35,12 @@ struct FrameworkDetection: Equatable, Sendable {
         return spec
     }
 
-    /// Detects the framework of the app in `folder`; `toolExists` says whether a program is on the build's PATH.
-    static func detect(in folder: URL, toolExists: (String) -> Bool) throws(Undetectable) -> FrameworkDetection {
+    /// Detects the framework of the app in `folder` for an app of `platform`; `toolExists` says whether a program is on
+    /// the build's PATH.
+    static func detect(in folder: URL, platform: Platform = .web, toolExists: (String) -> Bool) throws(Undetectable) -> FrameworkDetection {
         func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: folder.appending(path: name).path) }
         if exists("package.json") {
-            return try Self.node(in: folder, exists: exists, toolExists: toolExists)
+            return try Self.node(in: folder, compute: platform != .web, exists: exists, toolExists: toolExists)
         }
         if let config = ["hugo.toml", "hugo.yaml", "hugo.json", "config.toml"].first(where: exists) {
             guard toolExists("hugo") else {
@@ -51,7 +56,7 @@ struct FrameworkDetection: Equatable, Sendable {
         )
     }
 
-    private static func node(in folder: URL, exists: (String) -> Bool, toolExists: (String) -> Bool) throws(Undetectable) -> FrameworkDetection {
+    private static func node(in folder: URL, compute: Bool, exists: (String) -> Bool, toolExists: (String) -> Bool) throws(Undetectable) -> FrameworkDetection {
         let manifest = folder.appending(path: "package.json")
         guard let data = FileManager.default.contents(atPath: manifest.path),
             let package = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
@@ -89,7 +94,7 @@ struct FrameworkDetection: Equatable, Sendable {
             throw Undetectable(message: "The repository is a Node.js project (package.json), but npm is not installed on this machine.")
         }
 
-        let (framework, outputs) = try Self.nodeFramework(build: build, dependencies: dependencies, folder: folder, exists: exists)
+        let (framework, outputs) = try Self.nodeFramework(build: build, dependencies: dependencies, compute: compute, folder: folder, exists: exists)
         return FrameworkDetection(
             framework: framework, evidence: "package.json (build script \"\(build)\", \(lockfile))", commands: [install, run],
             outputCandidates: outputs
@@ -98,27 +103,30 @@ struct FrameworkDetection: Equatable, Sendable {
 
     /// The framework and its usual output folders, from the dependencies and the build script.
     private static func nodeFramework(
-        build: String, dependencies: Set<String>, folder: URL, exists: (String) -> Bool
+        build: String, dependencies: Set<String>, compute: Bool, folder: URL, exists: (String) -> Bool
     ) throws(Undetectable) -> (String, [String]) {
         if dependencies.contains("next") {
             let config = ["next.config.js", "next.config.mjs", "next.config.ts", "next.config.cjs"].first(where: exists)
                 .flatMap { try? String(contentsOf: folder.appending(path: $0), encoding: .utf8) } ?? ""
             let exported = build.contains("next export")
                 || config.range(of: #"output\s*:\s*['"]export['"]"#, options: .regularExpression) != nil
-            guard exported else {
+            if exported { return (NextStandaloneOutput.exportFramework, ["out"]) }
+            guard compute else {
                 throw Undetectable(
-                    message: "Detected Next.js - SSR (next build without output: 'export'): server-side rendering needs WEB_COMPUTE hosting, which amplify-local does not serve yet. Set output: 'export' in next.config for a static export, or add an amplify.yml."
+                    message: "Detected Next.js - SSR (next build without output: 'export'): server-side rendering needs the app's platform to be WEB_COMPUTE (UpdateApp --platform WEB_COMPUTE). Set output: 'export' in next.config for a static export, or add an amplify.yml."
                 )
             }
-            return ("Next.js - SSG", ["out"])
+            return (NextStandaloneOutput.framework, [".next"])
         }
         if dependencies.contains("nuxt") || dependencies.contains("nuxt3") {
-            guard build.contains("generate") else {
+            if build.contains("generate") { return ("Nuxt", [".output/public", "dist"]) }
+            guard compute else {
                 throw Undetectable(
-                    message: "Detected Nuxt with a server build (nuxt build): server-side rendering needs WEB_COMPUTE hosting, which amplify-local does not serve yet. Use nuxt generate as the build script, or add an amplify.yml."
+                    message: "Detected Nuxt with a server build (nuxt build): server-side rendering needs the app's platform to be WEB_COMPUTE (UpdateApp --platform WEB_COMPUTE). Use nuxt generate as the build script, or add an amplify.yml."
                 )
             }
-            return ("Nuxt", [".output/public", "dist"])
+            // Nitro writes its aws-amplify preset's output when it sees AWS_APP_ID, as every build has.
+            return ("Nuxt", [".amplify-hosting"])
         }
         if dependencies.contains("gatsby") { return ("Gatsby", ["public"]) }
         if dependencies.contains("@angular/core") { return ("Angular", Self.angularOutputs(folder)) }

@@ -164,21 +164,71 @@ struct RealBuild: Sendable {
             try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
             environment["TMPDIR"] = temporary.path
         }
+        if NextStandaloneOutput.wantsStandalone(platform: app.platform, baseDirectory: spec.artifactsBaseDirectory, detected: detection?.framework) {
+            // As Amplify did: Next.js's own switch for `.next/standalone`, unless the app or branch set it.
+            if let own = environment[NextStandaloneOutput.variable] {
+                log.info("# \(NextStandaloneOutput.variable) is set by the app or branch (\(own.isEmpty ? "empty" : own)): kept.")
+            } else {
+                environment[NextStandaloneOutput.variable] = "true"
+                log.info(NextStandaloneOutput.settingLine)
+            }
+        }
         try await self.runPhases(spec, appRoot: buildFolder, prelude: prelude, environment: environment, workspace: workspace, runner: runner, sizing: sizing)
         let customHttp = try await self.customHttp(spec, repository: repositoryFolder, variables: variables, log: log)
-        await log.close()
         if let detection {
             guard let output = detection.outputCandidates.first(where: { Self.isDirectory(appRoot.appending(path: $0, directoryHint: .isDirectory)) }) else {
+                await log.close()
                 throw JobProgress.Interruption.failed(
                     "The build ran, but none of the output folders \(detection.framework) builds into was made (\(detection.outputCandidates.joined(separator: ", "))): add an amplify.yml with artifacts.baseDirectory."
                 )
             }
             spec.artifactsBaseDirectory = output
         }
+        let nextOutput = try await self.nextOutput(spec, app: app, repository: repositoryFolder, log: log)
+        await log.close()
         if !spec.testPhases.isEmpty {
             try await self.test(spec, appRoot: appRoot, prelude: prelude, environment: environment, workspace: workspace, runner: runner, sizing: sizing)
         }
-        try await self.deploy(spec, app: app, branch: branch, repository: repositoryFolder, customHttp: customHttp)
+        try await self.deploy(spec, app: app, branch: branch, repository: repositoryFolder, workspace: workspace, customHttp: customHttp, next: nextOutput)
+    }
+
+    /// A compute app's Next.js output (artifacts `.next` without a `deploy-manifest.json` of the app's own), read where
+    /// Amplify reads it: at the end of BUILD, whose log gets AWS's `!!! CustomerError:` line when it cannot be deployed.
+    /// Nil for any other output.
+    private func nextOutput(_ spec: BuildSpec, app: App, repository: URL, log: BuildLog) async throws -> NextStandaloneOutput.Output? {
+        guard let base = spec.artifactsBaseDirectory, NextStandaloneOutput.isNextFolder(base) else { return nil }
+        guard app.platform != .web else {
+            log.line(
+                "\(base) is a Next.js build output, and the app's platform is WEB: it is deployed as static files. Set the app's platform to WEB_COMPUTE for server-side rendering.",
+                level: .warning
+            )
+            return nil
+        }
+        let folder: URL
+        do {
+            folder = try ArtifactCollector.baseFolder(spec.workingDirectory + "/" + base, in: repository)
+        } catch {
+            await log.close()
+            throw error
+        }
+        guard ComputeBundle.find(in: folder) == nil else { return nil }
+        let name = Self.relativeName(spec.workingDirectory, base)
+        do {
+            let output = try NextStandaloneOutput.inspect(folder, named: name)
+            if case .server(let server) = output {
+                log.info("# Next.js \(server.nextVersion) server build: \(name)/standalone/\(server.entrypoint) is the compute's entrypoint.")
+            }
+            return output
+        } catch {
+            log.line("!!! CustomerError: \(error.message)", level: .error)
+            await log.close()
+            throw JobProgress.Interruption.failed(error.message)
+        }
+    }
+
+    /// `workingDirectory`/`base` as the log names it (`.next`, `apps/web/.next`).
+    static func relativeName(_ workingDirectory: String, _ base: String) -> String {
+        (workingDirectory.split(separator: "/") + base.split(separator: "/")).filter { $0 != "." }.joined(separator: "/")
     }
 
     /// Runs the build spec's build phases in one bash, with the cache restored first and saved after; a command
@@ -363,7 +413,10 @@ struct RealBuild: Sendable {
     }
 
     /// DEPLOY: the artifacts become the job's site, which goes live; VERIFY looks at it.
-    private func deploy(_ spec: BuildSpec, app: App, branch: Branch, repository repositoryFolder: URL, customHttp: CustomHttpFile?) async throws {
+    private func deploy(
+        _ spec: BuildSpec, app: App, branch: Branch, repository repositoryFolder: URL, workspace: URL, customHttp: CustomHttpFile?,
+        next: NextStandaloneOutput.Output?
+    ) async throws {
         let site = self.settings.files.sites.site(self.job.key)
         if let headers = customHttp?.customHeaders {
             let file = self.settings.files.sites.deploymentHeaders(self.job.key)
@@ -371,13 +424,47 @@ struct RealBuild: Sendable {
             try headers.write(to: file, atomically: true, encoding: .utf8)
         }
         try await self.progress.begin("DEPLOY", log: "# Starting build artifact upload process...")
-        guard let base = spec.artifactsBaseDirectory else {
+        guard var base = spec.artifactsBaseDirectory else {
             try await self.progress.log("DEPLOY", "The build spec has no frontend artifacts: nothing to deploy.")
             try await self.progress.begin("VERIFY", log: "No artifacts to verify.")
             return
         }
-        let baseFolder = try ArtifactCollector.baseFolder(spec.workingDirectory + "/" + base, in: repositoryFolder)
-        if app.platform != .web {
+        var baseFolder = try ArtifactCollector.baseFolder(spec.workingDirectory + "/" + base, in: repositoryFolder)
+        switch next {
+        case .server(let output)?:
+            let staging = workspace.appending(path: "next-deployment", directoryHint: .isDirectory)
+            do {
+                try output.assemble(into: staging)
+            } catch {
+                try await self.progress.log("DEPLOY", "[ERROR]: \(error.message)")
+                throw JobProgress.Interruption.failed(error.message)
+            }
+            if let customHttp { try await self.progress.log("DEPLOY", "Custom headers: \(customHttp.path).") }
+            try await ComputeBundle.deploy(
+                staging, named: output.name, to: site, progress: self.progress, framework: NextStandaloneOutput.framework,
+                generated: "the Next.js standalone output in \(output.name) (\(output.name)/standalone, \(output.name)/static, public/)",
+                startCompute: self.settings.startCompute
+            )
+            return
+        case .staticExport(let folder)?:
+            // `out/` beside `.next`, named as the artifacts are (relative to the working directory).
+            let export = (base.split(separator: "/").filter { $0 != "." }.dropLast() + [Substring(folder.lastPathComponent)]).joined(separator: "/")
+            try await self.progress.log(
+                "DEPLOY",
+                "# \(base) has no server output (no required-server-files.json, or output: 'export'): the static export in \(export) is deployed as static files (\(NextStandaloneOutput.exportFramework))."
+            )
+            base = export
+            baseFolder = folder
+        case nil:
+            break
+        }
+        if NextStandaloneOutput.isNextApp(baseFolder.deletingLastPathComponent()), next != nil || baseFolder.lastPathComponent == "out" {
+            let key = self.job.key
+            _ = try? await self.store.updateBranch(key.scope, appId: key.appId, branchName: key.branchName) { branch in
+                if branch.framework?.isEmpty ?? true { branch.framework = NextStandaloneOutput.exportFramework }
+            }
+        }
+        if app.platform != .web, next == nil {
             if let bundle = ComputeBundle.find(in: baseFolder) {
                 let relative = bundle.lastPathComponent == ".amplify-hosting" ? "\(base)/.amplify-hosting" : base
                 if let customHttp { try await self.progress.log("DEPLOY", "Custom headers: \(customHttp.path).") }
@@ -445,7 +532,7 @@ struct RealBuild: Sendable {
         } else if let spec = app.buildSpec, !spec.isEmpty {
             (source, text) = ("the app's buildSpec (the branch has none and the repository has no amplify.yml)", spec)
         } else {
-            let (spec, detection) = try await self.detect(in: repository, branch: branch, log: log, variables: variables)
+            let (spec, detection) = try await self.detect(in: repository, platform: app.platform, branch: branch, log: log, variables: variables)
             return (spec, detection)
         }
         log.info("# Using the build spec from \(source).")
@@ -461,7 +548,9 @@ struct RealBuild: Sendable {
 
     /// No build spec anywhere: the framework is detected (in `AMPLIFY_MONOREPO_APP_ROOT`'s folder when set), said in
     /// the log, and written to the branch's `framework` when that is empty.
-    private func detect(in repository: URL, branch: Branch, log: BuildLog, variables: [String: String]) async throws -> (BuildSpec, FrameworkDetection) {
+    private func detect(
+        in repository: URL, platform: Platform, branch: Branch, log: BuildLog, variables: [String: String]
+    ) async throws -> (BuildSpec, FrameworkDetection) {
         let appRoot = variables["AMPLIFY_MONOREPO_APP_ROOT"].map { $0.split(separator: "/").joined(separator: "/") } ?? ""
         guard !appRoot.split(separator: "/").contains("..") else {
             throw JobProgress.Interruption.failed("AMPLIFY_MONOREPO_APP_ROOT \(appRoot) must be a relative path inside the repository.")
@@ -469,7 +558,8 @@ struct RealBuild: Sendable {
         let path = variables["PATH"] ?? self.settings.hostEnvironment["PATH"]
         let detection: FrameworkDetection
         do {
-            detection = try FrameworkDetection.detect(in: appRoot.isEmpty ? repository : repository.appending(path: appRoot, directoryHint: .isDirectory)) {
+            let folder = appRoot.isEmpty ? repository : repository.appending(path: appRoot, directoryHint: .isDirectory)
+            detection = try FrameworkDetection.detect(in: folder, platform: platform) {
                 BuildTools.exists($0, path: path)
             }
         } catch {

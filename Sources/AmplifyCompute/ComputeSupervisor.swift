@@ -17,7 +17,8 @@ import Glibc
 
 /// Runs the computes of SSR deployments: one Node.js process per deployment (in `compute/<name>/`, with the
 /// environment AWS gives a compute; as a user of its own when the server is root, and in the builds' sandbox where
-/// there is one: the deployment read-only, as Lambda's is, a private `/tmp`, the data directory out of sight).
+/// there is one: the deployment read-only, as Lambda's is, but for a Next.js server's cache folders
+/// (`ComputeDeployment.writableFolders`), a private `/tmp`, the data directory out of sight).
 /// Where network namespaces can be made (`ComputeNamespaces`) each compute has one of its own and `PORT=3000`, as on
 /// AWS, so servers that hard-code 3000 run for every branch at once; a server that listens on its namespace's
 /// loopback only is started again on a free port of the machine's 127.0.0.1, as everywhere without namespaces.
@@ -149,6 +150,9 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         }
         let user = BuildUser.forBuild()
         if let user { command = user.wrap(command) }
+        // What it may write of its deployment (a Next.js server's cache): this start's user's.
+        let writable = deployment.writableFolders
+        if let user { for folder in writable { user.own(URL(fileURLWithPath: folder, isDirectory: true)) } }
         // Inside the sandbox and before the change of user, so that the kernel counts the compute's processes alone
         // (its user's, or its user namespace's); not for a compute that runs as the server's user in its namespace.
         if let limit = self.processLimit { command = limit.rlimitWords(ownCount: user != nil || sandbox?.hasOwnUserNamespace == true) + command }
@@ -156,7 +160,7 @@ public final class ComputeSupervisor: Service, ComputeGateway {
             // A compute is reached through the network it runs in: a sandbox of its own would cut it off.
             sandbox.network = true
             let (executable, arguments) = sandbox.wrap(
-                command, writable: [], readOnly: [deployment.folder], hidden: [self.files.root.path], workingDirectory: deployment.workingDirectory
+                command, writable: writable, readOnly: [deployment.folder], hidden: [self.files.root.path], workingDirectory: deployment.workingDirectory
             )
             command = [executable] + arguments
         }
@@ -166,7 +170,7 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         let pid: pid_t
         do {
             pid = try await instance.start(
-                ["/usr/bin/env"] + command, environment: deployment.environment(port: port, path: self.hostPath),
+                ["/usr/bin/env"] + command, environment: deployment.environment(port: port, hostname: inNamespace == nil ? Self.loopbackAddress : "0.0.0.0", path: self.hostPath),
                 workingDirectory: deployment.workingDirectory, output: output
             ) { how in
                 output.note("compute of deployment \(deployment.deploymentId) ended (\(how))")

@@ -24,10 +24,12 @@ public struct ComputeDeployment: Hashable, Sendable {
 
     public var deploymentId: String { self.key.deploymentId }
 
-    /// What the compute's process gets, as on AWS: not the app's or branch's environment variables.
-    public func environment(port: Int, path: String?) -> [String: String] {
+    /// What the compute's process gets, as on AWS: not the app's or branch's environment variables. `hostname` is the
+    /// address it is reached on (`HOSTNAME`, which Next.js's `server.js` listens on): all of its own network
+    /// namespace's, or the machine's loopback.
+    public func environment(port: Int, hostname: String, path: String?) -> [String: String] {
         [
-            "PORT": String(port), "NODE_ENV": "production", "AWS_REGION": self.key.scope.region, "AWS_APP_ID": self.key.appId,
+            "PORT": String(port), "HOSTNAME": hostname, "NODE_ENV": "production", "AWS_REGION": self.key.scope.region, "AWS_APP_ID": self.key.appId,
             "AWS_BRANCH": self.key.branchName, "AWS_AMPLIFY_DEPLOYMENT_ID": self.deploymentId,
             "PATH": path ?? SearchPath.standard, "HOME": self.workingDirectory, "LANG": "C.UTF-8",
         ]

@@ -45,6 +45,12 @@ public struct DeployManifest: Equatable, Sendable {
         public var name: String
         public var runtime: String
         public var entrypoint: String
+
+        public init(name: String, runtime: String, entrypoint: String) {
+            self.name = name
+            self.runtime = runtime
+            self.entrypoint = entrypoint
+        }
     }
 
     /// Why a manifest cannot be deployed; the message starts as AWS's does.

@@ -1,3 +1,4 @@
+import AmplifyCore
 import Foundation
 import Testing
 
@@ -5,7 +6,7 @@ import Testing
 
 @Suite struct FrameworkDetectionTests {
     /// Detects in a new folder holding `files` ({path: text}), with `tools` on the PATH.
-    func detect(_ files: [String: String], tools: Set<String> = ["npm", "hugo"]) throws -> FrameworkDetection {
+    func detect(_ files: [String: String], platform: Platform = .web, tools: Set<String> = ["npm", "hugo"]) throws -> FrameworkDetection {
         let folder = FileManager.default.temporaryDirectory.appending(path: "detect-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         for (path, text) in files {
@@ -13,7 +14,7 @@ import Testing
             try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             try text.write(to: file, atomically: true, encoding: .utf8)
         }
-        return try FrameworkDetection.detect(in: folder) { tools.contains($0) }
+        return try FrameworkDetection.detect(in: folder, platform: platform) { tools.contains($0) }
     }
 
     func package(build: String = "vite build", dependencies: [String: String] = [:], dev: [String: String] = [:]) throws -> String {
@@ -65,5 +66,19 @@ import Testing
         // A server build of Next.js or Nuxt needs compute.
         #expect(throws: FrameworkDetection.Undetectable.self) { try detect(["package.json": try self.package(build: "next build", dependencies: ["next": "15"])]) }
         #expect(throws: FrameworkDetection.Undetectable.self) { try detect(["package.json": try self.package(build: "nuxt build", dependencies: ["nuxt": "3"])]) }
+    }
+
+    @Test func onAComputeAppServerBuildsOfNextAndNuxtAreDetected() throws {
+        let next = try detect(["package.json": try package(build: "next build", dependencies: ["next": "15"])], platform: .webCompute)
+        #expect(next.framework == "Next.js - SSR" && next.outputCandidates == [".next"])
+        let nuxt = try detect(["package.json": try package(build: "nuxt build", dependencies: ["nuxt": "3"])], platform: .webCompute)
+        #expect(nuxt.framework == "Nuxt" && nuxt.outputCandidates == [".amplify-hosting"])
+        // A static export and nuxt generate stay static on a compute app too.
+        let exported = try detect(
+            ["package.json": try package(build: "next build", dependencies: ["next": "15"]), "next.config.js": "module.exports = { output: 'export' }"],
+            platform: .webCompute
+        )
+        #expect(exported.framework == "Next.js - SSG" && exported.outputCandidates == ["out"])
+        #expect(try detect(["package.json": try package(build: "nuxt generate", dependencies: ["nuxt": "3"])], platform: .webCompute).outputCandidates == [".output/public", "dist"])
     }
 }
