@@ -11,6 +11,7 @@ import zipfile
 import pytest
 
 from conftest import http_request, wait_for_status
+from nextjs_fixture import png
 from test_builds import FINISHED, build, log_of, make_repo, real_server, start  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js (Debian: nodejs)")
@@ -271,19 +272,6 @@ def test_a_compute_that_does_not_listen_on_port_fails_deploy_naming_it(real_serv
     _, job = build(client, path, app_args={"platform": "WEB_COMPUTE"}, timeout=60)
     assert job["summary"]["status"] == "FAILED"
     assert "nothing listened on PORT" in job["steps"][-1]["statusReason"]
-
-
-def png(width, height):
-    """A PNG of one colour, made with zlib only."""
-    import struct
-    import zlib
-
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    rows = b"".join(b"\x00" + b"\x20\x80\xc0" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 def test_image_optimization_resizes_with_libvips(real_server, tmp_path):
