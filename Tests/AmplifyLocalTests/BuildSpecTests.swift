@@ -1,4 +1,5 @@
 @testable import AmplifyBuilds
+import AmplifyProcess
 import AmplifyCore
 import Testing
 
