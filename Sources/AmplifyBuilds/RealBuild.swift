@@ -447,20 +447,7 @@ struct RealBuild: Sendable {
         var baseFolder = try ArtifactCollector.baseFolder(spec.workingDirectory + "/" + base, in: repositoryFolder)
         switch next {
         case .server(let output)?:
-            let staging = workspace.appending(path: "next-deployment", directoryHint: .isDirectory)
-            do {
-                try output.assemble(into: staging)
-            } catch {
-                try await self.progress.log("DEPLOY", "[ERROR]: \(error.message)")
-                throw JobProgress.Interruption.failed(error.message)
-            }
-            if let customHttp { try await self.progress.log("DEPLOY", "Custom headers: \(customHttp.path).") }
-            try await ComputeBundle.deploy(
-                staging, named: output.name, to: site, progress: self.progress, framework: NextStandaloneOutput.framework,
-                generated: "the Next.js standalone output in \(output.name) (\(output.name)/standalone, \(output.name)/static, public/)",
-                startCompute: self.context.startCompute
-            )
-            return
+            return try await self.deployNextServer(output, to: site, workspace: workspace, customHttp: customHttp)
         case .staticExport(let folder)?:
             // `out/` beside `.next`, named as the artifacts are (relative to the working directory).
             let export = (base.split(separator: "/").filter { $0 != "." }.dropLast() + [Substring(folder.lastPathComponent)]).joined(separator: "/")
@@ -479,16 +466,8 @@ struct RealBuild: Sendable {
                 if branch.framework?.isEmpty ?? true { branch.framework = NextStandaloneOutput.exportFramework }
             }
         }
-        if app.platform != .web, next == nil {
-            if let bundle = ComputeBundle.find(in: baseFolder) {
-                let relative = bundle.lastPathComponent == ".amplify-hosting" ? "\(base)/.amplify-hosting" : base
-                if let customHttp { try await self.progress.log("DEPLOY", "Custom headers: \(customHttp.path).") }
-                try await ComputeBundle.deploy(bundle, named: relative, to: site, progress: self.progress, startCompute: self.context.startCompute)
-                return
-            }
-            try await self.progress.log(
-                "DEPLOY", "[WARNING]: No deploy-manifest.json in \(base) or its .amplify-hosting/: the \(app.platform.rawValue) app's artifacts are served as static files."
-            )
+        if app.platform != .web, next == nil, try await self.deployComputeBundle(in: baseFolder, named: base, app: app, to: site, customHttp: customHttp) {
+            return
         }
         let collected = try ArtifactCollector(
             base: baseFolder, baseName: base,
@@ -499,6 +478,40 @@ struct RealBuild: Sendable {
         try await self.progress.log("DEPLOY", "# Build artifact upload completed: \(collected.files) files (\(collected.bytes) bytes) from \(base)")
         try await self.progress.publish("# Deploying the artifacts as the branch's site...")
         try await self.progress.verify(site)
+    }
+
+    /// A Next.js server's standalone output, assembled as Amplify's adapter does, deployed with its compute.
+    private func deployNextServer(
+        _ output: NextStandaloneOutput, to site: URL, workspace: URL, customHttp: CustomHttpFile?
+    ) async throws {
+        let staging = workspace.appending(path: "next-deployment", directoryHint: .isDirectory)
+        do {
+            try output.assemble(into: staging)
+        } catch {
+            try await self.progress.log("DEPLOY", "[ERROR]: \(error.message)")
+            throw JobProgress.Interruption.failed(error.message)
+        }
+        if let customHttp { try await self.progress.log("DEPLOY", "Custom headers: \(customHttp.path).") }
+        try await ComputeBundle.deploy(
+            staging, named: output.name, to: site, progress: self.progress, framework: NextStandaloneOutput.framework,
+            generated: "the Next.js standalone output in \(output.name) (\(output.name)/standalone, \(output.name)/static, public/)",
+            startCompute: self.context.startCompute
+        )
+    }
+
+    /// An SSR app's deployment bundle (`deploy-manifest.json` in the artifacts or their `.amplify-hosting/`), deployed
+    /// with its computes; false when there is none (the artifacts are then served as static files, as the log warns).
+    private func deployComputeBundle(in baseFolder: URL, named base: String, app: App, to site: URL, customHttp: CustomHttpFile?) async throws -> Bool {
+        guard let bundle = ComputeBundle.find(in: baseFolder) else {
+            try await self.progress.log(
+                "DEPLOY", "[WARNING]: No deploy-manifest.json in \(base) or its .amplify-hosting/: the \(app.platform.rawValue) app's artifacts are served as static files."
+            )
+            return false
+        }
+        let relative = bundle.lastPathComponent == ".amplify-hosting" ? "\(base)/.amplify-hosting" : base
+        if let customHttp { try await self.progress.log("DEPLOY", "Custom headers: \(customHttp.path).") }
+        try await ComputeBundle.deploy(bundle, named: relative, to: site, progress: self.progress, startCompute: self.context.startCompute)
+        return true
     }
 
     /// The build's whole environment: the build spec's variables, the app's and branch's over them, AWS's
