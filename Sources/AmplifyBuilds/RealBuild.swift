@@ -8,8 +8,6 @@ import Synchronization
 /// VERIFY checks it. The workspace and every process the build started are gone when it ends.
 struct RealBuild: Sendable {
     /// `_BUILD_TIMEOUT` when the app and branch do not set it, in minutes.
-    static let defaultTimeoutMinutes = 30.0
-    static let maximumTimeoutMinutes = 120.0
     /// The build spec file looked for in the repository when neither the branch nor the app has one.
     static let buildSpecFiles = ["amplify.yml", "amplify.yaml"]
 
@@ -65,15 +63,16 @@ struct RealBuild: Sendable {
         let secrets = try await self.secrets()
         let log = BuildLog(step: "BUILD", progress: self.progress, limit: self.configuration.maxLogBytes, redacting: Array(secrets.values))
         try await self.progress.begin("BUILD", log: "Starting build of job \(key.jobId) for branch \(key.branchName).")
-        let variables = app.environmentVariables.merging(branch.environmentVariables) { _, branch in branch }
-        let timeout = Self.timeoutMinutes(variables["_BUILD_TIMEOUT"])
+        let buildEnvironment = BuildEnvironment(app: app, branch: branch)
+        let variables = buildEnvironment.console
+        let timeout = buildEnvironment.timeoutMinutes
         let repositoryFolder = workspace.appending(path: "repository", directoryHint: .isDirectory)
         let home = workspace.appending(path: "home", directoryHint: .isDirectory)
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         let runner = LoggedProcessRunner(
             launcher: self.context.launcher, log: log, progress: self.progress, marker: marker, grace: self.configuration.terminationGrace,
             deadline: ContinuousClock.now + .milliseconds(Int(timeout * 60_000)),
-            timeoutReason: "The build timed out after \(Self.format(timeout)) minutes (_BUILD_TIMEOUT)."
+            timeoutReason: "The build timed out after \(buildEnvironment.timeoutText) minutes (_BUILD_TIMEOUT)."
         )
         let sizing = self.size(app, run: run, limits: limits, log: log)
 
@@ -92,7 +91,10 @@ struct RealBuild: Sendable {
         let (appRoot, buildFolder) = try Self.folders(of: spec, in: repositoryFolder, log: log)
         let nvmDirectory = home.appending(path: ".nvm", directoryHint: .isDirectory)
         let prelude = try self.prelude(variables, nvmDirectory: nvmDirectory, log: log)
-        var environment = self.environment(spec: spec, variables: variables, app: app, branch: branch, commit: commit.id, timeout: timeout, home: home)
+        var environment = buildEnvironment.variables(
+            specVariables: spec.variables, builtIns: buildEnvironment.builtIns(app: app, branch: branch, jobId: key.jobId, commit: commit.id),
+            home: home.path, hostPath: self.context.hostEnvironment["PATH"]
+        )
         try self.complete(&environment, nvmDirectory: nvmDirectory, secrets: secrets, workspace: workspace, log: log)
         if NextStandaloneOutput.wantsStandalone(platform: app.platform, baseDirectory: spec.artifactsBaseDirectory, detected: detection?.framework) {
             Self.askForStandalone(&environment, log: log)
@@ -514,20 +516,6 @@ struct RealBuild: Sendable {
         return true
     }
 
-    /// The build's whole environment: the build spec's variables, the app's and branch's over them, AWS's
-    /// built-ins over all, and PATH, HOME, LANG, CI.
-    private func environment(
-        spec: BuildSpec, variables: [String: String], app: App, branch: Branch, commit: String, timeout: Double, home: URL
-    ) -> [String: String] {
-        var environment = spec.variables.merging(variables) { _, console in console }
-        environment.merge(self.builtIns(app: app, branch: branch, commit: commit, timeout: timeout)) { _, builtIn in builtIn }
-        environment["PATH"] = environment["PATH"] ?? self.context.hostEnvironment["PATH"] ?? SearchPath.standard
-        environment["HOME"] = home.path
-        environment["LANG"] = environment["LANG"] ?? "C.UTF-8"
-        environment["CI"] = "true"
-        return environment
-    }
-
     private func appAndBranch() async throws -> (App, Branch) {
         do {
             let key = self.job.key
@@ -537,32 +525,29 @@ struct RealBuild: Sendable {
         }
     }
 
-    /// The build spec, as AWS picks it: the branch's `buildSpec` (set through the API, the most specific), else
-    /// `amplify.yml` in the repository (AWS: the app's build settings apply "unless there is an amplify.yml file
-    /// stored in your repository"), else the app's `buildSpec`, else one for the framework detected (with the
-    /// detection, whose output folder is known once the build ran).
+    /// The build spec, as Core's `BuildSpecChoice` picks it (with the detection when there is none, whose output
+    /// folder is known once the build ran).
     private func buildSpec(
         app: App, branch: Branch, repository: URL, log: BuildLog, variables: [String: String]
     ) async throws -> (BuildSpec, FrameworkDetection?) {
-        let source: String
-        let text: String
         let file = Self.buildSpecFiles.first { FileManager.default.fileExists(atPath: repository.appending(path: $0).path) }
-        if let spec = branch.buildSpec, !spec.isEmpty {
-            let overridden = [file.map { "the repository's \($0)" }, app.buildSpec?.isEmpty == false ? "the app's buildSpec" : nil].compactMap { $0 }
-            source = "the branch's buildSpec" + (overridden.isEmpty ? "" : " (it takes precedence over \(overridden.joined(separator: " and ")))")
-            text = spec
-        } else if let file {
+        let choice = BuildSpecChoice.of(branchSpec: branch.buildSpec, repositoryFile: file, appSpec: app.buildSpec)
+        let text: String
+        switch choice {
+        case .branch:
+            text = branch.buildSpec ?? ""
+        case .repository(let file, _):
             guard let contents = try? String(contentsOf: repository.appending(path: file), encoding: .utf8) else {
                 throw JobProgress.Interruption.failed("\(file) in the repository is not UTF-8 text.")
             }
-            source = "\(file) in the repository" + (app.buildSpec?.isEmpty == false ? " (a build spec in the repository takes precedence over the app's buildSpec)" : "")
             text = contents
-        } else if let spec = app.buildSpec, !spec.isEmpty {
-            (source, text) = ("the app's buildSpec (the branch has none and the repository has no amplify.yml)", spec)
-        } else {
+        case .app:
+            text = app.buildSpec ?? ""
+        case .detection:
             let (spec, detection) = try await self.detect(in: repository, platform: app.platform, branch: branch, log: log, variables: variables)
             return (spec, detection)
         }
+        let source = choice.source
         log.info("# Using the build spec from \(source).")
         let spec: BuildSpec
         do {
@@ -607,21 +592,6 @@ struct RealBuild: Sendable {
         return (spec, detection)
     }
 
-    /// The variables AWS sets in every build (and in a pull request preview's, the pull request's).
-    private func builtIns(app: App, branch: Branch, commit: String, timeout: Double) -> [String: String] {
-        (branch.pullRequest?.environmentVariables ?? [:]).merging([
-            "AWS_APP_ID": app.appId,
-            "AWS_BRANCH": branch.branchName,
-            "AWS_BRANCH_ARN": branch.arn,
-            "AWS_CLONE_URL": app.repository ?? "",
-            "AWS_COMMIT_ID": commit,
-            "AWS_JOB_ID": String(repeating: "0", count: max(0, 10 - String(self.job.key.jobId).count)) + String(self.job.key.jobId),
-            "AWS_REGION": app.scope.region,
-            "AWS_DEFAULT_REGION": app.scope.region,
-            "_BUILD_TIMEOUT": Self.format(timeout),
-        ]) { _, builtIn in builtIn }
-    }
-
     /// Why the build shell's end fails the build, or nil when it ran every command.
     static func failure(_ outcome: ProcessOutcome, reached: String, commands: [(phase: String, command: String)]) -> String? {
         let current = Int(reached).flatMap { commands.indices.contains($0) ? commands[$0] : nil }
@@ -637,19 +607,6 @@ struct RealBuild: Sendable {
         case .stopped(let reason):
             return reason
         }
-    }
-
-    /// `_BUILD_TIMEOUT` in minutes: any positive number up to 120 (AWS's minimum of 5 is not enforced,
-    /// so short timeouts can be tried locally); otherwise the default of 30.
-    static func timeoutMinutes(_ value: String?) -> Double {
-        guard let value, let minutes = Double(value.trimmingCharacters(in: .whitespaces)), minutes > 0, minutes.isFinite else {
-            return Self.defaultTimeoutMinutes
-        }
-        return min(minutes, Self.maximumTimeoutMinutes)
-    }
-
-    private static func format(_ minutes: Double) -> String {
-        minutes == minutes.rounded() ? String(Int(minutes)) : String(minutes)
     }
 
     static func isDirectory(_ url: URL) -> Bool {

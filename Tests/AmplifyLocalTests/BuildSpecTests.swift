@@ -201,13 +201,4 @@ import Testing
         #expect(redact("got line two") == "got ***")
         #expect(redact("nothing here") == "nothing here")
     }
-
-    @Test func buildTimeoutIsReadInMinutes() {
-        #expect(RealBuild.timeoutMinutes(nil) == 30)
-        #expect(RealBuild.timeoutMinutes("45") == 45)
-        #expect(RealBuild.timeoutMinutes("0.5") == 0.5)
-        #expect(RealBuild.timeoutMinutes("500") == 120)
-        #expect(RealBuild.timeoutMinutes("-1") == 30)
-        #expect(RealBuild.timeoutMinutes("soon") == 30)
-    }
 }
