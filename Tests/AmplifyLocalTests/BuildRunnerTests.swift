@@ -24,9 +24,10 @@ import Testing
     /// Runs `body` while a runner serves `store` (as node "this" of a shared store when `shared`), then shuts the
     /// runner down.
     func withRunner(
-        _ store: any Store, _ configuration: BuildRunner.Configuration, shared: Bool = false, _ body: (BuildRunner) async throws -> Void
+        _ store: any Store, _ configuration: BuildRunner.Configuration, shared: Bool = false,
+        launcher: any ProcessLauncher = HostProcessLauncher(logger: Logger(label: "test")), _ body: (BuildRunner) async throws -> Void
     ) async throws {
-        var context = BuildRunner.Context(launcher: HostProcessLauncher(logger: Logger(label: "test")))
+        var context = BuildRunner.Context(launcher: launcher)
         if shared {
             context.node = "this"
             context.sharedStore = true
@@ -157,10 +158,79 @@ import Testing
             try await wait { runner.runningCount == 0 }
         }
     }
+
+    /// A real build with a launcher that runs nothing: git clones and names the commit, the build shell gets AWS's
+    /// variables and fails with exit code 2, which fails the job with that reason.
+    @Test func aRealBuildRunsGitAndTheBuildShellThroughTheLauncher() async throws {
+        let store = try SQLiteStore(path: nil)
+        var app = App(scope: scope, appId: "d1abc", name: "app", now: now)
+        app.repository = "https://git.example/app.git"
+        try await store.createApp(app)
+        var branch = Branch(scope: scope, appId: "d1abc", branchName: "main", now: now)
+        branch.buildSpec = "version: 1\nfrontend:\n  phases:\n    build:\n      commands:\n        - npm run build\n  artifacts:\n    baseDirectory: dist\n    files: ['**/*']\n"
+        try await store.createBranch(branch)
+        let commit = String(repeating: "c", count: 40)
+        let launcher = FakeProcessLauncher(outcomes: { command -> (ProcessOutcome, output: String) in
+            if command.executable == "git", command.arguments.first == "clone", let folder = command.arguments.last {
+                // The checkout a clone makes.
+                try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            }
+            if command.executable == "git", command.arguments.first == "log" { return (.exited(0), "\(commit)\u{0}1700000000\u{0}The first commit") }
+            if command.executable.hasSuffix("bash") { return (.exited(2), "npm ERR! missing script: build\n") }
+            return (.exited(0), "")
+        })
+        var configuration = simulated()
+        configuration.mode = .run
+        try await withRunner(store, configuration, launcher: launcher) { runner in
+            let key = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now).key
+            runner.wake()
+            try await wait { try await store.job(key).status == .failed }
+            let job = try await store.job(key)
+            #expect(job.commitId == commit && job.commitMessage == "The first commit")
+            #expect(job.steps.first { $0.stepName == "BUILD" }?.statusReason?.contains("exit code 2") == true)
+            let commands = launcher.commands
+            let clone = try #require(commands.first)
+            #expect(clone.executable == "git" && clone.arguments.contains("clone") && clone.arguments.contains("https://git.example/app.git"))
+            let shell = try #require(commands.first { $0.executable.hasSuffix("bash") })
+            #expect(shell.environment["AWS_APP_ID"] == "d1abc" && shell.environment["AWS_COMMIT_ID"] == commit && shell.environment["CI"] == "true")
+            #expect(shell.marker == clone.marker && shell.marker != nil)
+        }
+    }
+
+    /// StopJob while the build shell runs: the launcher is asked to stop it, and the job ends CANCELLED.
+    @Test func stoppingARealBuildStopsItsProcess() async throws {
+        let store = try SQLiteStore(path: nil)
+        var app = App(scope: scope, appId: "d1abc", name: "app", now: now)
+        app.repository = "https://git.example/app.git"
+        try await store.createApp(app)
+        var branch = Branch(scope: scope, appId: "d1abc", branchName: "main", now: now)
+        branch.buildSpec = "version: 1\nfrontend:\n  phases:\n    build:\n      commands:\n        - sleep 600\n"
+        try await store.createBranch(branch)
+        let launcher = FakeProcessLauncher(outcomes: { command -> (ProcessOutcome, output: String) in
+            if command.executable == "git", command.arguments.first == "clone", let folder = command.arguments.last {
+                // The checkout a clone makes.
+                try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            }
+            if command.executable == "git", command.arguments.first == "log" { return (.exited(0), "\(String(repeating: "d", count: 40))\u{0}1700000000\u{0}x") }
+            // The shell runs until it is asked to stop.
+            if command.executable.hasSuffix("bash") { return (.stopped(""), "") }
+            return (.exited(0), "")
+        })
+        var configuration = simulated()
+        configuration.mode = .run
+        try await withRunner(store, configuration, launcher: launcher) { runner in
+            let key = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now).key
+            runner.wake()
+            try await wait { launcher.commands.contains { $0.executable.hasSuffix("bash") } }
+            _ = try await store.updateJob(key) { [now] in try $0.stop(at: now) }
+            runner.stop(key)
+            try await wait { try await store.job(key).status == .cancelled }
+            try await wait { runner.runningCount == 0 }
+        }
+    }
 }
 
-extension Array {
-    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+extension Array {    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
         var result: [T] = []
         for element in self { result.append(try await transform(element)) }
         return result
