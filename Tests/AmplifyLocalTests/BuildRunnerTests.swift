@@ -52,12 +52,7 @@ import Testing
     }
 
     func wait(until condition: () async throws -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        Issue.record("condition not reached in 5 seconds", sourceLocation: sourceLocation)
+        try await Fixtures.wait(until: condition, sourceLocation: sourceLocation)
     }
 
     @Test func honoursTheConcurrencyLimit() async throws {
@@ -159,29 +154,40 @@ import Testing
         }
     }
 
-    /// A real build with a launcher that runs nothing: git clones and names the commit, the build shell gets AWS's
-    /// variables and fails with exit code 2, which fails the job with that reason.
-    @Test func aRealBuildRunsGitAndTheBuildShellThroughTheLauncher() async throws {
-        let store = try SQLiteStore(path: nil)
+    /// An app on a remote repository with a branch `main` whose build spec runs `command`, and a launcher that runs
+    /// nothing: a clone makes an empty checkout, `git log` names `commit`, the build shell ends as `shell` says.
+    func realBuild(
+        _ store: any Store, command: String, commit: String, shell: ProcessOutcome, output: String = ""
+    ) async throws -> FakeProcessLauncher {
         var app = App(scope: scope, appId: "d1abc", name: "app", now: now)
         app.repository = "https://git.example/app.git"
         try await store.createApp(app)
         var branch = Branch(scope: scope, appId: "d1abc", branchName: "main", now: now)
-        branch.buildSpec = "version: 1\nfrontend:\n  phases:\n    build:\n      commands:\n        - npm run build\n  artifacts:\n    baseDirectory: dist\n    files: ['**/*']\n"
+        branch.buildSpec = "version: 1\nfrontend:\n  phases:\n    build:\n      commands:\n        - \(command)\n  artifacts:\n    baseDirectory: dist\n    files: ['**/*']\n"
         try await store.createBranch(branch)
-        let commit = String(repeating: "c", count: 40)
-        let launcher = FakeProcessLauncher(outcomes: { command -> (ProcessOutcome, output: String) in
+        return FakeProcessLauncher(outcomes: { command -> (ProcessOutcome, output: String) in
             if command.executable == "git", command.arguments.first == "clone", let folder = command.arguments.last {
-                // The checkout a clone makes.
                 try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             }
             if command.executable == "git", command.arguments.first == "log" { return (.exited(0), "\(commit)\u{0}1700000000\u{0}The first commit") }
-            if command.executable.hasSuffix("bash") { return (.exited(2), "npm ERR! missing script: build\n") }
+            if command.executable.hasSuffix("bash") { return (shell, output) }
             return (.exited(0), "")
         })
+    }
+
+    var realMode: BuildRunner.Configuration {
         var configuration = simulated()
         configuration.mode = .run
-        try await withRunner(store, configuration, launcher: launcher) { runner in
+        return configuration
+    }
+
+    /// A real build through the fake launcher: git clones and names the commit, the build shell gets AWS's variables
+    /// and fails with exit code 2, which fails the job with that reason.
+    @Test func aRealBuildRunsGitAndTheBuildShellThroughTheLauncher() async throws {
+        let store = try SQLiteStore(path: nil)
+        let commit = String(repeating: "c", count: 40)
+        let launcher = try await realBuild(store, command: "npm run build", commit: commit, shell: .exited(2), output: "npm ERR! missing script: build\n")
+        try await withRunner(store, realMode, launcher: launcher) { runner in
             let key = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now).key
             runner.wake()
             try await wait { try await store.job(key).status == .failed }
@@ -197,28 +203,11 @@ import Testing
         }
     }
 
-    /// StopJob while the build shell runs: the launcher is asked to stop it, and the job ends CANCELLED.
+    /// StopJob while the build shell runs (the fake's shell runs until asked to stop): the job ends CANCELLED.
     @Test func stoppingARealBuildStopsItsProcess() async throws {
         let store = try SQLiteStore(path: nil)
-        var app = App(scope: scope, appId: "d1abc", name: "app", now: now)
-        app.repository = "https://git.example/app.git"
-        try await store.createApp(app)
-        var branch = Branch(scope: scope, appId: "d1abc", branchName: "main", now: now)
-        branch.buildSpec = "version: 1\nfrontend:\n  phases:\n    build:\n      commands:\n        - sleep 600\n"
-        try await store.createBranch(branch)
-        let launcher = FakeProcessLauncher(outcomes: { command -> (ProcessOutcome, output: String) in
-            if command.executable == "git", command.arguments.first == "clone", let folder = command.arguments.last {
-                // The checkout a clone makes.
-                try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            }
-            if command.executable == "git", command.arguments.first == "log" { return (.exited(0), "\(String(repeating: "d", count: 40))\u{0}1700000000\u{0}x") }
-            // The shell runs until it is asked to stop.
-            if command.executable.hasSuffix("bash") { return (.stopped(""), "") }
-            return (.exited(0), "")
-        })
-        var configuration = simulated()
-        configuration.mode = .run
-        try await withRunner(store, configuration, launcher: launcher) { runner in
+        let launcher = try await realBuild(store, command: "sleep 600", commit: String(repeating: "d", count: 40), shell: .stopped(""))
+        try await withRunner(store, realMode, launcher: launcher) { runner in
             let key = try await store.startJob(scope, appId: "d1abc", branchName: "main", JobRequest(jobType: .release), now: now).key
             runner.wake()
             try await wait { launcher.commands.contains { $0.executable.hasSuffix("bash") } }

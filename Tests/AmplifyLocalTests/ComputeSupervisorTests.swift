@@ -109,12 +109,7 @@ import Testing
     }
 
     func wait(until condition: () async throws -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        Issue.record("condition not reached in 5 seconds", sourceLocation: sourceLocation)
+        try await Fixtures.wait(until: condition, sourceLocation: sourceLocation)
     }
 }
 
