@@ -39,6 +39,15 @@ public struct GitRefs: Codable, Sendable, Equatable {
         case pullRequestClosed(Int)
     }
 
+    /// The pull request `number` whose head is at `commit`, as a reading shows it: it targets the default branch (nil
+    /// without one), and comes from the branch at the same commit if there is one (a pull request ref names no
+    /// source), else `pull/<n>`.
+    public func pullRequest(_ number: Int, at commit: String) -> PullRequest? {
+        guard let destination = self.defaultBranch else { return nil }
+        let source = self.branches.filter { $0.value == commit && $0.key != destination }.keys.sorted().first ?? "pull/\(number)"
+        return PullRequest(number: number, sourceBranch: source, destinationBranch: destination, ref: PullRequest.headRef(number))
+    }
+
     /// What changed from `old` to `self`, in a stable order (branches, then pull requests; each by name or number).
     public func changes(since old: GitRefs) -> [Change] {
         var changes: [Change] = []
