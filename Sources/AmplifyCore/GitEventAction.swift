@@ -19,6 +19,14 @@ public enum GitEventAction: Sendable, Equatable {
         case create(Branch)
         /// The preview branch builds another pull request than it did (its source branch or ref changed).
         case updatePullRequest(PullRequest)
+
+        /// Whether the branch is a pull request's preview.
+        public var isPreview: Bool {
+            switch self {
+            case .create(let branch): branch.pullRequest != nil
+            case .updatePullRequest: true
+            }
+        }
     }
 
     /// Decides what `event` does, where `app` is the app as it is now and `branches` its branches that
