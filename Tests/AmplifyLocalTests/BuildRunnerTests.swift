@@ -1,5 +1,6 @@
 import AmplifyBuilds
 import AmplifyCore
+import AmplifyProcess
 import AmplifyStore
 import Foundation
 import Logging
@@ -10,11 +11,27 @@ import Testing
     let scope = Fixtures.scope
     let now = Date(timeIntervalSince1970: 1_700_000_000)
 
-    /// Runs `body` while a runner serves `store`, then shuts the runner down.
+    /// Simulated builds of `seconds`, at most `concurrent` at once.
+    func simulated(seconds: Double = 1, concurrent: Int = 5, poll: Duration = .seconds(1)) -> BuildRunner.Configuration {
+        var configuration = BuildRunner.Configuration()
+        configuration.mode = .simulate
+        configuration.simulatedBuildSeconds = seconds
+        configuration.maxConcurrentBuilds = concurrent
+        configuration.pollInterval = poll
+        return configuration
+    }
+
+    /// Runs `body` while a runner serves `store` (as node "this" of a shared store when `shared`), then shuts the
+    /// runner down.
     func withRunner(
-        _ store: any Store, _ configuration: BuildRunner.Configuration, _ body: (BuildRunner) async throws -> Void
+        _ store: any Store, _ configuration: BuildRunner.Configuration, shared: Bool = false, _ body: (BuildRunner) async throws -> Void
     ) async throws {
-        let runner = BuildRunner(store: store, configuration: configuration, logger: Logger(label: "test"))
+        var context = BuildRunner.Context(launcher: HostProcessLauncher(logger: Logger(label: "test")))
+        if shared {
+            context.node = "this"
+            context.sharedStore = true
+        }
+        let runner = BuildRunner(store: store, configuration: configuration, context: context, logger: Logger(label: "test"))
         let group = ServiceGroup(services: [runner], logger: Logger(label: "test"))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
@@ -46,7 +63,7 @@ import Testing
         let store = try SQLiteStore(path: nil)
         let branches = (1...4).map { "b\($0)" }
         try await seed(store, branches: branches)
-        try await withRunner(store, .init(mode: .simulate, simulatedBuildSeconds: 0.6, maxConcurrentBuilds: 2)) { runner in
+        try await withRunner(store, simulated(seconds: 0.6, concurrent: 2)) { runner in
             for branch in branches {
                 _ = try await store.startJob(scope, appId: "d1abc", branchName: branch, JobRequest(jobType: .release), now: now)
             }
@@ -68,7 +85,7 @@ import Testing
     @Test func stoppingAPendingJobCancelsIt() async throws {
         let store = try SQLiteStore(path: nil)
         try await seed(store, branches: ["a", "b"])
-        try await withRunner(store, .init(mode: .simulate, simulatedBuildSeconds: 5, maxConcurrentBuilds: 1)) { runner in
+        try await withRunner(store, simulated(seconds: 5, concurrent: 1)) { runner in
             _ = try await store.startJob(scope, appId: "d1abc", branchName: "a", JobRequest(jobType: .release), now: now)
             runner.wake()
             try await wait { runner.runningCount == 1 }
@@ -87,7 +104,7 @@ import Testing
     @Test func aDeletedBranchEndsItsBuild() async throws {
         let store = try SQLiteStore(path: nil)
         try await seed(store, branches: ["a"])
-        try await withRunner(store, .init(mode: .simulate, simulatedBuildSeconds: 5, maxConcurrentBuilds: 1)) { runner in
+        try await withRunner(store, simulated(seconds: 5, concurrent: 1)) { runner in
             _ = try await store.startJob(scope, appId: "d1abc", branchName: "a", JobRequest(jobType: .release), now: now)
             runner.wake()
             try await wait { runner.runningCount == 1 }
@@ -102,7 +119,7 @@ import Testing
         try await seed(store, branches: ["a"])
         _ = try await store.startJob(scope, appId: "d1abc", branchName: "a", JobRequest(jobType: .release), now: now)
         _ = try await store.claimNextPendingJob(node: "crashed", leaseUntil: Date() + 600, now: now)
-        try await withRunner(store, .init(mode: .simulate, simulatedBuildSeconds: 0)) { _ in
+        try await withRunner(store, simulated(seconds: 0)) { _ in
             let key = JobKey(scope: scope, appId: "d1abc", branchName: "a", jobId: 1)
             try await wait { try await store.job(key).status == .failed }
             let job = try await store.job(key)
@@ -117,8 +134,7 @@ import Testing
         try await seed(store, branches: ["a"])
         _ = try await store.startJob(scope, appId: "d1abc", branchName: "a", JobRequest(jobType: .release), now: now)
         _ = try await store.claimNextPendingJob(node: "other", leaseUntil: Date() + 1, now: now)
-        let configuration = BuildRunner.Configuration(mode: .simulate, pollInterval: .milliseconds(50), node: "this", sharedStore: true)
-        try await withRunner(store, configuration) { _ in
+        try await withRunner(store, simulated(poll: .milliseconds(50)), shared: true) { _ in
             let key = JobKey(scope: scope, appId: "d1abc", branchName: "a", jobId: 1)
             try await Task.sleep(for: .milliseconds(300))
             #expect(try await store.job(key).status == .provisioning)
@@ -132,8 +148,7 @@ import Testing
         let store = try SQLiteStore(path: nil)
         try await seed(store, branches: ["a"])
         // Provisioning takes a tenth of the simulated time: 2 s, then the build runs for 10 s unless stopped.
-        let configuration = BuildRunner.Configuration(mode: .simulate, simulatedBuildSeconds: 20, pollInterval: .milliseconds(50), node: "this", sharedStore: true)
-        try await withRunner(store, configuration) { runner in
+        try await withRunner(store, simulated(seconds: 20, poll: .milliseconds(50)), shared: true) { runner in
             let key = try await store.startJob(scope, appId: "d1abc", branchName: "a", JobRequest(jobType: .release), now: now).key
             runner.wake()
             try await wait { try await store.job(key).status == .running }

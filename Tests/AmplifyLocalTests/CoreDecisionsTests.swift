@@ -45,13 +45,18 @@ import Testing
         let patterns = self.app {
             $0.enableAutoBranchCreation = true
             $0.autoBranchCreationPatterns = ["feature/*"]
-            $0.autoBranchCreationConfig = AutoBranchCreationConfig(stage: .beta, enableAutoBuild: true)
+            var config = AutoBranchCreationConfig()
+            config.stage = .beta
+            config.enableAutoBuild = true
+            $0.autoBranchCreationConfig = config
         }
         guard case .build("feature/x", _, .create(let made)?) = self.action(push, app: patterns) else {
             Issue.record("a new git branch matching the patterns is not made")
             return
         }
-        #expect(made == Branch.autoCreated("feature/x", app: patterns, now: self.now) && made.stage == .beta && made.pullRequest == nil)
+        #expect(made == Branch.autoCreated("feature/x", app: patterns, now: self.now))
+        #expect(made.stage == Stage.beta)
+        #expect(made.pullRequest == nil)
         // A git branch that was there before (it moved) gets no branch; nor one outside the patterns.
         #expect(self.action(.pushed("feature/x", commit: self.commit(a), newGitBranch: false), app: patterns) == .nothing("no branch feature/x in the app"))
         #expect(self.action(.pushed("main", commit: self.commit(a), newGitBranch: true), app: patterns) == .nothing("no branch main in the app"))
@@ -183,7 +188,7 @@ import Testing
 
     func domain(_ name: String, _ subdomains: [(prefix: String, branch: String)]) -> DomainAssociation {
         var domain = DomainAssociation(scope: self.scope, appId: "d1", domainName: name, now: self.now)
-        domain.subDomainSettings = subdomains.map { SubDomainSetting(prefix: $0.prefix, branchName: $0.branch) }
+        domain.subDomainSettings = subdomains.map { DomainAssociation.SubDomainSetting(prefix: $0.prefix, branchName: $0.branch) }
         return domain
     }
 
@@ -205,7 +210,7 @@ import Testing
         var job = try branch.startJob(JobRequest(jobType: .release), app: self.app(), retried: nil, activeJobId: nil, now: self.now)
         #expect(throws: AmplifyError.self) { try JobDeletion(deleting: job, from: branch, of: self.app()) }
         try job.apply(.claim, at: self.now)
-        try job.apply(.start, at: self.now)
+        try job.apply(.run, at: self.now)
         let publication = try #require(SitePublication(publishing: job, on: branch, of: self.app(), now: self.now))
         branch = publication.branch
         let app = try #require(publication.app)
@@ -226,7 +231,7 @@ import Testing
         var job = try branch.startJob(JobRequest(jobType: .release), app: self.app(), retried: nil, activeJobId: nil, now: self.now)
         #expect(SitePublication(publishing: job, on: branch, of: self.app(), now: self.now) == nil)  // not running
         try job.apply(.claim, at: self.now)
-        try job.apply(.start, at: self.now)
+        try job.apply(.run, at: self.now)
         let production = self.app { $0.productionBranch = ProductionBranch(branchName: "main", lastDeployTime: self.now) }
         let beside = try #require(SitePublication(publishing: job, on: branch, of: production, now: self.now))
         #expect(beside.branch.liveJobId == 1 && beside.branch.lastDeployTime == self.now && beside.app == nil)
