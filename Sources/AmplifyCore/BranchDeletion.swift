@@ -1,26 +1,29 @@
 import Foundation
 
 /// What DeleteBranch takes with it besides the branch's own rows (its jobs with their steps, logs and artifacts, and
-/// its webhooks go with it in the schema): the subdomains that pointed at it leave their domain associations, and
-/// the app has no production branch if it was that one (its site is gone).
+/// its webhooks go with it in the schema): the subdomains that pointed at it leave their domain associations, the
+/// app has no production branch if it was that one (its site is gone), and the branch's own build secrets go.
 ///
-/// The branch's build secrets stay, as on AWS: they are SSM parameters the app's owner made under
-/// `/amplify/<appId>/<branch>…/` (Gen 2's path is derived from the app id and branch name alone), which deleting a
-/// branch leaves where they are; a branch made again under the same name reads the same path, so its builds get
-/// them again. They go with the app (DeleteApp takes everything under it), or one by one.
+/// Secrets go with the branch so that none outlives it: a branch made later under the same name (by hand, from the
+/// app's patterns when anyone pushes a git branch of that name) is another branch, and must not be handed the old
+/// one's credentials. The app's secrets, and other branches' (`feature` beside `feature/x`), stay.
 public struct BranchDeletion: Sendable, Equatable {
     /// The app as it is after the deletion, when it changed (nil: it stays as it is).
     public var app: App?
     /// The domain associations that changed, as they are after (their subdomains to the branch taken out).
     public var domainAssociations: [DomainAssociation]
+    /// The build secrets that go: those set for the branch itself.
+    public var secrets: [BuildSecret]
 
-    /// Deleting `branchName` from `app`, whose domain associations are `domainAssociations`.
-    public init(deleting branchName: String, from app: App, domainAssociations: [DomainAssociation]) {
+    /// Deleting `branchName` from `app`, whose domain associations are `domainAssociations` and whose build secrets
+    /// (the app's and every branch's) are `secrets`.
+    public init(deleting branchName: String, from app: App, domainAssociations: [DomainAssociation], secrets: [BuildSecret]) {
         var app = app
         self.app = app.tookDown(branchName: branchName) ? app : nil
         self.domainAssociations = domainAssociations.compactMap { domain in
             var domain = domain
             return domain.removeSubdomains(pointingAt: branchName) ? domain : nil
         }
+        self.secrets = secrets.filter { $0.branchName == branchName }
     }
 }

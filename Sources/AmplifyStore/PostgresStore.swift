@@ -379,10 +379,12 @@ public final class PostgresStore: Store, Service {
             let (appSeq, app) = try await Self.appRow(connection, scope, appId, lock: true)
             let (seq, branch) = try await Self.branchRow(connection, scope, appId, branchName, lock: true)
             let deletion = BranchDeletion(
-                deleting: branchName, from: app, domainAssociations: try await Self.domainAssociations(connection, appSeq: appSeq)
+                deleting: branchName, from: app, domainAssociations: try await Self.domainAssociations(connection, appSeq: appSeq),
+                secrets: try await Self.secrets(connection, scope, appId, appSeq: appSeq).map(\.secret)
             )
             try await connection.run("DELETE FROM branch WHERE seq = \(seq)")
             for domain in deletion.domainAssociations { try await Self.save(connection, domain, appSeq: appSeq) }
+            for secret in deletion.secrets { _ = try await Self.delete(connection, secret, appSeq: appSeq) }
             if let app = deletion.app { try await Self.save(connection, app, seq: appSeq) }
             return branch
         }

@@ -346,9 +346,13 @@ public final class SQLiteStore: Store {
         try await self.write { db in
             let (appSeq, app) = try Self.appRow(db, scope, appId)
             let (seq, branch) = try Self.branchRow(db, scope, appId, branchName)
-            let deletion = BranchDeletion(deleting: branchName, from: app, domainAssociations: try Self.domainAssociations(db, appSeq: appSeq))
+            let deletion = BranchDeletion(
+                deleting: branchName, from: app, domainAssociations: try Self.domainAssociations(db, appSeq: appSeq),
+                secrets: try Self.secrets(db, scope, appId, appSeq: appSeq).map(\.secret)
+            )
             try db.cachedExecute(sql: "DELETE FROM branch WHERE seq = ?", arguments: [seq])
             for domain in deletion.domainAssociations { try Self.save(db, domain, appSeq: appSeq) }
+            for secret in deletion.secrets { _ = try Self.delete(db, secret, appSeq: appSeq) }
             if let app = deletion.app { try Self.save(db, app, seq: appSeq) }
             return branch
         }

@@ -192,17 +192,27 @@ import Testing
         return domain
     }
 
-    @Test func deletingABranchTakesItsSubdomainsAndTheProductionBranchButNotItsSecrets() {
+    func secret(_ name: String, branch: String?) -> BuildSecret {
+        BuildSecret(scope: self.scope, appId: "d1", branchName: branch, name: name, updatedAt: self.now)
+    }
+
+    @Test func deletingABranchTakesItsSubdomainsTheProductionBranchAndItsOwnSecrets() {
         let app = self.app { $0.productionBranch = ProductionBranch(branchName: "dev", lastDeployTime: self.now) }
         let both = self.domain("example.com", [("www", "main"), ("dev", "dev")])
         let other = self.domain("example.org", [("", "main")])
-        let deletion = BranchDeletion(deleting: "dev", from: app, domainAssociations: [both, other])
+        let secrets = [
+            self.secret("TOKEN", branch: nil), self.secret("TOKEN", branch: "dev"), self.secret("KEY", branch: "dev"),
+            self.secret("TOKEN", branch: "dev/x"), self.secret("TOKEN", branch: "main"),
+        ]
+        let deletion = BranchDeletion(deleting: "dev", from: app, domainAssociations: [both, other], secrets: secrets)
         #expect(deletion.app?.productionBranch == nil && deletion.app?.appId == "d1")
         #expect(deletion.domainAssociations.map(\.domainName) == ["example.com"])
         #expect(deletion.domainAssociations.first?.subDomainSettings.map(\.branchName) == ["main"])
+        // Its own secrets only: not the app's, nor those of a branch whose name starts with its.
+        #expect(deletion.secrets == [self.secret("TOKEN", branch: "dev"), self.secret("KEY", branch: "dev")])
 
-        let untouched = BranchDeletion(deleting: "feature", from: app, domainAssociations: [both, other])
-        #expect(untouched.app == nil && untouched.domainAssociations.isEmpty)
+        let untouched = BranchDeletion(deleting: "feature", from: app, domainAssociations: [both, other], secrets: secrets)
+        #expect(untouched.app == nil && untouched.domainAssociations.isEmpty && untouched.secrets.isEmpty)
     }
 
     @Test func deletingTheLiveJobTakesTheSiteAndTheProductionBranchDown() throws {
