@@ -20,9 +20,7 @@ public struct GitRefs: Codable, Sendable, Equatable {
     public mutating func add(ref name: String, commit: String) {
         if name.hasPrefix("refs/heads/") {
             self.branches[String(name.dropFirst("refs/heads/".count))] = commit
-        } else if name.hasPrefix("refs/pull/"), name.hasSuffix("/head"),
-            let number = Int(name.dropFirst("refs/pull/".count).dropLast("/head".count)), number > 0
-        {
+        } else if let number = PullRequest.number(ofHeadRef: name) {
             self.pullRequests[number] = commit
         }
     }

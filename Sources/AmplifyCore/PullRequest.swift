@@ -25,6 +25,15 @@ public struct PullRequest: Codable, Sendable, Equatable {
     /// The ref GitHub, Gitea and Forgejo keep pull request `number`'s head at.
     public static func headRef(_ number: Int) -> String { "refs/pull/\(number)/head" }
 
+    /// The pull request number a ref is the head of (`headRef`'s inverse); nil for any other ref (`refs/pull/<n>/merge`,
+    /// a number that is not one above 0).
+    public static func number(ofHeadRef ref: String) -> Int? {
+        guard ref.hasPrefix("refs/pull/"), ref.hasSuffix("/head"),
+            let number = Int(ref.dropFirst("refs/pull/".count).dropLast("/head".count)), number > 0
+        else { return nil }
+        return number
+    }
+
     /// What the build of a preview sees besides the destination branch's variables.
     public var environmentVariables: [String: String] {
         [

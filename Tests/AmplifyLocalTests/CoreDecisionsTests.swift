@@ -110,6 +110,10 @@ import Testing
         #expect(PullRequest.previewBranchName(12) == "pr-12")
         #expect(PullRequest(number: 12, sourceBranch: "s", destinationBranch: "d", ref: "r").branchName == "pr-12")
         #expect(PullRequest.headRef(12) == "refs/pull/12/head")
+        #expect(PullRequest.number(ofHeadRef: PullRequest.headRef(12)) == 12)
+        for other in ["refs/pull/12/merge", "refs/pull/0/head", "refs/pull/-1/head", "refs/pull/x/head", "refs/heads/pull/12/head"] {
+            #expect(PullRequest.number(ofHeadRef: other) == nil, "\(other)")
+        }
         var refs = GitRefs()
         refs.add(ref: PullRequest.headRef(12), commit: a)
         #expect(refs.pullRequests == [12: a])
