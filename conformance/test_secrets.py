@@ -64,6 +64,23 @@ def test_the_admin_endpoint_sets_lists_and_deletes_without_showing_values(server
     assert admin(server, "GET", app_id)[0] == 404
 
 
+def test_a_branchs_own_secrets_go_with_delete_branch(server):
+    client = server.client()
+    app_id = client.create_app(name="secrets-branch")["app"]["appId"]
+    for branch in ("feature", "feature/x"):
+        client.create_branch(appId=app_id, branchName=branch)
+    assert admin(server, "PUT", f"{app_id}/TOKEN", b"app-token")[0] == 200
+    assert admin(server, "PUT", f"{app_id}/feature/TOKEN", b"feature-token")[0] == 200
+    assert admin(server, "PUT", f"{app_id}/feature%2Fx/TOKEN", b"other-token")[0] == 200
+    client.delete_branch(appId=app_id, branchName="feature")
+    _, answer = admin(server, "GET", app_id)
+    assert [(s["name"], s.get("branch")) for s in answer["secrets"]] == [("TOKEN", None), ("TOKEN", "feature/x")]
+    # A branch made again under the name is another branch: its builds get the app's secret, not the old one's.
+    client.create_branch(appId=app_id, branchName="feature")
+    _, answer = admin(server, "GET", f"{app_id}/feature")
+    assert [(s["name"], s.get("branch")) for s in answer["secrets"]] == [("TOKEN", None)]
+
+
 def test_builds_get_them_as_json_and_logs_hide_them(server, tmp_path):
     client = server.client()
     show = 'import json, os\ns = json.loads(os.environ["secrets"])\nprint("token is " + s["TOKEN"] + ", shared is " + s["SHARED"])\n'

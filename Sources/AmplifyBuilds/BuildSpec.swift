@@ -72,6 +72,31 @@ struct BuildSpec: Equatable, Sendable {
     init() {}
 
     init(yaml: String, monorepoAppRoot: String?) throws(Invalid) {
+        let root = try Self.root(yaml)
+        var warnings: [String] = []
+        let application = try self.readApplication(of: root, named: monorepoAppRoot, warnings: &warnings)
+        guard Self.sectionOrder.contains(where: { application[$0] != nil }) || application["test"] != nil else {
+            throw Invalid(message: "The build spec has no frontend or backend section\(application.line): add frontend with its phases and artifacts.")
+        }
+        self.variables = try Self.variables(root["env"], warnings: &warnings)
+        if application.path != "" {
+            self.variables.merge(try Self.variables(application["env"], warnings: &warnings)) { _, inner in inner }
+        }
+        let frontend = try self.readSections(of: application, warnings: &warnings)
+        try self.readTest(application["test"], warnings: &warnings)
+        if let frontend { try self.readFrontend(frontend, warnings: &warnings) }
+        if let list = application["customHeaders"] ?? root["customHeaders"] {
+            do {
+                self.customHeaders = SpecHeaders(headers: try CustomHttpFile.headers(list.node.any, path: "the build spec's customHeaders"))
+            } catch {
+                self.customHeaders = SpecHeaders(problem: error.message)
+            }
+        }
+        self.warnings = warnings
+    }
+
+    /// The document's top-level mapping; refused when it is not YAML, or not a mapping.
+    private static func root(_ yaml: String) throws(Invalid) -> Field {
         let document: Node?
         do {
             document = try Yams.compose(yaml: yaml)
@@ -81,26 +106,28 @@ struct BuildSpec: Equatable, Sendable {
         guard let document, let root = Field(document, path: "").mapping else {
             throw Invalid(message: "The build spec must be a YAML mapping with frontend and/or backend sections\(document.map { Field($0, path: "").line } ?? "").")
         }
-        var warnings: [String] = []
-        var application = root
-        if let applications = root["applications"] {
-            root.ignoreOthers(["version", "env", "applications", "customHeaders"], warnings: &warnings)
-            application = try Self.application(applications, named: monorepoAppRoot)
-            guard application["appRoot"] != nil else {
-                throw Invalid(message: "\(application.path) has no appRoot: each entry of applications names its application's folder in appRoot\(application.line).")
-            }
-            self.appRoot = try Self.relativePath(application["appRoot"], field: "appRoot", of: application)
-            application.ignoreOthers(["appRoot", "env", "backend", "frontend", "test", "customHeaders"], warnings: &warnings)
-        } else {
+        return root
+    }
+
+    /// The mapping that holds the sections: the document itself, or in the monorepo form the application it picks
+    /// (whose `appRoot` is read).
+    private mutating func readApplication(of root: Field, named monorepoAppRoot: String?, warnings: inout [String]) throws(Invalid) -> Field {
+        guard let applications = root["applications"] else {
             root.ignoreOthers(["version", "env", "backend", "frontend", "test", "customHeaders"], warnings: &warnings)
+            return root
         }
-        guard Self.sectionOrder.contains(where: { application[$0] != nil }) || application["test"] != nil else {
-            throw Invalid(message: "The build spec has no frontend or backend section\(application.line): add frontend with its phases and artifacts.")
+        root.ignoreOthers(["version", "env", "applications", "customHeaders"], warnings: &warnings)
+        let application = try Self.application(applications, named: monorepoAppRoot)
+        guard application["appRoot"] != nil else {
+            throw Invalid(message: "\(application.path) has no appRoot: each entry of applications names its application's folder in appRoot\(application.line).")
         }
-        self.variables = try Self.variables(root["env"], warnings: &warnings)
-        if application.path != "" {
-            self.variables.merge(try Self.variables(application["env"], warnings: &warnings)) { _, inner in inner }
-        }
+        self.appRoot = try Self.relativePath(application["appRoot"], field: "appRoot", of: application)
+        application.ignoreOthers(["appRoot", "env", "backend", "frontend", "test", "customHeaders"], warnings: &warnings)
+        return application
+    }
+
+    /// The `backend` and `frontend` sections' phases, in that order; returns the frontend's mapping (nil without one).
+    private mutating func readSections(of application: Field, warnings: inout [String]) throws(Invalid) -> Field? {
         var frontend: Field?
         for section in Self.sectionOrder {
             guard let field = application[section], !field.isNull else { continue }
@@ -110,31 +137,29 @@ struct BuildSpec: Equatable, Sendable {
             self.phases += try Self.phases(body["phases"], order: Self.phaseOrder, section: section, warnings: &warnings)
             if section == "frontend" { frontend = body }
         }
-        if let field = application["test"], !field.isNull {
-            guard let test = field.mapping else { throw Invalid(message: "\(field.path) must be a mapping\(field.line).") }
-            test.ignoreOthers(["phases", "artifacts"], warnings: &warnings)
-            self.testPhases = try Self.phases(test["phases"], order: Self.testPhaseOrder, section: "test", warnings: &warnings)
-            self.testArtifacts = try Self.testArtifacts(test["artifacts"], warnings: &warnings)
+        return frontend
+    }
+
+    /// The `test` section: its phases and what it collects.
+    private mutating func readTest(_ field: Field?, warnings: inout [String]) throws(Invalid) {
+        guard let field, !field.isNull else { return }
+        guard let test = field.mapping else { throw Invalid(message: "\(field.path) must be a mapping\(field.line).") }
+        test.ignoreOthers(["phases", "artifacts"], warnings: &warnings)
+        self.testPhases = try Self.phases(test["phases"], order: Self.testPhaseOrder, section: "test", warnings: &warnings)
+        self.testArtifacts = try Self.testArtifacts(test["artifacts"], warnings: &warnings)
+    }
+
+    /// What only the frontend has: its `buildPath`, the artifacts deployed and the paths cached.
+    private mutating func readFrontend(_ frontend: Field, warnings: inout [String]) throws(Invalid) {
+        if let buildPath = frontend["buildPath"] ?? frontend["buildpath"], !buildPath.isNull {
+            self.buildPath = try Self.relativePath(buildPath, field: buildPath.path, of: frontend)
         }
-        if let frontend {
-            if let buildPath = frontend["buildPath"] ?? frontend["buildpath"], !buildPath.isNull {
-                self.buildPath = try Self.relativePath(buildPath, field: buildPath.path, of: frontend)
-            }
-            try self.readArtifacts(frontend["artifacts"], warnings: &warnings)
-            if let cache = frontend["cache"], !cache.isNull {
-                guard let body = cache.mapping else { throw Invalid(message: "\(cache.path) must be a mapping\(cache.line).") }
-                body.ignoreOthers(["paths"], warnings: &warnings)
-                self.cachePaths = try Self.strings(body["paths"]) ?? []
-            }
+        try self.readArtifacts(frontend["artifacts"], warnings: &warnings)
+        if let cache = frontend["cache"], !cache.isNull {
+            guard let body = cache.mapping else { throw Invalid(message: "\(cache.path) must be a mapping\(cache.line).") }
+            body.ignoreOthers(["paths"], warnings: &warnings)
+            self.cachePaths = try Self.strings(body["paths"]) ?? []
         }
-        if let list = application["customHeaders"] ?? root["customHeaders"] {
-            do {
-                self.customHeaders = SpecHeaders(headers: try CustomHttpFile.headers(list.node.any, path: "the build spec's customHeaders"))
-            } catch {
-                self.customHeaders = SpecHeaders(problem: error.message)
-            }
-        }
-        self.warnings = warnings
     }
 
     /// A section's phases in their order, each with its commands (a phase without commands runs nothing).

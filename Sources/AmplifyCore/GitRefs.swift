@@ -20,9 +20,7 @@ public struct GitRefs: Codable, Sendable, Equatable {
     public mutating func add(ref name: String, commit: String) {
         if name.hasPrefix("refs/heads/") {
             self.branches[String(name.dropFirst("refs/heads/".count))] = commit
-        } else if name.hasPrefix("refs/pull/"), name.hasSuffix("/head"),
-            let number = Int(name.dropFirst("refs/pull/".count).dropLast("/head".count)), number > 0
-        {
+        } else if let number = PullRequest.number(ofHeadRef: name) {
             self.pullRequests[number] = commit
         }
     }
@@ -37,6 +35,15 @@ public struct GitRefs: Codable, Sendable, Equatable {
         /// A pull request's head that appeared or moved: its preview builds.
         case pullRequestUpdated(Int, commit: String)
         case pullRequestClosed(Int)
+    }
+
+    /// The pull request `number` whose head is at `commit`, as a reading shows it: it targets the default branch (nil
+    /// without one), and comes from the branch at the same commit if there is one (a pull request ref names no
+    /// source), else `pull/<n>`.
+    public func pullRequest(_ number: Int, at commit: String) -> PullRequest? {
+        guard let destination = self.defaultBranch else { return nil }
+        let source = self.branches.filter { $0.value == commit && $0.key != destination }.keys.sorted().first ?? "pull/\(number)"
+        return PullRequest(number: number, sourceBranch: source, destinationBranch: destination, ref: PullRequest.headRef(number))
     }
 
     /// What changed from `old` to `self`, in a stable order (branches, then pull requests; each by name or number).

@@ -17,7 +17,22 @@ public struct PullRequest: Codable, Sendable, Equatable {
     }
 
     /// The preview branch's name, which is also its host's first label: `pr-<n>`.
-    public var branchName: String { "pr-\(self.number)" }
+    public var branchName: String { Self.previewBranchName(self.number) }
+
+    /// The name of pull request `number`'s preview branch, `pr-<n>`: the one place it is made.
+    public static func previewBranchName(_ number: Int) -> String { "pr-\(number)" }
+
+    /// The ref GitHub, Gitea and Forgejo keep pull request `number`'s head at.
+    public static func headRef(_ number: Int) -> String { "refs/pull/\(number)/head" }
+
+    /// The pull request number a ref is the head of (`headRef`'s inverse); nil for any other ref (`refs/pull/<n>/merge`,
+    /// a number that is not one above 0).
+    public static func number(ofHeadRef ref: String) -> Int? {
+        guard ref.hasPrefix("refs/pull/"), ref.hasSuffix("/head"),
+            let number = Int(ref.dropFirst("refs/pull/".count).dropLast("/head".count)), number > 0
+        else { return nil }
+        return number
+    }
 
     /// What the build of a preview sees besides the destination branch's variables.
     public var environmentVariables: [String: String] {

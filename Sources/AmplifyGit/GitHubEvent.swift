@@ -46,7 +46,7 @@ public enum GitHubEvent: Sendable, Equatable {
             }
             // GitHub, Gitea and Forgejo keep every pull request's head at refs/pull/<n>/head; a repository on this
             // machine has only the source branch.
-            let ref = repositoryIsRemote ? "refs/pull/\(number)/head" : "refs/heads/\(source)"
+            let ref = repositoryIsRemote ? PullRequest.headRef(number) : "refs/heads/\(source)"
             let pullRequest = PullRequest(number: number, sourceBranch: source, destinationBranch: destination, ref: ref)
             switch action {
             case "opened", "reopened", "synchronize", "edited", "ready_for_review":
@@ -60,6 +60,21 @@ public enum GitHubEvent: Sendable, Equatable {
             }
         default:
             self = .ignored("event \(name)")
+        }
+    }
+
+    /// What happened in the repository, as Core decides on it; `branchWasThere` says whether a git branch was in the
+    /// last reading (a push to one that was not is a new git branch). Nil for an event this server does not act on.
+    public func gitEvent(branchWasThere: (String) -> Bool) -> GitEvent? {
+        switch self {
+        case .push(let branch, let commit, let deleted):
+            deleted ? .branchDeleted(branch) : .pushed(branch, commit: commit, newGitBranch: !branchWasThere(branch))
+        case .pullRequest(let pullRequest, let commit?, false):
+            .pullRequestUpdated(pullRequest, commit: commit)
+        case .pullRequest(let pullRequest, _, _):
+            .pullRequestClosed(pullRequest.number)
+        case .ignored:
+            nil
         }
     }
 

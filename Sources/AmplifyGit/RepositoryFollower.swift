@@ -6,9 +6,10 @@ import ServiceLifecycle
 import Synchronization
 
 /// Follows the repositories of apps: reads their refs (a repository on this machine from its files every
-/// `localInterval`, a remote one with `git ls-remote` every `remoteInterval`), and acts on what moved as Amplify does
-/// on a push: builds, branches made from the app's patterns, branches deleted with their git branch, pull-request
-/// previews. Git hosts' notifications (`handle`) act the same way at once.
+/// `localInterval`, a remote one with `git ls-remote` every `remoteInterval`), and hands what moved to
+/// `GitEventHandler`, which does what Core decides a push means (`GitEventAction`: builds, branches made from the
+/// app's patterns, branches deleted with their git branch, pull-request previews). Git hosts' notifications
+/// (`handle`) go the same way at once. This type is the schedule: when each repository is read, leases, backoff.
 ///
 /// A `Service` of the server's service group. Each reading is recorded in the store only if the one before is still
 /// the one recorded, and each branch keeps the last commit it saw: however many nodes read a repository, and a
@@ -56,12 +57,6 @@ public final class RepositoryFollower: Service, Sendable {
         var appId: String
     }
 
-    private struct BranchKey: Hashable {
-        var scope: Scope
-        var appId: String
-        var branchName: String
-    }
-
     /// How reading one repository goes: when it was read, and its failures in a row (retried with backoff).
     private struct Health {
         var lastRead: Date = .distantPast
@@ -72,8 +67,6 @@ public final class RepositoryFollower: Service, Sendable {
 
     private struct State {
         var health: [AppKey: Health] = [:]
-        /// Branches with a push waiting for their job to end.
-        var waiting: Set<BranchKey> = []
         var lastClaim: Date = .distantPast
         var repositories: [FollowedRepository] = []
         var scannedWaiting = false
@@ -82,7 +75,7 @@ public final class RepositoryFollower: Service, Sendable {
     private let store: any Store
     private let clock: ServiceClock
     private let configuration: Configuration
-    private let hooks: Hooks
+    private let events: GitEventHandler
     /// Runs git.
     private let launcher: any ProcessLauncher
     private let logger: Logger
@@ -95,7 +88,7 @@ public final class RepositoryFollower: Service, Sendable {
         self.store = store
         self.clock = clock
         self.configuration = configuration
-        self.hooks = hooks
+        self.events = GitEventHandler(store: store, clock: clock, hooks: hooks)
         self.logger = logger
     }
 
@@ -120,7 +113,7 @@ public final class RepositoryFollower: Service, Sendable {
                 } catch {
                     break
                 }
-                await self.startWaitingBuilds()
+                await self.events.startWaitingBuilds(logger: self.logger)
                 guard polling else { continue }
                 for repository in await self.dueRepositories() {
                     group.addTask { await self.follow(repository) }
@@ -175,62 +168,67 @@ public final class RepositoryFollower: Service, Sendable {
     /// Pushes that waited when the server stopped wait still: their branches are looked at again.
     private func scanWaitingOnce(_ repositories: [FollowedRepository]) async {
         guard !self.state.withLock({ $0.scannedWaiting }) else { return }
-        var waiting: [BranchKey] = []
         for repository in repositories {
             guard let branches = try? await self.store.branchesWithPendingPush(repository.app.scope, appId: repository.app.appId) else { continue }
-            waiting += branches.map { BranchKey(scope: $0.scope, appId: $0.appId, branchName: $0.branchName) }
+            self.events.wait(for: branches)
         }
-        self.state.withLock {
-            $0.waiting.formUnion(waiting)
-            $0.scannedWaiting = true
-        }
+        self.state.withLock { $0.scannedWaiting = true }
     }
 
     /// Reads one repository, records the reading, and acts on what changed since the one before.
     private func follow(_ followed: FollowedRepository) async {
         let app = followed.app
-        let key = AppKey(scope: app.scope, appId: app.appId)
         let repository = app.repository ?? ""
         let local = RepositoryLocation.isOnThisMachine(repository)
         var logger = self.logger
         logger[metadataKey: "app.id"] = "\(app.appId)"
-        let refs: GitRefs
+        guard let refs = await self.read(app, local: local, logger: logger) else { return }
+        switch RefsReading(refs, after: followed.refs) {
+        case .first:
+            _ = try? await self.store.recordRefs(app.scope, appId: app.appId, repository: repository, refs: refs, expected: nil)
+            self.remember(app, refs: refs)
+        case .ignored:
+            return
+        case .changed(let old, let changes):
+            guard await self.record(refs, of: app, expected: old, logger: logger) else { return }
+            self.remember(app, refs: refs)
+            for change in changes {
+                guard let event = await GitEvent(change, in: refs, commit: { await self.commit($0, app: app, local: local) }) else { continue }
+                await self.events.handle(event, app: app, logger: logger)
+            }
+        }
+    }
+
+    /// The repository's refs now, or nil when it cannot be read (then retried with backoff).
+    private func read(_ app: App, local: Bool, logger: Logger) async -> GitRefs? {
+        let key = AppKey(scope: app.scope, appId: app.appId)
+        let repository = app.repository ?? ""
         do {
-            refs = local
+            let refs = local
                 ? try LocalRefs.read(repository, sources: self.configuration.sources)
                 : try await RemoteRefs.read(
                     repository, token: app.accessToken ?? app.oauthToken, environment: self.configuration.hostEnvironment, launcher: self.launcher
                 )
             self.readingEnded(key, failure: nil, logger: logger)
+            return refs
         } catch {
             self.readingEnded(key, failure: "\(error)", logger: logger)
-            return
+            return nil
         }
-        guard let old = followed.refs else {
-            // The first reading (or the first of a new repository) is where following starts: it builds nothing.
-            _ = try? await self.store.recordRefs(app.scope, appId: app.appId, repository: repository, refs: refs, expected: nil)
-            self.remember(app, refs: refs)
-            return
-        }
-        guard refs != old else { return }
-        // A listing without branches is not believed (a repository being rewritten, a host answering oddly): it
-        // deletes nothing and is not recorded.
-        guard !refs.branches.isEmpty else { return }
+    }
+
+    /// Records a reading if the one recorded is still `expected`; false when it is not (another node or a
+    /// notification recorded one meanwhile: the next claim brings it), or the app is gone.
+    private func record(_ refs: GitRefs, of app: App, expected: GitRefs, logger: Logger) async -> Bool {
         do {
-            guard try await self.store.recordRefs(app.scope, appId: app.appId, repository: repository, refs: refs, expected: old) else {
-                // Another node or a notification recorded a reading meanwhile: the next claim brings it.
-                self.state.withLock { $0.lastClaim = .distantPast }
-                return
-            }
+            let recorded = try await self.store.recordRefs(app.scope, appId: app.appId, repository: app.repository ?? "", refs: refs, expected: expected)
+            if !recorded { self.state.withLock { $0.lastClaim = .distantPast } }
+            return recorded
         } catch let error as AmplifyError where error.code == .notFound {
-            return  // the app was deleted meanwhile
+            return false  // the app was deleted meanwhile
         } catch {
             logger.error("Could not record the repository's refs", metadata: ["error": "\(error)"])
-            return
-        }
-        self.remember(app, refs: refs)
-        for change in refs.changes(since: old) {
-            await self.apply(change, app: app, refs: refs, local: local, logger: logger)
+            return false
         }
     }
 
@@ -268,25 +266,6 @@ public final class RepositoryFollower: Service, Sendable {
         }
     }
 
-    private func apply(_ change: GitRefs.Change, app: App, refs: GitRefs, local: Bool, logger: Logger) async {
-        switch change {
-        case .branchCreated(let name, let commit):
-            await self.pushed(name, commit: await self.commit(commit, app: app, local: local), created: true, app: app, logger: logger)
-        case .branchMoved(let name, let commit):
-            await self.pushed(name, commit: await self.commit(commit, app: app, local: local), created: false, app: app, logger: logger)
-        case .branchDeleted(let name):
-            await self.gitBranchDeleted(name, app: app, logger: logger)
-        case .pullRequestUpdated(let number, let commit):
-            guard let destination = refs.defaultBranch else { return }
-            // A local pull request ref names no source: the branch at the same commit, if there is one.
-            let source = refs.branches.filter { $0.value == commit && $0.key != destination }.keys.sorted().first ?? "pull/\(number)"
-            let pullRequest = PullRequest(number: number, sourceBranch: source, destinationBranch: destination, ref: "refs/pull/\(number)/head")
-            await self.previewUpdated(pullRequest, commit: await self.commit(commit, app: app, local: local), app: app, logger: logger)
-        case .pullRequestClosed(let number):
-            await self.previewClosed(number, app: app, logger: logger)
-        }
-    }
-
     /// The commit's message and time: read from a repository on this machine; a remote one's come with its build.
     private func commit(_ id: String, app: App, local: Bool) async -> GitCommit {
         let unknown = GitCommit(id: id, message: "", time: self.clock.now())
@@ -300,47 +279,15 @@ public final class RepositoryFollower: Service, Sendable {
         return GitCommit(id: id, message: fields[1].trimmingCharacters(in: .whitespacesAndNewlines), time: Date(timeIntervalSince1970: seconds))
     }
 
-    // MARK: Acting
+    // MARK: Notifications
 
     /// A git host's notification, acted on at once; returns what it did, for the answer to the host.
     public func handle(_ event: GitHubEvent, app: App) async throws -> String {
         var logger = self.logger
         logger[metadataKey: "app.id"] = "\(app.appId)"
-        switch event {
-        case .push(let branch, let commit, let deleted):
-            if deleted {
-                return await self.gitBranchDeleted(branch, app: app, logger: logger)
-            }
-            return await self.pushed(branch, commit: commit, created: false, app: app, logger: logger)
-        case .pullRequest(let pullRequest, let commit, let closed):
-            guard let commit, !closed else { return await self.previewClosed(pullRequest.number, app: app, logger: logger) }
-            return await self.previewUpdated(pullRequest, commit: commit, app: app, logger: logger)
-        case .ignored(let what):
-            return "ignored: \(what)"
-        }
-    }
-
-    /// A git branch moved (or appeared: `created`): its Amplify branch builds the commit; a new git branch that
-    /// matches the app's patterns gets an Amplify branch first. A branch that does not exist and is not made is left.
-    @discardableResult
-    private func pushed(_ name: String, commit: GitCommit, created: Bool, app: App, logger: Logger) async -> String {
-        if (try? await self.store.branch(app.scope, appId: app.appId, branchName: name)) == nil {
-            let current = (try? await self.store.app(app.scope, appId: app.appId)) ?? app
-            guard created || !self.branchExisted(name, app: app), current.autoCreatesBranch(name) else {
-                return "no branch \(name) in the app"
-            }
-            do {
-                try await self.store.createBranch(Branch.autoCreated(name, app: current, now: self.clock.now()))
-                logger.info("Created a branch for a new git branch matching the app's patterns", metadata: ["branch": "\(name)"])
-            } catch let error as AmplifyError where error.code == .badRequest {
-                // Made meanwhile (another node, or the branch limit): what is there is built, or nothing.
-                logger.debug("Branch not created", metadata: ["branch": "\(name)", "reason": "\(error.message)"])
-            } catch {
-                logger.error("Could not create a branch", metadata: ["branch": "\(name)", "error": "\(error)"])
-                return "branch \(name) not created"
-            }
-        }
-        return await self.receive(.commit(commit), BranchKey(scope: app.scope, appId: app.appId, branchName: name), logger: logger)
+        if case .ignored(let what) = event { return "ignored: \(what)" }
+        guard let gitEvent = event.gitEvent(branchWasThere: { self.branchExisted($0, app: app) }) else { return "ignored" }
+        return await self.events.handle(gitEvent, app: app, logger: logger)
     }
 
     /// Whether the git branch was there in the last reading (a push notification to it then is not a new branch).
@@ -348,109 +295,5 @@ public final class RepositoryFollower: Service, Sendable {
         self.state.withLock { state in
             state.repositories.first { $0.app.scope == app.scope && $0.app.appId == app.appId }?.refs?.branches[name] != nil
         }
-    }
-
-    @discardableResult
-    private func receive(_ push: Push, _ key: BranchKey, logger: Logger) async -> String {
-        let name = key.branchName
-        do {
-            let outcome = try await self.store.receivePush(key.scope, appId: key.appId, branchName: name, push, now: self.clock.now())
-            switch outcome {
-            case .built(let job):
-                self.state.withLock { _ = $0.waiting.remove(key) }
-                self.hooks.jobStarted()
-                logger.info("Push builds", metadata: ["job.id": "\(job.key)", "commit": "\(job.commitId)"])
-                return "job \(job.key.jobId) of branch \(name) builds commit \(job.commitId)"
-            case .waiting:
-                self.state.withLock { _ = $0.waiting.insert(key) }
-                return "branch \(name) has a job in progress: the push builds when it ends"
-            case .skipped(let reason):
-                logger.info("Push not built", metadata: ["branch": "\(name)", "reason": "\(reason)"])
-                return "nothing built: \(reason)"
-            case .seen:
-                self.state.withLock { _ = $0.waiting.remove(key) }
-                return "branch \(name) saw this commit already"
-            }
-        } catch let error as AmplifyError where error.code == .notFound {
-            self.state.withLock { _ = $0.waiting.remove(key) }
-            return "no branch \(name) in the app"
-        } catch {
-            logger.error("Could not start a build of a push", metadata: ["branch": "\(name)", "error": "\(error)"])
-            return "no build: \(error)"
-        }
-    }
-
-    /// Builds the pushes that waited for a job that has ended now.
-    private func startWaitingBuilds() async {
-        let waiting = self.state.withLock { $0.waiting }
-        for key in waiting {
-            await self.receive(.followUp, key, logger: self.logger)
-        }
-    }
-
-    /// A git branch is gone: with automatic deletion on, its Amplify branch goes too (not a preview: those go with
-    /// their pull request).
-    @discardableResult
-    private func gitBranchDeleted(_ name: String, app: App, logger: Logger) async -> String {
-        guard let current = try? await self.store.app(app.scope, appId: app.appId), current.enableBranchAutoDeletion else {
-            return "automatic branch deletion is off"
-        }
-        guard let branch = try? await self.store.branch(app.scope, appId: app.appId, branchName: name), branch.pullRequest == nil else {
-            return "no branch \(name) to delete"
-        }
-        return await self.delete(branch, why: "its git branch was deleted", logger: logger)
-    }
-
-    private func delete(_ branch: Branch, why: String, logger: Logger) async -> String {
-        do {
-            let deleted = try await self.store.deleteBranch(branch.scope, appId: branch.appId, branchName: branch.branchName)
-            self.hooks.branchDeleted(deleted)
-            logger.info("Deleted a branch: \(why)", metadata: ["branch": "\(branch.branchName)"])
-            return "branch \(branch.branchName) deleted"
-        } catch let error as AmplifyError where error.code == .notFound {
-            return "branch \(branch.branchName) was deleted already"
-        } catch {
-            logger.error("Could not delete a branch", metadata: ["branch": "\(branch.branchName)", "error": "\(error)"])
-            return "branch \(branch.branchName) not deleted"
-        }
-    }
-
-    /// A pull request opened or updated: if its destination branch has previews on, its preview branch (made from the
-    /// destination's settings) builds the commit.
-    @discardableResult
-    private func previewUpdated(_ pullRequest: PullRequest, commit: GitCommit, app: App, logger: Logger) async -> String {
-        guard let destination = try? await self.store.branch(app.scope, appId: app.appId, branchName: pullRequest.destinationBranch),
-            destination.enablePullRequestPreview
-        else {
-            return "branch \(pullRequest.destinationBranch) has no pull request previews"
-        }
-        let name = pullRequest.branchName
-        do {
-            if let preview = try? await self.store.branch(app.scope, appId: app.appId, branchName: name) {
-                guard preview.pullRequest != nil else { return "branch \(name) is not a preview" }
-                if preview.pullRequest != pullRequest {
-                    _ = try await self.store.updateBranch(app.scope, appId: app.appId, branchName: name) { $0.pullRequest = pullRequest }
-                }
-            } else {
-                try await self.store.createBranch(destination.preview(of: pullRequest, now: self.clock.now()))
-                logger.info("Created a pull request preview", metadata: ["branch": "\(name)", "destination": "\(destination.branchName)"])
-            }
-        } catch let error as AmplifyError where error.code == .badRequest {
-            logger.debug("Preview not created", metadata: ["branch": "\(name)", "reason": "\(error.message)"])
-        } catch {
-            logger.error("Could not create a pull request preview", metadata: ["branch": "\(name)", "error": "\(error)"])
-            return "preview \(name) not created"
-        }
-        return await self.receive(.commit(commit), BranchKey(scope: app.scope, appId: app.appId, branchName: name), logger: logger)
-    }
-
-    /// A pull request closed or merged: its preview goes.
-    @discardableResult
-    private func previewClosed(_ number: Int, app: App, logger: Logger) async -> String {
-        let name = "pr-\(number)"
-        guard let preview = try? await self.store.branch(app.scope, appId: app.appId, branchName: name), preview.pullRequest != nil else {
-            return "no preview \(name)"
-        }
-        return await self.delete(preview, why: "its pull request was closed", logger: logger)
     }
 }

@@ -61,13 +61,13 @@ public struct SiteExplanation: Codable, Sendable, Equatable {
         let parts = rawPath.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let path = String(parts[0]).removingPercentEncoding ?? String(parts[0])
         let query = parts.count > 1 ? String(parts[1]) : nil
-        (self.rule, self.file, self.route, self.headers, self.note) = (nil, nil, nil, [:], nil)
+        (self.rule, self.status, self.target, self.file, self.route, self.headers, self.note) = (nil, 200, path, nil, nil, [:], nil)
         if BasicAuth(app: app, branch: branch).challenge(authorization) != nil {
-            (self.status, self.target, self.note) = (401, path, "Basic auth is on: a request without these credentials gets 401.")
+            (self.status, self.note) = (401, "Basic auth is on: a request without these credentials gets 401.")
             return
         }
         guard let liveJobId = branch.liveJobId else {
-            (self.status, self.target, self.note) = (404, path, "Nothing is deployed to branch \(branch.branchName) yet.")
+            (self.status, self.note) = (404, "Nothing is deployed to branch \(branch.branchName) yet.")
             return
         }
         let live = JobKey(scope: app.scope, appId: app.appId, branchName: branch.branchName, jobId: liveJobId)
@@ -75,6 +75,16 @@ public struct SiteExplanation: Codable, Sendable, Equatable {
         let manifest = app.platform == .web
             ? nil : FileManager.default.contents(atPath: folder + "/" + DeployManifest.fileName).flatMap { try? DeployManifest(json: $0) }
         let root = manifest == nil ? folder : folder + "/static"
+        guard self.applyRules(of: app, path: path, query: query, root: root) else { return }
+        let servedPath = String(self.target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])
+        guard let relative = self.findFile(servedPath, root: root, manifest: manifest) else { return }
+        self.file = relative
+        self.addHeaders(for: relative, of: live, app: app, branch: branch, files: files)
+    }
+
+    /// Resolves the app's custom rules as serving does (the rule, the status and target); false when the request ends
+    /// there: a redirect, or a rewrite to another host.
+    private mutating func applyRules(of app: App, path: String, query: String?, root: String) -> Bool {
         let outcome = RuleOutcome.resolve(
             path: path, query: query, rules: app.customRules.map(RedirectRule.init), exists: { SiteFileSystem.hasPage($0, in: root) }
         )
@@ -91,20 +101,25 @@ public struct SiteExplanation: Codable, Sendable, Equatable {
         switch outcome.action {
         case .redirect(let status, let location):
             (self.status, self.target) = (status, location)
-            return
+            return false
         case .offSite(let target):
             (self.status, self.target) = (502, target)
             self.add(note: "amplify-local serves rewrites to paths of the site, not to other hosts.")
-            return
+            return false
         case .serve(let served, let status):
             (self.status, self.target) = (status, served)
+            return true
         }
-        let servedPath = String(self.target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])
+    }
+
+    /// The live deployment's file that answers `servedPath` (relative to `root`; a folder's `index.html`), after the
+    /// SSR route that takes it; nil when no file answers: the route's compute, or its fallback, or nothing (404).
+    private mutating func findFile(_ servedPath: String, root: String, manifest: DeployManifest?) -> String? {
         if let manifest, let route = manifest.route(for: servedPath) {
             self.route = Route(path: route.path, kind: route.target.kind.rawValue)
             if route.target.kind == .compute {
                 self.add(note: "The compute answers (its status and headers are its own).")
-                return
+                return nil
             }
         }
         var relative = String(servedPath.dropFirst())
@@ -112,18 +127,21 @@ public struct SiteExplanation: Codable, Sendable, Equatable {
         if FileManager.default.fileExists(atPath: root + "/" + relative, isDirectory: &isDirectory), isDirectory.boolValue {
             relative += relative.isEmpty || relative.hasSuffix("/") ? "index.html" : "/index.html"
         }
-        if FileManager.default.fileExists(atPath: root + "/" + relative) {
-            self.file = relative
-        } else if let fallback = self.route.flatMap({ _ in manifest?.route(for: servedPath)?.fallback }) {
+        if FileManager.default.fileExists(atPath: root + "/" + relative) { return relative }
+        if let fallback = self.route.flatMap({ _ in manifest?.route(for: servedPath)?.fallback }) {
             self.add(note: "No such file: the route's fallback (\(fallback.kind.rawValue)) answers.")
-            return
         } else {
             self.status = 404
             self.add(note: "No such file in the live deployment.")
-            return
         }
+        return nil
+    }
+
+    /// The custom headers `relative` is served with: those the build's `customHttp.yml` gave the live deployment, else the app's.
+    private mutating func addHeaders(for relative: String, of live: JobKey, app: App, branch: Branch, files: SiteFiles) {
         let yaml = FileManager.default.contents(atPath: files.deploymentHeaders(live).path).map { String(decoding: $0, as: UTF8.self) }
-        for header in (yaml.map { CustomHeaders(yaml: $0) } ?? CustomHeaders(yaml: app.customHeaders, appRoot: MonorepoAppRoot.of(app: app, branch: branch))).headers(for: relative) {
+        let headers = yaml.map { CustomHeaders(yaml: $0) } ?? CustomHeaders(yaml: app.customHeaders, appRoot: MonorepoAppRoot.of(app: app, branch: branch))
+        for header in headers.headers(for: relative) {
             self.headers[header.name] = header.value
         }
     }

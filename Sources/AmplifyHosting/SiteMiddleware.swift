@@ -122,9 +122,7 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
         let skew = SkewProtection(request: request, branch: branch)
         let live = JobKey(scope: app.scope, appId: app.appId, branchName: branch.branchName, jobId: skew.servedJobId ?? liveJobId)
         let folder = self.files.sitePath(live)
-        guard let path = request.uri.path.removingPercentEncoding, path.hasPrefix("/"), !path.contains("\0"),
-            !path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." })
-        else {
+        guard let path = Self.sitePath(of: request) else {
             return Self.page(.notFound, "Not found.")
         }
         let settings = self.cache.settings(for: app, branch: branch)
@@ -145,31 +143,47 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
         case .serve(let path, let code):
             (servePath, status) = (path, HTTPResponse.Status(code: code))
         }
-        var response: Response
-        if let manifest {
-            let target = ManifestTarget(
-                request: request, path: servePath, folder: folder, manifest: manifest, live: live, host: host,
-                clientAddress: context.remoteAddress?.ipAddress, compute: self.compute, images: self.images
-            )
-            response = await target.respond { path, folder in await self.serve(request, context, path: path, folder: folder) }
-        } else {
-            response = await self.serve(request, context, path: servePath, folder: folder)
-        }
+        var response = await self.answer(request, context, path: servePath, folder: folder, manifest: manifest, live: live, host: host)
         if status == .notFound && response.status == .ok { response.status = .notFound }
         let filePath = servePath.hasSuffix("/") ? String(servePath.dropFirst()) + "index.html" : String(servePath.dropFirst())
         let headers = (deployment.headers ?? settings.headers).headers(for: filePath)
-        if let bad = headers.first(where: { !HeaderValue.isServable($0.value) }) {
-            // As on AWS, where the file deploys and CloudFront then refuses the response for every path it matches.
-            return Self.page(
-                .badGateway,
-                "The request could not be satisfied. The header contains invalid characters: custom header \(bad.name) has a line break or another control character in its value."
-            )
-        }
+        if let refused = Self.refusal(of: headers) { return refused }
         for header in headers {
             if let name = HTTPField.Name(header.name) { response.headers[name] = header.value }
         }
         if let cookie = skew.cookie(serving: live) { response.headers.append(HTTPField(name: .setCookie, value: cookie)) }
         return response
+    }
+
+    /// The request's path, percent-decoded, when it is one a site may serve: absolute, without NUL, `.` or `..`.
+    private static func sitePath(of request: Request) -> String? {
+        guard let path = request.uri.path.removingPercentEncoding, path.hasPrefix("/"), !path.contains("\0"),
+            !path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." })
+        else { return nil }
+        return path
+    }
+
+    /// What answers the path the rules serve: the deployment specification's route (an SSR app: a compute, an image,
+    /// or a static file), else the deployment's file.
+    private func answer(
+        _ request: Request, _ context: Context, path: String, folder: String, manifest: DeployManifest?, live: JobKey, host: String
+    ) async -> Response {
+        guard let manifest else { return await self.serve(request, context, path: path, folder: folder) }
+        let target = ManifestTarget(
+            request: request, path: path, folder: folder, manifest: manifest, live: live, host: host,
+            clientAddress: context.remoteAddress?.ipAddress, compute: self.compute, images: self.images
+        )
+        return await target.respond { path, folder in await self.serve(request, context, path: path, folder: folder) }
+    }
+
+    /// The answer instead of the file when one of its custom headers has a value that cannot be sent; nil when all can.
+    private static func refusal(of headers: [(name: String, value: String)]) -> Response? {
+        guard let bad = headers.first(where: { !HeaderValue.isServable($0.value) }) else { return nil }
+        // As on AWS, where the file deploys and CloudFront then refuses the response for every path it matches.
+        return Self.page(
+            .badGateway,
+            "The request could not be satisfied. The header contains invalid characters: custom header \(bad.name) has a line break or another control character in its value."
+        )
     }
 
     private func serve(_ request: Request, _ context: Context, path: String, folder: String) async -> Response {

@@ -9,6 +9,13 @@ import Logging
 /// request credential's when there is one, else `?account=&region=`, else `000000000000` / `us-east-1`.
 extension AdminRoutes {
     func addTestingRoutes(to group: RouterGroup<AmplifyRequestContext>) {
+        self.addFaultRoutes(to: group)
+        self.addControlRoutes(to: group)
+        self.addStateRoutes(to: group)
+    }
+
+    /// Fault rules: added, listed, removed all or one.
+    private func addFaultRoutes(to group: RouterGroup<AmplifyRequestContext>) {
         // Fault rules are global, but under --auth strict a tenant's are its own: pinned to the signer's account and
         // region when added, and only those are listed and removed, so no tenant can fail or slow another's requests.
         group.post(AdminPath.faultsRoute) { request, context in
@@ -49,6 +56,10 @@ extension AdminRoutes {
             guard mine, self.faults.remove(id: id) else { throw AmplifyError.notFound("Fault rule \(id) not found.") }
             return try Self.json(["deleted": id])
         }
+    }
+
+    /// What builds and domain associations do next (their outcomes and timing), set by a test.
+    private func addControlRoutes(to group: RouterGroup<AmplifyRequestContext>) {
         group.post(AdminPath.buildControlRoute) { request, context in
             let (scope, body) = try await self.authorize(request, context)
             return try Self.json(try await self.controlBuilds(scope, AdminBody(body)))
@@ -57,6 +68,10 @@ extension AdminRoutes {
             let (scope, body) = try await self.authorize(request, context)
             return try Self.json(try await self.controlDomain(scope, AdminBody(body)))
         }
+    }
+
+    /// The account and region's whole state as one document: read, and loaded into an empty one.
+    private func addStateRoutes(to group: RouterGroup<AmplifyRequestContext>) {
         group.get(AdminPath.stateRoute) { request, context in
             let (scope, _) = try await self.authorize(request, context)
             let appId = request.uri.queryParameters["appId"].map(String.init)

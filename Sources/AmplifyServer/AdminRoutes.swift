@@ -27,6 +27,16 @@ struct AdminRoutes {
 
     func add(to router: Router<AmplifyRequestContext>) {
         let group = router.group(AdminPath.groupRoute)
+        self.addServerRoutes(to: group)
+        self.addTestingRoutes(to: group)
+        self.addGitRoutes(to: group)
+        self.addSecretRoutes(to: group)
+        self.addSiteRoutes(to: group)
+        self.addSignedRoutes(to: router)
+    }
+
+    /// The server's own state: health, reset, metrics.
+    private func addServerRoutes(to group: RouterGroup<AmplifyRequestContext>) {
         group.get(AdminPath.healthRoute) { _, _ in
             // Healthy once the jobs a previous run left in progress are finished: answers show no stale RUNNING job.
             await self.runner.waitUntilRecovered()
@@ -57,9 +67,10 @@ struct AdminRoutes {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: text))
             )
         }
-        self.addTestingRoutes(to: group)
-        self.addGitRoutes(to: group)
-        self.addSecretRoutes(to: group)
+    }
+
+    /// What a branch's site did and does: its computes' output, and what it does with a path.
+    private func addSiteRoutes(to group: RouterGroup<AmplifyRequestContext>) {
         group.get(AdminPath.computeOutputRoute) { request, context in
             // What an SSR branch's computes wrote (signed under --auth, like the other admin endpoints).
             let (scope, _) = try await self.authorize(request, context)
@@ -88,7 +99,11 @@ struct AdminRoutes {
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(explanation))))
         }
-        // What the API hands out as URLs answers only to a valid, unexpired signature.
+    }
+
+    /// What the API hands out as URLs (logs, uploads, access logs, thumbnails, test artifacts): each answers only to a
+    /// valid, unexpired signature.
+    private func addSignedRoutes(to router: Router<AmplifyRequestContext>) {
         let signed = router.group(AdminPath.groupRoute).add(middleware: SignedURLMiddleware(signer: self.signer, clock: self.clock, metrics: self.metrics))
         signed.get(AdminPath.logRoute) { request, context in
             try await self.log(request, context)

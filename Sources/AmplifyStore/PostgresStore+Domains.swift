@@ -79,14 +79,18 @@ extension PostgresStore {
         return (seq, try Documents.decode(DomainAssociation.self, from: document))
     }
 
-    /// A deleted branch takes the subdomains that pointed at it out of the app's domain associations.
-    static func removeSubdomains(_ connection: PostgresConnection, appSeq: Int64, pointingAt branchName: String) async throws {
-        for row in try await connection.rows("SELECT seq, document FROM domain_association WHERE appSeq = \(appSeq)") {
-            let (seq, document) = try row.decode((Int64, Data).self)
-            var domain = try Documents.decode(DomainAssociation.self, from: document)
-            guard domain.removeSubdomains(pointingAt: branchName) else { continue }
-            try await connection.run("UPDATE domain_association SET document = \(try Documents.encode(domain)) WHERE seq = \(seq)")
+    /// The app's domain associations.
+    static func domainAssociations(_ connection: PostgresConnection, appSeq: Int64) async throws -> [DomainAssociation] {
+        try await connection.rows("SELECT document FROM domain_association WHERE appSeq = \(appSeq)").map { row in
+            try Documents.decode(DomainAssociation.self, from: try row.decode(Data.self))
         }
+    }
+
+    /// Saves an association of the app `appSeq` (unique by name within it).
+    static func save(_ connection: PostgresConnection, _ domain: DomainAssociation, appSeq: Int64) async throws {
+        try await connection.run(
+            "UPDATE domain_association SET document = \(try Documents.encode(domain)) WHERE appSeq = \(appSeq) AND domainName = \(domain.domainName)"
+        )
     }
 
     /// The names of the app's branches.

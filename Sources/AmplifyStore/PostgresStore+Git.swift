@@ -41,14 +41,14 @@ extension PostgresStore {
             var renew: [Int64] = []
             for row in rows {
                 let (seq, document, recorded, refs, holder, expires) = try row.decode((Int64, Data, String, Data?, String?, Double?).self)
-                let app = try Documents.decode(App.self, from: document)
-                guard app.hasRepository, let repository = app.repository else { continue }
+                let last = try refs.map { try Documents.decode(GitRefs.self, from: $0) }
+                guard let repository = FollowedRepository(app: try Documents.decode(App.self, from: document), recordedRepository: recorded, recordedRefs: last)
+                else { continue }
                 // A lease more than half left is kept as it is: most polls write nothing.
                 if holder != node || (expires ?? 0) < now.addingTimeInterval(leaseUntil.timeIntervalSince(now) / 2).timeIntervalSince1970 {
                     renew.append(seq)
                 }
-                let last = try refs.map { try Documents.decode(GitRefs.self, from: $0) }
-                followed.append(FollowedRepository(app: app, refs: recorded == repository ? last : nil))
+                followed.append(repository)
             }
             if !renew.isEmpty {
                 try await connection.run(
@@ -72,11 +72,12 @@ extension PostgresStore {
     public func recordRefs(_ scope: Scope, appId: String, repository: String, refs: GitRefs, expected: GitRefs?) async throws -> Bool {
         try await self.write { connection in
             let (appSeq, app) = try await Self.appRow(connection, scope, appId, lock: true)
-            guard app.repository == repository else { return false }
             let row = try await connection.row("SELECT repository, refs FROM repository_follow WHERE appSeq = \(appSeq) FOR UPDATE")
-            let (recorded, document) = try row?.decode((String, Data?).self) ?? ("", nil)
-            let current = try document.map { try Documents.decode(GitRefs.self, from: $0) }
-            guard (recorded == repository ? current : nil) == expected else { return false }
+            let (recorded, document) = try row?.decode((String?, Data?).self) ?? (nil, nil)
+            let followed = FollowedRepository(
+                app: app, recordedRepository: recorded, recordedRefs: try document.map { try Documents.decode(GitRefs.self, from: $0) }
+            )
+            guard let followed, followed.records(readingOf: repository, expected: expected) else { return false }
             try await connection.run(
                 """
                 INSERT INTO repository_follow (appSeq, repository, refs) VALUES (\(appSeq), \(repository), \(try Documents.encode(refs)))

@@ -56,16 +56,13 @@ extension PostgresStore {
 
     public func deleteFinishedJob(_ key: JobKey) async throws -> Job {
         try await self.write { connection in
-            _ = try await Self.appRow(connection, key.scope, key.appId, lock: true)
-            var (branchSeq, branch) = try await Self.branchRow(connection, key.scope, key.appId, key.branchName, lock: true)
+            let (appSeq, app) = try await Self.appRow(connection, key.scope, key.appId, lock: true)
+            let (branchSeq, branch) = try await Self.branchRow(connection, key.scope, key.appId, key.branchName, lock: true)
             guard let (seq, job) = try await Self.jobRow(connection, key, lock: true) else { throw AmplifyError.jobNotFound(String(key.jobId)) }
-            let before = branch
-            let siteWentDown = try branch.deleteJob(job)
+            let deletion = try JobDeletion(deleting: job, from: branch, of: app)
             try await connection.run("DELETE FROM job WHERE seq = \(seq)")
-            if branch != before { try await Self.save(connection, branch, seq: branchSeq) }
-            if siteWentDown {
-                try await Self.takeDown(connection, key.scope, key.appId, branchName: key.branchName)
-            }
+            if let branch = deletion.branch { try await Self.save(connection, branch, seq: branchSeq) }
+            if let app = deletion.app { try await Self.save(connection, app, seq: appSeq) }
             return job
         }
     }

@@ -7,14 +7,12 @@ import PostgresNIO
 extension PostgresStore {
     public func publishSite(_ key: JobKey, now: Date) async throws -> Bool {
         try await self.write { connection in
-            var (appSeq, app) = try await Self.appRow(connection, key.scope, key.appId, lock: true)
-            var (branchSeq, branch) = try await Self.branchRow(connection, key.scope, key.appId, key.branchName, lock: true)
+            let (appSeq, app) = try await Self.appRow(connection, key.scope, key.appId, lock: true)
+            let (branchSeq, branch) = try await Self.branchRow(connection, key.scope, key.appId, key.branchName, lock: true)
             guard let (_, job) = try await Self.jobRow(connection, key, lock: true) else { throw AmplifyError.jobNotFound(String(key.jobId)) }
-            guard branch.publish(job, now: now) else { return false }
-            try await Self.save(connection, branch, seq: branchSeq)
-            if app.published(branch, now: now) {
-                try await Self.save(connection, app, seq: appSeq)
-            }
+            guard let publication = SitePublication(publishing: job, on: branch, of: app, now: now) else { return false }
+            try await Self.save(connection, publication.branch, seq: branchSeq)
+            if let app = publication.app { try await Self.save(connection, app, seq: appSeq) }
             return true
         }
     }
@@ -29,13 +27,5 @@ extension PostgresStore {
         let app = try Documents.decode(App.self, from: first.0)
         let branches = try rows.compactMap { row in try row.1.map { try Documents.decode(Branch.self, from: $0) } }
         return app.siteBranch(displayName: displayName, among: branches).map { (app, $0) }
-    }
-
-    /// The branch's site is gone: the app has no production branch if it was that one.
-    static func takeDown(_ connection: PostgresConnection, _ scope: Scope, _ appId: String, branchName: String) async throws {
-        var (appSeq, app) = try await Self.appRow(connection, scope, appId)
-        if app.tookDown(branchName: branchName) {
-            try await Self.save(connection, app, seq: appSeq)
-        }
     }
 }

@@ -376,11 +376,16 @@ public final class PostgresStore: Store, Service {
 
     public func deleteBranch(_ scope: Scope, appId: String, branchName: String) async throws -> Branch {
         try await self.write { connection in
-            let appSeq = try await Self.appRow(connection, scope, appId, lock: true).seq
+            let (appSeq, app) = try await Self.appRow(connection, scope, appId, lock: true)
             let (seq, branch) = try await Self.branchRow(connection, scope, appId, branchName, lock: true)
+            let deletion = BranchDeletion(
+                deleting: branchName, from: app, domainAssociations: try await Self.domainAssociations(connection, appSeq: appSeq),
+                secrets: try await Self.secrets(connection, scope, appId, appSeq: appSeq).map(\.secret)
+            )
             try await connection.run("DELETE FROM branch WHERE seq = \(seq)")
-            try await Self.removeSubdomains(connection, appSeq: appSeq, pointingAt: branchName)
-            try await Self.takeDown(connection, scope, appId, branchName: branchName)
+            for domain in deletion.domainAssociations { try await Self.save(connection, domain, appSeq: appSeq) }
+            for secret in deletion.secrets { _ = try await Self.delete(connection, secret, appSeq: appSeq) }
+            if let app = deletion.app { try await Self.save(connection, app, seq: appSeq) }
             return branch
         }
     }

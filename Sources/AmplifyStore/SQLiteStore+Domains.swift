@@ -83,16 +83,19 @@ extension SQLiteStore {
         return (row["seq"], try Documents.decode(DomainAssociation.self, from: row["document"]))
     }
 
-    /// A deleted branch takes the subdomains that pointed at it out of the app's domain associations.
-    static func removeSubdomains(_ db: Database, appSeq: Int64, pointingAt branchName: String) throws {
-        let rows = try db.cachedRows(sql: "SELECT seq, document FROM domain_association WHERE appSeq = ?", arguments: [appSeq])
-        for row in rows {
-            var domain = try Documents.decode(DomainAssociation.self, from: row["document"])
-            guard domain.removeSubdomains(pointingAt: branchName) else { continue }
-            try db.cachedExecute(
-                sql: "UPDATE domain_association SET document = ? WHERE seq = ?", arguments: [try Documents.encode(domain), row["seq"] as Int64]
-            )
+    /// The app's domain associations.
+    static func domainAssociations(_ db: Database, appSeq: Int64) throws -> [DomainAssociation] {
+        try db.cachedRows(sql: "SELECT document FROM domain_association WHERE appSeq = ?", arguments: [appSeq]).map { row in
+            try Documents.decode(DomainAssociation.self, from: row["document"])
         }
+    }
+
+    /// Saves an association of the app `appSeq` (unique by name within it).
+    static func save(_ db: Database, _ domain: DomainAssociation, appSeq: Int64) throws {
+        try db.cachedExecute(
+            sql: "UPDATE domain_association SET document = ? WHERE appSeq = ? AND domainName = ?",
+            arguments: [try Documents.encode(domain), appSeq, domain.domainName]
+        )
     }
 
     /// The names of the app's branches.

@@ -29,11 +29,10 @@ extension SQLiteStore {
                 arguments: [Documents.member("repository")]
             )
             return try rows.compactMap { row in
-                let app = try Documents.decode(App.self, from: row[0])
-                guard app.hasRepository, let repository = app.repository else { return nil }
-                let recorded: String? = row[1]
-                let refs = try (row[2] as Data?).map { try Documents.decode(GitRefs.self, from: $0) }
-                return FollowedRepository(app: app, refs: recorded == repository ? refs : nil)
+                FollowedRepository(
+                    app: try Documents.decode(App.self, from: row[0]), recordedRepository: row[1],
+                    recordedRefs: try (row[2] as Data?).map { try Documents.decode(GitRefs.self, from: $0) }
+                )
             }
         }
     }
@@ -50,11 +49,11 @@ extension SQLiteStore {
     public func recordRefs(_ scope: Scope, appId: String, repository: String, refs: GitRefs, expected: GitRefs?) async throws -> Bool {
         try await self.write { db in
             let (appSeq, app) = try Self.appRow(db, scope, appId)
-            guard app.repository == repository else { return false }
             let row = try db.cachedRow(sql: "SELECT repository, refs FROM repository_follow WHERE appSeq = ?", arguments: [appSeq])
-            let recorded: String? = row?[0]
-            let current = try (row?[1] as Data?).map { try Documents.decode(GitRefs.self, from: $0) }
-            guard (recorded == repository ? current : nil) == expected else { return false }
+            let followed = FollowedRepository(
+                app: app, recordedRepository: row?[0], recordedRefs: try (row?[1] as Data?).map { try Documents.decode(GitRefs.self, from: $0) }
+            )
+            guard let followed, followed.records(readingOf: repository, expected: expected) else { return false }
             try db.cachedExecute(
                 sql: """
                     INSERT INTO repository_follow (appSeq, repository, refs) VALUES (?, ?, ?)

@@ -50,15 +50,13 @@ extension SQLiteStore {
 
     public func deleteFinishedJob(_ key: JobKey) async throws -> Job {
         try await self.write { db in
+            let (appSeq, app) = try Self.appRow(db, key.scope, key.appId)
+            let (branchSeq, branch) = try Self.branchRow(db, key.scope, key.appId, key.branchName)
             let (seq, job) = try Self.jobRow(db, key)
-            var (branchSeq, branch) = try Self.branchRow(db, key.scope, key.appId, key.branchName)
-            let before = branch
-            let siteWentDown = try branch.deleteJob(job)
+            let deletion = try JobDeletion(deleting: job, from: branch, of: app)
             try db.cachedExecute(sql: "DELETE FROM job WHERE seq = ?", arguments: [seq])
-            if branch != before { try Self.save(db, branch, seq: branchSeq) }
-            if siteWentDown {
-                try Self.takeDown(db, key.scope, key.appId, branchName: key.branchName)
-            }
+            if let branch = deletion.branch { try Self.save(db, branch, seq: branchSeq) }
+            if let app = deletion.app { try Self.save(db, app, seq: appSeq) }
             return job
         }
     }

@@ -5,14 +5,12 @@ import GRDB
 extension SQLiteStore {
     public func publishSite(_ key: JobKey, now: Date) async throws -> Bool {
         try await self.write { db in
-            var (appSeq, app) = try Self.appRow(db, key.scope, key.appId)
-            var (branchSeq, branch) = try Self.branchRow(db, key.scope, key.appId, key.branchName)
+            let (appSeq, app) = try Self.appRow(db, key.scope, key.appId)
+            let (branchSeq, branch) = try Self.branchRow(db, key.scope, key.appId, key.branchName)
             let (_, job) = try Self.jobRow(db, key)
-            guard branch.publish(job, now: now) else { return false }
-            try Self.save(db, branch, seq: branchSeq)
-            if app.published(branch, now: now) {
-                try Self.save(db, app, seq: appSeq)
-            }
+            guard let publication = SitePublication(publishing: job, on: branch, of: app, now: now) else { return false }
+            try Self.save(db, publication.branch, seq: branchSeq)
+            if let app = publication.app { try Self.save(db, app, seq: appSeq) }
             return true
         }
     }
@@ -37,14 +35,6 @@ extension SQLiteStore {
             let rows = try db.cachedRows(sql: "SELECT document FROM branch WHERE appSeq = ? ORDER BY seq", arguments: [appRow[0] as Int64])
             let branches = try rows.map { try Documents.decode(Branch.self, from: $0[0] as Data) }
             return app.siteBranch(displayName: displayName, among: branches).map { (app, $0) }
-        }
-    }
-
-    /// The branch's site is gone (its live job or the branch was deleted): the app has no production branch if it was that one.
-    static func takeDown(_ db: Database, _ scope: Scope, _ appId: String, branchName: String) throws {
-        var (appSeq, app) = try Self.appRow(db, scope, appId)
-        if app.tookDown(branchName: branchName) {
-            try Self.save(db, app, seq: appSeq)
         }
     }
 }

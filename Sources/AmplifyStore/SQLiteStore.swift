@@ -344,10 +344,16 @@ public final class SQLiteStore: Store {
 
     public func deleteBranch(_ scope: Scope, appId: String, branchName: String) async throws -> Branch {
         try await self.write { db in
+            let (appSeq, app) = try Self.appRow(db, scope, appId)
             let (seq, branch) = try Self.branchRow(db, scope, appId, branchName)
+            let deletion = BranchDeletion(
+                deleting: branchName, from: app, domainAssociations: try Self.domainAssociations(db, appSeq: appSeq),
+                secrets: try Self.secrets(db, scope, appId, appSeq: appSeq).map(\.secret)
+            )
             try db.cachedExecute(sql: "DELETE FROM branch WHERE seq = ?", arguments: [seq])
-            try Self.removeSubdomains(db, appSeq: Self.appSeq(db, scope, appId), pointingAt: branchName)
-            try Self.takeDown(db, scope, appId, branchName: branchName)
+            for domain in deletion.domainAssociations { try Self.save(db, domain, appSeq: appSeq) }
+            for secret in deletion.secrets { _ = try Self.delete(db, secret, appSeq: appSeq) }
+            if let app = deletion.app { try Self.save(db, app, seq: appSeq) }
             return branch
         }
     }

@@ -477,6 +477,33 @@ import Testing
         }
     }
 
+    @Test(arguments: Kind.available) func aBranchsOwnSecretsGoWithDeleteBranch(kind: Kind) async throws {
+        try await kind.withStore { store in
+            try await seed(store, branch: "feature")
+            try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "feature/x", now: now))
+            func secret(_ name: String, branch: String?) -> BuildSecret {
+                BuildSecret(scope: scope, appId: "d1abc", branchName: branch, name: name, updatedAt: now)
+            }
+            try await store.putSecret(secret("TOKEN", branch: nil), sealed: [1])
+            try await store.putSecret(secret("TOKEN", branch: "feature"), sealed: [2])
+            try await store.putSecret(secret("KEY", branch: "feature"), sealed: [3])
+            try await store.putSecret(secret("TOKEN", branch: "feature/x"), sealed: [4])
+            _ = try await store.deleteBranch(scope, appId: "d1abc", branchName: "feature")
+            func listed() async throws -> [String] {
+                try await store.secrets(scope, appId: "d1abc").map { "\($0.secret.branchName ?? "-")/\($0.secret.name)=\($0.sealed)" }
+            }
+            #expect(try await listed() == ["-/TOKEN=[1]", "feature/x/TOKEN=[4]"])
+            // A branch made again under the name starts without the old one's secrets: its builds get the app's.
+            try await store.createBranch(Branch(scope: scope, appId: "d1abc", branchName: "feature", now: now))
+            let all = try await store.secrets(scope, appId: "d1abc")
+            #expect(BuildSecret.effective(all.map { ($0.secret, $0.sealed) }, branchName: "feature") == ["TOKEN": [1]])
+            // A refused deletion (no such branch) takes nothing, not even secrets set under its name.
+            try await store.putSecret(secret("TOKEN", branch: "ghost"), sealed: [5])
+            await #expect(throws: AmplifyError.branchNotFound("ghost")) { try await store.deleteBranch(scope, appId: "d1abc", branchName: "ghost") }
+            #expect(try await listed() == ["-/TOKEN=[1]", "feature/x/TOKEN=[4]", "ghost/TOKEN=[5]"])
+        }
+    }
+
     @Test(arguments: Kind.available) func claimsTakeTheOldestPendingJobOnce(kind: Kind) async throws {
         try await kind.withStore { store in
             try await seedPendingJobs(store, branches: ["a", "b"])
