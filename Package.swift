@@ -33,6 +33,17 @@ let package = Package(
         .target(name: "AmplifyWire", swiftSettings: ourSettings),
         .target(name: "AmplifyCore", swiftSettings: ourSettings),
         .target(
+            name: "AmplifyProcess",
+            dependencies: [
+                "AmplifyCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: ourSettings
+        ),
+        .target(
             name: "AmplifyStore",
             dependencies: [
                 "AmplifyCore",
@@ -46,7 +57,7 @@ let package = Package(
         .target(
             name: "AmplifyCompute",
             dependencies: [
-                "AmplifyCore", "AmplifyHosting", "AmplifyBuilds",
+                "AmplifyCore", "AmplifyProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -54,15 +65,13 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
-                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: ourSettings
         ),
         .target(
             name: "AmplifyHosting",
             dependencies: [
-                "AmplifyCore",
+                "AmplifyCore", "AmplifyProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -70,20 +79,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
-                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: ourSettings
         ),
         .target(
             name: "AmplifyBuilds",
             dependencies: [
-                "AmplifyCore",
+                "AmplifyCore", "AmplifyProcess",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Yams", package: "Yams"),
-                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -94,18 +99,16 @@ let package = Package(
         .target(
             name: "AmplifyGit",
             dependencies: [
-                "AmplifyCore",
+                "AmplifyCore", "AmplifyProcess",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
-                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: ourSettings
         ),
         .target(
             name: "AmplifyServer",
             dependencies: [
-                "AmplifyWire", "AmplifyCore", "AmplifyStore", "AmplifyBuilds", "AmplifyHosting", "AmplifyGit", "AmplifyCompute",
+                "AmplifyWire", "AmplifyCore", "AmplifyProcess", "AmplifyStore", "AmplifyBuilds", "AmplifyHosting", "AmplifyGit", "AmplifyCompute",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -124,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "amplify-local",
             dependencies: [
-                "AmplifyServer", "AmplifyCore", "AmplifyBuilds", "AmplifyStore", "AmplifyCompute",
+                "AmplifyServer", "AmplifyCore", "AmplifyProcess", "AmplifyBuilds", "AmplifyStore", "AmplifyCompute", "AmplifyGit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -146,7 +149,7 @@ let package = Package(
         .testTarget(
             name: "AmplifyLocalTests",
             dependencies: [
-                "AmplifyWire", "AmplifyCore", "AmplifyStore", "AmplifyBuilds", "AmplifyHosting", "AmplifyGit", "AmplifyCompute", "AmplifyServer",
+                "AmplifyWire", "AmplifyCore", "AmplifyProcess", "AmplifyStore", "AmplifyBuilds", "AmplifyHosting", "AmplifyGit", "AmplifyCompute", "AmplifyServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

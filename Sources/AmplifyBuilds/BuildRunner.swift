@@ -1,4 +1,5 @@
 import AmplifyCore
+import AmplifyProcess
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -13,72 +14,6 @@ import Synchronization
 /// of its builds were stopped, deleted or given up through another node; with a shared store (several
 /// nodes), the runner also ends the jobs whose node let its lease run out (it died) as FAILED.
 public final class BuildRunner: Service, Sendable {
-    public struct Configuration: Sendable {
-        public var mode: BuildMode
-        public var simulatedBuildSeconds: Double
-        public var maxConcurrentBuilds: Int
-        public var pollInterval: Duration
-        /// Where workspaces, artifacts and caches live.
-        public var files: JobFiles
-        /// The most log one step of a real build keeps.
-        public var maxLogBytes: Int
-        /// How long a stopped build's processes have between SIGTERM and SIGKILL.
-        public var terminationGrace: Duration
-        /// The server's environment: git clones with it; builds see only its PATH.
-        public var hostEnvironment: [String: String]
-        /// The most a manual deployment's zip may unpack to (its entries' declared sizes).
-        public var maxSiteBytes: Int64
-        /// The name this server's claims go under.
-        public var node: String
-        /// How long a claim lasts without being renewed, in seconds.
-        public var leaseSeconds: Double
-        /// The programs real builds need that this machine lacks (`BuildTools.missing`): mode `auto` simulates then.
-        public var missingTools: [String] = []
-        /// Told of each build this runner ended, as the store has it then (the server's metrics count them).
-        public var buildEnded: @Sendable (Job) -> Void = { _ in }
-        /// The secret values a job's build gets (the app's, its branch's over them), opened.
-        public var secrets: @Sendable (JobKey) async throws -> [String: String] = { _ in [:] }
-        /// The sandbox real builds run in, nil for none, and why (`BuildSandbox.decide`: perhaps still being probed).
-        public var sandbox: Task<(sandbox: BuildSandbox?, reason: String), Never> = Task { (nil, "no sandbox") }
-        /// The most memory any build gets, below its compute type's (`--build-memory-mib`).
-        public var memoryCap: Int64? = nil
-        /// The most processes (and threads) a build has at once (`--build-max-processes`).
-        public var processLimit = ProcessLimit()
-        /// Starts an SSR deployment's compute and waits until it answers (the compute supervisor).
-        public var startCompute: @Sendable (ComputeDeployment) async throws -> String = { _ in
-            throw JobProgress.Interruption.failed("This server runs no computes.")
-        }
-        /// The folders `file://` sources (a deployment's `sourceUrl`, a repository on this machine) may be read from
-        /// (`--deploy-from`); none by default.
-        public var sources = SourceFolders(allowed: [])
-        /// The Node.js versions builds' `nvm` picks from (`--node-versions`).
-        public var nodeVersions = NodeVersions(folder: nil)
-        /// What a build does with a command that deploys the app's backend on AWS (`--backend-builds`).
-        public var backendBuilds = BackendBuilds.fail
-        /// Whether other nodes build from the same store (PostgreSQL). Without, the jobs in progress at
-        /// start-up are the previous run's and end at once; with, only those whose lease ran out.
-        public var sharedStore: Bool
-
-        public init(
-            mode: BuildMode = .auto, simulatedBuildSeconds: Double = 1, maxConcurrentBuilds: Int = 5, pollInterval: Duration = .seconds(1),
-            files: JobFiles = .temporary(), maxLogBytes: Int = 64 * 1024 * 1024, terminationGrace: Duration = .seconds(5), hostEnvironment: [String: String] = [:],
-            maxSiteBytes: Int64 = 20_000_000_000, node: String = "local", leaseSeconds: Double = 30, sharedStore: Bool = false
-        ) {
-            self.maxSiteBytes = maxSiteBytes
-            self.node = node
-            self.leaseSeconds = leaseSeconds
-            self.sharedStore = sharedStore
-            self.mode = mode
-            self.simulatedBuildSeconds = simulatedBuildSeconds
-            self.maxConcurrentBuilds = maxConcurrentBuilds
-            self.pollInterval = pollInterval
-            self.files = files
-            self.maxLogBytes = maxLogBytes
-            self.terminationGrace = terminationGrace
-            self.hostEnvironment = hostEnvironment
-        }
-    }
-
     private struct State {
         var running: Set<JobKey> = []
         var stopRequests: Set<JobKey> = []
@@ -87,9 +22,9 @@ public final class BuildRunner: Service, Sendable {
     private let store: any Store
     private let clock: ServiceClock
     private let configuration: Configuration
+    private let context: Context
     private let logger: Logger
     private let state = Mutex(State())
-    private let containment = Mutex(ProcessContainment.processGroup)
     /// Whether start-up recovery (jobs a previous run left in progress) is over, and who waits for it.
     private let recovery = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
     private let recovered = Atomic(false)
@@ -99,10 +34,11 @@ public final class BuildRunner: Service, Sendable {
     private let wakeups: AsyncStream<Void>
     private let wakeup: AsyncStream<Void>.Continuation
 
-    public init(store: any Store, clock: ServiceClock = .system, configuration: Configuration, logger: Logger) {
+    public init(store: any Store, clock: ServiceClock = .system, configuration: Configuration, context: Context, logger: Logger) {
         self.store = store
         self.clock = clock
         self.configuration = configuration
+        self.context = context
         self.logger = logger
         (self.wakeups, self.wakeup) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
@@ -166,7 +102,7 @@ public final class BuildRunner: Service, Sendable {
         // What this node claimed before (when it starts again under its name) is not running: it ends now, not
         // when its lease runs out.
         let interrupted = try await self.store.finishAbandonedJobs(
-            leaseEndedBefore: self.configuration.sharedStore ? now : .distantFuture, orClaimedBy: self.configuration.node,
+            leaseEndedBefore: self.context.sharedStore ? now : .distantFuture, orClaimedBy: self.context.node,
             reason: "The build was interrupted: amplify-local stopped while the job was in progress.", now: now
         )
         if interrupted > 0 {
@@ -176,23 +112,18 @@ public final class BuildRunner: Service, Sendable {
         self.markRecovered()
         // A build keeps its workspace until its processes are gone: workspaces left behind mean a crash,
         // and only then is /proc searched (which takes a while on a busy machine).
-        if self.configuration.files.hasWorkspaces {
-            let leftovers = BuildProcess.killProcesses(marker: RealBuild.marker(self.configuration.files, run: ""), prefix: true)
+        if self.context.files.hasWorkspaces {
+            let leftovers = self.context.launcher.killMarked(RealBuild.marker(self.context.files, run: ""), prefix: true)
             if leftovers > 0 {
                 self.logger.notice("Killed processes left by builds of the previous run", metadata: ["processes": "\(leftovers)"])
             }
-            BuildCgroup.removeLeftovers(runs: self.configuration.files.workspaceRuns)
-            self.configuration.files.removeWorkspaces()
+            ControlGroup.removeLeftovers(runs: self.context.files.workspaceRuns)
+            self.context.files.removeWorkspaces()
         }
-        if self.configuration.mode == .auto, !self.configuration.missingTools.isEmpty {
+        if self.configuration.mode == .auto, !self.context.missingTools.isEmpty {
             self.logger.warning(
-                "Builds are simulated: \(self.configuration.missingTools.joined(separator: ", ")) not found on PATH (real builds need git, bash and tar)"
+                "Builds are simulated: \(self.context.missingTools.joined(separator: ", ")) not found on PATH (real builds need git, bash and tar)"
             )
-        }
-        if self.configuration.mode != .simulate {
-            let containment = await ProcessContainment.probe()
-            self.containment.withLock { $0 = containment }
-            self.logger.debug("Builds are contained by \(containment.description)", metadata: ["build.users": "\(BuildUser.available ? "one per build" : "the server's own")"])
         }
         await withDiscardingTaskGroup { group in
             group.addTask { await self.tick() }
@@ -209,19 +140,19 @@ public final class BuildRunner: Service, Sendable {
             }
             group.cancelAll()
         }
-        if self.configuration.files.isTemporary {
-            SiteFiles.remove(self.configuration.files.root)
-        } else if self.configuration.files.node != nil {
+        if self.context.files.isTemporary {
+            SiteFiles.remove(self.context.files.root)
+        } else if self.context.files.node != nil {
             // A node's workspaces folder is its own: nothing of it outlives the node.
-            self.configuration.files.removeWorkspaces()
+            self.context.files.removeWorkspaces()
         }
     }
 
     /// Where builds keep their files.
-    public var files: JobFiles { self.configuration.files }
+    public var files: JobFiles { self.context.files }
 
     /// The folders `file://` sources may be read from (StartDeployment refuses others at once).
-    public var sources: SourceFolders { self.configuration.sources }
+    public var sources: SourceFolders { self.context.sources }
 
     private func tick() async {
         while !Task.isCancelled {
@@ -239,10 +170,10 @@ public final class BuildRunner: Service, Sendable {
         let held = self.state.withLock { $0.running }
         do {
             if !held.isEmpty {
-                let alive = try await self.store.renewLeases(node: self.configuration.node, until: now.addingTimeInterval(self.configuration.leaseSeconds))
+                let alive = try await self.store.renewLeases(node: self.context.node, until: now.addingTimeInterval(self.configuration.leaseSeconds))
                 self.state.withLock { $0.stopRequests.formUnion(held.subtracting(alive)) }
             }
-            if self.configuration.sharedStore {
+            if self.context.sharedStore {
                 let abandoned = try await self.store.finishAbandonedJobs(
                     leaseEndedBefore: now, orClaimedBy: nil,
                     reason: "The build was abandoned: the amplify-local node building it stopped renewing its claim for \(Int(self.configuration.leaseSeconds)) seconds.",
@@ -280,14 +211,14 @@ public final class BuildRunner: Service, Sendable {
         do {
             let now = self.clock.now()
             let lease = now.addingTimeInterval(self.configuration.leaseSeconds)
-            guard let job = try await self.store.claimNextPendingJob(node: self.configuration.node, leaseUntil: lease, now: now) else { return nil }
+            guard let job = try await self.store.claimNextPendingJob(node: self.context.node, leaseUntil: lease, now: now) else { return nil }
             // A stop request already held for the key is not this job's (a stopped job is not PENDING, so not claimed):
             // it was for an earlier job of the same name. A stop that comes later reaches the build through the store.
             self.state.withLock { state in
                 state.running.insert(job.key)
                 state.stopRequests.remove(job.key)
             }
-            self.logger.info("Claimed a job", metadata: ["job.id": "\(job.key)", "node": "\(self.configuration.node)"])
+            self.logger.info("Claimed a job", metadata: ["job.id": "\(job.key)", "node": "\(self.context.node)"])
             return job
         } catch is CancellationError {
             return nil  // the server is stopping (or failed to start): nothing to say
@@ -308,29 +239,23 @@ public final class BuildRunner: Service, Sendable {
         let deleted: Bool
         if job.jobType == .manual {
             deleted = await Deployment(
-                progress: progress, job: job, files: self.configuration.files.sites, maxBytes: self.configuration.maxSiteBytes,
-                sources: self.configuration.sources, startCompute: self.configuration.startCompute
+                progress: progress, job: job, files: self.context.files.sites, maxBytes: self.context.maxSiteBytes,
+                sources: self.context.sources, startCompute: self.context.startCompute
             ).run()
         } else if let reason = await self.simulationReason(job) {
             if progress.control == nil { progress.control = await self.simulatedResult(job) }
             deleted = await SimulatedBuild(progress: progress, totalSeconds: self.configuration.simulatedBuildSeconds, reason: reason).run()
         } else {
-            let (sandbox, sandboxReason) = await self.configuration.sandbox.value
-            let settings = RealBuild.Settings(
-                files: self.configuration.files, containment: self.containment.withLock { $0 }, maxLogBytes: self.configuration.maxLogBytes,
-                terminationGrace: self.configuration.terminationGrace, hostEnvironment: self.configuration.hostEnvironment,
-                runAs: BuildUser.forBuild(), secrets: self.configuration.secrets, sandbox: sandbox,
-                sandboxReason: sandboxReason, memoryCap: self.configuration.memoryCap, processLimit: self.configuration.processLimit,
-                startCompute: self.configuration.startCompute, sources: self.configuration.sources,
-                nodeVersions: self.configuration.nodeVersions, backendBuilds: self.configuration.backendBuilds
-            )
-            deleted = await RealBuild(progress: progress, job: job, store: self.store, settings: settings).run()
+            deleted = await RealBuild(
+                progress: progress, job: job, store: self.store, configuration: self.configuration, context: self.context,
+                isolation: await self.context.launcher.isolation, runAs: ProcessUser.forBuild()
+            ).run()
         }
         // Deleted while it ran (with its branch or app): what it put on disk goes too.
         if deleted {
-            self.configuration.files.removeJob(job.key)
+            self.context.files.removeJob(job.key)
         } else if let ended = try? await self.store.job(job.key), ended.status.isFinished {
-            self.configuration.buildEnded(ended)
+            self.context.buildEnded(ended)
         }
         // A stop request for the key stays: it may be for another job of the same name (the branch deleted and made
         // again while this build ended), stopped while still PENDING. `settleStopRequests` (woken now) ends such a
@@ -362,8 +287,8 @@ public final class BuildRunner: Service, Sendable {
         case .auto:
             let repository = try? await self.store.app(job.key.scope, appId: job.key.appId).repository
             guard let repository, !repository.isEmpty else { return "the app has no repository" }
-            if !self.configuration.missingTools.isEmpty {
-                return "\(self.configuration.missingTools.joined(separator: ", ")) not found on this machine's PATH (real builds need git, bash and tar)"
+            if !self.context.missingTools.isEmpty {
+                return "\(self.context.missingTools.joined(separator: ", ")) not found on this machine's PATH (real builds need git, bash and tar)"
             }
             return RepositoryLocation.isOnThisMachine(repository)
                 ? nil : "build mode auto builds only repositories on this machine (a path or file:// URL); start with --build-mode run to clone \(GitCheckout.redacted(repository))"

@@ -1,4 +1,5 @@
 import AmplifyCore
+import AmplifyProcess
 import Foundation
 import Synchronization
 
@@ -118,17 +119,17 @@ struct GitCheckout: Sendable {
 
     private func git(
         _ arguments: [String], in folder: URL, runner: LoggedProcessRunner, output: (@Sendable ([UInt8]) -> Void)? = nil
-    ) async throws -> BuildProcess.Outcome {
+    ) async throws -> ProcessOutcome {
         var environment = self.environment
         environment["GIT_TERMINAL_PROMPT"] = "0"
         environment["GIT_ASKPASS"] = "true"
         return try await runner.run(
-            BuildProcess(executable: "git", arguments: arguments, environment: environment, workingDirectory: folder.path, marker: runner.marker),
+            ProcessCommand("git", arguments, environment: environment, workingDirectory: folder.path, marker: runner.marker),
             output: output
         )
     }
 
-    private static func describe(_ outcome: BuildProcess.Outcome, tail: String) -> String {
+    private static func describe(_ outcome: ProcessOutcome, tail: String) -> String {
         let last = tail.split(separator: "\n").last.map { " (\($0.trimmingCharacters(in: .whitespaces)))" } ?? ""
         switch outcome {
         case .exited(let code): return "git exited with code \(code)\(last)."

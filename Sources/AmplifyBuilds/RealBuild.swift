@@ -1,4 +1,5 @@
 import AmplifyCore
+import AmplifyProcess
 import Foundation
 import Synchronization
 
@@ -6,58 +7,35 @@ import Synchronization
 /// reads the build spec and runs its phases with bash; DEPLOY takes the artifacts as the job's output;
 /// VERIFY checks it. The workspace and every process the build started are gone when it ends.
 struct RealBuild: Sendable {
-    struct Settings: Sendable {
-        var files: JobFiles
-        var containment: ProcessContainment
-        /// The most log a step keeps.
-        var maxLogBytes: Int
-        /// How long processes have between SIGTERM and SIGKILL when a build is stopped.
-        var terminationGrace: Duration
-        /// The server's environment, for git (its credentials and SSH agent). Builds see only its PATH.
-        var hostEnvironment: [String: String]
-        /// Who the build's commands run as: `nobody` when the server is root, else the server's user (nil).
-        var runAs: BuildUser?
-        /// The job's secret values, opened (`BuildRunner.Configuration.secrets`).
-        var secrets: @Sendable (JobKey) async throws -> [String: String] = { _ in [:] }
-        /// The sandbox builds run in, if any (`--build-sandbox`), and why (for the log).
-        var sandbox: BuildSandbox? = nil
-        var sandboxReason = "no sandbox"
-        /// The most memory any build gets (`--build-memory-mib`), below its compute type's.
-        var memoryCap: Int64? = nil
-        /// The most processes a build has at once (`--build-max-processes`).
-        var processLimit = ProcessLimit()
-        var machineCPUs = ProcessInfo.processInfo.activeProcessorCount
-        /// Starts a deployment's compute and waits until it answers (throws why not).
-        var startCompute: @Sendable (ComputeDeployment) async throws -> String
-        /// The folders a repository on this machine may be cloned from (`--deploy-from`).
-        var sources = SourceFolders(allowed: [])
-        /// The Node.js versions `nvm` picks from (`--node-versions`).
-        var nodeVersions = NodeVersions(folder: nil)
-        /// What a backend deployment command does (`--backend-builds`).
-        var backendBuilds = BackendBuilds.fail
-    }
-
     /// `_BUILD_TIMEOUT` when the app and branch do not set it, in minutes.
-    static let defaultTimeoutMinutes = 30.0
-    static let maximumTimeoutMinutes = 120.0
     /// The build spec file looked for in the repository when neither the branch nor the app has one.
     static let buildSpecFiles = ["amplify.yml", "amplify.yaml"]
 
     let progress: JobProgress
     let job: Job
     let store: any Store
-    let settings: Settings
+    let configuration: BuildRunner.Configuration
+    let context: BuildRunner.Context
+    /// How this machine holds the build's commands (the sandbox, a PID namespace).
+    let isolation: Isolation
+    /// Who the build's commands run as: a user of its own when the server is root, else the server's user (nil).
+    let runAs: ProcessUser?
+
+    static let machineCPUs = ProcessInfo.processInfo.activeProcessorCount
+
+    /// The Node.js versions `nvm` picks from (`--node-versions`).
+    private var nodeVersions: NodeVersions { NodeVersions(folder: self.configuration.nodeVersions) }
 
     /// Returns whether the job was deleted while it ran.
     func run() async -> Bool {
         let run = UUID().uuidString.lowercased()
-        let workspace = self.settings.files.workspace(run)
-        let marker = Self.marker(self.settings.files, run: run)
+        let workspace = self.context.files.workspace(run)
+        let marker = Self.marker(self.context.files, run: run)
         let limits = Limits()
         return await self.progress.run(cleanup: {
             // In a PID namespace the kernel has ended every process of the build with its shell; else
             // the processes that left the process group are found by their marker.
-            if self.settings.containment == .processGroup && self.settings.sandbox == nil { BuildProcess.killProcesses(marker: marker) }
+            if self.isolation.containment == .processGroup && self.isolation.sandbox == nil { self.context.launcher.killMarked(marker, prefix: false) }
             // The control group holds whatever the namespace did not (and holds it where there is no namespace).
             let cgroup = limits.cgroup.withLock { $0 }
             cgroup?.kill()
@@ -70,7 +48,7 @@ struct RealBuild: Sendable {
 
     /// The control group a build made (removed when it ends, however it ends).
     private final class Limits: Sendable {
-        let cgroup = Mutex<BuildCgroup?>(nil)
+        let cgroup = Mutex<ControlGroup?>(nil)
     }
 
     /// The marker every process of a build carries; the part before `#` is shared by all builds of this
@@ -81,35 +59,22 @@ struct RealBuild: Sendable {
 
     private func build(in workspace: URL, run: String, marker: String, limits: Limits) async throws {
         let key = self.job.key
-        let (app, branch) = try await self.context()
-        let secrets: [String: String]
-        do {
-            secrets = try await self.settings.secrets(key)
-        } catch let error as AmplifyError where error.code == .notFound {
-            throw JobProgress.Interruption.deleted
-        } catch {
-            throw JobProgress.Interruption.failed("The app's secrets could not be read: \(error)")
-        }
-        let log = BuildLog(step: "BUILD", progress: self.progress, limit: self.settings.maxLogBytes, redacting: Array(secrets.values))
+        let (app, branch) = try await self.appAndBranch()
+        let secrets = try await self.secrets()
+        let log = BuildLog(step: "BUILD", progress: self.progress, limit: self.configuration.maxLogBytes, redacting: Array(secrets.values))
         try await self.progress.begin("BUILD", log: "Starting build of job \(key.jobId) for branch \(key.branchName).")
-        let variables = app.environmentVariables.merging(branch.environmentVariables) { _, branch in branch }
-        let timeout = Self.timeoutMinutes(variables["_BUILD_TIMEOUT"])
-        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 60_000))
+        let buildEnvironment = BuildEnvironment(app: app, branch: branch)
+        let variables = buildEnvironment.console
+        let timeout = buildEnvironment.timeoutMinutes
         let repositoryFolder = workspace.appending(path: "repository", directoryHint: .isDirectory)
         let home = workspace.appending(path: "home", directoryHint: .isDirectory)
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         let runner = LoggedProcessRunner(
-            log: log, progress: self.progress, marker: marker, grace: self.settings.terminationGrace, deadline: deadline,
-            timeoutReason: "The build timed out after \(Self.format(timeout)) minutes (_BUILD_TIMEOUT)."
+            launcher: self.context.launcher, log: log, progress: self.progress, marker: marker, grace: self.configuration.terminationGrace,
+            deadline: ContinuousClock.now + .milliseconds(Int(timeout * 60_000)),
+            timeoutReason: "The build timed out after \(buildEnvironment.timeoutText) minutes (_BUILD_TIMEOUT)."
         )
-        let resources = BuildResources(app.jobConfig.buildComputeType, machineCPUs: self.settings.machineCPUs, memoryCap: self.settings.memoryCap)
-        let cgroup = BuildCgroup.make(run: run, resources: resources, machineCPUs: self.settings.machineCPUs, processLimit: self.settings.processLimit)
-        limits.cgroup.withLock { $0 = cgroup }
-        let memoryBy = cgroup != nil ? "a control group" : "an rlimit (RLIMIT_DATA; no control group could be made)"
-        log.info("# Build size: \(resources.description); memory limited by \(memoryBy), CPUs by affinity.")
-        log.info("# Processes: \(self.processLimitDescription(cgroup: cgroup)).")
-        log.info("# Sandbox: \(self.settings.sandbox != nil ? "bubblewrap" : "none") (\(self.settings.sandboxReason))\(self.settings.sandbox?.network == false ? ", no network" : "").")
-        let sizing = Sizing(resources: resources, cgroup: cgroup, machineCPUs: self.settings.machineCPUs, processLimit: self.settings.processLimit)
+        let sizing = self.size(app, run: run, limits: limits, log: log)
 
         // Clone.
         guard let repository = app.repository, !repository.isEmpty else {
@@ -117,13 +82,65 @@ struct RealBuild: Sendable {
         }
         let checkout = GitCheckout(
             repository: repository, branchName: key.branchName, ref: branch.pullRequest?.ref, commitId: self.job.commitId,
-            environment: self.settings.hostEnvironment, sources: self.settings.sources
+            environment: self.context.hostEnvironment, sources: self.context.sources
         )
         let commit = try await checkout.clone(into: repositoryFolder, in: workspace, runner: runner)
         try await self.progress.record(commitId: commit.id, message: commit.message, time: commit.time)
 
-        // Build spec, or the framework detected.
         var (spec, detection) = try await self.buildSpec(app: app, branch: branch, repository: repositoryFolder, log: log, variables: variables)
+        let (appRoot, buildFolder) = try Self.folders(of: spec, in: repositoryFolder, log: log)
+        let nvmDirectory = home.appending(path: ".nvm", directoryHint: .isDirectory)
+        let prelude = try self.prelude(variables, nvmDirectory: nvmDirectory, log: log)
+        var environment = buildEnvironment.variables(
+            specVariables: spec.variables, builtIns: buildEnvironment.builtIns(app: app, branch: branch, jobId: key.jobId, commit: commit.id),
+            home: home.path, hostPath: self.context.hostEnvironment["PATH"]
+        )
+        try self.complete(&environment, nvmDirectory: nvmDirectory, secrets: secrets, workspace: workspace, log: log)
+        if NextStandaloneOutput.wantsStandalone(platform: app.platform, baseDirectory: spec.artifactsBaseDirectory, detected: detection?.framework) {
+            Self.askForStandalone(&environment, log: log)
+        }
+        try await self.runPhases(spec, appRoot: buildFolder, prelude: prelude, environment: environment, workspace: workspace, runner: runner, sizing: sizing)
+        let customHttp = try await self.customHttp(spec, repository: repositoryFolder, variables: variables, log: log)
+        if let detection { spec.artifactsBaseDirectory = try await Self.output(of: detection, in: appRoot, log: log) }
+        let nextOutput = try await self.nextOutput(spec, app: app, repository: repositoryFolder, log: log)
+        await log.close()
+        if !spec.testPhases.isEmpty {
+            try await self.test(spec, appRoot: appRoot, prelude: prelude, environment: environment, workspace: workspace, runner: runner, sizing: sizing)
+        }
+        try await self.deploy(spec, app: app, branch: branch, repository: repositoryFolder, workspace: workspace, customHttp: customHttp, next: nextOutput)
+    }
+
+    /// The job's secret values, opened; a job whose app is gone was deleted.
+    private func secrets() async throws -> [String: String] {
+        do {
+            return try await self.context.secrets(self.job.key)
+        } catch let error as AmplifyError where error.code == .notFound {
+            throw JobProgress.Interruption.deleted
+        } catch {
+            throw JobProgress.Interruption.failed("The app's secrets could not be read: \(error)")
+        }
+    }
+
+    /// What the build gets of the machine (its compute type's size, in a control group of its own where one can be
+    /// made), said in its log.
+    private func size(_ app: App, run: String, limits: Limits, log: BuildLog) -> Sizing {
+        let resources = BuildResources(app.jobConfig.buildComputeType, machineCPUs: Self.machineCPUs, memoryCap: self.configuration.memoryCap)
+        let processLimit = self.context.launcher.processLimit
+        let cgroup = ControlGroup.make(
+            run: run, memoryBytes: resources.memoryBytes, cpus: resources.cpus, machineCPUs: Self.machineCPUs, processLimit: processLimit
+        )
+        limits.cgroup.withLock { $0 = cgroup }
+        let memoryBy = cgroup != nil ? "a control group" : "an rlimit (RLIMIT_DATA; no control group could be made)"
+        log.info("# Build size: \(resources.description); memory limited by \(memoryBy), CPUs by affinity.")
+        log.info("# Processes: \(self.processLimitDescription(cgroup: cgroup)).")
+        let sandbox = self.isolation.sandbox
+        log.info("# Sandbox: \(sandbox != nil ? "bubblewrap" : "none") (\(self.isolation.sandboxReason))\(sandbox?.network == false ? ", no network" : "").")
+        return Sizing(resources: resources, cgroup: cgroup, machineCPUs: Self.machineCPUs, processLimit: processLimit)
+    }
+
+    /// The build spec's app root and the folder its commands run in (`buildPath`), which must be folders of the
+    /// repository; the spec's deprecated parts warned of.
+    private static func folders(of spec: BuildSpec, in repositoryFolder: URL, log: BuildLog) throws -> (appRoot: URL, buildFolder: URL) {
         let appRoot = repositoryFolder.appending(path: spec.appRoot, directoryHint: .isDirectory)
         guard Self.isDirectory(appRoot) else {
             throw JobProgress.Interruption.failed("The build spec's appRoot \(spec.appRoot) is not a folder of the repository.")
@@ -137,11 +154,13 @@ struct RealBuild: Sendable {
             let use = specHeaders.problem.map { "they are not used: \($0)" } ?? "they apply only when there is no customHttp.yml"
             log.line("customHeaders in the build spec are deprecated: put them in customHttp.yml at the repository's root, or the app's customHeaders (\(use)).", level: .warning)
         }
+        return (appRoot, buildFolder)
+    }
 
-        // The build image's commands: nvm over --node-versions, the backend helpers, _LIVE_UPDATES (the app's or
-        // branch's variable; AWS does not read it from the build spec's env).
-        let image = BuildImageShell(backendBuilds: self.settings.backendBuilds, nodeVersions: self.settings.nodeVersions)
-        let nvmDirectory = home.appending(path: ".nvm", directoryHint: .isDirectory)
+    /// The build image's commands before the phases: nvm over --node-versions (installed in `nvmDirectory`), the
+    /// backend helpers, `_LIVE_UPDATES` (the app's or branch's variable; AWS does not read it from the build spec's env).
+    private func prelude(_ variables: [String: String], nvmDirectory: URL, log: BuildLog) throws -> [String] {
+        let image = BuildImageShell(backendBuilds: self.configuration.backendBuilds, nodeVersions: self.nodeVersions)
         try image.install(in: nvmDirectory)
         let prelude: [String]
         do {
@@ -149,47 +168,47 @@ struct RealBuild: Sendable {
         } catch {
             throw JobProgress.Interruption.failed(error.message)
         }
-        log.info("# Node.js versions for nvm: \(self.settings.nodeVersions.description); backend deployments (amplifyPush, ampx pipeline-deploy): \(self.settings.backendBuilds.rawValue) (--backend-builds).")
+        log.info("# Node.js versions for nvm: \(self.nodeVersions.description); backend deployments (amplifyPush, ampx pipeline-deploy): \(self.configuration.backendBuilds.rawValue) (--backend-builds).")
+        return prelude
+    }
 
-        var environment = self.environment(spec: spec, variables: variables, app: app, branch: branch, commit: commit.id, timeout: timeout, home: home)
+    /// What the build's environment gets besides its variables: nvm's folder, the secrets (as on AWS: one variable,
+    /// `secrets`, a JSON object of name → value), and without a sandbox (no private /tmp) a temporary folder of the
+    /// build's own for the tools that honour TMPDIR.
+    private func complete(
+        _ environment: inout [String: String], nvmDirectory: URL, secrets: [String: String], workspace: URL, log: BuildLog
+    ) throws {
         environment["NVM_DIR"] = nvmDirectory.path
         if !secrets.isEmpty {
-            // As on AWS: one variable, `secrets`, a JSON object of name → value.
             environment["secrets"] = String(decoding: try JSONSerialization.data(withJSONObject: secrets, options: [.sortedKeys]), as: UTF8.self)
             log.info("# \(secrets.count) secrets are in the secrets environment variable (JSON); their values are hidden in the logs.")
         }
-        if self.settings.sandbox == nil {
-            // No sandbox, no private /tmp: a temporary folder of the build's own, for the tools that honour TMPDIR.
+        if self.isolation.sandbox == nil {
             let temporary = workspace.appending(path: "tmp", directoryHint: .isDirectory)
             try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
             environment["TMPDIR"] = temporary.path
         }
-        if NextStandaloneOutput.wantsStandalone(platform: app.platform, baseDirectory: spec.artifactsBaseDirectory, detected: detection?.framework) {
-            // As Amplify did: Next.js's own switch for `.next/standalone`, unless the app or branch set it.
-            if let own = environment[NextStandaloneOutput.variable] {
-                log.info("# \(NextStandaloneOutput.variable) is set by the app or branch (\(own.isEmpty ? "empty" : own)): kept.")
-            } else {
-                environment[NextStandaloneOutput.variable] = "true"
-                log.info(NextStandaloneOutput.settingLine)
-            }
+    }
+
+    /// As Amplify did: Next.js's own switch for `.next/standalone`, unless the app or branch set it.
+    private static func askForStandalone(_ environment: inout [String: String], log: BuildLog) {
+        if let own = environment[NextStandaloneOutput.variable] {
+            log.info("# \(NextStandaloneOutput.variable) is set by the app or branch (\(own.isEmpty ? "empty" : own)): kept.")
+        } else {
+            environment[NextStandaloneOutput.variable] = "true"
+            log.info(NextStandaloneOutput.settingLine)
         }
-        try await self.runPhases(spec, appRoot: buildFolder, prelude: prelude, environment: environment, workspace: workspace, runner: runner, sizing: sizing)
-        let customHttp = try await self.customHttp(spec, repository: repositoryFolder, variables: variables, log: log)
-        if let detection {
-            guard let output = detection.outputCandidates.first(where: { Self.isDirectory(appRoot.appending(path: $0, directoryHint: .isDirectory)) }) else {
-                await log.close()
-                throw JobProgress.Interruption.failed(
-                    "The build ran, but none of the output folders \(detection.framework) builds into was made (\(detection.outputCandidates.joined(separator: ", "))): add an amplify.yml with artifacts.baseDirectory."
-                )
-            }
-            spec.artifactsBaseDirectory = output
+    }
+
+    /// The output folder of the framework detected that the build made.
+    private static func output(of detection: FrameworkDetection, in appRoot: URL, log: BuildLog) async throws -> String {
+        guard let output = detection.outputCandidates.first(where: { Self.isDirectory(appRoot.appending(path: $0, directoryHint: .isDirectory)) }) else {
+            await log.close()
+            throw JobProgress.Interruption.failed(
+                "The build ran, but none of the output folders \(detection.framework) builds into was made (\(detection.outputCandidates.joined(separator: ", "))): add an amplify.yml with artifacts.baseDirectory."
+            )
         }
-        let nextOutput = try await self.nextOutput(spec, app: app, repository: repositoryFolder, log: log)
-        await log.close()
-        if !spec.testPhases.isEmpty {
-            try await self.test(spec, appRoot: appRoot, prelude: prelude, environment: environment, workspace: workspace, runner: runner, sizing: sizing)
-        }
-        try await self.deploy(spec, app: app, branch: branch, repository: repositoryFolder, workspace: workspace, customHttp: customHttp, next: nextOutput)
+        return output
     }
 
     /// A compute app's Next.js output (artifacts `.next` without a `deploy-manifest.json` of the app's own), read where
@@ -237,9 +256,9 @@ struct RealBuild: Sendable {
         _ spec: BuildSpec, appRoot: URL, prelude: [String], environment: [String: String], workspace: URL, runner: LoggedProcessRunner, sizing: Sizing
     ) async throws {
         let key = self.job.key
-        let cacheFile = self.settings.files.cache(key.scope, appId: key.appId, branchName: key.branchName)
+        let cacheFile = self.context.files.cache(key.scope, appId: key.appId, branchName: key.branchName)
         try? FileManager.default.createDirectory(at: cacheFile.deletingLastPathComponent(), withIntermediateDirectories: true)
-        if let user = self.settings.runAs {
+        if let user = self.runAs {
             // The build's own: no other build (another user) can read its workspace.
             user.own(workspace)
             chmod(workspace.path, 0o700)
@@ -303,9 +322,9 @@ struct RealBuild: Sendable {
         _ spec: BuildSpec, appRoot: URL, prelude: [String], environment: [String: String], workspace: URL, runner build: LoggedProcessRunner, sizing: Sizing
     ) async throws {
         try await self.progress.begin("TEST", log: "Starting the test phases (\(spec.testPhases.map(\.name).joined(separator: ", "))).")
-        let log = BuildLog(step: "TEST", progress: self.progress, limit: self.settings.maxLogBytes, redacting: build.log.redacted)
+        let log = BuildLog(step: "TEST", progress: self.progress, limit: self.configuration.maxLogBytes, redacting: build.log.redacted)
         let runner = LoggedProcessRunner(
-            log: log, progress: self.progress, marker: build.marker, grace: build.grace, deadline: build.deadline, timeoutReason: build.timeoutReason
+            launcher: build.launcher, log: log, progress: self.progress, marker: build.marker, grace: build.grace, deadline: build.deadline, timeoutReason: build.timeoutReason
         )
         let control = workspace.appending(path: "test-control", directoryHint: .notDirectory)
         let script = BuildScript(phases: spec.testPhases, appRoot: appRoot.path, controlFile: control.path, prelude: prelude)
@@ -313,7 +332,7 @@ struct RealBuild: Sendable {
         await log.flush()
         if let artifacts = spec.testArtifacts {
             let collected = try TestArtifactCollector(
-                spec: artifacts, appRoot: appRoot, files: self.settings.files.sites, key: self.job.key,
+                spec: artifacts, appRoot: appRoot, files: self.context.files.sites, key: self.job.key,
                 staging: workspace.appending(path: "test-artifacts", directoryHint: .isDirectory)
             ).collect()
             for note in collected.notes { try await self.progress.log("TEST", note) }
@@ -336,7 +355,7 @@ struct RealBuild: Sendable {
     /// What a build gets of the machine, and how it is held to it.
     struct Sizing: Sendable {
         var resources: BuildResources
-        var cgroup: BuildCgroup?
+        var cgroup: ControlGroup?
         var machineCPUs: Int
         var processLimit: ProcessLimit
 
@@ -366,24 +385,22 @@ struct RealBuild: Sendable {
     ) async throws -> String? {
         let scriptFile = workspace.appending(path: "\(name).sh", directoryHint: .notDirectory)
         try script.text.write(to: scriptFile, atomically: false, encoding: .utf8)
-        if let user = self.settings.runAs { user.own(scriptFile) }
-        let files = self.settings.files
+        if let user = self.runAs { user.own(scriptFile) }
+        let files = self.context.files
         let key = self.job.key
-        let containment = self.settings.sandbox.map { sandbox in
+        let containment = self.isolation.sandbox.map { sandbox in
             ProcessContainment.sandbox(
                 sandbox,
                 writable: [workspace.path, files.cache(key.scope, appId: key.appId, branchName: key.branchName).deletingLastPathComponent().path],
-                readOnly: self.settings.nodeVersions.folder.map { [$0] } ?? [],
+                readOnly: self.nodeVersions.folder.map { [$0] } ?? [],
                 hidden: [files.root.path, files.builds.path, files.cacheRoot.path], workingDirectory: appRoot.path
             )
-        } ?? self.settings.containment
-        let outcome = try await runner.run(
-            BuildProcess(
-                executable: "bash", arguments: ["--noprofile", "--norc", scriptFile.path], environment: environment,
-                workingDirectory: appRoot.path, marker: runner.marker, containment: containment, runAs: self.settings.runAs, prefix: sizing.prefix,
-                processLimit: sizing.processRlimit
-            )
+        } ?? self.isolation.containment
+        var command = ProcessCommand(
+            "bash", ["--noprofile", "--norc", scriptFile.path], environment: environment, workingDirectory: appRoot.path, marker: runner.marker
         )
+        (command.containment, command.runAs, command.prefix, command.processLimit) = (containment, self.runAs, sizing.prefix, sizing.processRlimit)
+        let outcome = try await runner.run(command)
         let reached = (try? String(contentsOf: URL(fileURLWithPath: script.controlFile), encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         let failure = Self.failure(outcome, reached: reached, commands: script.commands)
         if let failure, sizing.cgroup?.killedForMemory == true {
@@ -398,13 +415,13 @@ struct RealBuild: Sendable {
 
     /// How the build's processes are limited, for its log: `at most 2048 processes and threads
     /// (--build-max-processes), by a control group (pids.max)`.
-    private func processLimitDescription(cgroup: BuildCgroup?) -> String {
-        let limit = self.settings.processLimit
-        let containment = self.settings.sandbox.map { ProcessContainment.sandbox($0, writable: [], hidden: [], workingDirectory: "/") } ?? self.settings.containment
+    private func processLimitDescription(cgroup: ControlGroup?) -> String {
+        let limit = self.context.launcher.processLimit
+        let containment = self.isolation.sandbox.map { ProcessContainment.sandbox($0, writable: [], hidden: [], workingDirectory: "/") } ?? self.isolation.containment
         let by: String
         if cgroup?.processEvents != nil {
             by = "a control group (pids.max)"
-        } else if containment.countsOwnProcesses(runAs: self.settings.runAs) && ProcessLimit.rlimitAvailable {
+        } else if containment.countsOwnProcesses(runAs: self.runAs) && ProcessLimit.rlimitAvailable {
             by = "RLIMIT_NPROC"
         } else {
             return "not limited: --build-max-processes (\(limit.maximum)) needs a control group (a server run as root) or a user namespace of the build's own, and the server is not root and makes no user namespaces"
@@ -417,9 +434,9 @@ struct RealBuild: Sendable {
         _ spec: BuildSpec, app: App, branch: Branch, repository repositoryFolder: URL, workspace: URL, customHttp: CustomHttpFile?,
         next: NextStandaloneOutput.Output?
     ) async throws {
-        let site = self.settings.files.sites.site(self.job.key)
+        let site = self.context.files.sites.site(self.job.key)
         if let headers = customHttp?.customHeaders {
-            let file = self.settings.files.sites.deploymentHeaders(self.job.key)
+            let file = self.context.files.sites.deploymentHeaders(self.job.key)
             try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             try headers.write(to: file, atomically: true, encoding: .utf8)
         }
@@ -432,20 +449,7 @@ struct RealBuild: Sendable {
         var baseFolder = try ArtifactCollector.baseFolder(spec.workingDirectory + "/" + base, in: repositoryFolder)
         switch next {
         case .server(let output)?:
-            let staging = workspace.appending(path: "next-deployment", directoryHint: .isDirectory)
-            do {
-                try output.assemble(into: staging)
-            } catch {
-                try await self.progress.log("DEPLOY", "[ERROR]: \(error.message)")
-                throw JobProgress.Interruption.failed(error.message)
-            }
-            if let customHttp { try await self.progress.log("DEPLOY", "Custom headers: \(customHttp.path).") }
-            try await ComputeBundle.deploy(
-                staging, named: output.name, to: site, progress: self.progress, framework: NextStandaloneOutput.framework,
-                generated: "the Next.js standalone output in \(output.name) (\(output.name)/standalone, \(output.name)/static, public/)",
-                startCompute: self.settings.startCompute
-            )
-            return
+            return try await self.deployNextServer(output, to: site, workspace: workspace, customHttp: customHttp)
         case .staticExport(let folder)?:
             // `out/` beside `.next`, named as the artifacts are (relative to the working directory).
             let export = (base.split(separator: "/").filter { $0 != "." }.dropLast() + [Substring(folder.lastPathComponent)]).joined(separator: "/")
@@ -464,16 +468,8 @@ struct RealBuild: Sendable {
                 if branch.framework?.isEmpty ?? true { branch.framework = NextStandaloneOutput.exportFramework }
             }
         }
-        if app.platform != .web, next == nil {
-            if let bundle = ComputeBundle.find(in: baseFolder) {
-                let relative = bundle.lastPathComponent == ".amplify-hosting" ? "\(base)/.amplify-hosting" : base
-                if let customHttp { try await self.progress.log("DEPLOY", "Custom headers: \(customHttp.path).") }
-                try await ComputeBundle.deploy(bundle, named: relative, to: site, progress: self.progress, startCompute: self.settings.startCompute)
-                return
-            }
-            try await self.progress.log(
-                "DEPLOY", "[WARNING]: No deploy-manifest.json in \(base) or its .amplify-hosting/: the \(app.platform.rawValue) app's artifacts are served as static files."
-            )
+        if app.platform != .web, next == nil, try await self.deployComputeBundle(in: baseFolder, named: base, app: app, to: site, customHttp: customHttp) {
+            return
         }
         let collected = try ArtifactCollector(
             base: baseFolder, baseName: base,
@@ -486,21 +482,41 @@ struct RealBuild: Sendable {
         try await self.progress.verify(site)
     }
 
-    /// The build's whole environment: the build spec's variables, the app's and branch's over them, AWS's
-    /// built-ins over all, and PATH, HOME, LANG, CI.
-    private func environment(
-        spec: BuildSpec, variables: [String: String], app: App, branch: Branch, commit: String, timeout: Double, home: URL
-    ) -> [String: String] {
-        var environment = spec.variables.merging(variables) { _, console in console }
-        environment.merge(self.builtIns(app: app, branch: branch, commit: commit, timeout: timeout)) { _, builtIn in builtIn }
-        environment["PATH"] = environment["PATH"] ?? self.settings.hostEnvironment["PATH"] ?? SearchPath.standard
-        environment["HOME"] = home.path
-        environment["LANG"] = environment["LANG"] ?? "C.UTF-8"
-        environment["CI"] = "true"
-        return environment
+    /// A Next.js server's standalone output, assembled as Amplify's adapter does, deployed with its compute.
+    private func deployNextServer(
+        _ output: NextStandaloneOutput, to site: URL, workspace: URL, customHttp: CustomHttpFile?
+    ) async throws {
+        let staging = workspace.appending(path: "next-deployment", directoryHint: .isDirectory)
+        do {
+            try output.assemble(into: staging)
+        } catch {
+            try await self.progress.log("DEPLOY", "[ERROR]: \(error.message)")
+            throw JobProgress.Interruption.failed(error.message)
+        }
+        if let customHttp { try await self.progress.log("DEPLOY", "Custom headers: \(customHttp.path).") }
+        try await ComputeBundle.deploy(
+            staging, named: output.name, to: site, progress: self.progress, framework: NextStandaloneOutput.framework,
+            generated: "the Next.js standalone output in \(output.name) (\(output.name)/standalone, \(output.name)/static, public/)",
+            startCompute: self.context.startCompute
+        )
     }
 
-    private func context() async throws -> (App, Branch) {
+    /// An SSR app's deployment bundle (`deploy-manifest.json` in the artifacts or their `.amplify-hosting/`), deployed
+    /// with its computes; false when there is none (the artifacts are then served as static files, as the log warns).
+    private func deployComputeBundle(in baseFolder: URL, named base: String, app: App, to site: URL, customHttp: CustomHttpFile?) async throws -> Bool {
+        guard let bundle = ComputeBundle.find(in: baseFolder) else {
+            try await self.progress.log(
+                "DEPLOY", "[WARNING]: No deploy-manifest.json in \(base) or its .amplify-hosting/: the \(app.platform.rawValue) app's artifacts are served as static files."
+            )
+            return false
+        }
+        let relative = bundle.lastPathComponent == ".amplify-hosting" ? "\(base)/.amplify-hosting" : base
+        if let customHttp { try await self.progress.log("DEPLOY", "Custom headers: \(customHttp.path).") }
+        try await ComputeBundle.deploy(bundle, named: relative, to: site, progress: self.progress, startCompute: self.context.startCompute)
+        return true
+    }
+
+    private func appAndBranch() async throws -> (App, Branch) {
         do {
             let key = self.job.key
             return (try await self.store.app(key.scope, appId: key.appId), try await self.store.branch(key.scope, appId: key.appId, branchName: key.branchName))
@@ -509,32 +525,29 @@ struct RealBuild: Sendable {
         }
     }
 
-    /// The build spec, as AWS picks it: the branch's `buildSpec` (set through the API, the most specific), else
-    /// `amplify.yml` in the repository (AWS: the app's build settings apply "unless there is an amplify.yml file
-    /// stored in your repository"), else the app's `buildSpec`, else one for the framework detected (with the
-    /// detection, whose output folder is known once the build ran).
+    /// The build spec, as Core's `BuildSpecChoice` picks it (with the detection when there is none, whose output
+    /// folder is known once the build ran).
     private func buildSpec(
         app: App, branch: Branch, repository: URL, log: BuildLog, variables: [String: String]
     ) async throws -> (BuildSpec, FrameworkDetection?) {
-        let source: String
-        let text: String
         let file = Self.buildSpecFiles.first { FileManager.default.fileExists(atPath: repository.appending(path: $0).path) }
-        if let spec = branch.buildSpec, !spec.isEmpty {
-            let overridden = [file.map { "the repository's \($0)" }, app.buildSpec?.isEmpty == false ? "the app's buildSpec" : nil].compactMap { $0 }
-            source = "the branch's buildSpec" + (overridden.isEmpty ? "" : " (it takes precedence over \(overridden.joined(separator: " and ")))")
-            text = spec
-        } else if let file {
+        let choice = BuildSpecChoice.of(branchSpec: branch.buildSpec, repositoryFile: file, appSpec: app.buildSpec)
+        let text: String
+        switch choice {
+        case .branch:
+            text = branch.buildSpec ?? ""
+        case .repository(let file, _):
             guard let contents = try? String(contentsOf: repository.appending(path: file), encoding: .utf8) else {
                 throw JobProgress.Interruption.failed("\(file) in the repository is not UTF-8 text.")
             }
-            source = "\(file) in the repository" + (app.buildSpec?.isEmpty == false ? " (a build spec in the repository takes precedence over the app's buildSpec)" : "")
             text = contents
-        } else if let spec = app.buildSpec, !spec.isEmpty {
-            (source, text) = ("the app's buildSpec (the branch has none and the repository has no amplify.yml)", spec)
-        } else {
+        case .app:
+            text = app.buildSpec ?? ""
+        case .detection:
             let (spec, detection) = try await self.detect(in: repository, platform: app.platform, branch: branch, log: log, variables: variables)
             return (spec, detection)
         }
+        let source = choice.source
         log.info("# Using the build spec from \(source).")
         let spec: BuildSpec
         do {
@@ -555,7 +568,7 @@ struct RealBuild: Sendable {
         guard !appRoot.split(separator: "/").contains("..") else {
             throw JobProgress.Interruption.failed("AMPLIFY_MONOREPO_APP_ROOT \(appRoot) must be a relative path inside the repository.")
         }
-        let path = variables["PATH"] ?? self.settings.hostEnvironment["PATH"]
+        let path = variables["PATH"] ?? self.context.hostEnvironment["PATH"]
         let detection: FrameworkDetection
         do {
             let folder = appRoot.isEmpty ? repository : repository.appending(path: appRoot, directoryHint: .isDirectory)
@@ -579,23 +592,8 @@ struct RealBuild: Sendable {
         return (spec, detection)
     }
 
-    /// The variables AWS sets in every build (and in a pull request preview's, the pull request's).
-    private func builtIns(app: App, branch: Branch, commit: String, timeout: Double) -> [String: String] {
-        (branch.pullRequest?.environmentVariables ?? [:]).merging([
-            "AWS_APP_ID": app.appId,
-            "AWS_BRANCH": branch.branchName,
-            "AWS_BRANCH_ARN": branch.arn,
-            "AWS_CLONE_URL": app.repository ?? "",
-            "AWS_COMMIT_ID": commit,
-            "AWS_JOB_ID": String(repeating: "0", count: max(0, 10 - String(self.job.key.jobId).count)) + String(self.job.key.jobId),
-            "AWS_REGION": app.scope.region,
-            "AWS_DEFAULT_REGION": app.scope.region,
-            "_BUILD_TIMEOUT": Self.format(timeout),
-        ]) { _, builtIn in builtIn }
-    }
-
     /// Why the build shell's end fails the build, or nil when it ran every command.
-    static func failure(_ outcome: BuildProcess.Outcome, reached: String, commands: [(phase: String, command: String)]) -> String? {
+    static func failure(_ outcome: ProcessOutcome, reached: String, commands: [(phase: String, command: String)]) -> String? {
         let current = Int(reached).flatMap { commands.indices.contains($0) ? commands[$0] : nil }
         let at = current.map { " in \($0.phase): \($0.command)" }
             ?? ["cache": " while saving the cache", "prelude": " while applying _LIVE_UPDATES"][reached] ?? ""
@@ -609,19 +607,6 @@ struct RealBuild: Sendable {
         case .stopped(let reason):
             return reason
         }
-    }
-
-    /// `_BUILD_TIMEOUT` in minutes: any positive number up to 120 (AWS's minimum of 5 is not enforced,
-    /// so short timeouts can be tried locally); otherwise the default of 30.
-    static func timeoutMinutes(_ value: String?) -> Double {
-        guard let value, let minutes = Double(value.trimmingCharacters(in: .whitespaces)), minutes > 0, minutes.isFinite else {
-            return Self.defaultTimeoutMinutes
-        }
-        return min(minutes, Self.maximumTimeoutMinutes)
-    }
-
-    private static func format(_ minutes: Double) -> String {
-        minutes == minutes.rounded() ? String(Int(minutes)) : String(minutes)
     }
 
     static func isDirectory(_ url: URL) -> Bool {

@@ -1,8 +1,7 @@
 import AmplifyCore
+import AmplifyProcess
 import Foundation
-import Subprocess
 import Synchronization
-import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -29,27 +28,23 @@ public final class ComputeNamespaces: Sendable {
     }
 
     /// The namespaces this machine gives for `mode`, and why (said in the log when the first compute starts); nil
-    /// for none. `namespace` decides at once and is an error naming why when none can be made; `auto` decides in the
-    /// background (the probe and the removal of what a crash left run `ip` several times: the server's start does
-    /// not wait for them). `owner` names the server: its data directory, and its node name where nodes share one
-    /// (nil: in memory).
-    public static func resolve(_ mode: Mode, owner: String?) async throws -> Task<(ComputeNamespaces?, reason: String), Never> {
-        let namespaces = ComputeNamespaces(owner: owner ?? "in-memory \(getpid())")
+    /// for none. `namespace` is an error naming why when none can be made; `auto` falls back to none. The probe and
+    /// the removal of what a crash left run `ip` several times: `auto`'s runs among the supervisor's tasks, and the
+    /// server's start does not wait for it.
+    static func resolve(_ mode: Mode, namespaces: ComputeNamespaces) async throws -> (ComputeNamespaces?, reason: String) {
         switch mode {
         case .loopback:
-            return Task { (nil, "--compute-network loopback") }
+            return (nil, "--compute-network loopback")
         case .namespace:
             if let reason = await namespaces.unavailableReason() {
                 throw ComputeSupervisor.StartFailure(description: "--compute-network namespace: \(reason)")
             }
             await namespaces.removeLeftovers()
-            return Task { (namespaces, "--compute-network namespace") }
+            return (namespaces, "--compute-network namespace")
         case .auto:
-            return Task.detached {
-                if let reason = await namespaces.unavailableReason() { return (nil, reason) }
-                await namespaces.removeLeftovers()
-                return (namespaces, "network namespaces can be made here")
-            }
+            if let reason = await namespaces.unavailableReason() { return (nil, reason) }
+            await namespaces.removeLeftovers()
+            return (namespaces, "network namespaces can be made here")
         }
     }
 
@@ -70,7 +65,15 @@ public final class ComputeNamespaces: Sendable {
     /// it ended connect within it.
     static let routeGrace: Duration = .seconds(10)
 
-    init(owner: String) {
+    /// Runs `ip`, `unshare` and `nsenter`.
+    private let launcher: any ProcessLauncher
+    /// Where the removal of a /30's route `routeGrace` after its compute ended waits (the supervisor's tasks).
+    private let tasks: ServiceTasks
+
+    /// The namespaces of the server `owner` names (its data directory, and its node name where nodes share one).
+    init(owner: String, launcher: any ProcessLauncher, tasks: ServiceTasks) {
+        self.launcher = launcher
+        self.tasks = tasks
         let mark = StableHash.of(owner) & 0xFFFF
         self.prefix = "al" + String(format: "%04x", mark)
         self.routeMetric = 0x3A00_0000 + Int(mark)
@@ -82,9 +85,9 @@ public final class ComputeNamespaces: Sendable {
         guard Self.ip != nil else { return "iproute2's ip is not installed (Debian: apt-get install iproute2)" }
         guard let unshare = Self.unshare, Self.nsenter != nil else { return "util-linux's unshare and nsenter are not installed" }
         do {
-            try await Self.run(["link", "add", "\(self.prefix)p", "type", "veth", "peer", "name", "\(self.prefix)q"])
-            try await Self.run(["link", "delete", "\(self.prefix)p"])
-            try await Self.run(["--net", "--", "true"], program: unshare)
+            try await self.run(["link", "add", "\(self.prefix)p", "type", "veth", "peer", "name", "\(self.prefix)q"])
+            try await self.run(["link", "delete", "\(self.prefix)p"])
+            try await self.run(["--net", "--", "true"], program: unshare)
             return nil
         } catch {
             return "a network namespace could not be made: \(error)"
@@ -99,15 +102,15 @@ public final class ComputeNamespaces: Sendable {
     /// Connects the namespace of `pid` (started with `commandPrefix`) to the server: loopback up, a veth pair, the
     /// server's side as its default route. Waits for the process to be in its namespace; throws when it ended first.
     func attach(_ pid: pid_t, running: () -> Bool) async throws -> Namespace {
-        let own = Self.networkNamespace(of: getpid())
+        let own = ProcessTable.networkNamespace(of: getpid())
         let deadline = ContinuousClock.now + .seconds(5)
-        while [own, nil].contains(Self.networkNamespace(of: pid)) {
+        while [own, nil].contains(ProcessTable.networkNamespace(of: pid)) {
             guard running(), ContinuousClock.now < deadline else {
                 throw ComputeSupervisor.StartFailure(description: "the compute ended before its network namespace was made")
             }
             try await Task.sleep(for: .milliseconds(1))
         }
-        let taken = await Self.machineSlots()
+        let taken = await self.machineSlots()
         let slot = try self.inUse.withLock { inUse -> Int in
             let free = (0..<16_384).filter { slot in
                 let third = slot / 64
@@ -122,7 +125,7 @@ public final class ComputeNamespaces: Sendable {
         let namespace = Namespace(slot: slot, hostInterface: "\(self.prefix)h\(slot)", address: base + "\(first + 2)")
         let inner = "\(self.prefix)c\(slot)"
         do {
-            try await Self.run(["-batch", "-"], input: """
+            try await self.run(["-batch", "-"], input: """
                 route replace unreachable \(base)\(first)/30 metric \(self.routeMetric)
                 link add \(namespace.hostInterface) type veth peer name \(inner) netns \(pid)
                 addr add \(base)\(first + 1)/30 dev \(namespace.hostInterface)
@@ -132,7 +135,7 @@ public final class ComputeNamespaces: Sendable {
             try "1".write(
                 toFile: "/proc/sys/net/ipv4/conf/\(namespace.hostInterface)/ignore_routes_with_linkdown", atomically: false, encoding: .utf8
             )
-            try await Self.run(["--net=/proc/\(pid)/ns/net", "--", Self.ip ?? "ip", "-batch", "-"], program: Self.nsenter, input: """
+            try await self.run(["--net=/proc/\(pid)/ns/net", "--", Self.ip ?? "ip", "-batch", "-"], program: Self.nsenter, input: """
                 link set lo up
                 addr add \(namespace.address)/30 dev \(inner)
                 link set \(inner) up
@@ -148,11 +151,11 @@ public final class ComputeNamespaces: Sendable {
     /// Removes the pair (its namespace ends with its processes); the /30's unreachable route goes `routeGrace`
     /// later, or at once (`immediately`: the compute never answered).
     func release(_ namespace: Namespace, immediately: Bool = false) async {
-        _ = try? await Self.run(["link", "delete", namespace.hostInterface])
+        _ = try? await self.run(["link", "delete", namespace.hostInterface])
         if immediately {
             await self.forget(namespace.slot)
         } else {
-            Task.detached {
+            self.tasks.add {
                 try? await Task.sleep(for: Self.routeGrace)
                 await self.forget(namespace.slot)
             }
@@ -167,32 +170,32 @@ public final class ComputeNamespaces: Sendable {
     /// Removes the /30's unreachable route; the /30 is free again.
     private func forget(_ slot: Int) async {
         guard self.inUse.withLock({ $0.remove(slot) }) != nil else { return }
-        _ = try? await Self.run(["route", "delete", "unreachable", "169.254.\(slot / 64).\((slot % 64) * 4)/30", "metric", "\(self.routeMetric)"])
+        _ = try? await self.run(["route", "delete", "unreachable", "169.254.\(slot / 64).\((slot % 64) * 4)/30", "metric", "\(self.routeMetric)"])
     }
 
     /// What a crashed server of this data directory left: its links and unreachable routes (its computes ended
     /// with it).
     func removeLeftovers() async {
         guard Self.ip != nil else { return }
-        let links = (try? await Self.run(["-o", "link", "show"])) ?? ""
+        let links = (try? await self.run(["-o", "link", "show"])) ?? ""
         for line in links.split(separator: "\n") {
             let fields = line.split(separator: ":", maxSplits: 2)
             guard fields.count >= 2 else { continue }
             let name = fields[1].trimmingCharacters(in: .whitespaces).split(separator: "@").first.map(String.init) ?? ""
-            if name.hasPrefix(self.prefix + "h") { _ = try? await Self.run(["link", "delete", name]) }
+            if name.hasPrefix(self.prefix + "h") { _ = try? await self.run(["link", "delete", name]) }
         }
-        let routes = (try? await Self.run(["-4", "route", "show", "type", "unreachable"])) ?? ""
+        let routes = (try? await self.run(["-4", "route", "show", "type", "unreachable"])) ?? ""
         for line in routes.split(separator: "\n") {
             let words = line.split(separator: " ").map(String.init)
             guard words.count >= 4, words[0] == "unreachable", words.contains("\(self.routeMetric)") else { continue }
-            _ = try? await Self.run(["route", "delete", "unreachable", words[1], "metric", "\(self.routeMetric)"])
+            _ = try? await self.run(["route", "delete", "unreachable", words[1], "metric", "\(self.routeMetric)"])
         }
     }
 
     /// The slots whose /30 the machine already routes or has an address in.
-    private static func machineSlots() async -> Set<Int> {
-        let addresses = (try? await Self.run(["-o", "-4", "addr", "show"])) ?? ""
-        let listing = addresses + ((try? await Self.run(["-4", "route", "show", "table", "all"])) ?? "")
+    private func machineSlots() async -> Set<Int> {
+        let addresses = (try? await self.run(["-o", "-4", "addr", "show"])) ?? ""
+        let listing = addresses + ((try? await self.run(["-4", "route", "show", "table", "all"])) ?? "")
         var slots = Set<Int>()
         for word in listing.split(whereSeparator: \.isWhitespace) where word.hasPrefix("169.254.") {
             let octets = word.split(separator: "/").first?.split(separator: ".").compactMap { Int($0) } ?? []
@@ -201,28 +204,22 @@ public final class ComputeNamespaces: Sendable {
         return slots
     }
 
-    /// The network namespace a process is in (`net:[inode]`), nil when it is gone.
-    private static func networkNamespace(of pid: pid_t) -> String? {
-        try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")
-    }
-
     static let ip = SearchPath.find("ip")
     static let unshare = SearchPath.find("unshare")
     static let nsenter = SearchPath.find("nsenter")
 
     /// Runs `program` (`ip` when nil) with `arguments` (and `input` on its standard input); its output.
     @discardableResult
-    private static func run(_ arguments: [String], program: String? = ComputeNamespaces.ip, input: String? = nil) async throws -> String {
+    private func run(_ arguments: [String], program: String? = ComputeNamespaces.ip, input: String? = nil) async throws -> String {
         guard let program else { throw ComputeSupervisor.StartFailure(description: "ip is not installed") }
-        let result = try await Subprocess.run(
-            .path(FilePath(program)), arguments: Arguments(arguments), input: .string(input ?? ""), output: .string(limit: 1 << 20),
-            error: .string(limit: 64 << 10)
-        )
-        guard result.terminationStatus.isSuccess else {
-            let message = result.standardError.trimmingCharacters(in: .whitespacesAndNewlines)
+        var command = ProcessCommand(program, arguments)
+        command.input = input ?? ""
+        let result = try await self.launcher.capture(command, timeout: .seconds(30), limit: 1 << 20)
+        guard result.outcome.succeeded else {
+            let message = result.error.trimmingCharacters(in: .whitespacesAndNewlines)
             let name = (program as NSString).lastPathComponent
             throw ComputeSupervisor.StartFailure(description: "\(name) \(arguments.joined(separator: " ")): \(message)")
         }
-        return result.standardOutput
+        return result.output
     }
 }

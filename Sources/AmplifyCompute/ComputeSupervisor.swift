@@ -1,13 +1,7 @@
-import AmplifyBuilds
 import AmplifyCore
-import AmplifyHosting
-import AsyncHTTPClient
+import AmplifyProcess
 import Foundation
-import HTTPTypes
-import Hummingbird
 import Logging
-import NIOCore
-import NIOHTTP1
 import ServiceLifecycle
 import Synchronization
 
@@ -23,66 +17,69 @@ import Glibc
 /// AWS, so servers that hard-code 3000 run for every branch at once; a server that listens on its namespace's
 /// loopback only is started again on a free port of the machine's 127.0.0.1, as everywhere without namespaces.
 /// A compute is started when its deployment goes live or at its first request (after a restart of the server),
-/// started again when it ends, and once its deployment is no longer served (redeployed, deleted, or a skew-protected
-/// earlier deployment idle for 5 minutes) it is drained: its requests in flight end first, then its `node` gets
-/// SIGTERM, and SIGKILL 10 s later. Requests are proxied to it, streaming both ways, with `X-Forwarded-For`,
-/// `-Proto` and `-Host`.
-public final class ComputeSupervisor: Service, ComputeGateway {
+/// started again when it ends, and once its deployment is no longer served (`ComputeServing`: redeployed, deleted, or
+/// a skew-protected earlier deployment idle for 5 minutes) it is drained: its requests in flight end first, then its
+/// `node` gets SIGTERM, and SIGKILL 10 s later. `ComputeProxy` passes requests on to it.
+public final class ComputeSupervisor: Service {
+    /// The computes' options, as the command line sets them.
+    public struct Configuration: Sendable {
+        /// How computes of SSR apps are networked (`--compute-network`).
+        public var network = ComputeNamespaces.Mode.auto
+
+        public init() {}
+    }
+
     /// How long a compute has to listen on its port.
     static let startTimeout: Duration = .seconds(10)
     static let stopGrace: Duration = .seconds(10)
     /// How long a retired compute's requests in flight may go on before it is stopped all the same.
     static let drainLimit: Duration = .seconds(30)
-    /// How long an earlier deployment's compute (skew protection) runs without a request.
-    static let idleLimit: Duration = .seconds(300)
     /// The port a compute listens on in a namespace of its own, as on AWS.
     static let namespacePort = 3000
 
     private let store: any Store
+    private let configuration: Configuration
     private let logger: Logger
+    private let launcher: any ProcessLauncher
     private let hostPath: String?
     /// Where each branch's computes write their output (`ComputeOutput`).
     private let files: SiteFiles
-    /// The builds' sandbox, which computes run in too (nil for none; perhaps still being probed).
-    private let sandbox: Task<(sandbox: BuildSandbox?, reason: String), Never>
     /// Each compute's own network namespace, where they can be made (nil: computes share the machine's network), and
-    /// why; decided once (`ComputeNamespaces.resolve`).
-    private let network: Task<(ComputeNamespaces?, reason: String), Never>
+    /// why; decided once (`prepare`, or at the start of `run`).
+    private let network = Eventual<(ComputeNamespaces?, reason: String)>()
+    private let namespaces: ComputeNamespaces
+    /// The supervisor's own tasks: starts, drains, stops, routes removed later.
+    private let tasks = ServiceTasks()
     private let instances = Mutex<[ComputeDeployment: ComputeInstance]>([:])
     /// Deployments whose server listens on its loopback only: they run on the machine's 127.0.0.1, not in a namespace.
     private let loopbackOnly = Mutex<Set<ComputeDeployment>>([])
     /// Computes that failed to start, how often in a row, and until when they are not tried again (1, 2, 4 … 60 s).
     private let backoff = Mutex<[ComputeDeployment: (failures: Int, until: ContinuousClock.Instant)]>([:])
     /// Serialises starts, so two first requests start one process.
-    private let starting = Mutex<[ComputeDeployment: Task<ComputeInstance, any Error>]>([:])
-    private let client: HTTPClient = {
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, decompression: .disabled)
-        // As many connections to a compute as clients send at once (the default keeps 8).
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
-        // No spans: nothing here collects them, and making one per request cost ~6% of a proxied request (perf).
-        configuration.tracing.tracer = nil
-        // A compute is on this machine: a connection not made within a second will not be.
-        configuration.timeout = .init(connect: .seconds(1))
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }()
-
-    /// The most processes (and threads) a compute has at once (`--build-max-processes`), nil for no limit.
-    private let processLimit: ProcessLimit?
-
+    private let starting = Mutex<[ComputeDeployment: Eventual<Result<ComputeInstance, any Error>>]>([:])
     /// Whether the log has said how computes are networked (when the first one starts).
     private let networkNoted = Atomic<Bool>(false)
 
+    /// `owner` names the server for the namespaces' marks: its data directory, and its node name where nodes share one
+    /// (nil: in memory). `hostPath` is the PATH computes get.
     public init(
-        store: any Store, files: SiteFiles, sandbox: Task<(sandbox: BuildSandbox?, reason: String), Never>, network: Task<(ComputeNamespaces?, reason: String), Never>, hostPath: String?,
-        processLimit: ProcessLimit? = nil, logger: Logger
+        store: any Store, configuration: Configuration = Configuration(), files: SiteFiles, launcher: any ProcessLauncher, owner: String?,
+        hostPath: String?, logger: Logger
     ) {
-        self.processLimit = processLimit
-        self.files = files
-        self.sandbox = sandbox
-        self.network = network
         self.store = store
+        self.configuration = configuration
+        self.files = files
+        self.launcher = launcher
         self.hostPath = hostPath
         self.logger = logger
+        self.namespaces = ComputeNamespaces(owner: owner ?? "in-memory \(getpid())", launcher: launcher, tasks: self.tasks)
+    }
+
+    /// Decides at once what the server's start depends on: `--compute-network namespace` (an error naming why when
+    /// none can be made) and `loopback`; `auto` is probed once the supervisor runs.
+    public func prepare() async throws {
+        guard self.configuration.network != .auto else { return }
+        self.network.decide(try await ComputeNamespaces.resolve(self.configuration.network, namespaces: self.namespaces))
     }
 
     /// The output a branch's computes wrote (the last MiB or two), nil when none ran.
@@ -101,33 +98,39 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         try await self.instance(deployment).endpoint
     }
 
-    private func instance(_ deployment: ComputeDeployment) async throws -> ComputeInstance {
+    /// The deployment's compute, serving: started first (once, however many ask at the same time) unless it runs.
+    func instance(_ deployment: ComputeDeployment) async throws -> ComputeInstance {
         // One still starting is not used: its start (in `starting`) is waited for.
         if let instance = self.instances.withLock({ $0[deployment] }), instance.isServing { return instance }
         if let wait = self.backoff.withLock({ $0[deployment] }), wait.until > ContinuousClock.now {
             let seconds = Int((wait.until - ContinuousClock.now).components.seconds) + 1
             throw StartFailure(description: "it failed to start \(wait.failures) times in a row; the next try is in \(seconds) s.")
         }
-        let task = self.starting.withLock { starting -> Task<ComputeInstance, any Error> in
-            if let task = starting[deployment] { return task }
-            let task = Task {
-                do {
-                    let instance = try await self.launch(deployment)
-                    _ = self.backoff.withLock { $0.removeValue(forKey: deployment) }
-                    return instance
-                } catch {
-                    self.backoff.withLock { backoff in
-                        let failures = (backoff[deployment]?.failures ?? 0) + 1
-                        backoff[deployment] = (failures, ContinuousClock.now + .seconds(min(1 << min(failures - 1, 6), 60)))
-                    }
-                    throw error
-                }
-            }
-            starting[deployment] = task
-            return task
+        let (start, first) = self.starting.withLock { starting -> (Eventual<Result<ComputeInstance, any Error>>, Bool) in
+            if let start = starting[deployment] { return (start, false) }
+            let start = Eventual<Result<ComputeInstance, any Error>>()
+            starting[deployment] = start
+            return (start, true)
         }
-        defer { _ = self.starting.withLock { $0.removeValue(forKey: deployment) } }
-        return try await task.value
+        if first {
+            let queued = self.tasks.add {
+                let result: Result<ComputeInstance, any Error>
+                do {
+                    result = .success(try await self.launch(deployment))
+                } catch {
+                    result = .failure(error)
+                }
+                self.backoff.withLock { backoff in
+                    guard case .failure = result else { return _ = backoff.removeValue(forKey: deployment) }
+                    let failures = (backoff[deployment]?.failures ?? 0) + 1
+                    backoff[deployment] = (failures, ContinuousClock.now + .seconds(min(1 << min(failures - 1, 6), 60)))
+                }
+                _ = self.starting.withLock { $0.removeValue(forKey: deployment) }
+                start.decide(result)
+            }
+            if !queued { start.decide(.failure(StartFailure(description: "the server is stopping."))) }
+        }
+        return try await start.value.get()
     }
 
     private func launch(_ deployment: ComputeDeployment) async throws -> ComputeInstance {
@@ -141,66 +144,20 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         if let old = self.instances.withLock({ $0.removeValue(forKey: deployment) }) { self.stop(old) }
         let inNamespace = self.loopbackOnly.withLock({ $0.contains(deployment) }) ? nil : namespaces
         let port = try inNamespace == nil ? Self.freePort() : Self.namespacePort
-        let sandbox = await self.sandbox.value.sandbox
-        var command = ["node", deployment.entrypoint]
-        if sandbox == nil, let setpriv = Self.setpriv {
-            // Ends with the server, as the sandbox does (which dies with its parent), even when the server is killed
-            // (asked for after the change of user, which clears it).
-            command = [setpriv, "--pdeathsig", "KILL", "--"] + command
-        }
-        let user = BuildUser.forBuild()
-        if let user { command = user.wrap(command) }
-        // What it may write of its deployment (a Next.js server's cache): this start's user's.
-        let writable = deployment.writableFolders
-        if let user { for folder in writable { user.own(URL(fileURLWithPath: folder, isDirectory: true)) } }
-        // Inside the sandbox and before the change of user, so that the kernel counts the compute's processes alone
-        // (its user's, or its user namespace's); not for a compute that runs as the server's user in its namespace.
-        if let limit = self.processLimit { command = limit.rlimitWords(ownCount: user != nil || sandbox?.hasOwnUserNamespace == true) + command }
-        if var sandbox {
-            // A compute is reached through the network it runs in: a sandbox of its own would cut it off.
-            sandbox.network = true
-            let (executable, arguments) = sandbox.wrap(
-                command, writable: writable, readOnly: [deployment.folder], hidden: [self.files.root.path], workingDirectory: deployment.workingDirectory
-            )
-            command = [executable] + arguments
-        }
-        if let inNamespace { command = inNamespace.commandPrefix + command }
+        let command = await self.command(deployment, port: port, inNamespace: inNamespace)
         let output = ComputeOutput(file: self.files.computeOutput(deployment.key))
         let instance = ComputeInstance(port: port, namespaces: inNamespace)
-        let pid: pid_t
+        let pid: Int32
         do {
-            pid = try await instance.start(
-                ["/usr/bin/env"] + command, environment: deployment.environment(port: port, hostname: inNamespace == nil ? Self.loopbackAddress : "0.0.0.0", path: self.hostPath),
-                workingDirectory: deployment.workingDirectory, output: output
-            ) { how in
+            pid = try await instance.start(command, launcher: self.launcher, output: output) { how in
                 output.note("compute of deployment \(deployment.deploymentId) ended (\(how))")
             }
         } catch {
             throw StartFailure(description: "node could not be started (is Node.js installed? Debian: apt-get install nodejs): \(error)")
         }
         self.instances.withLock { $0[deployment] = instance }
-        func exited() -> StartFailure {
-            StartFailure(description: "node \(deployment.entrypoint) ended (\(instance.ending ?? "")) before it listened on PORT (\(port)).")
-        }
-        /// Whether it listens where the server reaches it (false: on its namespace's loopback only).
-        func reachable() async throws -> Bool {
-            if let inNamespace { await instance.attached(try await inNamespace.attach(pid, running: { instance.isRunning })) }
-            output.note("compute of deployment \(deployment.deploymentId) starting: node \(deployment.entrypoint), \(instance.endpoint)")
-            let deadline = ContinuousClock.now + Self.startTimeout
-            while ContinuousClock.now < deadline {
-                guard instance.isRunning else { throw exited() }
-                // In a namespace, its socket table says (a connection to an address that is not routed any more would
-                // leave through the machine's default route, where anything may answer).
-                switch inNamespace == nil ? (Self.listens(Self.loopbackAddress, port) ? .reachable : .none) : ProcessTree.listener(pid, port: port) {
-                case .reachable: return true
-                case .loopbackOnly: return false
-                case .none: try await Task.sleep(for: .milliseconds(20))
-                }
-            }
-            throw StartFailure(description: "nothing listened on PORT (\(port)) within 10 s: the server must listen on the port in the PORT variable.")
-        }
         do {
-            if try await reachable() {
+            if try await self.reachable(instance, pid: pid, deployment: deployment, output: output) {
                 instance.listening()
                 self.logger.info("Compute started", metadata: ["deployment": "\(deployment.key)", "at": "\(instance.host):\(port)"])
                 return instance
@@ -213,7 +170,7 @@ public final class ComputeSupervisor: Service, ComputeGateway {
                 ended = !instance.isRunning
             }
             if self.instances.withLock({ $0[deployment] === instance ? $0.removeValue(forKey: deployment) : nil }) != nil { self.stop(instance) }
-            throw ended ? exited() : error
+            throw ended ? Self.exited(deployment, instance) : error
         }
         // Reachable on its namespace's loopback only: run it where the server can reach its loopback.
         output.note("compute of deployment \(deployment.deploymentId) listens on its loopback only: started again on the machine's 127.0.0.1")
@@ -223,69 +180,81 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         return try await self.launch(deployment)
     }
 
-    public func respond(to request: Request, host: String, clientAddress: String?, deployment: ComputeDeployment) async -> Response {
-        let instance: ComputeInstance
-        do {
-            instance = try await self.instance(deployment)
-        } catch {
-            return SitePage.response(.serviceUnavailable, "The compute is not running: \(error)", headers: [.retryAfter: "5"])
+    /// The command that runs the deployment's `node`: as a user of its own (who owns what it may write of its
+    /// deployment), its processes limited, in the sandbox (with the network it is reached through) where there is
+    /// one, in its network namespace when it has one.
+    private func command(_ deployment: ComputeDeployment, port: Int, inNamespace: ComputeNamespaces?) async -> ProcessCommand {
+        let environment = deployment.environment(port: port, hostname: inNamespace == nil ? Self.loopbackAddress : "0.0.0.0", path: self.hostPath)
+        var command = ProcessCommand("node", [deployment.entrypoint], environment: environment, workingDirectory: deployment.workingDirectory)
+        command.endsWithServer = true
+        command.runAs = ProcessUser.forBuild()
+        if let user = command.runAs { for folder in deployment.writableFolders { user.own(URL(fileURLWithPath: folder, isDirectory: true)) } }
+        command.processLimit = self.launcher.processLimit
+        if var sandbox = await self.launcher.isolation.sandbox {
+            // A compute is reached through the network it runs in: a sandbox of its own would cut it off.
+            sandbox.network = true
+            command.containment = .sandbox(
+                sandbox, writable: deployment.writableFolders, readOnly: [deployment.folder], hidden: [self.files.root.path],
+                workingDirectory: deployment.workingDirectory
+            )
         }
-        instance.used()
-        // HEAD's response has no body to wait for.
-        if request.method != .head { instance.inFlight.add(1, ordering: .relaxed) }
-        var outgoing = HTTPClientRequest(url: "http://\(instance.host):\(instance.port)\(request.uri.string)")
-        outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
-        for field in request.headers where !Self.hopByHop.contains(field.name.canonicalName) {
-            outgoing.headers.add(name: field.name.rawName, value: field.value)
-        }
-        outgoing.headers.replaceOrAdd(name: "Host", value: host)
-        outgoing.headers.replaceOrAdd(name: "X-Forwarded-Host", value: host)
-        outgoing.headers.replaceOrAdd(name: "X-Forwarded-Proto", value: "http")
-        if let clientAddress {
-            let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!].map { "\($0), \(clientAddress)" } ?? clientAddress
-            outgoing.headers.replaceOrAdd(name: "X-Forwarded-For", value: forwarded)
-        }
-        if request.method != .get && request.method != .head {
-            let length = request.headers[.contentLength].flatMap(Int.init)
-            outgoing.body = .stream(request.body, length: length.map { .known(Int64($0)) } ?? .unknown)
-        }
-        let response: HTTPClientResponse
-        do {
-            response = try await self.client.execute(outgoing, timeout: .seconds(300))
-        } catch {
-            if request.method != .head { instance.inFlight.subtract(1, ordering: .relaxed) }
-            return SitePage.response(.badGateway, "The compute did not answer: \(error)", headers: [.retryAfter: "5"])
-        }
-        var headers = HTTPFields()
-        for (name, value) in response.headers where !Self.hopByHop.contains(name.lowercased()) {
-            if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
-        }
-        // In flight until its body has gone to the client (a compute being retired waits for it).
-        let body = request.method == .head ? ResponseBody(asyncSequence: response.body) : ResponseBody { writer in
-            defer { instance.inFlight.subtract(1, ordering: .relaxed) }
-            for try await chunk in response.body { try await writer.write(chunk) }
-            try await writer.finish(nil)
-        }
-        return Response(
-            status: HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase), headers: headers, body: body
-        )
+        command.prefix = ["/usr/bin/env"] + (inNamespace?.commandPrefix ?? [])
+        return command
     }
 
-    /// Headers that belong to one connection, not passed on.
-    static let hopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade"]
-
-    /// Stops the computes whose deployments are no longer served every 2 s, until shutdown; then all, and waits for
-    /// them to end.
-    public func run() async throws {
-        // The wait ends at once when the server shuts down (a sleep of its own would hold the shutdown up to 2 s).
-        while !Task.isShuttingDownGracefully {
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
-            } catch {
-                break
+    /// Whether the compute listens where the server reaches it (false: on its namespace's loopback only), waiting up
+    /// to `startTimeout` for it; throws when it ended first, or listened nowhere.
+    private func reachable(_ instance: ComputeInstance, pid: Int32, deployment: ComputeDeployment, output: ComputeOutput) async throws -> Bool {
+        let inNamespace = instance.namespaces
+        if let inNamespace { await instance.attached(try await inNamespace.attach(pid, running: { instance.isRunning })) }
+        output.note("compute of deployment \(deployment.deploymentId) starting: node \(deployment.entrypoint), \(instance.endpoint)")
+        let deadline = ContinuousClock.now + Self.startTimeout
+        while ContinuousClock.now < deadline {
+            guard instance.isRunning else { throw Self.exited(deployment, instance) }
+            // In a namespace, its socket table says (a connection to an address that is not routed any more would
+            // leave through the machine's default route, where anything may answer).
+            let port = instance.port
+            switch inNamespace == nil ? (Self.listens(Self.loopbackAddress, port) ? .reachable : .none) : ProcessTable.listener(pid, port: port) {
+            case .reachable: return true
+            case .loopbackOnly: return false
+            case .none: try await Task.sleep(for: .milliseconds(20))
             }
-            await self.stopRetired()
         }
+        throw StartFailure(description: "nothing listened on PORT (\(instance.port)) within 10 s: the server must listen on the port in the PORT variable.")
+    }
+
+    private static func exited(_ deployment: ComputeDeployment, _ instance: ComputeInstance) -> StartFailure {
+        StartFailure(description: "node \(deployment.entrypoint) ended (\(instance.ending ?? "")) before it listened on PORT (\(instance.port)).")
+    }
+
+    /// Probes the computes' network (`auto`), stops the computes whose deployments are no longer served every 2 s,
+    /// until shutdown; then all, and waits for them to end.
+    public func run() async throws {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.tasks.run() }
+            if self.network.decided == nil {
+                let mode = self.configuration.network
+                self.tasks.add {
+                    let resolved = (try? await ComputeNamespaces.resolve(mode, namespaces: self.namespaces)) ?? (nil, "the namespaces could not be probed")
+                    self.network.decide(resolved)
+                }
+            }
+            // The wait ends at once when the server shuts down (a sleep of its own would hold the shutdown up to 2 s).
+            while !Task.isShuttingDownGracefully {
+                do {
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
+                } catch {
+                    break
+                }
+                await self.stopRetired()
+            }
+            await self.stopAll()
+            self.tasks.finish()
+        }
+    }
+
+    /// Stops every compute and waits for them to end (the server is stopping).
+    private func stopAll() async {
         let all = self.instances.withLock { instances in
             defer { instances.removeAll() }
             return Array(instances.values)
@@ -297,30 +266,32 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         }
         // Their ends may not have been seen yet when the server exits.
         for instance in all { await instance.releaseNetwork() }
-        await self.network.value.0?.releaseAll()
-        try? await self.client.shutdown()
+        await self.network.decided?.0?.releaseAll()
     }
 
-    /// Stops every compute whose deployment is not served any more (redeployed, its job, branch or app deleted, its
-    /// job stopped or failed before it went live; an earlier skew-protected deployment idle for 5 minutes).
+    /// Stops every compute whose deployment is not served any more (`ComputeServing`).
     func stopRetired() async {
         let running = self.instances.withLock { $0.map { ($0.key, $0.value) } }
         for (deployment, instance) in running {
             let key = deployment.key
-            let branch: Branch
+            let branch: Branch?
             do {
                 branch = try await self.store.branch(key.scope, appId: key.appId, branchName: key.branchName)
             } catch let error as AmplifyError where error.code == .notFound {
-                self.retire(deployment, instance, because: "its branch or app was deleted")
-                continue
+                branch = nil
             } catch {
                 continue
             }
-            if branch.liveJobId == key.jobId { continue }
-            // Newer than the live one: being deployed, while its job runs (StopJob during DEPLOY ends it).
-            if (branch.liveJobId ?? 0) < key.jobId, (try? await self.store.job(key))?.status == .running { continue }
-            if branch.skewProtectedJobIds.contains(key.jobId) && instance.idle < Self.idleLimit { continue }
-            self.retire(deployment, instance, because: "its deployment is no longer served")
+            let idle = instance.idle
+            switch ComputeServing.of(jobId: key.jobId, branch: branch, idleSeconds: Double(idle.components.seconds)) {
+            case .served:
+                continue
+            case .whileItsJobRuns:
+                if (try? await self.store.job(key))?.status == .running { continue }
+                self.retire(deployment, instance, because: "its deployment is no longer served")
+            case .retired(let reason):
+                self.retire(deployment, instance, because: reason)
+            }
         }
     }
 
@@ -332,9 +303,9 @@ public final class ComputeSupervisor: Service, ComputeGateway {
         }
         guard removed else { return }
         self.logger.info("Compute stopping: \(reason)", metadata: ["deployment": "\(deployment.key)"])
-        Task.detached {
+        self.tasks.add {
             let deadline = ContinuousClock.now + Self.drainLimit
-            while instance.inFlight.load(ordering: .relaxed) > 0 && ContinuousClock.now < deadline {
+            while instance.inFlight.load(ordering: .relaxed) > 0 && ContinuousClock.now < deadline && !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(20))
             }
             self.stop(instance)
@@ -345,22 +316,17 @@ public final class ComputeSupervisor: Service, ComputeGateway {
     /// what is left of it `stopGrace` later. Its namespace goes when its process has ended.
     private func stop(_ instance: ComputeInstance, signal: Int32 = SIGTERM) {
         guard instance.isRunning else { return }
-        guard let pid = instance.pid else { return }
-        // The sandbox's own processes pass no signal on: the compute's are the ones told.
-        let below = ProcessTree.descendants(of: pid)
-        for target in below.isEmpty ? [pid] : below { kill(target, signal) }
-        guard signal != SIGKILL else {
-            kill(pid, SIGKILL)
-            return
-        }
-        Task.detached {
+        instance.signal(signal)
+        guard signal != SIGKILL else { return }
+        let killed = self.tasks.add {
             let deadline = ContinuousClock.now + Self.stopGrace
-            while instance.isRunning && ContinuousClock.now < deadline {
+            while instance.isRunning && ContinuousClock.now < deadline && !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(50))
             }
-            guard instance.isRunning else { return }
-            for target in ProcessTree.descendants(of: pid) + [pid] { kill(target, SIGKILL) }
+            instance.signal(SIGKILL)
         }
+        // The supervisor has stopped: nothing waits for the grace, the rest is killed now.
+        if !killed { instance.signal(SIGKILL) }
     }
 
     private static func freePort() throws -> Int {
@@ -377,7 +343,6 @@ public final class ComputeSupervisor: Service, ComputeGateway {
     }
 
     static let loopbackAddress = "127.0.0.1"
-    static let setpriv = SearchPath.find("setpriv")
 
     /// `host`:`port` (IPv4) as a socket address.
     private static func socketAddress(_ host: String, port: Int) -> sockaddr_in {

@@ -1,9 +1,10 @@
 import AmplifyCore
+import AmplifyProcess
 import Foundation
 
 /// The refs of a remote repository, as `git ls-remote --symref` lists them, asked with the app's token if it has one.
 enum RemoteRefs {
-    static func read(_ repository: String, token: String?, environment: [String: String]) async throws -> GitRefs {
+    static func read(_ repository: String, token: String?, environment: [String: String], launcher: any ProcessLauncher) async throws -> GitRefs {
         var environment = environment
         if let token, !token.isEmpty, repository.lowercased().hasPrefix("http") {
             // As GitHub, Gitea and Forgejo take a token over HTTPS; in the environment, not the command line others can see.
@@ -12,7 +13,7 @@ enum RemoteRefs {
             environment["GIT_CONFIG_KEY_0"] = "http.extraHeader"
             environment["GIT_CONFIG_VALUE_0"] = "Authorization: Basic \(credentials)"
         }
-        let output = try await GitCommand(arguments: ["ls-remote", "--symref", "--", repository], environment: environment).output()
+        let output = try await GitCommand(launcher: launcher, arguments: ["ls-remote", "--symref", "--", repository], environment: environment).output()
         return self.parse(output)
     }
 

@@ -1,4 +1,5 @@
 import AmplifyCore
+import AmplifyProcess
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -82,10 +83,15 @@ public final class RepositoryFollower: Service, Sendable {
     private let clock: ServiceClock
     private let configuration: Configuration
     private let hooks: Hooks
+    /// Runs git.
+    private let launcher: any ProcessLauncher
     private let logger: Logger
     private let state = Mutex(State())
 
-    public init(store: any Store, clock: ServiceClock = .system, configuration: Configuration, hooks: Hooks, logger: Logger) {
+    public init(
+        store: any Store, clock: ServiceClock = .system, configuration: Configuration, hooks: Hooks, launcher: any ProcessLauncher, logger: Logger
+    ) {
+        self.launcher = launcher
         self.store = store
         self.clock = clock
         self.configuration = configuration
@@ -192,7 +198,9 @@ public final class RepositoryFollower: Service, Sendable {
         do {
             refs = local
                 ? try LocalRefs.read(repository, sources: self.configuration.sources)
-                : try await RemoteRefs.read(repository, token: app.accessToken ?? app.oauthToken, environment: self.configuration.hostEnvironment)
+                : try await RemoteRefs.read(
+                    repository, token: app.accessToken ?? app.oauthToken, environment: self.configuration.hostEnvironment, launcher: self.launcher
+                )
             self.readingEnded(key, failure: nil, logger: logger)
         } catch {
             self.readingEnded(key, failure: "\(error)", logger: logger)
@@ -284,7 +292,7 @@ public final class RepositoryFollower: Service, Sendable {
         let unknown = GitCommit(id: id, message: "", time: self.clock.now())
         guard local, let gitDirectory = try? LocalRefs.gitDirectory(app.repository ?? "", sources: self.configuration.sources) else { return unknown }
         let command = GitCommand(
-            arguments: ["--git-dir", gitDirectory, "log", "-1", "--format=%ct%x00%B", id, "--"], environment: self.configuration.hostEnvironment
+            launcher: self.launcher, arguments: ["--git-dir", gitDirectory, "log", "-1", "--format=%ct%x00%B", id, "--"], environment: self.configuration.hostEnvironment
         )
         guard let output = try? await command.output() else { return unknown }
         let fields = output.split(separator: "\0", maxSplits: 1, omittingEmptySubsequences: false)

@@ -1,15 +1,21 @@
 import AmplifyCore
+import AmplifyProcess
 import Foundation
-import Subprocess
-import SystemPackage
 
 /// The Next.js image optimizer's work, done by libvips' `vipsthumbnail` (Debian: libvips-tools): an image of the
 /// deployment's `static/` made at most `w` pixels wide (never wider than it is), at quality `q`, as AVIF or WebP
 /// when the client accepts them and `imageSettings.formats` lists them, else in its own format. Each result is
 /// made once and kept in the deployment's `.image-cache/` (gone with the deployment).
-enum ImageOptimizer {
-    /// `vipsthumbnail` on the PATH, nil when libvips' tools are not installed.
-    static let vipsthumbnail = SearchPath.find("vipsthumbnail", in: ProcessInfo.processInfo.environment["PATH"])
+public struct ImageOptimizer: Sendable {
+    /// `vipsthumbnail`, nil when libvips' tools are not installed.
+    let vipsthumbnail: String?
+    let launcher: any ProcessLauncher
+
+    /// The optimizer with `vipsthumbnail` of `path` (the server's PATH), run by `launcher`.
+    public init(path: String?, launcher: any ProcessLauncher) {
+        self.vipsthumbnail = SearchPath.find("vipsthumbnail", in: path)
+        self.launcher = launcher
+    }
 
     /// The formats made, by file extension: what an original of each extension becomes when no better one is taken.
     private static let resizable: [String: String] = ["jpg": "jpg", "jpeg": "jpg", "png": "png", "webp": "webp", "avif": "avif", "tif": "png", "tiff": "png"]
@@ -27,7 +33,7 @@ enum ImageOptimizer {
 
     /// The resized image's file name in `cacheFolder`, made from `source` unless it is there already. Throws what
     /// `vipsthumbnail` said when it failed.
-    static func resized(source: String, width: Int, quality: Int, format: String, cacheFolder: String) async throws -> String {
+    func resized(source: String, width: Int, quality: Int, format: String, cacheFolder: String) async throws -> String {
         let name = "\(String(StableHash.of(source), radix: 36))-\(width)-\(quality).\(format)"
         let target = cacheFolder + "/" + name
         if FileManager.default.fileExists(atPath: target) { return name }
@@ -35,14 +41,12 @@ enum ImageOptimizer {
         try FileManager.default.createDirectory(atPath: cacheFolder, withIntermediateDirectories: true)
         let partial = cacheFolder + "/.\(UUID().uuidString).\(format)"
         let options = format == "png" ? "" : "[Q=\(quality),strip]"
-        let result = try await Subprocess.run(
-            .path(FilePath(vipsthumbnail)), arguments: [source, "--size", "\(width)x>", "-o", partial + options], output: .discarded,
-            error: .bytes(limit: 64 << 10)
+        let result = try await self.launcher.capture(
+            ProcessCommand(vipsthumbnail, [source, "--size", "\(width)x>", "-o", partial + options]), timeout: .seconds(60), limit: 64 << 10
         )
-        guard result.terminationStatus.isSuccess else {
+        guard result.outcome.succeeded else {
             try? FileManager.default.removeItem(atPath: partial)
-            let said = String(decoding: result.standardError, as: UTF8.self)
-            throw Failure(message: said.split(separator: "\n").first.map(String.init) ?? "\(result.terminationStatus)")
+            throw Failure(message: result.error.split(separator: "\n").first.map(String.init) ?? "\(result.outcome)")
         }
         _ = rename(partial, target)
         return name

@@ -16,6 +16,7 @@ struct ManifestTarget {
     let host: String
     let clientAddress: String?
     let compute: (any ComputeGateway)?
+    let images: ImageOptimizer?
 
     /// `serve` answers a path from a folder of files (the site's static file serving).
     func respond(serve: (String, String) async -> Response) async -> Response {
@@ -75,14 +76,14 @@ struct ManifestTarget {
         var note = "unoptimized (the original, at any width: libvips' vipsthumbnail is not installed)"
         let source = staticFolder + path
         let safe = !path.split(separator: "/").contains { $0 == ".." || $0 == "." } && FileManager.default.fileExists(atPath: source)
-        if safe, ImageOptimizer.vipsthumbnail != nil,
+        if safe, let images = self.images, images.vipsthumbnail != nil,
             let format = ImageOptimizer.format(
                 of: (path as NSString).pathExtension, accept: self.request.headers[.accept], formats: self.manifest.imageSettings?.formats
             )
         {
             let cache = self.folder + "/.image-cache"
             do {
-                let name = try await ImageOptimizer.resized(source: source, width: width, quality: quality, format: format, cacheFolder: cache)
+                let name = try await images.resized(source: source, width: width, quality: quality, format: format, cacheFolder: cache)
                 response = await serve("/" + name, cache)
                 note = "resized with libvips: at most \(width) px wide, quality \(quality), \(format)"
             } catch {
@@ -90,7 +91,7 @@ struct ManifestTarget {
                 note = "unoptimized (the original: libvips could not resize it: \(error))"
             }
         } else {
-            if ImageOptimizer.vipsthumbnail != nil { note = "unoptimized (the original: this format is served as it is)" }
+            if self.images?.vipsthumbnail != nil { note = "unoptimized (the original: this format is served as it is)" }
             response = await serve(url, staticFolder)
         }
         if response.status == .ok {

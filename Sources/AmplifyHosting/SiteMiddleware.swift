@@ -20,6 +20,8 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
     let clock: ServiceClock
     /// Where `Compute` routes of SSR deployments go; nil answers them 503.
     let compute: (any ComputeGateway)?
+    /// Resizes images for deployments' image optimization routes; nil serves the originals.
+    let images: ImageOptimizer?
     private let cache = SiteSettingsCache()
     private let memo = SiteResponseMemo()
     private let domains = DomainSites()
@@ -30,8 +32,11 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
         return logger
     }
 
-    public init(store: any Store, files: SiteFiles, accessLog: AccessLog, clock: ServiceClock, compute: (any ComputeGateway)? = nil) {
+    public init(
+        store: any Store, files: SiteFiles, accessLog: AccessLog, clock: ServiceClock, compute: (any ComputeGateway)? = nil, images: ImageOptimizer? = nil
+    ) {
         self.compute = compute
+        self.images = images
         self.store = store
         self.files = files
         self.accessLog = accessLog
@@ -144,7 +149,7 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
         if let manifest {
             let target = ManifestTarget(
                 request: request, path: servePath, folder: folder, manifest: manifest, live: live, host: host,
-                clientAddress: context.remoteAddress?.ipAddress, compute: self.compute
+                clientAddress: context.remoteAddress?.ipAddress, compute: self.compute, images: self.images
             )
             response = await target.respond { path, folder in await self.serve(request, context, path: path, folder: folder) }
         } else {

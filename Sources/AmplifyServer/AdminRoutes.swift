@@ -33,7 +33,7 @@ struct AdminRoutes {
             return try Self.json([
                 "status": "ok",
                 "version": AmplifyLocal.version,
-                "buildMode": self.configuration.buildMode.rawValue,
+                "buildMode": self.configuration.builds.mode.rawValue,
                 "storage": self.configuration.database != nil ? "postgresql" : self.configuration.dataDirectory == nil ? "memory" : "sqlite",
                 "node": self.configuration.node,
             ] as [String: String])

@@ -3,6 +3,7 @@ import AmplifyCompute
 import AmplifyCore
 import AmplifyGit
 import AmplifyHosting
+import AmplifyProcess
 import AmplifyStore
 import Crypto
 import Foundation
@@ -11,7 +12,8 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// The composition root: opens the store, creates the build runner, and wires the routes.
+/// The composition root: opens the store, creates the process launcher, the build runner, the computes and the
+/// repository follower from their modules' configurations, and wires the routes.
 ///
 /// `onListening` is called with the bound port once the server accepts connections.
 public func buildApplication(
@@ -25,111 +27,83 @@ public func buildApplication(
     let (store, storeService) = try await openStore(configuration, logger: logger, metrics: metrics)
     let shared = configuration.database != nil
     let files = try jobFiles(configuration, node: shared ? configuration.node : nil)
-    var builds = BuildRunner.Configuration(
-        mode: configuration.buildMode, simulatedBuildSeconds: configuration.simulatedBuildSeconds,
-        maxConcurrentBuilds: configuration.maxConcurrentBuilds, files: files, maxLogBytes: configuration.maxLogBytes,
-        hostEnvironment: configuration.hostEnvironment, maxSiteBytes: Int64(configuration.maxUploadBytes) * 4,
-        node: configuration.node, leaseSeconds: configuration.buildLeaseSeconds, sharedStore: shared
-    )
-    builds.missingTools = BuildTools.missing(path: configuration.hostEnvironment["PATH"])
-    if configuration.buildMode != .simulate {
-        builds.sandbox = try await BuildSandbox.decide(configuration.buildSandbox, network: configuration.buildNetwork) { sandbox, reason in
-            logger.notice(
-                sandbox != nil ? "Builds run in a bubblewrap sandbox" : "Builds run without a sandbox",
-                metadata: ["reason": "\(reason)", "network": "\(configuration.buildNetwork ? "all" : "none")"]
-            )
-        }
-    }
-    builds.memoryCap = configuration.buildMemoryMiB.map { Int64($0) << 20 }
-    // The server's own files are never a source, whatever --deploy-from says.
-    builds.sources = SourceFolders(
-        allowed: configuration.deployFrom,
-        protected: [files.root.path, files.buildRoot.path] + [configuration.dataDirectory, configuration.credentialsFile].compactMap { $0 }
-    )
-    logger.debug(
-        "file:// sources are read only from: \(builds.sources.allowed.isEmpty ? "no folder (--deploy-from)" : builds.sources.allowed.joined(separator: ", "))"
-    )
-    builds.processLimit = ProcessLimit(maximum: configuration.buildMaxProcesses)
-    builds.nodeVersions = NodeVersions(folder: configuration.nodeVersions)
-    builds.backendBuilds = configuration.backendBuilds
-    let network = try await ComputeNamespaces.resolve(
-        configuration.computeNetwork, owner: configuration.dataDirectory.map { shared ? "\($0) \(configuration.node)" : $0 }
-    )
+    var processes = configuration.processes
+    processes.probes = configuration.builds.mode != .simulate
+    let launcher = HostProcessLauncher(configuration: processes, logger: logger)
+    try await launcher.prepare()
     let computes = ComputeSupervisor(
-        store: store, files: files.sites, sandbox: builds.sandbox, network: network, hostPath: configuration.hostEnvironment["PATH"],
-        processLimit: builds.processLimit, logger: logger
-    )
-    builds.startCompute = { try await computes.start($0) }
-    let serverKey = try URLSigner.key(in: configuration.dataDirectory)
-    let secrets = SecretBox(serverKey: serverKey)
-    builds.secrets = { key in try await secrets.values(store, scope: key.scope, appId: key.appId, branchName: key.branchName) }
-    if let metrics { builds.buildEnded = { metrics.buildFinished($0) } }
-    let runner = BuildRunner(store: store, clock: clock, configuration: builds, logger: logger)
-    let follower = RepositoryFollower(
-        store: store, clock: clock,
-        configuration: .init(
-            localInterval: configuration.gitPollSeconds, remoteInterval: configuration.gitRemotePollSeconds, node: configuration.node,
-            hostEnvironment: configuration.hostEnvironment, sources: builds.sources
-        ),
-        hooks: .init(
-            jobStarted: { runner.wake() },
-            branchDeleted: { branch in
-                runner.stopBuilds(of: branch.scope, appId: branch.appId, branchName: branch.branchName)
-                runner.files.removeBranch(branch.scope, appId: branch.appId, branchName: branch.branchName)
-            }
-        ),
+        store: store, configuration: configuration.computes, files: files.sites, launcher: launcher,
+        owner: configuration.dataDirectory.map { shared ? "\($0) \(configuration.node)" : $0 }, hostPath: configuration.hostEnvironment["PATH"],
         logger: logger
     )
-    let accessLog = AccessLog(root: files.root)
-    let signer = URLSigner(key: serverKey, lifetime: configuration.urlLifetime)
-    let faults = FaultInjector()
-    for rule in configuration.faultRules { faults.add(rule) }
-    let domainControls = DomainControls()
-    let verifier = SigV4Verifier(credentials: configuration.credentials)
+    try await computes.prepare()
+    let serverKey = try URLSigner.key(in: configuration.dataDirectory)
+    let secrets = SecretBox(serverKey: serverKey)
+    var context = BuildRunner.Context(files: files, launcher: launcher)
+    context.startCompute = { try await computes.start($0) }
+    context.secrets = { key in try await secrets.values(store, scope: key.scope, appId: key.appId, branchName: key.branchName) }
+    if let metrics { context.buildEnded = { metrics.buildFinished($0) } }
+    let runner = BuildRunner(store: store, clock: clock, configuration: configuration.builds, context: wire(context, configuration, logger: logger), logger: logger)
+    let parts = ServerParts(
+        configuration: configuration, store: store, clock: clock, files: files, runner: runner, computes: computes, proxy: ComputeProxy(supervisor: computes),
+        follower: follower(configuration, store: store, clock: clock, runner: runner, launcher: launcher, logger: logger),
+        images: ImageOptimizer(path: configuration.hostEnvironment["PATH"], launcher: launcher), accessLog: AccessLog(root: files.root),
+        signer: URLSigner(key: serverKey, lifetime: configuration.urlLifetime), secrets: secrets, serverKey: serverKey, metrics: metrics,
+        peers: connections.peers
+    )
     if let state = configuration.initialState {
         // Loaded once, into a server that holds none of it yet: a restart on the same data leaves what is there.
         if !(try await store.load(state, skipIfHeld: true)) {
             logger.notice("--init not loaded: the server already holds apps in its accounts and regions")
         }
     }
-    let router = Router(context: AmplifyRequestContext.self)
-    router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: RequestLimitsMiddleware())
-    if let metrics { router.add(middleware: SiteMetricsMiddleware(metrics: metrics)) }
-    router.add(middleware: SiteMiddleware(store: store, files: files.sites, accessLog: accessLog, clock: clock, compute: computes))
-    // Builds and computes got their sites above; nothing after is theirs.
-    router.add(middleware: BuildPeerMiddleware(filter: connections.peers))
-    // Sites are answered above, whoever asks; what follows is the server's own, for its own pages and clients only.
-    router.add(
-        middleware: FrontDoorMiddleware(
-            policy: try FrontDoorPolicy(bindHost: configuration.host, allowedHosts: configuration.allowedHosts, allowedOrigins: configuration.allowedOrigins)
-        )
-    )
-    router.add(middleware: ConsoleRedirectMiddleware())
-    let api = AmplifyAPI(store: store, runner: runner, clock: clock, domainControls: domainControls)
-    router.add(
-        middleware: AmplifyAPIMiddleware(
-            api: api,
-            fallbackBaseURL: "http://\(configuration.host):\(configuration.port)",
-            auth: configuration.auth, verifier: verifier, signer: signer, clock: clock, faults: faults, metrics: metrics
-        )
-    )
-    AdminRoutes(
-        store: store, runner: runner, follower: follower, accessLog: accessLog, signer: signer, clock: clock, configuration: configuration,
-        faults: faults, domainControls: domainControls, verifier: verifier, metrics: metrics, secrets: secrets, computes: computes
-    ).add(to: router)
-    ConsoleRoutes(
-        api: api, signer: signer, clock: clock, auth: configuration.auth, credentials: configuration.credentials,
-        sessions: ConsoleSessions(serverKey: serverKey, idleLimit: configuration.consoleIdleHours * 3600), files: files.sites
-    ).add(to: router)
     return Application(
-        router: router,
+        router: try parts.router(),
         server: connections.server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "amplify-local"),
-        services: (storeService.map { [$0] } ?? []) + [runner, follower, accessLog, computes],
+        // Stopped in the reverse order: the launcher after everything that runs programs, the store last.
+        services: (storeService.map { [$0] } ?? []) + [launcher, runner, parts.follower, parts.accessLog, computes, parts.proxy],
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )
+}
+
+/// The build runner's context from the server's configuration: where it may read `file://` sources (`--deploy-from`,
+/// never the server's own files), the server's environment, the node, the tools this machine lacks.
+private func wire(_ context: BuildRunner.Context, _ configuration: ServerConfiguration, logger: Logger) -> BuildRunner.Context {
+    var context = context
+    let files = context.files
+    context.sources = SourceFolders(
+        allowed: configuration.builds.deployFrom,
+        protected: [files.root.path, files.buildRoot.path] + [configuration.dataDirectory, configuration.credentialsFile].compactMap { $0 }
+    )
+    logger.debug(
+        "file:// sources are read only from: \(context.sources.allowed.isEmpty ? "no folder (--deploy-from)" : context.sources.allowed.joined(separator: ", "))"
+    )
+    context.hostEnvironment = configuration.hostEnvironment
+    context.missingTools = BuildTools.missing(path: configuration.hostEnvironment["PATH"])
+    context.maxSiteBytes = Int64(configuration.maxUploadBytes) * 4
+    context.node = configuration.node
+    context.sharedStore = configuration.database != nil
+    return context
+}
+
+/// The repository follower, which starts jobs through the runner and stops a deleted branch's builds.
+private func follower(
+    _ configuration: ServerConfiguration, store: any Store, clock: ServiceClock, runner: BuildRunner, launcher: any ProcessLauncher, logger: Logger
+) -> RepositoryFollower {
+    var git = configuration.git
+    git.node = configuration.node
+    git.hostEnvironment = configuration.hostEnvironment
+    git.sources = runner.sources
+    let hooks = RepositoryFollower.Hooks(
+        jobStarted: { runner.wake() },
+        branchDeleted: { branch in
+            runner.stopBuilds(of: branch.scope, appId: branch.appId, branchName: branch.branchName)
+            runner.files.removeBranch(branch.scope, appId: branch.appId, branchName: branch.branchName)
+        }
+    )
+    return RepositoryFollower(store: store, clock: clock, configuration: git, hooks: hooks, launcher: launcher, logger: logger)
 }
 
 /// Where builds and sites keep their files: the data directory, or a temporary folder for a server in memory.

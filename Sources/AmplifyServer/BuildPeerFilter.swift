@@ -1,4 +1,4 @@
-import AmplifyBuilds
+import AmplifyProcess
 import Logging
 import NIOCore
 import NIOHTTPTypes
@@ -16,7 +16,7 @@ import Darwin
 /// a compute on the machine's loopback) when the kernel says the peer's socket was made by one of builds' own users.
 /// `BuildPeerMiddleware`, after the sites, closes such connections when they ask for anything else.
 ///
-/// Only a root server tells them apart: builds and computes run as users of their own (`BuildUser`) and computes in
+/// Only a root server tells them apart: builds and computes run as users of their own (`ProcessUser`) and computes in
 /// namespaces only then. A server that is not root runs them as itself, and the filter is off.
 public final class BuildPeerFilter: Sendable {
     /// Why a connection may reach sites only.
@@ -67,7 +67,7 @@ public final class BuildPeerFilter: Sendable {
         if Self.isComputeAddress(from) { return .compute }
         switch PeerSocketOwner.lookup(peer: from, local: to) {
         case .held(let uid):
-            return BuildUser.isBuildUser(uid) ? .build(uid: uid) : nil
+            return ProcessUser.isBuildUser(uid) ? .build(uid: uid) : nil
         case .released:
             return .released
         case .notFound:

@@ -1,71 +1,47 @@
-import Foundation
 import AmplifyBuilds
 import AmplifyCompute
 import AmplifyCore
+import AmplifyGit
+import AmplifyProcess
+import Foundation
 
-/// Everything the server is told at start, filled at the edge from flags and `AMPLIFY_LOCAL_*` variables.
+/// Everything the server is told at start, filled at the edge from flags and `AMPLIFY_LOCAL_*` variables: the server's
+/// own options here, each module's in its own configuration (with its defaults there).
 public struct ServerConfiguration: Sendable {
-    public var host: String
-    public var port: Int
+    public var host = "127.0.0.1"
+    public var port = 4566
     /// Where the SQLite database (unless `database` is given), logs of access, uploads and sites live; nil
     /// keeps all state in memory. Nodes that share a PostgreSQL database share this folder too.
-    public var dataDirectory: String?
+    public var dataDirectory: String? = "./.amplify-local"
     /// A PostgreSQL database (`postgres://user:password@host:port/database`) to keep state in instead of
     /// SQLite, shared by every node that names it.
     public var database: String?
     /// The name this server's build claims go under; unique among the nodes of one database. A node that
     /// starts again under the name it had ends its previous run's jobs at once (not when their lease runs out).
-    public var node: String
-    /// How long a build's claim lasts without being renewed: a node silent that long is taken for dead.
-    public var buildLeaseSeconds: Double
-    public var buildMode: BuildMode
-    public var simulatedBuildSeconds: Double
-    public var maxConcurrentBuilds: Int
-    public var quotas: Quotas
+    /// Host and process, and a random part: containers often share a host name and a process id of 1.
+    public var node = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(String(UInt16.random(in: .min ... .max), radix: 16))"
+    public var quotas = Quotas()
     /// Whether SigV4 signatures are checked: not at all, checked and logged, or enforced.
-    public var auth: AuthMode
+    public var auth = AuthMode.off
     /// The keys signatures are checked against (`--credentials FILE`).
-    public var credentials: [String: SigV4Credential]
-    /// The most log one step of a real build keeps.
-    public var maxLogBytes: Int
+    public var credentials: [String: SigV4Credential] = [:]
+    /// The file signatures' keys were read from (`--credentials`): never deployed, like the data folder.
+    public var credentialsFile: String?
     /// The largest deployment upload (a zip, or one file); 5 GB as on AWS.
-    public var maxUploadBytes: Int
+    public var maxUploadBytes = 5_000_000_000
     /// How long the URLs the API hands out (logs, uploads, access logs, thumbnails) work, in seconds.
-    public var urlLifetime: Double
-    /// The server's environment: git clones with it; builds see only its PATH.
-    public var hostEnvironment: [String: String]
-    /// Seconds between readings of the branches of repositories on this machine; 0 reads none.
-    public var gitPollSeconds: Double = 5
-    /// Seconds between listings of remote repositories' branches; 0 lists none.
-    public var gitRemotePollSeconds: Double = 60
+    public var urlLifetime = 3600.0
+    /// The server's environment: git clones with it; builds see only its PATH; image resizing finds libvips on it.
+    public var hostEnvironment: [String: String] = [:]
     /// Whether the server counts and times what it does (`GET /_amplify-local/metrics`).
     public var metrics = true
-    /// Whether real builds run in a bubblewrap sandbox (`--build-sandbox`).
-    public var buildSandbox = BuildSandbox.Mode.auto
-    /// Whether sandboxed builds reach the network (`--build-network all|none`).
-    public var buildNetwork = true
     /// How long a console session lasts without a request, in hours (`--console-idle-hours`; `--auth strict` only).
     public var consoleIdleHours: Double = 12
-    /// How computes of SSR apps are networked (`--compute-network`).
-    public var computeNetwork = ComputeNamespaces.Mode.auto
-    /// The most memory a build gets, below its compute type's (`--build-memory-mib`); nil for the compute type's.
-    public var buildMemoryMiB: Int?
     /// Host names besides IP addresses, `localhost`, `*.localhost` and `host` that requests may name (`--allowed-hosts`:
     /// a name, `*.name`, or `*`); any other is refused (DNS rebinding).
     public var allowedHosts: [String] = []
     /// Origins besides the server's own whose pages may call the API (`--allowed-origins`: `scheme://host[:port]`, or `*`).
     public var allowedOrigins: [String] = []
-    /// The most processes (and threads) a build or an SSR compute has at once (`--build-max-processes`).
-    public var buildMaxProcesses = ProcessLimit.defaultMaximum
-    /// The folders `file://` sources may be read from (`--deploy-from`): a deployment's `sourceUrl`, a repository
-    /// on this machine. The command line's default is the folder the server starts in; none here.
-    public var deployFrom: [String] = []
-    /// The Node.js installations builds' `nvm` picks from (`--node-versions`, nvm's layout); nil for none.
-    public var nodeVersions: String?
-    /// What a build does with a command that deploys the app's backend on AWS (`--backend-builds`).
-    public var backendBuilds = BackendBuilds.fail
-    /// The file signatures' keys were read from (`--credentials`): never deployed, like the data folder.
-    public var credentialsFile: String?
     /// How long a request's head may take to arrive, in seconds, from the connection's opening or the next request's
     /// first byte (`--header-timeout`).
     public var headerTimeoutSeconds: Double = 10
@@ -80,29 +56,21 @@ public struct ServerConfiguration: Sendable {
     /// State loaded at start into an empty server (`--init FILE`).
     public var initialState: StateSnapshot?
 
-    public init(
-        host: String = "127.0.0.1", port: Int = 4566, dataDirectory: String? = "./.amplify-local",
-        buildMode: BuildMode = .auto, simulatedBuildSeconds: Double = 1, maxConcurrentBuilds: Int = 5, quotas: Quotas = Quotas(),
-        auth: AuthMode = .off, credentials: [String: SigV4Credential] = [:], maxLogBytes: Int = 64 * 1024 * 1024,
-        hostEnvironment: [String: String] = [:]
-    ) {
-        self.maxLogBytes = maxLogBytes
-        self.database = nil
-        // Host and process, and a random part: containers often share a host name and a process id of 1.
-        self.node = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(String(UInt16.random(in: .min ... .max), radix: 16))"
-        self.buildLeaseSeconds = 30
-        self.maxUploadBytes = 5_000_000_000
-        self.urlLifetime = 3600
-        self.hostEnvironment = hostEnvironment
-        self.auth = auth
-        self.credentials = credentials
-        self.quotas = quotas
-        self.host = host
-        self.port = port
+    /// Builds: mode, sizes, logs, Node.js versions, sources (`--build-*`, `--node-versions`, `--deploy-from`, …).
+    public var builds = BuildRunner.Configuration()
+    /// Running programs: the sandbox, its network, the process limit (`--build-sandbox`, `--build-network`,
+    /// `--build-max-processes`).
+    public var processes = HostProcessLauncher.Configuration()
+    /// SSR computes (`--compute-network`).
+    public var computes = ComputeSupervisor.Configuration()
+    /// Following repositories (`--git-poll-seconds`, `--git-remote-poll-seconds`).
+    public var git = RepositoryFollower.Configuration()
+
+    /// The defaults, with the data in `dataDirectory` (nil: in memory) and builds in `buildMode`.
+    public init(dataDirectory: String? = "./.amplify-local", buildMode: BuildMode = .auto, simulatedBuildSeconds: Double = 1) {
         self.dataDirectory = dataDirectory
-        self.buildMode = buildMode
-        self.simulatedBuildSeconds = simulatedBuildSeconds
-        self.maxConcurrentBuilds = maxConcurrentBuilds
+        self.builds.mode = buildMode
+        self.builds.simulatedBuildSeconds = simulatedBuildSeconds
     }
 }
 

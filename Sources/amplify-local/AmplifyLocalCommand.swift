@@ -1,6 +1,7 @@
 import ArgumentParser
 import AmplifyBuilds
 import AmplifyCompute
+import AmplifyProcess
 import AmplifyServer
 
 @main
@@ -20,7 +21,7 @@ struct AmplifyLocalCommand: AsyncParsableCommand {
 }
 
 extension BuildMode: ExpressibleByArgument {}
-extension BuildSandbox.Mode: ExpressibleByArgument {}
+extension Sandbox.Mode: ExpressibleByArgument {}
 extension BackendBuilds: ExpressibleByArgument {}
 
 /// `--build-network`: whether sandboxed builds reach the network.

@@ -1,6 +1,8 @@
 import AmplifyBuilds
 import AmplifyCompute
 import AmplifyCore
+import AmplifyGit
+import AmplifyProcess
 import AmplifyServer
 import AmplifyStore
 import ArgumentParser
@@ -52,7 +54,7 @@ struct ServeOptions: ParsableArguments {
     var maxConcurrentBuilds: Int?
 
     @Option(help: "Run builds in a bubblewrap sandbox: auto (where bwrap works), bubblewrap (required) or none. [env: AMPLIFY_LOCAL_BUILD_SANDBOX] (default: auto)")
-    var buildSandbox: BuildSandbox.Mode?
+    var buildSandbox: Sandbox.Mode?
 
     @Option(help: "What sandboxed builds reach: all (the machine's network) or none. [env: AMPLIFY_LOCAL_BUILD_NETWORK] (default: all)")
     var buildNetwork: BuildNetwork?
@@ -160,92 +162,77 @@ struct ServeOptions: ParsableArguments {
     }
 
     func serverConfiguration(_ environment: [String: String]) throws -> ServerConfiguration {
-        func value<T>(_ flag: T?, _ name: String, _ parse: (String) -> T?) throws -> T? {
-            if let flag { return flag }
-            guard let text = environment["AMPLIFY_LOCAL_\(name)"], !text.isEmpty else { return nil }
-            guard let parsed = parse(text) else { throw ValidationError("AMPLIFY_LOCAL_\(name) has a bad value: '\(text)'.") }
-            return parsed
-        }
+        let options = OptionFallback(environment: environment)
         var configuration = ServerConfiguration()
-        configuration.host = try value(self.host, "HOST", { $0 }) ?? configuration.host
-        configuration.port = try value(self.port, "PORT", Int.init) ?? configuration.port
-        configuration.dataDirectory = try value(self.dataDir, "DATA_DIR", { $0 }) ?? configuration.dataDirectory
-        let inMemoryVariable = try value(nil as Bool?, "IN_MEMORY", { ["1", "true", "yes"].contains($0.lowercased()) })
-        if self.inMemory || inMemoryVariable == true { configuration.dataDirectory = nil }
-        configuration.buildMode = try value(self.buildMode, "BUILD_MODE", BuildMode.init(rawValue:)) ?? configuration.buildMode
-        configuration.simulatedBuildSeconds =
-            try value(self.simulatedBuildSeconds, "SIMULATED_BUILD_SECONDS", Double.init) ?? configuration.simulatedBuildSeconds
-        configuration.maxConcurrentBuilds =
-            try value(self.maxConcurrentBuilds, "MAX_CONCURRENT_BUILDS", Int.init) ?? configuration.maxConcurrentBuilds
-        configuration.buildSandbox = try value(self.buildSandbox, "BUILD_SANDBOX", BuildSandbox.Mode.init(rawValue:)) ?? configuration.buildSandbox
-        configuration.buildNetwork = try value(self.buildNetwork, "BUILD_NETWORK", BuildNetwork.init(rawValue:)).map { $0 == .all } ?? configuration.buildNetwork
-        configuration.consoleIdleHours = try value(self.consoleIdleHours, "CONSOLE_IDLE_HOURS", Double.init) ?? configuration.consoleIdleHours
+        configuration.hostEnvironment = environment
+        try self.serverOptions(&configuration, options)
+        try self.limits(&configuration, options)
+        try self.storage(&configuration, options)
+        configuration.builds = try self.builds(options, environment: environment)
+        configuration.processes = try self.processes(options)
+        configuration.computes.network = try options.value(self.computeNetwork, "COMPUTE_NETWORK", ComputeNamespaces.Mode.init(rawValue:))
+            ?? configuration.computes.network
+        configuration.git = try self.git(options)
+        return configuration
+    }
+
+    /// Where the server listens, who may call it, and what it starts with.
+    private func serverOptions(_ configuration: inout ServerConfiguration, _ options: OptionFallback) throws {
+        configuration.host = try options.value(self.host, "HOST", { $0 }) ?? configuration.host
+        configuration.port = try options.value(self.port, "PORT", Int.init) ?? configuration.port
+        guard (0...65535).contains(configuration.port) else { throw ValidationError("The port must be between 0 and 65535.") }
+        configuration.consoleIdleHours = try options.value(self.consoleIdleHours, "CONSOLE_IDLE_HOURS", Double.init) ?? configuration.consoleIdleHours
         if configuration.consoleIdleHours <= 0 { throw ValidationError("--console-idle-hours must be more than 0.") }
-        configuration.computeNetwork =
-            try value(self.computeNetwork, "COMPUTE_NETWORK", ComputeNamespaces.Mode.init(rawValue:)) ?? configuration.computeNetwork
-        configuration.buildMemoryMiB = try value(self.buildMemoryMib, "BUILD_MEMORY_MIB", Int.init)
-        if let memory = configuration.buildMemoryMiB, memory < 16 { throw ValidationError("--build-memory-mib must be at least 16.") }
-        if let processes = try value(self.buildMaxProcesses, "BUILD_MAX_PROCESSES", Int.init) {
-            guard processes >= ProcessLimit.leastMaximum else {
-                throw ValidationError("--build-max-processes must be at least \(ProcessLimit.leastMaximum).")
-            }
-            configuration.buildMaxProcesses = processes
+        configuration.auth = try options.value(self.auth, "AUTH", AuthMode.init(rawValue:)) ?? configuration.auth
+        if let path = try options.value(self.credentials, "CREDENTIALS", { $0 }) {
+            configuration.credentials = try SigV4Verifier.credentials(fromFile: path)
+            configuration.credentialsFile = path
         }
-        if let folder = try value(self.nodeVersions, "NODE_VERSIONS", { $0 }) {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw ValidationError("--node-versions \(folder): no such folder.")
-            }
-            configuration.nodeVersions = folder
-        } else {
-            configuration.nodeVersions = NodeVersions.defaultFolder(home: environment["HOME"])
+        if configuration.auth != .off && configuration.credentials.isEmpty {
+            throw ValidationError("--auth \(configuration.auth.rawValue) needs --credentials FILE with at least one ACCESS_KEY_ID:SECRET line.")
         }
-        configuration.backendBuilds = try value(self.backendBuilds, "BACKEND_BUILDS", BackendBuilds.init(rawValue:)) ?? configuration.backendBuilds
+        configuration.metrics = try options.value(self.metrics, "METRICS", { ["on": true, "off": false][$0.lowercased()] }) ?? configuration.metrics
+        configuration.allowedHosts = options.list(self.allowedHosts, "ALLOWED_HOSTS")
+        configuration.allowedOrigins = options.list(self.allowedOrigins, "ALLOWED_ORIGINS")
+        do {
+            _ = try FrontDoorPolicy(bindHost: configuration.host, allowedHosts: configuration.allowedHosts, allowedOrigins: configuration.allowedOrigins)
+            if let path = try options.value(self.faults, "FAULTS", { $0 }) { try configuration.loadFaultRules(fromFile: path) }
+            if let path = try options.value(self.`init`, "INIT", { $0 }) { try configuration.loadInitialState(fromFile: path) }
+        } catch let error as AmplifyError {
+            throw ValidationError(error.message)
+        }
+    }
+
+    /// Quotas, upload and URL limits, connection timeouts.
+    private func limits(_ configuration: inout ServerConfiguration, _ options: OptionFallback) throws {
         var quotas = configuration.quotas
-        quotas.appsPerRegion = try value(self.maxAppsPerRegion, "MAX_APPS_PER_REGION", Int.init) ?? quotas.appsPerRegion
-        quotas.branchesPerApp = try value(self.maxBranchesPerApp, "MAX_BRANCHES_PER_APP", Int.init) ?? quotas.branchesPerApp
-        quotas.domainsPerApp = try value(self.maxDomainsPerApp, "MAX_DOMAINS_PER_APP", Int.init) ?? quotas.domainsPerApp
-        quotas.webhooksPerApp = try value(self.maxWebhooksPerApp, "MAX_WEBHOOKS_PER_APP", Int.init) ?? quotas.webhooksPerApp
+        quotas.appsPerRegion = try options.value(self.maxAppsPerRegion, "MAX_APPS_PER_REGION", Int.init) ?? quotas.appsPerRegion
+        quotas.branchesPerApp = try options.value(self.maxBranchesPerApp, "MAX_BRANCHES_PER_APP", Int.init) ?? quotas.branchesPerApp
+        quotas.domainsPerApp = try options.value(self.maxDomainsPerApp, "MAX_DOMAINS_PER_APP", Int.init) ?? quotas.domainsPerApp
+        quotas.webhooksPerApp = try options.value(self.maxWebhooksPerApp, "MAX_WEBHOOKS_PER_APP", Int.init) ?? quotas.webhooksPerApp
         guard [quotas.appsPerRegion, quotas.branchesPerApp, quotas.domainsPerApp, quotas.webhooksPerApp].allSatisfy({ $0 >= 1 }) else {
             throw ValidationError("Quotas must be at least 1.")
         }
         configuration.quotas = quotas
-        configuration.auth = try value(self.auth, "AUTH", AuthMode.init(rawValue:)) ?? configuration.auth
-        if let path = try value(self.credentials, "CREDENTIALS", { $0 }) {
-            configuration.credentials = try SigV4Verifier.credentials(fromFile: path)
-            configuration.credentialsFile = path
-        }
-        let deployFrom = self.deployFrom.isEmpty
-            ? (environment["AMPLIFY_LOCAL_DEPLOY_FROM"] ?? "").split(separator: ":").map(String.init).filter { !$0.isEmpty }
-            : self.deployFrom
-        for folder in deployFrom where !FileManager.default.fileExists(atPath: folder) {
-            throw ValidationError("--deploy-from \(folder): no such folder.")
-        }
-        configuration.deployFrom = deployFrom.isEmpty
-            ? SourceFolders.defaultFolders(workingDirectory: FileManager.default.currentDirectoryPath, home: environment["HOME"])
-            : deployFrom
-        if configuration.auth != .off && configuration.credentials.isEmpty {
-            throw ValidationError("--auth \(configuration.auth.rawValue) needs --credentials FILE with at least one ACCESS_KEY_ID:SECRET line.")
-        }
-        guard (0...65535).contains(configuration.port) else { throw ValidationError("The port must be between 0 and 65535.") }
-        guard configuration.simulatedBuildSeconds >= 0, configuration.simulatedBuildSeconds.isFinite else {
-            throw ValidationError("The simulated build time must be 0 or more seconds.")
-        }
-        guard configuration.maxConcurrentBuilds >= 1 else { throw ValidationError("At least one build must be able to run.") }
-        configuration.maxLogBytes = try value(self.maxLogBytes, "MAX_LOG_BYTES", Int.init) ?? configuration.maxLogBytes
-        guard configuration.maxLogBytes >= 1024 else { throw ValidationError("The log limit must be at least 1024 bytes.") }
-        configuration.maxUploadBytes = try value(self.maxUploadBytes, "MAX_UPLOAD_BYTES", Int.init) ?? configuration.maxUploadBytes
+        configuration.maxUploadBytes = try options.value(self.maxUploadBytes, "MAX_UPLOAD_BYTES", Int.init) ?? configuration.maxUploadBytes
         guard configuration.maxUploadBytes >= 1 else { throw ValidationError("The upload limit must be at least 1 byte.") }
-        configuration.urlLifetime = try value(self.urlExpirySeconds, "URL_EXPIRY_SECONDS", Double.init) ?? configuration.urlLifetime
+        configuration.urlLifetime = try options.value(self.urlExpirySeconds, "URL_EXPIRY_SECONDS", Double.init) ?? configuration.urlLifetime
         guard configuration.urlLifetime > 0, configuration.urlLifetime.isFinite else { throw ValidationError("URLs must live more than 0 seconds.") }
-        configuration.headerTimeoutSeconds = try value(self.headerTimeout, "HEADER_TIMEOUT", Double.init) ?? configuration.headerTimeoutSeconds
-        configuration.idleTimeoutSeconds = try value(self.idleTimeout, "IDLE_TIMEOUT", Double.init) ?? configuration.idleTimeoutSeconds
+        configuration.headerTimeoutSeconds = try options.value(self.headerTimeout, "HEADER_TIMEOUT", Double.init) ?? configuration.headerTimeoutSeconds
+        configuration.idleTimeoutSeconds = try options.value(self.idleTimeout, "IDLE_TIMEOUT", Double.init) ?? configuration.idleTimeoutSeconds
         for (name, seconds) in [("--header-timeout", configuration.headerTimeoutSeconds), ("--idle-timeout", configuration.idleTimeoutSeconds)] {
             guard seconds >= 0.1, seconds <= 86_400 else { throw ValidationError("\(name) must be between 0.1 and 86400 seconds.") }
         }
-        configuration.maxConnections = try value(self.maxConnections, "MAX_CONNECTIONS", Int.init)
+        configuration.maxConnections = try options.value(self.maxConnections, "MAX_CONNECTIONS", Int.init)
         if let connections = configuration.maxConnections, connections < 1 { throw ValidationError("--max-connections must be at least 1.") }
-        if let database = try value(self.database, "DATABASE", { $0 }) {
+    }
+
+    /// Where state is kept, and this node's name among those that share it.
+    private func storage(_ configuration: inout ServerConfiguration, _ options: OptionFallback) throws {
+        configuration.dataDirectory = try options.value(self.dataDir, "DATA_DIR", { $0 }) ?? configuration.dataDirectory
+        let inMemoryVariable = try options.value(nil as Bool?, "IN_MEMORY", { ["1", "true", "yes"].contains($0.lowercased()) })
+        if self.inMemory || inMemoryVariable == true { configuration.dataDirectory = nil }
+        if let database = try options.value(self.database, "DATABASE", { $0 }) {
             do {
                 _ = try PostgresLocation(url: database)
             } catch {
@@ -253,53 +240,78 @@ struct ServeOptions: ParsableArguments {
             }
             configuration.database = database
         }
-        if let name = try value(self.nodeName, "NODE_NAME", { $0 }) {
+        if let name = try options.value(self.nodeName, "NODE_NAME", { $0 }) {
             let allowed = name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }
             guard allowed, (1...64).contains(name.count) else {
                 throw ValidationError("The node name must be 1 to 64 letters, digits, '.', '_' or '-'.")
             }
             configuration.node = name
         }
-        configuration.buildLeaseSeconds = try value(self.buildLeaseSeconds, "BUILD_LEASE_SECONDS", Double.init) ?? configuration.buildLeaseSeconds
-        // Claims are renewed every second: a lease of less than two would lapse between renewals.
-        guard configuration.buildLeaseSeconds >= 2, configuration.buildLeaseSeconds.isFinite else {
-            throw ValidationError("The build lease must be at least 2 seconds.")
+    }
+
+    /// The builds' options (`BuildRunner.Configuration`).
+    private func builds(_ options: OptionFallback, environment: [String: String]) throws -> BuildRunner.Configuration {
+        var builds = BuildRunner.Configuration()
+        builds.mode = try options.value(self.buildMode, "BUILD_MODE", BuildMode.init(rawValue:)) ?? builds.mode
+        builds.simulatedBuildSeconds = try options.value(self.simulatedBuildSeconds, "SIMULATED_BUILD_SECONDS", Double.init) ?? builds.simulatedBuildSeconds
+        guard builds.simulatedBuildSeconds >= 0, builds.simulatedBuildSeconds.isFinite else {
+            throw ValidationError("The simulated build time must be 0 or more seconds.")
         }
-        configuration.metrics = try value(self.metrics, "METRICS", { ["on": true, "off": false][$0.lowercased()] }) ?? configuration.metrics
-        configuration.gitPollSeconds = try value(self.gitPollSeconds, "GIT_POLL_SECONDS", Double.init) ?? configuration.gitPollSeconds
-        configuration.gitRemotePollSeconds =
-            try value(self.gitRemotePollSeconds, "GIT_REMOTE_POLL_SECONDS", Double.init) ?? configuration.gitRemotePollSeconds
-        for seconds in [configuration.gitPollSeconds, configuration.gitRemotePollSeconds] {
+        builds.maxConcurrentBuilds = try options.value(self.maxConcurrentBuilds, "MAX_CONCURRENT_BUILDS", Int.init) ?? builds.maxConcurrentBuilds
+        guard builds.maxConcurrentBuilds >= 1 else { throw ValidationError("At least one build must be able to run.") }
+        builds.memoryMiB = try options.value(self.buildMemoryMib, "BUILD_MEMORY_MIB", Int.init)
+        if let memory = builds.memoryMiB, memory < 16 { throw ValidationError("--build-memory-mib must be at least 16.") }
+        builds.maxLogBytes = try options.value(self.maxLogBytes, "MAX_LOG_BYTES", Int.init) ?? builds.maxLogBytes
+        guard builds.maxLogBytes >= 1024 else { throw ValidationError("The log limit must be at least 1024 bytes.") }
+        builds.leaseSeconds = try options.value(self.buildLeaseSeconds, "BUILD_LEASE_SECONDS", Double.init) ?? builds.leaseSeconds
+        // Claims are renewed every second: a lease of less than two would lapse between renewals.
+        guard builds.leaseSeconds >= 2, builds.leaseSeconds.isFinite else { throw ValidationError("The build lease must be at least 2 seconds.") }
+        if let folder = try options.value(self.nodeVersions, "NODE_VERSIONS", { $0 }) {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--node-versions \(folder): no such folder.")
+            }
+            builds.nodeVersions = folder
+        } else {
+            builds.nodeVersions = NodeVersions.defaultFolder(home: environment["HOME"])
+        }
+        builds.backendBuilds = try options.value(self.backendBuilds, "BACKEND_BUILDS", BackendBuilds.init(rawValue:)) ?? builds.backendBuilds
+        let deployFrom = options.list(self.deployFrom, "DEPLOY_FROM", separator: ":")
+        for folder in deployFrom where !FileManager.default.fileExists(atPath: folder) {
+            throw ValidationError("--deploy-from \(folder): no such folder.")
+        }
+        builds.deployFrom = deployFrom.isEmpty
+            ? SourceFolders.defaultFolders(workingDirectory: FileManager.default.currentDirectoryPath, home: environment["HOME"]) : deployFrom
+        if builds.mode == .run, case let missing = BuildTools.missing(path: environment["PATH"]), !missing.isEmpty {
+            throw ValidationError(
+                "--build-mode run: real builds need git, bash and tar on PATH; \(missing.joined(separator: ", ")) not found. Install them, or use --build-mode auto (simulates then) or simulate."
+            )
+        }
+        return builds
+    }
+
+    /// How programs are held (`HostProcessLauncher.Configuration`).
+    private func processes(_ options: OptionFallback) throws -> HostProcessLauncher.Configuration {
+        var processes = HostProcessLauncher.Configuration()
+        processes.sandbox = try options.value(self.buildSandbox, "BUILD_SANDBOX", Sandbox.Mode.init(rawValue:)) ?? processes.sandbox
+        processes.network = try options.value(self.buildNetwork, "BUILD_NETWORK", BuildNetwork.init(rawValue:)).map { $0 == .all } ?? processes.network
+        if let maximum = try options.value(self.buildMaxProcesses, "BUILD_MAX_PROCESSES", Int.init) {
+            guard maximum >= ProcessLimit.leastMaximum else { throw ValidationError("--build-max-processes must be at least \(ProcessLimit.leastMaximum).") }
+            processes.maxProcesses = maximum
+        }
+        return processes
+    }
+
+    /// How repositories are followed (`RepositoryFollower.Configuration`).
+    private func git(_ options: OptionFallback) throws -> RepositoryFollower.Configuration {
+        var git = RepositoryFollower.Configuration()
+        git.localInterval = try options.value(self.gitPollSeconds, "GIT_POLL_SECONDS", Double.init) ?? git.localInterval
+        git.remoteInterval = try options.value(self.gitRemotePollSeconds, "GIT_REMOTE_POLL_SECONDS", Double.init) ?? git.remoteInterval
+        for seconds in [git.localInterval, git.remoteInterval] {
             guard seconds == 0 || (seconds >= 0.05 && seconds.isFinite) else {
                 throw ValidationError("Git poll intervals must be 0 (off) or at least 0.05 seconds.")
             }
         }
-        do {
-            if let path = try value(self.faults, "FAULTS", { $0 }) { try configuration.loadFaultRules(fromFile: path) }
-            if let path = try value(self.`init`, "INIT", { $0 }) { try configuration.loadInitialState(fromFile: path) }
-        } catch let error as AmplifyError {
-            throw ValidationError(error.message)
-        }
-        func list(_ flags: [String], _ name: String) -> [String] {
-            guard flags.isEmpty else { return flags }
-            return (environment["AMPLIFY_LOCAL_\(name)"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        }
-        configuration.allowedHosts = list(self.allowedHosts, "ALLOWED_HOSTS")
-        configuration.allowedOrigins = list(self.allowedOrigins, "ALLOWED_ORIGINS")
-        do {
-            _ = try FrontDoorPolicy(bindHost: configuration.host, allowedHosts: configuration.allowedHosts, allowedOrigins: configuration.allowedOrigins)
-        } catch {
-            throw ValidationError(error.message)
-        }
-        configuration.hostEnvironment = environment
-        if configuration.buildMode == .run {
-            let missing = BuildTools.missing(path: environment["PATH"])
-            guard missing.isEmpty else {
-                throw ValidationError(
-                    "--build-mode run: real builds need git, bash and tar on PATH; \(missing.joined(separator: ", ")) not found. Install them, or use --build-mode auto (simulates then) or simulate."
-                )
-            }
-        }
-        return configuration
+        return git
     }
 }

@@ -1,9 +1,10 @@
-@testable import AmplifyBuilds
+@testable import AmplifyProcess
 import Foundation
+import Logging
 import Synchronization
 import Testing
 
-/// Build processes without a server: output, exit codes, stopping, and the sweep for what they leave.
+/// The process layer without a server: output, exit codes, stopping, and the sweep for what they leave.
 @Suite struct BuildProcessTests {
     final class Output: Sendable {
         let bytes = Mutex<[UInt8]>([])
@@ -11,10 +12,10 @@ import Testing
         var text: String { String(decoding: self.bytes.withLock { $0 }, as: UTF8.self) }
     }
 
-    func process(_ script: String, marker: String) -> BuildProcess {
-        BuildProcess(
-            executable: "bash", arguments: ["-c", script], environment: ["PATH": "/usr/bin:/bin"], workingDirectory: "/tmp", marker: marker
-        )
+    let launcher = HostProcessLauncher(logger: Logger(label: "test"))
+
+    func process(_ script: String, marker: String) -> ProcessCommand {
+        ProcessCommand("bash", ["-c", script], environment: ["PATH": "/usr/bin:/bin"], workingDirectory: "/tmp", marker: marker)
     }
 
     /// Whether any process carries the marker in its environment.
@@ -27,24 +28,27 @@ import Testing
 
     @Test func outputAndExitCodeComeBack() async throws {
         let output = Output()
-        let outcome = try await process("echo out; echo err >&2; exit 7", marker: "test#\(UUID())").run(output: output.append)
+        let outcome = try await launcher.run(process("echo out; echo err >&2; exit 7", marker: "test#\(UUID())"), output: output.append)
         #expect(outcome == .exited(7))
         #expect(output.text == "out\nerr\n")
         // Errors apart when asked (the log marks them [WARNING]).
         let errors = Output()
         let split = Output()
-        _ = try await process("echo out; echo err >&2", marker: "test#\(UUID())").run(output: split.append, errorOutput: errors.append)
+        _ = try await launcher.run(
+            process("echo out; echo err >&2", marker: "test#\(UUID())"), grace: .seconds(5), output: split.append, errorOutput: errors.append,
+            stopReason: { nil }
+        )
         #expect(split.text == "out\n" && errors.text == "err\n")
     }
 
     @Test func aDaemonHoldingTheOutputDoesNotHoldTheProcessAndTheSweepEndsIt() async throws {
         let marker = "test#\(UUID())"
         let started = ContinuousClock.now
-        let outcome = try await process("setsid sleep 300 & sleep 0.3; echo started", marker: marker).run(output: { _ in })
+        let outcome = try await launcher.run(process("setsid sleep 300 & sleep 0.3; echo started", marker: marker), output: { _ in })
         #expect(outcome == .exited(0))
         #expect(ContinuousClock.now - started < .seconds(10))
         #expect(running(marker), "the setsid daemon left the process group, as it should for this test")
-        #expect(BuildProcess.killProcesses(marker: marker) >= 1)
+        #expect(launcher.killMarked(marker, prefix: false) >= 1)
         #expect(!running(marker))
     }
 
@@ -52,8 +56,10 @@ import Testing
         let marker = "test#\(UUID())"
         let output = Output()
         // Stopped once the trap is set (on a loaded machine bash may not have got that far when a stop comes at once).
-        let outcome = try await process("trap 'echo got-term; exit 143' TERM; echo ready; sleep 300 & wait", marker: marker)
-            .run(grace: .milliseconds(500), output: output.append, stopReason: { output.text.contains("ready") ? "stopped by the test" : nil })
+        let outcome = try await launcher.run(
+            process("trap 'echo got-term; exit 143' TERM; echo ready; sleep 300 & wait", marker: marker), grace: .milliseconds(500),
+            output: output.append, stopReason: { output.text.contains("ready") ? "stopped by the test" : nil }
+        )
         #expect(outcome == .stopped("stopped by the test"))
         #expect(output.text.contains("got-term"))
         #expect(!running(marker))
@@ -64,19 +70,19 @@ import Testing
     @Test func theProcessLimitIsSetInsideTheNamespaceBeforeTheChangeOfUser() throws {
         let limit = ProcessLimit(maximum: 100)
         guard ProcessLimit.rlimitAvailable else { return }
-        let user = BuildUser(uid: 2_100_000_001, gid: 2_100_000_001)
-        let (unshare, words) = ProcessContainment.pidNamespace(asUser: false).wrap("bash", ["x.sh"], runAs: user, processLimit: limit)
+        let user = ProcessUser(uid: 2_100_000_001, gid: 2_100_000_001)
+        let (unshare, words) = ProcessContainment.pidNamespace(asUser: false).wrap(["bash", "x.sh"], runAs: user, processLimit: limit)
         #expect(unshare == "unshare")
         let prlimit = try #require(words.firstIndex(of: "prlimit"))
         #expect(words[prlimit + 1] == "--nproc=100:100")
         #expect(try #require(words.firstIndex(of: "--fork")) < prlimit)
         #expect(prlimit < (try #require(words.firstIndex(of: "setpriv"))))
         // In a user namespace of its own (an unprivileged server) the rlimit counts the namespace's processes.
-        let (_, userNamespace) = ProcessContainment.pidNamespace(asUser: true).wrap("bash", [], runAs: nil, processLimit: limit)
+        let (_, userNamespace) = ProcessContainment.pidNamespace(asUser: true).wrap(["bash"], runAs: nil, processLimit: limit)
         #expect(userNamespace.contains("--nproc=100:100"))
         // As the server's own user with no user namespace: not set.
         for containment in [ProcessContainment.processGroup, .pidNamespace(asUser: false)] {
-            let (executable, arguments) = containment.wrap("bash", [], runAs: nil, processLimit: limit)
+            let (executable, arguments) = containment.wrap(["bash"], runAs: nil, processLimit: limit)
             #expect(executable != "prlimit" && !arguments.contains("prlimit"))
         }
     }

@@ -1,4 +1,5 @@
 @testable import AmplifyBuilds
+import AmplifyProcess
 import AmplifyCore
 import Testing
 
@@ -199,14 +200,5 @@ import Testing
         #expect(redact("ab is too short to hide") == "ab is too short to hide")
         #expect(redact("got line two") == "got ***")
         #expect(redact("nothing here") == "nothing here")
-    }
-
-    @Test func buildTimeoutIsReadInMinutes() {
-        #expect(RealBuild.timeoutMinutes(nil) == 30)
-        #expect(RealBuild.timeoutMinutes("45") == 45)
-        #expect(RealBuild.timeoutMinutes("0.5") == 0.5)
-        #expect(RealBuild.timeoutMinutes("500") == 120)
-        #expect(RealBuild.timeoutMinutes("-1") == 30)
-        #expect(RealBuild.timeoutMinutes("soon") == 30)
     }
 }

@@ -1,4 +1,5 @@
 import AmplifyCore
+import AmplifyProcess
 import Foundation
 import Testing
 
@@ -23,6 +24,26 @@ import Testing
     @Test func lsRemoteOutput() {
         let refs = RemoteRefs.parse("ref: refs/heads/trunk\tHEAD\n\(a)\tHEAD\n\(a)\trefs/heads/trunk\n\(b)\trefs/heads/feature/x\n\(c)\trefs/pull/7/head\n\(c)\trefs/pull/7/merge\n\(b)\trefs/tags/v1\n")
         #expect(refs == GitRefs(branches: ["trunk": a, "feature/x": b], pullRequests: [7: c], defaultBranch: "trunk"))
+    }
+
+    /// A remote is read with `git ls-remote`; a token goes in git's environment (never its command line, which other
+    /// users of the machine see), and git's complaint is the error.
+    @Test func remoteRefsAreReadWithGitAndATokenStaysOffTheCommandLine() async throws {
+        let a = self.a
+        let launcher = FakeProcessLauncher(outcomes: { command -> (ProcessOutcome, output: String) in
+            if command.arguments.last == "https://git.example/broken.git" { return (.exited(128), "") }
+            return (.exited(0), "ref: refs/heads/main\tHEAD\n\(a)\tHEAD\n\(a)\trefs/heads/main\n")
+        })
+        let refs = try await RemoteRefs.read("https://git.example/app.git", token: "s3cret", environment: ["HOME": "/root"], launcher: launcher)
+        #expect(refs == GitRefs(branches: ["main": a], defaultBranch: "main"))
+        let command = try #require(launcher.commands.first)
+        #expect(command.executable == "git" && command.arguments == ["ls-remote", "--symref", "--", "https://git.example/app.git"])
+        #expect(!command.commandLine.joined(separator: " ").contains("s3cret") && !command.commandLine.contains { $0.contains("czNjcmV0") })
+        #expect(command.environment["GIT_CONFIG_VALUE_0"] == "Authorization: Basic \(Data("x-access-token:s3cret".utf8).base64EncodedString())")
+        #expect(command.environment["GIT_TERMINAL_PROMPT"] == "0" && command.environment["HOME"] == "/root")
+        await #expect(throws: (any Error).self) {
+            try await RemoteRefs.read("https://git.example/broken.git", token: nil, environment: [:], launcher: launcher)
+        }
     }
 
     @Test func localRefsFromLooseAndPackedFiles() throws {

@@ -88,3 +88,15 @@ enum Fixtures {
     static let scope = Scope(account: "123456789012", region: "eu-west-2")
     static let jobKey = JobKey(scope: scope, appId: "d1abc", branchName: "main", jobId: 7)
 }
+
+extension Fixtures {
+    /// Waits up to 5 s for `condition`, recording an issue when it is not reached.
+    static func wait(until condition: () async throws -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("condition not reached in 5 seconds", sourceLocation: sourceLocation)
+    }
+}

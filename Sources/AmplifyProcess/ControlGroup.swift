@@ -4,19 +4,19 @@ import Foundation
 import Glibc
 #endif
 
-/// A control group of one build, under the server's own: memory limited (cgroup v2's `memory.max`, or v1's `memory`
+/// A control group of one build's run, under the server's own: memory limited (cgroup v2's `memory.max`, or v1's `memory`
 /// controller), CPU time limited to the build's CPUs (`cpu.max`, v1's `cpu.cfs_quota_us`) when it has fewer than the
 /// machine, and its processes (and threads) to `--build-max-processes` (`pids.max`, v2 or v1's `pids` controller).
 /// The build's first process joins it before it runs anything (`joinCommand`), so everything it starts is
 /// inside, and `kill` ends all of it, however its processes left their group or session. Nil where the server may
 /// not make one (not root, no controller): rlimits stand in then.
-struct BuildCgroup: Sendable {
+public struct ControlGroup: Sendable {
     /// The folders made, each with its `cgroup.procs`.
     let folders: [String]
     /// Where the kernel counts the group's kills for memory (v1 `memory.oom_control`, v2 `memory.events`).
     let events: String
     /// Where the kernel counts the forks `pids.max` refused (`pids.events`), nil without a pids controller.
-    var processEvents: String? = nil
+    public var processEvents: String? = nil
     /// The cgroup v2 folder, whose `cgroup.kill` ends every process in it at once (Linux 5.14).
     var unified: String? = nil
 
@@ -29,7 +29,7 @@ struct BuildCgroup: Sendable {
     private static func name(_ run: String) -> String { "amplify-local-\(run)" }
 
     /// Removes the groups of builds a crashed run of the server left (their processes killed by then).
-    static func removeLeftovers(runs: [String]) {
+    public static func removeLeftovers(runs: [String]) {
         guard let lines = self.membership() else { return }
         var parents: [String] = []
         for line in lines where line.count == 3 {
@@ -44,78 +44,95 @@ struct BuildCgroup: Sendable {
         }
     }
 
-    static func make(run: String, resources: BuildResources, machineCPUs: Int, processLimit: ProcessLimit? = nil) -> BuildCgroup? {
+    /// A group for one run of a build, with `memoryBytes` of memory, `cpus` of the machine's, and `processLimit`
+    /// processes; nil where none can be made.
+    public static func make(run: String, memoryBytes: Int64, cpus: Int, machineCPUs: Int, processLimit: ProcessLimit? = nil) -> ControlGroup? {
         guard let lines = self.membership() else { return nil }
-        let name = self.name(run)
-        // cgroup v1, as on machines with a `memory` hierarchy.
+        let limits = Limits(memoryBytes: memoryBytes, cpus: cpus < machineCPUs ? cpus : nil, processes: processLimit?.maximum)
         if let memory = lines.first(where: { $0.count == 3 && $0[1].split(separator: ",").contains("memory") }),
             FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/memory.limit_in_bytes")
         {
-            let folder = "/sys/fs/cgroup/memory" + (memory[2] == "/" ? "" : memory[2]) + "/" + name
-            guard mkdir(folder, 0o755) == 0 else { return nil }
-            guard Self.set("\(resources.memoryBytes)", to: folder + "/memory.limit_in_bytes") else {
-                rmdir(folder)
-                return nil
-            }
-            // No swap beyond the limit, where the kernel accounts it.
-            _ = Self.set("\(resources.memoryBytes)", to: folder + "/memory.memsw.limit_in_bytes")
-            var folders = [folder]
-            if resources.cpus < machineCPUs, let cpu = lines.first(where: { $0.count == 3 && $0[1].split(separator: ",").contains("cpu") }) {
-                let cpuFolder = "/sys/fs/cgroup/cpu" + (cpu[2] == "/" ? "" : cpu[2]) + "/" + name
-                if mkdir(cpuFolder, 0o755) == 0 {
-                    if Self.set("100000", to: cpuFolder + "/cpu.cfs_period_us"), Self.set("\(resources.cpus * 100_000)", to: cpuFolder + "/cpu.cfs_quota_us") {
-                        folders.append(cpuFolder)
-                    } else {
-                        rmdir(cpuFolder)
-                    }
-                }
-            }
-            var processEvents: String?
-            if let processLimit, let pids = lines.first(where: { $0.count == 3 && $0[1].split(separator: ",").contains("pids") }),
-                FileManager.default.fileExists(atPath: "/sys/fs/cgroup/pids/cgroup.procs")
-            {
-                let pidsFolder = "/sys/fs/cgroup/pids" + (pids[2] == "/" ? "" : pids[2]) + "/" + name
-                if mkdir(pidsFolder, 0o755) == 0 {
-                    if Self.set("\(processLimit.maximum)", to: pidsFolder + "/pids.max") {
-                        folders.append(pidsFolder)
-                        processEvents = pidsFolder + "/pids.events"
-                    } else {
-                        rmdir(pidsFolder)
-                    }
-                }
-            }
-            return BuildCgroup(folders: folders, events: folder + "/memory.oom_control", processEvents: processEvents)
+            return self.makeV1(self.name(run), memory: memory, lines: lines, limits: limits)
         }
-        // cgroup v2: a child of the server's group, with the memory controller handed down.
         if let unified = lines.first(where: { $0.count == 3 && $0[0] == "0" && $0[1].isEmpty }),
             FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cgroup.controllers")
         {
-            let parent = "/sys/fs/cgroup" + (unified[2] == "/" ? "" : unified[2])
-            _ = Self.set("+memory +cpu", to: parent + "/cgroup.subtree_control")
-            // Apart: the kernel refuses a whole line that names a controller it does not hand down.
-            if processLimit != nil { _ = Self.set("+pids", to: parent + "/cgroup.subtree_control") }
-            let folder = parent + "/" + name
-            guard mkdir(folder, 0o755) == 0 else { return nil }
-            guard Self.set("\(resources.memoryBytes)", to: folder + "/memory.max") else {
-                rmdir(folder)
-                return nil
-            }
-            _ = Self.set("0", to: folder + "/memory.swap.max")
-            if resources.cpus < machineCPUs { _ = Self.set("\(resources.cpus * 100_000) 100000", to: folder + "/cpu.max") }
-            let limited = processLimit.map { Self.set("\($0.maximum)", to: folder + "/pids.max") } ?? false
-            return BuildCgroup(folders: [folder], events: folder + "/memory.events", processEvents: limited ? folder + "/pids.events" : nil, unified: folder)
+            return self.makeV2(self.name(run), unified: unified, limits: limits)
         }
         return nil
     }
 
+    /// What a group is limited to: its memory, its CPUs (nil: all of the machine's), its processes (nil: no limit).
+    private struct Limits {
+        var memoryBytes: Int64
+        var cpus: Int?
+        var processes: Int?
+    }
+
+    /// cgroup v1, as on machines with a `memory` hierarchy: a folder in each controller's hierarchy.
+    private static func makeV1(_ name: String, memory: [String], lines: [[String]], limits: Limits) -> ControlGroup? {
+        let folder = "/sys/fs/cgroup/memory" + (memory[2] == "/" ? "" : memory[2]) + "/" + name
+        guard mkdir(folder, 0o755) == 0 else { return nil }
+        guard Self.set("\(limits.memoryBytes)", to: folder + "/memory.limit_in_bytes") else {
+            rmdir(folder)
+            return nil
+        }
+        // No swap beyond the limit, where the kernel accounts it.
+        _ = Self.set("\(limits.memoryBytes)", to: folder + "/memory.memsw.limit_in_bytes")
+        var folders = [folder]
+        if let cpus = limits.cpus,
+            let cpuFolder = self.controllerFolder("cpu", name, lines: lines, settings: [("cpu.cfs_period_us", "100000"), ("cpu.cfs_quota_us", "\(cpus * 100_000)")])
+        {
+            folders.append(cpuFolder)
+        }
+        var processEvents: String?
+        if let processes = limits.processes, FileManager.default.fileExists(atPath: "/sys/fs/cgroup/pids/cgroup.procs"),
+            let pidsFolder = self.controllerFolder("pids", name, lines: lines, settings: [("pids.max", "\(processes)")])
+        {
+            folders.append(pidsFolder)
+            processEvents = pidsFolder + "/pids.events"
+        }
+        return ControlGroup(folders: folders, events: folder + "/memory.oom_control", processEvents: processEvents)
+    }
+
+    /// A v1 controller's folder for the group, with its `settings` written (nil, and no folder, when one fails).
+    private static func controllerFolder(_ controller: String, _ name: String, lines: [[String]], settings: [(String, String)]) -> String? {
+        guard let line = lines.first(where: { $0.count == 3 && $0[1].split(separator: ",").contains(Substring(controller)) }) else { return nil }
+        let folder = "/sys/fs/cgroup/\(controller)" + (line[2] == "/" ? "" : line[2]) + "/" + name
+        guard mkdir(folder, 0o755) == 0 else { return nil }
+        guard settings.allSatisfy({ Self.set($0.1, to: folder + "/" + $0.0) }) else {
+            rmdir(folder)
+            return nil
+        }
+        return folder
+    }
+
+    /// cgroup v2: a child of the server's group, with the memory controller handed down.
+    private static func makeV2(_ name: String, unified: [String], limits: Limits) -> ControlGroup? {
+        let parent = "/sys/fs/cgroup" + (unified[2] == "/" ? "" : unified[2])
+        _ = Self.set("+memory +cpu", to: parent + "/cgroup.subtree_control")
+        // Apart: the kernel refuses a whole line that names a controller it does not hand down.
+        if limits.processes != nil { _ = Self.set("+pids", to: parent + "/cgroup.subtree_control") }
+        let folder = parent + "/" + name
+        guard mkdir(folder, 0o755) == 0 else { return nil }
+        guard Self.set("\(limits.memoryBytes)", to: folder + "/memory.max") else {
+            rmdir(folder)
+            return nil
+        }
+        _ = Self.set("0", to: folder + "/memory.swap.max")
+        if let cpus = limits.cpus { _ = Self.set("\(cpus * 100_000) 100000", to: folder + "/cpu.max") }
+        let limited = limits.processes.map { Self.set("\($0)", to: folder + "/pids.max") } ?? false
+        return ControlGroup(folders: [folder], events: folder + "/memory.events", processEvents: limited ? folder + "/pids.events" : nil, unified: folder)
+    }
+
     /// Words to put before a command so that its process joins the group, then becomes the command.
-    var joinCommand: [String] {
+    public var joinCommand: [String] {
         let join = #"n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1/cgroup.procs" || exit 125; shift; n=$((n - 1)); done; exec "$@""#
         return ["sh", "-c", join, "sh", String(self.folders.count)] + self.folders
     }
 
     /// Whether the kernel killed a process of the group for memory.
-    var killedForMemory: Bool {
+    public var killedForMemory: Bool {
         guard let text = try? String(contentsOfFile: self.events, encoding: .utf8) else { return false }
         return text.split(separator: "\n").contains { line in
             let parts = line.split(separator: " ")
@@ -124,7 +141,7 @@ struct BuildCgroup: Sendable {
     }
 
     /// Whether `pids.max` refused the group a process (a fork or a thread).
-    var reachedProcessLimit: Bool {
+    public var reachedProcessLimit: Bool {
         guard let file = self.processEvents, let text = try? String(contentsOfFile: file, encoding: .utf8) else { return false }
         return text.split(separator: "\n").contains { line in
             let parts = line.split(separator: " ")
@@ -133,7 +150,7 @@ struct BuildCgroup: Sendable {
     }
 
     /// Whether the group holds no process.
-    var isEmpty: Bool {
+    public var isEmpty: Bool {
         self.folders.allSatisfy { folder in
             ((try? String(contentsOfFile: folder + "/cgroup.procs", encoding: .utf8)) ?? "").allSatisfy(\.isWhitespace)
         }
@@ -142,7 +159,7 @@ struct BuildCgroup: Sendable {
     /// Kills every process of the group: those that left the build's session (`setsid`), ignore SIGTERM, or were
     /// forked while the others were being killed. cgroup v2 does it at once (`cgroup.kill`); v1 is read again until
     /// empty (a fork bomb's forks stop at `pids.max`, so the reading catches up).
-    func kill() {
+    public func kill() {
         if let unified = self.unified, Self.set("1", to: unified + "/cgroup.kill") {
             for _ in 0..<100 where !self.isEmpty { usleep(10_000) }
             return
@@ -162,7 +179,7 @@ struct BuildCgroup: Sendable {
     }
 
     /// Removes the group (once its processes are gone; the kernel refuses before).
-    func remove() {
+    public func remove() {
         for folder in self.folders {
             for _ in 0..<50 {
                 if rmdir(folder) == 0 || errno == ENOENT { break }

@@ -1,3 +1,4 @@
+import AmplifyCore
 import Foundation
 import Subprocess
 
@@ -10,15 +11,15 @@ import Darwin
 /// How a build's shell is held: by its process group only, or also in a PID namespace of its own
 /// (Linux `unshare`), whose processes all end when the shell does, or in a bubblewrap sandbox (which has its own
 /// PID namespace too) with `writable` folders and `hidden` ones.
-enum ProcessContainment: Sendable, Equatable {
+public enum ProcessContainment: Sendable, Equatable {
     case processGroup
     case pidNamespace(asUser: Bool)
-    case sandbox(BuildSandbox, writable: [String], readOnly: [String] = [], hidden: [String], workingDirectory: String)
+    case sandbox(Sandbox, writable: [String], readOnly: [String] = [], hidden: [String], workingDirectory: String)
 
     /// A PID namespace when this machine allows one (as root, or through an unprivileged user namespace).
     static func probe() async -> ProcessContainment {
         for candidate in [ProcessContainment.pidNamespace(asUser: getuid() != 0), .pidNamespace(asUser: true)] {
-            let (executable, arguments) = candidate.wrap("true", [], runAs: nil, processLimit: nil)
+            let (executable, arguments) = candidate.wrap(["true"], runAs: nil, processLimit: nil)
             let result = try? await Subprocess.run(.name(executable), arguments: Arguments(arguments), output: .discarded, error: .discarded)
             if result?.terminationStatus.isSuccess == true { return candidate }
         }
@@ -29,8 +30,8 @@ enum ProcessContainment: Sendable, Equatable {
     /// with no way back to privileges: `--no-new-privs` also stops setuid programs such as sudo), with
     /// `RLIMIT_NPROC` at `processLimit` where the kernel counts only its processes (`countsOwnProcesses`): set inside
     /// the namespaces, before the change of user, so that it counts the build's user or user namespace alone.
-    func wrap(_ executable: String, _ arguments: [String], runAs user: BuildUser?, processLimit: ProcessLimit?) -> (String, [String]) {
-        var command = [executable] + arguments
+    public func wrap(_ command: [String], runAs user: ProcessUser?, processLimit: ProcessLimit?) -> (String, [String]) {
+        var command = command
         if let user { command = user.wrap(command) }
         if let processLimit { command = processLimit.rlimitWords(ownCount: self.countsOwnProcesses(runAs: user)) + command }
         switch self {
@@ -46,7 +47,7 @@ enum ProcessContainment: Sendable, Equatable {
 
     /// Whether `RLIMIT_NPROC` counts only this command's processes: it runs as a user of its own, or in a user
     /// namespace of its own (the kernel counts each namespace's processes apart since Linux 5.14).
-    func countsOwnProcesses(runAs user: BuildUser?) -> Bool {
+    public func countsOwnProcesses(runAs user: ProcessUser?) -> Bool {
         if user != nil { return true }
         switch self {
         case .processGroup, .pidNamespace(asUser: false): return false
@@ -55,7 +56,12 @@ enum ProcessContainment: Sendable, Equatable {
         }
     }
 
-    var description: String {
+    public var isSandbox: Bool {
+        if case .sandbox = self { return true }
+        return false
+    }
+
+    public var description: String {
         switch self {
         case .processGroup: "process group"
         case .pidNamespace(let asUser): asUser ? "PID namespace (user namespace)" : "PID namespace"

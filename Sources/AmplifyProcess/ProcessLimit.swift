@@ -5,9 +5,9 @@ import Foundation
 /// `amplify.yml` or a compute's code stops there instead of filling the machine's process table. The kernel counts
 /// tasks, so threads count too (a Node.js process is about 7 to 11 of them).
 ///
-/// Held by a `pids` control group where the server can make one (root: `BuildCgroup`), else by `RLIMIT_NPROC` where
+/// Held by a `pids` control group where the server can make one (root: `ControlGroup`), else by `RLIMIT_NPROC` where
 /// that counts only the build's own processes (computes always by the rlimit): under a user of its own (a root server's builds and computes,
-/// `BuildUser`) or inside a user namespace of its own (an unprivileged server's PID namespace or sandbox), the rlimit
+/// `ProcessUser`) or inside a user namespace of its own (an unprivileged server's PID namespace or sandbox), the rlimit
 /// set inside it. Elsewhere (an unprivileged server without user namespaces) the rlimit would count the whole
 /// session of the user who runs the server, so it is not set, and the log says the processes are not limited.
 public struct ProcessLimit: Sendable, Equatable {
@@ -39,7 +39,7 @@ public struct ProcessLimit: Sendable, Equatable {
     private static let prlimit = SearchPath.find("prlimit")
 
     /// Why a build that reached the limit failed, or what its log says when it did not.
-    var reachedReason: String {
+    public var reachedReason: String {
         "The build reached its limit of \(self.maximum) processes and threads (--build-max-processes); a process could not be started."
     }
 }

@@ -11,7 +11,7 @@ import Darwin
 /// random from a range no account uses (2,100,000,000 and up), so that a build's commands can neither read the
 /// database, write the data directory nor touch other users' files, and no two builds can read each other's
 /// workspace (each is 0700, its build's own).
-public struct BuildUser: Sendable, Equatable {
+public struct ProcessUser: Sendable, Equatable {
     public var uid: UInt32
     public var gid: UInt32
 
@@ -25,15 +25,15 @@ public struct BuildUser: Sendable, Equatable {
     }
 
     /// Whether builds can run as another user: this process is root and `setpriv` (util-linux) is there to switch.
-    static var available: Bool {
+    public static var available: Bool {
         geteuid() == 0 && SearchPath.find("setpriv") != nil
     }
 
     /// A new user for one build when `available`; else nil, and builds run as the server's own user.
-    public static func forBuild() -> BuildUser? {
+    public static func forBuild() -> ProcessUser? {
         guard self.available else { return nil }
         let id = self.firstId + UInt32.random(in: 0..<self.idCount)
-        return BuildUser(uid: id, gid: id)
+        return ProcessUser(uid: id, gid: id)
     }
 
     /// The command line that runs `command` as this user, with no way back to privileges.

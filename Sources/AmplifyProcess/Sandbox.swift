@@ -6,11 +6,11 @@ import Subprocess
 import Glibc
 #endif
 
-/// A build's commands in a bubblewrap sandbox (Debian's `bubblewrap`, `bwrap`): the system read-only, a private
+/// Commands (a build's, a compute's) in a bubblewrap sandbox (Debian's `bubblewrap`, `bwrap`): the system read-only, a private
 /// `/tmp` and PID namespace, the build's workspace and its app's cache folder the only writable places, and the
 /// data directory and every other build's workspace and cache out of sight (empty folders over them). The network is
 /// the machine's unless `network` is off.
-public struct BuildSandbox: Sendable, Equatable {
+public struct Sandbox: Sendable, Equatable {
     /// `--build-sandbox`: `auto` uses bubblewrap where it works, `bubblewrap` requires it, `none` never uses it.
     public enum Mode: String, Sendable, CaseIterable {
         case auto, bubblewrap, none
@@ -27,7 +27,7 @@ public struct BuildSandbox: Sendable, Equatable {
 
     /// The sandbox this machine gives for `mode`, and why (said once in the server's log); nil for none. A
     /// sandbox asked for (`bubblewrap`) that cannot be made is an error naming why.
-    public static func resolve(_ mode: Mode, network: Bool) async throws -> (sandbox: BuildSandbox?, reason: String) {
+    public static func resolve(_ mode: Mode, network: Bool) async throws -> (sandbox: Sandbox?, reason: String) {
         let resolved = try await self.resolve(mode, network: network, required: mode == .bubblewrap)
         if resolved.sandbox == nil && !network {
             throw Unavailable(reason: "--build-network none needs the bubblewrap sandbox, and builds run without one: \(resolved.reason)")
@@ -35,27 +35,7 @@ public struct BuildSandbox: Sendable, Equatable {
         return resolved
     }
 
-    /// The sandbox for `mode` as the server's start needs it: decided at once when the start depends on it
-    /// (`bubblewrap` refuses to start without one, and so does `--build-network none`), else in the background — the
-    /// probe runs bwrap (~30 ms) and the server need not wait for it to answer. `told` hears the outcome (the log).
-    public static func decide(
-        _ mode: Mode, network: Bool, told: @escaping @Sendable (BuildSandbox?, String) -> Void
-    ) async throws -> Task<(sandbox: BuildSandbox?, reason: String), Never> {
-        if mode != .auto || !network {
-            let resolved = try await self.resolve(mode, network: network)
-            told(resolved.sandbox, resolved.reason)
-            return Task { resolved }
-        }
-        return Task.detached {
-            // `auto` with the network does not throw: it falls back to no sandbox, saying why.
-            let resolved: (sandbox: BuildSandbox?, reason: String) =
-                (try? await self.resolve(mode, network: network)) ?? (nil, "the sandbox could not be probed")
-            told(resolved.sandbox, resolved.reason)
-            return resolved
-        }
-    }
-
-    private static func resolve(_ mode: Mode, network: Bool, required: Bool) async throws -> (sandbox: BuildSandbox?, reason: String) {
+    private static func resolve(_ mode: Mode, network: Bool, required: Bool) async throws -> (sandbox: Sandbox?, reason: String) {
         if mode == .none { return (nil, "--build-sandbox none") }
         guard SearchPath.find("bwrap") != nil else {
             let reason = "bwrap (bubblewrap) is not installed (Debian: apt-get install bubblewrap)"
@@ -63,7 +43,7 @@ public struct BuildSandbox: Sendable, Equatable {
             return (nil, reason)
         }
         for inUserNamespace in getuid() == 0 ? [false, true] : [true] {
-            let candidate = BuildSandbox(inUserNamespace: inUserNamespace, network: network)
+            let candidate = Sandbox(inUserNamespace: inUserNamespace, network: network)
             let (executable, arguments) = candidate.wrap(["true"], writable: [], hidden: [], workingDirectory: "/")
             // Three tries: a mount that comes or goes while bwrap copies the mount table (another program's) fails
             // one, and a server run as root would otherwise be left with the user namespace's sandbox, where a
