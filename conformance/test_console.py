@@ -159,6 +159,28 @@ def test_apps_branches_and_builds_whose_logs_grow_on_the_page(fresh_server, brow
     assert server.client(account=UNSIGNED).list_apps()["apps"] == []
 
 
+def test_an_app_is_deleted_only_by_the_confirmation_forms_post_with_its_csrf_token(fresh_server):
+    server = fresh_server()
+    client = server.client(account=UNSIGNED)
+    app_id = client.create_app(name="kept")["app"]["appId"]
+    console = "/_amplify-local/console"
+    # The button opens the confirmation page: a GET, which deletes nothing.
+    status, _, page = http_request(server.port, "GET", f"{console}/apps/{app_id}/delete")
+    assert status == 200 and "Delete app kept?" in page.decode()
+    csrf = page.decode().split('name="csrf" value="')[1].split('"')[0]
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    # A POST without the page's token, with another one, or sent from another site changes nothing.
+    for headers, body in ((form, b""), (form, b"csrf=" + b"0" * len(csrf)),
+                          ({**form, "Origin": "http://evil.example"}, f"csrf={csrf}".encode())):
+        status, _, _ = http_request(server.port, "POST", f"{console}/apps/{app_id}/delete", headers, body)
+        assert status == 403, (headers, body, status)
+        assert [app["appId"] for app in client.list_apps()["apps"]] == [app_id]
+    # The confirmation's own POST deletes it.
+    status, headers, _ = http_request(server.port, "POST", f"{console}/apps/{app_id}/delete", form, f"csrf={csrf}".encode())
+    assert status == 303 and "deleted" in urllib.request.unquote(headers["location"])
+    assert client.list_apps()["apps"] == []
+
+
 # A build whose log is longer than its box on the page at once, then grows a line every 0.4 s.
 LONG = """version: 1
 frontend:
