@@ -259,6 +259,18 @@ def test_the_pages_fit_a_phone_390_pixels_wide(fresh_server, browser):
     # What the phone shows is the page laid out for it: the viewport is the phone's width.
     browser.get(f"{console}/")
     assert browser.execute_script("return window.innerWidth") == 390
+    # Each app is whole on the screen, its branches and its Delete… button in reach (no sideways scroll in a table).
+    from selenium.webdriver.common.by import By
+
+    inside = "const r = arguments[0].getBoundingClientRect(); return r.width > 0 && r.left >= 0 && r.right <= window.innerWidth"
+    rows = browser.find_elements(By.XPATH, "//tr[td/code]")
+    assert len(rows) == 2
+    for row in rows:
+        for element in [row.find_element(By.XPATH, ".//button[normalize-space()='Delete…']"), *row.find_elements(By.CSS_SELECTOR, "a")]:
+            assert browser.execute_script(inside, element), element.text
+    rows[-1].find_element(By.XPATH, ".//button[normalize-space()='Delete…']").click()
+    assert wait(lambda: "Delete app Another site with a long name?" in browser.page_source)
+    assert browser.execute_script(inside, browser.find_element(By.XPATH, "//button[normalize-space()='Delete app']"))
 
 
 def site_zip():

@@ -32,6 +32,15 @@ enum ConsoleAssets {
         .branch { margin-right: .5rem; white-space: nowrap; } .thumbnail { border: 1px solid var(--line); border-radius: 6px; }
         dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; } dt { color: var(--muted); }
         @media (max-width: 640px) { header { flex-direction: column; align-items: flex-start; } main { padding: .6rem; } th, td { padding: .3rem; } }
+        /* A list of cards on a phone (the apps): each row whole on the screen, its actions in reach, no sideways scroll. */
+        @media (max-width: 640px) {
+          table.cards, table.cards tbody, table.cards tr, table.cards td { display: block; width: 100%; }
+          table.cards thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+          table.cards tr { border: 1px solid var(--line); border-radius: 6px; margin: 0 0 .6rem; padding: .2rem .4rem; }
+          table.cards td { border: 0; padding: .15rem 0; overflow-wrap: anywhere; }
+          table.cards td[data-label]::before { content: attr(data-label) " "; color: var(--muted); font-size: .85rem; }
+          table.cards .branch { white-space: normal; display: inline-block; }
+        }
         """
 
     static let js = """

@@ -48,9 +48,9 @@ enum ConsoleTemplates {
             <section aria-labelledby="apps-title"><h1 id="apps-title">Apps</h1>
             {{^apps}}<p>No apps in {{account}} / {{region}} yet.</p>{{/apps}}
             {{#hasApps}}
-            <table><thead><tr><th scope="col">Name</th><th scope="col">App id</th><th scope="col">Platform</th><th scope="col">Branches</th><th scope="col"></th></tr></thead><tbody>
-            {{#apps}}<tr><td><a href="{{href}}">{{name}}</a></td><td><code>{{appId}}</code></td><td>{{platform}}</td>
-              <td id="app-{{appId}}-branches" data-live>{{#branches}}<a class="branch" href="{{href}}">{{name}} <span class="status status-{{status}}">{{statusLabel}}</span></a> {{/branches}}{{^branches}}none{{/branches}}</td>
+            <table class="cards"><thead><tr><th scope="col">Name</th><th scope="col">App id</th><th scope="col">Platform</th><th scope="col">Branches</th><th scope="col">Actions</th></tr></thead><tbody>
+            {{#apps}}<tr><td><a href="{{href}}">{{name}}</a></td><td data-label="App id"><code>{{appId}}</code></td><td data-label="Platform">{{platform}}</td>
+              <td id="app-{{appId}}-branches" data-label="Branches" data-live>{{#branches}}<a class="branch" href="{{href}}">{{name}} <span class="status status-{{status}}">{{statusLabel}}</span></a> {{/branches}}{{^branches}}none{{/branches}}</td>
               <td><form method="get" action="{{href}}/delete" class="inline"><button>Delete…</button></form></td></tr>{{/apps}}
             </tbody></table>{{/hasApps}}
             {{#next}}<p><a href="?next={{next}}">More apps</a></p>{{/next}}
