@@ -46,7 +46,9 @@ def test_urls_expire(fresh_server):
     url = job["steps"][0]["logUrl"]
     assert fetch(url)[0] == 200
     # Asked again until its second has passed: then it is refused as expired.
-    status, body = wait_until(lambda: (answer := fetch(url))[0] != 200 and answer, timeout=10)
+    answer = wait_until(lambda: (answer := fetch(url))[0] != 200 and answer, timeout=10)
+    assert answer, "the URL never expired"
+    status, body = answer
     assert status == 403 and b"expired" in body
     # A new GetJob hands out a fresh URL.
     fresh = client.get_job(appId=job["summary"]["jobArn"].split("/")[1], branchName="main", jobId="1")["job"]["steps"][0]["logUrl"]
