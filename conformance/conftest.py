@@ -229,6 +229,19 @@ def http_request(port, method, target, headers=None, body=None):
         connection.close()
 
 
+def wait_until(condition, timeout=15, interval=0.1):
+    """Calls `condition` until it answers something true, or `timeout` seconds have passed; returns its last answer
+    (so `assert wait_until(...)` fails when it never came true). Use it instead of a fixed sleep wherever what the
+    sleep waits for can be asked."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    return condition()
+
+
 def wait_for_status(client, app_id, branch_name, job_id, statuses, timeout=10):
     """Polls GetJob until the job's status is one of `statuses`; returns the job."""
     deadline = time.monotonic() + timeout

@@ -4,13 +4,12 @@ import io
 import json
 import os
 import shutil
-import time
 import urllib.request
 import zipfile
 
 import pytest
 
-from conftest import http_request, wait_for_status
+from conftest import http_request, wait_for_status, wait_until
 from nextjs_fixture import png
 from test_builds import FINISHED, build, log_of, make_repo, real_server, start  # noqa: F401 (a fixture)
 
@@ -97,15 +96,6 @@ def computes(app_id):
             if f"AWS_APP_ID={app_id}".encode() in environ and any(v.startswith(b"AWS_AMPLIFY_DEPLOYMENT_ID=") for v in environ):
                 found.append(int(entry))
     return found
-
-
-def wait_until(condition, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
 
 
 def test_routes_serve_static_files_and_the_compute(real_server, tmp_path):

@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from conftest import Server, http_request, wait_for_status
+from conftest import Server, http_request, wait_for_status, wait_until
 from test_builds import FINISHED, build, log_of, make_repo, real_server, start  # noqa: F401 (a fixture)
-from test_compute import MANIFEST, SPEC, computes, wait_until
+from test_compute import MANIFEST, SPEC, computes
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js (Debian: nodejs)")
 
@@ -133,10 +133,11 @@ def test_a_redeploy_under_load_fails_no_request_and_the_old_compute_is_asked_to_
     for thread in threads:
         thread.start()
     try:
-        time.sleep(0.5)
+        assert wait_until(lambda: sum(version == "first" for _, version in results) >= 20), "the first compute never answered"
         redeploy(client, tmp_path, app_id, "second")
         assert wait_until(lambda: any(version == "second" for _, version in results[-8:]), timeout=10)
-        time.sleep(3)  # past the retirement of the first compute
+        # The load goes on until the first compute is retired (drained, then stopped): no request may fail meanwhile.
+        assert wait_until(lambda: not any(pid in computes(app_id) for pid in first)), "the first compute was never retired"
     finally:
         stop.set()
         for thread in threads:

@@ -144,12 +144,133 @@ def test_apps_branches_and_builds_whose_logs_grow_on_the_page(fresh_server, brow
     browser.get(f"{server.endpoint}/_amplify-local/console/")
     assert "main #3 SUCCEED" in by_css(browser, f"#app-{app_id}-branches").text
     shot(browser, "console-apps")
-    # Deleting the app asks first.
-    browser.find_element(By.LINK_TEXT, "Delete…").click()
+    # Deleting the app: a button in its row, which asks first (Cancel keeps it).
+    row = browser.find_element(By.XPATH, f"//tr[td/code[normalize-space()='{app_id}']]")
+    row.find_element(By.XPATH, ".//button[normalize-space()='Delete…']").click()
+    assert wait(lambda: "Delete app My site?" in browser.page_source)
+    browser.find_element(By.LINK_TEXT, "Cancel").click()
+    wait(lambda: browser.current_url.endswith(f"/apps/{app_id}"))
+    assert [app["appId"] for app in server.client(account=UNSIGNED).list_apps()["apps"]] == [app_id]
+    browser.get(f"{server.endpoint}/_amplify-local/console/")
+    browser.find_element(By.XPATH, f"//tr[td/code[normalize-space()='{app_id}']]//button[normalize-space()='Delete…']").click()
     assert wait(lambda: "Delete app My site?" in browser.page_source)
     click_button(browser, "Delete app")
     assert wait(lambda: f"App {app_id} deleted." in by_css(browser, ".notice").text)
     assert server.client(account=UNSIGNED).list_apps()["apps"] == []
+
+
+def test_an_app_is_deleted_only_by_the_confirmation_forms_post_with_its_csrf_token(fresh_server):
+    server = fresh_server()
+    client = server.client(account=UNSIGNED)
+    app_id = client.create_app(name="kept")["app"]["appId"]
+    console = "/_amplify-local/console"
+    # The button opens the confirmation page: a GET, which deletes nothing.
+    status, _, page = http_request(server.port, "GET", f"{console}/apps/{app_id}/delete")
+    assert status == 200 and "Delete app kept?" in page.decode()
+    csrf = page.decode().split('name="csrf" value="')[1].split('"')[0]
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    # A POST without the page's token, with another one, or sent from another site changes nothing.
+    for headers, body in ((form, b""), (form, b"csrf=" + b"0" * len(csrf)),
+                          ({**form, "Origin": "http://evil.example"}, f"csrf={csrf}".encode())):
+        status, _, _ = http_request(server.port, "POST", f"{console}/apps/{app_id}/delete", headers, body)
+        assert status == 403, (headers, body, status)
+        assert [app["appId"] for app in client.list_apps()["apps"]] == [app_id]
+    # The confirmation's own POST deletes it.
+    status, headers, _ = http_request(server.port, "POST", f"{console}/apps/{app_id}/delete", form, f"csrf={csrf}".encode())
+    assert status == 303 and "deleted" in urllib.request.unquote(headers["location"])
+    assert client.list_apps()["apps"] == []
+
+
+# A build whose log is longer than its box on the page at once, then grows a line every 0.4 s.
+LONG = """version: 1
+frontend:
+  phases:
+    build:
+      commands:
+        - for i in $(seq 1 80); do echo "line $i"; done
+        - for i in $(seq 1 12); do echo "slow $i"; sleep 0.4; done
+        - mkdir -p dist && echo '<h1>built</h1>' > dist/index.html
+  artifacts:
+    baseDirectory: dist
+    files: ['**/*']
+"""
+
+
+def test_a_running_jobs_page_follows_it_in_place_and_keeps_where_the_reader_scrolled(fresh_server, browser, tmp_path):
+    server = fresh_server("--build-mode", "auto")
+    repository, _ = make_repo(tmp_path / "repo", {"amplify.yml": LONG})
+    client = server.client(account=UNSIGNED)
+    app_id = client.create_app(name="followed", repository=repository)["app"]["appId"]
+    client.create_branch(appId=app_id, branchName="main")
+    job_id = client.start_job(appId=app_id, branchName="main", jobType="RELEASE")["jobSummary"]["jobId"]
+    browser.get(f"{server.endpoint}/_amplify-local/console/apps/{app_id}/branches/main/jobs/{job_id}")
+    # A mark on this document: a page loaded again would not have it.
+    browser.execute_script("window.consoleMark = 'the page as first loaded'")
+    mark = "return window.consoleMark === 'the page as first loaded'"
+    # The BUILD step's section joins the page as the step starts, and its log grows in it.
+    log = wait(lambda: by_css(browser, "#log-BUILD"))
+    wait(lambda: "slow 1" in log.text)
+    assert by_css(browser, "#job-status").text == "RUNNING"
+    assert browser.execute_script("return arguments[0].scrollHeight > arguments[0].clientHeight + 100", log), "the log does not overflow its box"
+    # Scrolled up by the reader: the log grows below, and what the reader looks at stays put.
+    browser.execute_script("arguments[0].scrollTop = 37", log)
+    wait(lambda: "slow 5" in log.text)
+    assert browser.execute_script("return arguments[0].scrollTop", log) == 37
+    # At the end: the log follows its end as it grows.
+    browser.execute_script("arguments[0].scrollTop = arguments[0].scrollHeight", log)
+    wait(lambda: "slow 9" in log.text)
+    assert browser.execute_script("return arguments[0].scrollTop + arguments[0].clientHeight >= arguments[0].scrollHeight - 4", log)
+    # Scrolled up again while the build ends: the status turns SUCCEED in place, the later steps are added with
+    # theirs, and the page is never loaded again (the log's element, its text and where it was scrolled stay).
+    browser.execute_script("arguments[0].scrollTop = 37", log)
+    wait(lambda: by_css(browser, "#job-status").text == "SUCCEED", timeout=30)
+    steps = client.get_job(appId=app_id, branchName="main", jobId=job_id)["job"]["steps"]
+    assert len(steps) > 1
+    wait(lambda: [by_css(browser, f"#step-{step['stepName']}-status").text for step in steps] == [step["status"] for step in steps])
+    assert browser.execute_script(mark), "the job page was loaded again"
+    assert "slow 12" in log.text and browser.execute_script("return arguments[0].scrollTop", log) == 37
+    assert "ended" in by_css(browser, "#job-meta").text
+
+
+def pages_wider_than(browser, width, urls):
+    """The pages (of `urls`) that a browser `width` CSS pixels wide scrolls sideways, with their width."""
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": width, "height": 844, "deviceScaleFactor": 3, "mobile": True})
+    wider = {}
+    for url in urls:
+        browser.get(url)
+        scroll_width = browser.execute_script("return document.documentElement.scrollWidth")
+        if scroll_width > width:
+            wider[url] = scroll_width
+    return wider
+
+
+def test_the_pages_fit_a_phone_390_pixels_wide(fresh_server, browser):
+    server = fresh_server()
+    client = server.client(account=UNSIGNED)
+    for name in ("My site", "Another site with a long name"):
+        app_id = client.create_app(name=name)["app"]["appId"]
+        for branch in ("main", "feature/a-rather-long-branch-name"):
+            client.create_branch(appId=app_id, branchName=branch)
+    console = f"{server.endpoint}/_amplify-local/console"
+    client.create_deployment(appId=app_id, branchName="main")
+    urls = [f"{console}/", f"{console}/apps/{app_id}", f"{console}/apps/{app_id}/branches/main", f"{console}/apps/{app_id}/branches/main/jobs/1",
+            f"{console}/apps/{app_id}/delete"]
+    assert pages_wider_than(browser, 390, urls) == {}
+    # What the phone shows is the page laid out for it: the viewport is the phone's width.
+    browser.get(f"{console}/")
+    assert browser.execute_script("return window.innerWidth") == 390
+    # Each app is whole on the screen, its branches and its Delete… button in reach (no sideways scroll in a table).
+    from selenium.webdriver.common.by import By
+
+    inside = "const r = arguments[0].getBoundingClientRect(); return r.width > 0 && r.left >= 0 && r.right <= window.innerWidth"
+    rows = browser.find_elements(By.XPATH, "//tr[td/code]")
+    assert len(rows) == 2
+    for row in rows:
+        for element in [row.find_element(By.XPATH, ".//button[normalize-space()='Delete…']"), *row.find_elements(By.CSS_SELECTOR, "a")]:
+            assert browser.execute_script(inside, element), element.text
+    rows[-1].find_element(By.XPATH, ".//button[normalize-space()='Delete…']").click()
+    assert wait(lambda: "Delete app Another site with a long name?" in browser.page_source)
+    assert browser.execute_script(inside, browser.find_element(By.XPATH, "//button[normalize-space()='Delete app']"))
 
 
 def site_zip():

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from conftest import ACCOUNT, REGION, Server, wait_for_status
+from conftest import ACCOUNT, REGION, Server, wait_for_status, wait_until
 from test_builds import FINISHED, log_of, make_repo, spec, start
 from test_faults import admin as unscoped_admin
 
@@ -75,9 +75,10 @@ def test_hold_in_provisioning_and_delay(simulated):
     control(simulated, {"appId": app, "branchName": "slow", "action": "DELAY", "seconds": 1.5})
     start(client, app)
     start(client, app, "slow")
-    time.sleep(1)
+    # The delayed one reaches RUNNING (and stays there for its delay) while the held one, started with it, is still
+    # PROVISIONING.
+    wait_for_status(client, app, "slow", "1", ("RUNNING",))
     assert client.get_job(appId=app, branchName="main", jobId="1")["job"]["summary"]["status"] == "PROVISIONING"
-    assert client.get_job(appId=app, branchName="slow", jobId="1")["job"]["summary"]["status"] == "RUNNING"
     control(simulated, {"appId": app, "branchName": "main", "jobId": 1, "action": "RELEASE"})
     assert wait_for_status(client, app, "main", "1", FINISHED)["summary"]["status"] == "SUCCEED"
     slow = wait_for_status(client, app, "slow", "1", FINISHED)
@@ -224,7 +225,7 @@ def test_state_export_reset_import_answers_the_same(simulated):
     client.create_domain_association(appId=app, domainName="example.com", subDomainSettings=[{"prefix": "www", "branchName": "main"}])
     client.create_backend_environment(appId=app, environmentName="prod", stackName="amplify-stack")
     other = client.create_app(name="empty")["app"]["appId"]
-    time.sleep(4)  # domains walk to AVAILABLE
+    assert wait_until(lambda: domain_status(client, app, "example.com")["domainStatus"] == "AVAILABLE")
     before = strip_signed(answers(client))
 
     status, document = admin(simulated, "GET", "state")

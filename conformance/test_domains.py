@@ -4,6 +4,9 @@ import time
 
 import pytest
 
+from conftest import http_request
+from test_hosting import deploy
+
 # terraform-provider-aws internal/service/amplify/wait.go
 CREATED_PENDING = {"CREATING", "IN_PROGRESS", "REQUESTING_CERTIFICATE"}
 CREATED_TARGET = {"PENDING_VERIFICATION", "PENDING_DEPLOYMENT", "AVAILABLE"}
@@ -97,3 +100,48 @@ def test_deleting_a_branch_removes_its_subdomains(client, app):
     client.delete_branch(appId=app["appId"], branchName="dev")
     association = client.get_domain_association(appId=app["appId"], domainName="cascade.example")["domainAssociation"]
     assert [s["subDomainSetting"]["branchName"] for s in association["subDomains"]] == ["main"]
+
+
+def serving(port, host):
+    """The site's page when `host` is served as one of the test's custom domains, else None (the API answered)."""
+    status, _, body = http_request(port, "GET", "/", {"Host": host})
+    return body.decode() if status == 200 and body.startswith(b"<h1>") else None
+
+
+@pytest.fixture
+def deployed(client):
+    """An app without a repository whose branches main and dev have a deployed page each."""
+    app_id = client.create_app(name="domains")["app"]["appId"]
+    for name in ("main", "dev"):
+        client.create_branch(appId=app_id, branchName=name)
+        assert deploy(client, app_id, {"index.html": f"<h1>{name}</h1>"}, branch=name)["summary"]["status"] == "SUCCEED"
+    yield app_id
+    client.delete_app(appId=app_id)
+
+
+def test_a_deleted_association_stops_serving_every_one_of_its_hosts_at_once(client, server, deployed):
+    client.create_domain_association(appId=deployed, domainName="gone.example", subDomainSettings=[
+        {"prefix": "", "branchName": "main"}, {"prefix": "www", "branchName": "main"}, {"prefix": "dev", "branchName": "dev"}])
+    wait(client, deployed, "gone.example", {"CREATING", "PENDING_VERIFICATION", "PENDING_DEPLOYMENT"}, {"AVAILABLE"})
+    hosts = {"gone.example": "<h1>main</h1>", "www.gone.example": "<h1>main</h1>", "dev.gone.example:4566": "<h1>dev</h1>"}
+    # Each host was just served (whatever a server keeps of that is as fresh as it gets) ...
+    assert {host: serving(server.port, host) for host in hosts} == hosts
+    client.delete_domain_association(appId=deployed, domainName="gone.example")
+    # ... and none is the next moment, as on AWS once the association is gone.
+    assert {host: serving(server.port, host) for host in hosts} == dict.fromkeys(hosts)
+
+
+def test_an_update_that_removes_a_subdomain_stops_it_at_once_and_keeps_serving_the_others(client, server, deployed):
+    client.create_domain_association(appId=deployed, domainName="kept.example", subDomainSettings=[
+        {"prefix": "www", "branchName": "main"}, {"prefix": "dev", "branchName": "dev"}])
+    wait(client, deployed, "kept.example", {"CREATING", "PENDING_VERIFICATION", "PENDING_DEPLOYMENT"}, {"AVAILABLE"})
+    assert (serving(server.port, "www.kept.example"), serving(server.port, "dev.kept.example")) == ("<h1>main</h1>", "<h1>dev</h1>")
+    updated = client.update_domain_association(appId=deployed, domainName="kept.example", subDomainSettings=[
+        {"prefix": "www", "branchName": "main"}, {"prefix": "new", "branchName": "dev"}])["domainAssociation"]
+    assert updated["domainStatus"] == "UPDATING"
+    # While the update walks: the removed subdomain is gone, the kept one still serves, the added one waits.
+    assert serving(server.port, "dev.kept.example") is None
+    assert serving(server.port, "www.kept.example") == "<h1>main</h1>"
+    assert serving(server.port, "new.kept.example") is None
+    wait(client, deployed, "kept.example", {"UPDATING", "PENDING_DEPLOYMENT"}, {"AVAILABLE"})
+    assert [serving(server.port, f"{prefix}.kept.example") for prefix in ("www", "dev", "new")] == ["<h1>main</h1>", None, "<h1>dev</h1>"]

@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from conftest import http_request, wait_for_status
+from conftest import http_request, wait_for_status, wait_until
 
 FINISHED = ("SUCCEED", "FAILED", "CANCELLED")
 
@@ -273,7 +273,7 @@ def test_a_new_deployment_switches_atomically(hosting):
         reader.start()
     for version in range(2, 6):
         assert deploy(client, app_id, {"index.html": f"v{version}" * 5000})["summary"]["status"] == "SUCCEED"
-    time.sleep(0.2)
+    assert wait_until(lambda: "v5" in seen, timeout=10), "no reader saw the last deployment"
     stop.set()
     for reader in readers:
         reader.join()

@@ -280,3 +280,23 @@ def test_every_node_serves_an_ssr_deployment_through_a_compute_of_its_own(cluste
     assert status == 200 and len(running & set(computes(app_id))) == 1
     b.delete_app(appId=app_id)
     assert wait_until(lambda: computes(app_id) == []), "a node kept a compute of a deleted app"
+
+
+def test_a_domain_association_deleted_through_one_node_stops_serving_on_every_node_at_once(cluster):
+    from test_domains import serving, wait
+
+    nodes = cluster(2)
+    a, b = nodes.clients()
+    app_id = a.create_app(name="domains")["app"]["appId"]
+    a.create_branch(appId=app_id, branchName="main")
+    assert deploy(a, app_id, {"index.html": "<h1>main</h1>"})["summary"]["status"] == "SUCCEED"
+    a.create_domain_association(appId=app_id, domainName="nodes.example", subDomainSettings=[
+        {"prefix": "", "branchName": "main"}, {"prefix": "www", "branchName": "main"}])
+    wait(a, app_id, "nodes.example", {"CREATING", "PENDING_VERIFICATION", "PENDING_DEPLOYMENT"}, {"AVAILABLE"})
+    hosts = ("nodes.example", "www.nodes.example")
+    assert [serving(node.port, host) for node in nodes.nodes for host in hosts] == ["<h1>main</h1>"] * 4
+    a.update_domain_association(appId=app_id, domainName="nodes.example", subDomainSettings=[{"prefix": "", "branchName": "main"}])
+    assert [serving(node.port, "www.nodes.example") for node in nodes.nodes] == [None, None]
+    assert [serving(node.port, "nodes.example") for node in nodes.nodes] == ["<h1>main</h1>"] * 2
+    b.delete_domain_association(appId=app_id, domainName="nodes.example")
+    assert [serving(node.port, host) for node in nodes.nodes for host in hosts] == [None] * 4

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import http_request, wait_for_status
+from conftest import http_request, wait_for_status, wait_until
 from nextjs_fixture import NEXT_VERSION, make_next_repo, write_repo
 from test_builds import FINISHED, log_of, start
 
@@ -126,8 +126,10 @@ def test_a_standalone_next_app_builds_and_serves_as_amplify_serves_it(next_serve
     # which runs as a user of its own in a read-only deployment), its data into .next/cache/fetch-cache.
     [isr_file] = [path for path in deployed(next_server, "isr.html") if "/compute/default/.next/server/app/" in path]
     built = open(isr_file).read()
-    time.sleep(1.1)
-    status, headers, body = get(next_server, app_id, "/isr")
+    # Asked until its revalidate second has passed (fresh until then: HIT, the page built): then STALE, still that page.
+    answer = wait_until(lambda: (answer := get(next_server, app_id, "/isr"))[1].get("x-nextjs-cache") != "HIT" and answer, timeout=10)
+    assert answer, "the ISR page was never stale"
+    status, headers, body = answer
     assert status == 200 and headers["x-nextjs-cache"] == "STALE" and body.decode() == built
     deadline = time.monotonic() + 10
     # Written whole once it ends as a page does (the write is not atomic, as Next's is not).

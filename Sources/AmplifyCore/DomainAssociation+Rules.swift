@@ -27,12 +27,23 @@ extension DomainAssociation {
         let kept = self.subDomainSettings.filter { $0.branchName != branchName }
         guard kept.count != self.subDomainSettings.count else { return false }
         self.subDomainSettings = kept
+        self.servingThroughUpdate?.removeAll { $0.branchName == branchName }
         return true
+    }
+
+    /// UpdateDomainAssociation, once the request's members are applied to `previous`: the walk starts again at
+    /// UPDATING, and the subdomains `previous` served `now` that the update kept go on serving meanwhile; a removed
+    /// one stops at once, an added one waits for AVAILABLE.
+    public mutating func restartWalk(after previous: DomainAssociation, now: Date) {
+        self.servingThroughUpdate = previous.servedSubdomains(at: now).filter(self.subDomainSettings.contains)
+        self.changeTime = now
+        self.updated = true
     }
 }
 
 /// Serving a custom domain: a request whose Host is one of an association's subdomains goes to that subdomain's
-/// branch (`www.example.com` → prefix `www`, `example.com` → prefix `""`), once the association is AVAILABLE.
+/// branch (`www.example.com` → prefix `www`, `example.com` → prefix `""`), once the association is AVAILABLE (and,
+/// through an update, for the subdomains it kept).
 extension DomainAssociation {
     /// The names an association of `host` (lowercase, without port) may have: the host and each domain above it
     /// with at least two labels (`a.b.example.com` → `a.b.example.com`, `b.example.com`, `example.com`).
@@ -45,10 +56,16 @@ extension DomainAssociation {
     /// The branch that serves `host` (lowercase, without port) `now`, nil when none of the subdomains is it or
     /// the association is not AVAILABLE.
     public func branchName(serving host: String, at now: Date) -> String? {
-        guard self.phase(at: now) == .available else { return nil }
         let domain = self.domainName.lowercased()
-        return self.subDomainSettings.first { setting in
+        return self.servedSubdomains(at: now).first { setting in
             setting.prefix.isEmpty ? host == domain : host == setting.prefix.lowercased() + "." + domain
         }?.branchName
+    }
+
+    /// The subdomains served `now`: all of them once AVAILABLE; while an update walks (or after it failed), those it
+    /// kept of the ones served before; none before the association was first AVAILABLE.
+    func servedSubdomains(at now: Date) -> [SubDomainSetting] {
+        if self.phase(at: now) == .available { return self.subDomainSettings }
+        return self.updated ? self.servingThroughUpdate ?? [] : []
     }
 }

@@ -41,6 +41,9 @@ public struct DomainAssociation: Codable, Sendable, Equatable {
     public var changeTime: Date
     /// Whether the last change was an update (its walk starts at UPDATING).
     public var updated: Bool
+    /// The subdomains that go on serving while an update walks to AVAILABLE: those served when it was asked for, and
+    /// kept by it (as a distribution goes on serving on AWS); nil before the first update.
+    public var servingThroughUpdate: [SubDomainSetting]?
     /// Where a test asked the walk to stop, or to fail (`POST /_amplify-local/domains/control`); nil walks to AVAILABLE.
     public var outcome: Outcome?
 

@@ -4,35 +4,26 @@ import Synchronization
 
 /// Sites on custom domains: a Host that is a subdomain of an AVAILABLE domain association serves that subdomain's
 /// branch, static and compute alike, as on AWS (reached through a hosts-file entry, `curl --resolve` or a proxy).
-/// Which branch a host names is looked up at most once a second per host, so a deleted association stops serving
-/// within a second; the app and branch are read afresh for every request.
+/// A deleted association, or a subdomain an update removed, stops serving at the next request: the associations a
+/// host may belong to are kept only while the store has had no write (`Store.writeGeneration`), and with a store that
+/// other servers write too (PostgreSQL) they are read for every request; the app and branch are read afresh always.
 final class DomainSites: Sendable {
-    private struct Entry {
-        var target: (scope: Scope, appId: String, branchName: String)?
-        var until: ContinuousClock.Instant
+    /// The associations read for each host, all at one write generation.
+    private struct Kept {
+        var generation = Int.min
+        var associations: [String: [DomainAssociation]] = [:]
     }
 
-    private let entries = Mutex<[String: Entry]>([:])
-    private static let lifetime: Duration = .seconds(1)
+    private let kept = Mutex(Kept())
+    private static let capacity = 4096
 
     /// The site of `hostHeader` when it could be a custom domain; nil for none (and for hosts that are the API's:
     /// no dot, an IP address, `localhost`, AWS's own names).
     func site(_ hostHeader: String, store: any Store, now: Date) async throws -> (app: App, branch: Branch)? {
         guard let host = Self.domainName(hostHeader) else { return nil }
-        let cached = self.entries.withLock { $0[host] }
-        let target: (scope: Scope, appId: String, branchName: String)?
-        if let cached, cached.until > ContinuousClock.now {
-            target = cached.target
-        } else {
-            let associations = try await store.domainAssociations(named: DomainAssociation.names(under: host))
-            target = associations.lazy.compactMap { association in
-                association.branchName(serving: host, at: now).map { (association.scope, association.appId, $0) }
-            }.first
-            self.entries.withLock { entries in
-                if entries.count >= 4096 { entries.removeAll() }
-                entries[host] = Entry(target: target, until: ContinuousClock.now + Self.lifetime)
-            }
-        }
+        let target = try await self.associations(of: host, store: store).lazy.compactMap { association in
+            association.branchName(serving: host, at: now).map { (scope: association.scope, appId: association.appId, branchName: $0) }
+        }.first
         guard let target else { return nil }
         do {
             let app = try await store.app(target.scope, appId: target.appId)
@@ -40,6 +31,27 @@ final class DomainSites: Sendable {
         } catch let error as AmplifyError where error.code == .notFound {
             return nil
         }
+    }
+
+    /// The associations whose name `host` is or is under. Which phase one is in depends on the time, so the
+    /// associations are kept, never the branch they chose.
+    private func associations(of host: String, store: any Store) async throws -> [DomainAssociation] {
+        // Read before the store is: an answer read across a write is kept under the generation before it, never used.
+        guard let generation = store.writeGeneration else {
+            return try await store.domainAssociations(named: DomainAssociation.names(under: host))
+        }
+        if let associations = self.kept.withLock({ $0.generation == generation ? $0.associations[host] : nil }) {
+            return associations
+        }
+        let associations = try await store.domainAssociations(named: DomainAssociation.names(under: host))
+        self.kept.withLock { kept in
+            guard generation >= kept.generation else { return }
+            if generation > kept.generation || kept.associations.count >= Self.capacity {
+                kept = Kept(generation: generation)
+            }
+            kept.associations[host] = associations
+        }
+        return associations
     }
 
     /// The lowercase host name without port, when it could be a custom domain.

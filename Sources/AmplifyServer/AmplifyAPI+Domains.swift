@@ -41,13 +41,13 @@ extension AmplifyAPI {
     ) async throws -> Wire.UpdateDomainAssociationResult {
         let now = self.clock.now()
         let domain = try await self.store.updateDomainAssociation(call.scope, appId: input.appId, domainName: input.domainName) { domain in
+            let previous = domain
             try domain.apply(
                 enableAutoSubDomain: input.enableAutoSubDomain, subDomainSettings: input.subDomainSettings,
                 autoSubDomainCreationPatterns: input.autoSubDomainCreationPatterns, autoSubDomainIAMRole: input.autoSubDomainIAMRole,
                 certificateSettings: input.certificateSettings
             )
-            domain.changeTime = now
-            domain.updated = true
+            domain.restartWalk(after: previous, now: now)
         }
         return Wire.UpdateDomainAssociationResult(domainAssociation: Wire.DomainAssociation(domain, now: now))
     }

@@ -143,6 +143,28 @@ import Testing
         #expect(domain.branchName(serving: "www.example.com", at: later) == nil)
     }
 
+    @Test func anUpdateKeepsServingTheSubdomainsItKeptAndStopsTheRemovedOnesAtOnce() {
+        var domain = DomainAssociation(scope: self.scope, appId: "d1", domainName: "example.com", now: self.now)
+        domain.subDomainSettings = [.init(prefix: "www", branchName: "main"), .init(prefix: "dev", branchName: "dev")]
+        let available = self.now.addingTimeInterval(10)
+        var updated = domain
+        updated.subDomainSettings = [.init(prefix: "www", branchName: "main"), .init(prefix: "new", branchName: "dev")]
+        updated.restartWalk(after: domain, now: available)
+        #expect(updated.phase(at: available) == .updating)
+        #expect(updated.branchName(serving: "www.example.com", at: available) == "main")
+        #expect(updated.branchName(serving: "dev.example.com", at: available) == nil)
+        #expect(updated.branchName(serving: "new.example.com", at: available) == nil)
+        #expect(updated.branchName(serving: "new.example.com", at: available.addingTimeInterval(10)) == "dev")
+        // An update before the association was ever AVAILABLE has nothing to keep serving.
+        var early = domain
+        early.restartWalk(after: domain, now: self.now)
+        #expect(early.branchName(serving: "www.example.com", at: self.now) == nil)
+        // A deleted branch takes its subdomains out of what an update keeps serving too.
+        let removed = updated.removeSubdomains(pointingAt: "main")
+        #expect(removed)
+        #expect(updated.branchName(serving: "www.example.com", at: available) == nil)
+    }
+
     @Test func onlyARunningJobPublishes() throws {
         var branch = self.branch()
         var job = try branch.startJob(JobRequest(jobType: .release), app: self.app(), retried: nil, activeJobId: nil, now: self.now)

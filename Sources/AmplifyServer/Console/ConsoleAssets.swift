@@ -8,7 +8,7 @@ enum ConsoleAssets {
         * { box-sizing: border-box; }
         body { margin: 0; font: 15px/1.45 system-ui, sans-serif; color: var(--fg); background: var(--bg); }
         header { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; padding: .6rem 1rem; border-bottom: 1px solid var(--line); }
-        header form { display: flex; gap: .4rem; align-items: center; margin: 0; }
+        header form { display: flex; flex-wrap: wrap; gap: .4rem; align-items: center; margin: 0; max-width: 100%; }
         .brand { font-weight: 700; text-decoration: none; color: var(--fg); }
         nav { flex: 1; min-width: 12rem; }
         main { padding: 1rem; max-width: 72rem; margin: 0 auto; }
@@ -19,7 +19,8 @@ enum ConsoleAssets {
         button { cursor: pointer; } button:focus-visible, a:focus-visible, input:focus-visible { outline: 2px solid var(--accent); outline-offset: 1px; }
         .danger { border-color: #cf222e; color: #cf222e; }
         .stack { display: grid; gap: .6rem; max-width: 40rem; } .stack label { display: grid; gap: .2rem; }
-        .inline { display: inline-flex; gap: .4rem; align-items: center; margin: .2rem 0; }
+        .inline { display: inline-flex; flex-wrap: wrap; gap: .4rem; align-items: center; margin: .2rem 0; max-width: 100%; }
+        input, select, textarea { max-width: 100%; }
         .actions { display: flex; flex-wrap: wrap; gap: 1rem; align-items: start; margin: .5rem 0 1rem; }
         .drop { border: 2px dashed var(--line); border-radius: 8px; padding: .8rem; min-width: 16rem; } .drop.over { border-color: var(--accent); }
         .status { display: inline-block; padding: 0 .45rem; border-radius: 1rem; font-size: .8rem; border: 1px solid var(--line); }
@@ -31,6 +32,15 @@ enum ConsoleAssets {
         .branch { margin-right: .5rem; white-space: nowrap; } .thumbnail { border: 1px solid var(--line); border-radius: 6px; }
         dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; } dt { color: var(--muted); }
         @media (max-width: 640px) { header { flex-direction: column; align-items: flex-start; } main { padding: .6rem; } th, td { padding: .3rem; } }
+        /* A list of cards on a phone (the apps): each row whole on the screen, its actions in reach, no sideways scroll. */
+        @media (max-width: 640px) {
+          table.cards, table.cards tbody, table.cards tr, table.cards td { display: block; width: 100%; }
+          table.cards thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+          table.cards tr { border: 1px solid var(--line); border-radius: 6px; margin: 0 0 .6rem; padding: .2rem .4rem; }
+          table.cards td { border: 0; padding: .15rem 0; overflow-wrap: anywhere; }
+          table.cards td[data-label]::before { content: attr(data-label) " "; color: var(--muted); font-size: .85rem; }
+          table.cards .branch { white-space: normal; display: inline-block; }
+        }
         """
 
     static let js = """
@@ -44,11 +54,6 @@ enum ConsoleAssets {
               const response = await fetch(location.href, {headers: {'X-Console-Live': '1'}});
               if (!response.ok) return;
               const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
-              // A job that reached a new step: the page is read again, with that step's log to follow.
-              if (fresh.querySelectorAll('section.step').length !== document.querySelectorAll('section.step').length) {
-                location.reload();
-                return;
-              }
               for (const element of document.querySelectorAll('[data-live]')) {
                 const replacement = element.id && fresh.getElementById(element.id);
                 if (replacement && replacement.innerHTML !== element.innerHTML) {
@@ -59,23 +64,66 @@ enum ConsoleAssets {
             } catch (error) { /* the next round tries again */ }
           }, 2000);
         }
-        // Logs are followed while their step runs: the bytes after what the page shows, as they are written.
-        for (const log of document.querySelectorAll('pre.log[data-done="false"]')) {
+        // Whether an element (or the page) shows its end: the reader is there, and it follows what is added.
+        const atEnd = (element) => element.scrollTop + element.clientHeight >= element.scrollHeight - 4;
+        // A running step's log shows its end, then the bytes after it as they are written, following them while the
+        // reader stays at the end; scrolled up, it stays where the reader put it.
+        const followLog = (log) => {
+          log.scrollTop = log.scrollHeight;
           const follow = async () => {
             try {
               const response = await fetch(log.dataset.log + '?offset=' + log.dataset.offset);
               if (response.ok) {
                 const text = await response.text();
-                const atEnd = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
+                const following = atEnd(log);
                 if (text) log.append(text);
                 log.dataset.offset = response.headers.get('X-Log-Size') || log.dataset.offset;
-                if (atEnd) log.scrollTop = log.scrollHeight;
+                if (following) log.scrollTop = log.scrollHeight;
                 if (response.headers.get('X-Step-Done') === 'true') return;
               }
             } catch (error) { /* tried again below */ }
             setTimeout(follow, 700);
           };
           follow();
+        };
+        for (const log of document.querySelectorAll('pre.log[data-done="false"]')) followLog(log);
+        // A job's page follows the job in place, never loaded again: its status, summary and step headings, and the
+        // steps that start, from `…/progress` (JSON, the parts rendered by the server) until the job has finished.
+        const job = document.getElementById('job');
+        if (job && job.dataset.done === 'false') {
+          const shown = new Map();
+          const poll = async () => {
+            try {
+              if (!document.hidden) {
+                const known = job.querySelectorAll('section.step').length;
+                const response = await fetch(job.dataset.progress + '?known=' + known);
+                if (response.ok) {
+                  const progress = await response.json();
+                  const status = document.getElementById('job-status');
+                  status.textContent = progress.status;
+                  status.className = 'status status-' + progress.status;
+                  for (const [id, html] of Object.entries(progress.parts)) {
+                    const part = document.getElementById(id);
+                    if (part && shown.get(id) !== html) { part.innerHTML = html; shown.set(id, html); }
+                  }
+                  if (progress.added) {
+                    const pageAtEnd = atEnd(document.scrollingElement);
+                    const none = document.getElementById('no-steps');
+                    if (none) none.remove();
+                    job.insertAdjacentHTML('beforeend', progress.added);
+                    for (const section of [...job.querySelectorAll('section.step')].slice(known)) {
+                      const log = section.querySelector('pre.log[data-done="false"]');
+                      if (log) followLog(log);
+                    }
+                    if (pageAtEnd) document.scrollingElement.scrollTop = document.scrollingElement.scrollHeight;
+                  }
+                  if (progress.done) return;
+                }
+              }
+            } catch (error) { /* tried again below */ }
+            setTimeout(poll, 1000);
+          };
+          setTimeout(poll, 1000);
         }
         // Copy buttons.
         document.addEventListener('click', (event) => {

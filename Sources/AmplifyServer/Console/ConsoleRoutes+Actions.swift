@@ -169,9 +169,9 @@ extension ConsoleRoutes {
         }
     }
 
-    static func jsonResponse(_ status: HTTPResponse.Status, _ object: [String: String]) throws -> Response {
+    static func jsonResponse(_ status: HTTPResponse.Status, _ object: [String: Any]) throws -> Response {
         Response(
-            status: status, headers: [.contentType: "application/json"],
+            status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: object)))
         )
     }

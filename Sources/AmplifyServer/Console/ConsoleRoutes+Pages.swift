@@ -73,6 +73,8 @@ extension ConsoleRoutes {
         let rows = try await self.branches(appId, visitor, request, context)
         var view: [String: Any] = [
             "app": app, "href": href, "live": true,
+            // An app without one answers an empty repository.
+            "repository": (app["repository"] as? String).flatMap { $0.isEmpty ? nil : $0 } ?? false,
             "branches": rows.map { row in
                 ["name": row.name, "stage": row.stage, "status": row.status, "statusLabel": row.statusLabel, "href": row.href, "site": row.site ?? false,
                  "selected": row.name == chosen] as [String: Any]
@@ -117,7 +119,7 @@ extension ConsoleRoutes {
         let href = "\(Self.root)/apps/\(appId)/branches/\(Self.segment(branchName))"
         let jobs = (listed["jobSummaries"] as? [[String: Any]] ?? []).map { job -> [String: Any] in
             let status = job["status"] as? String ?? ""
-            let finished = ["SUCCEED", "FAILED", "CANCELLED"].contains(status)
+            let finished = Self.finished(status)
             return [
                 "jobId": job["jobId"] ?? "", "jobType": job["jobType"] ?? "", "status": status, "href": "\(href)/jobs/\(job["jobId"] ?? "")",
                 "commit": (job["commitId"] as? String).map { String($0.prefix(8)) } ?? "", "commitMessage": job["commitMessage"] ?? "",
@@ -144,19 +146,58 @@ extension ConsoleRoutes {
         let appId = try Self.parameter(context, "appId")
         let branchName = try Self.parameter(context, "branch")
         let jobId = try Self.parameter(context, "jobId")
+        let view = try await self.jobView(visitor, request, context, logsFrom: 0)
+        return .page(
+            title: "Job #\(jobId)", template: "job", view: view,
+            crumbs: [
+                ("Apps", "\(Self.root)/"), (appId, "\(Self.root)/apps/\(appId)"),
+                (branchName, "\(Self.root)/apps/\(appId)/branches/\(Self.segment(branchName))"),
+            ]
+        )
+    }
+
+    /// `GET …/jobs/<id>/progress?known=N`: what the job's page changes in place as the job goes on, as JSON: `status`,
+    /// `done` (finished: the page stops asking), `parts` (the page's elements by id — its summary line, each step's
+    /// heading and files — rendered by the page's own templates) and `added` (the sections of the steps after the
+    /// first N, the ones the page does not have yet, each with its log's end to follow from).
+    func jobProgress(_ request: Request, _ context: AmplifyRequestContext) async throws -> Response {
+        guard let visitor = self.visitor(request) else { return Self.forbidden("Sign in first.") }
+        do {
+            let known = request.uri.queryParameters["known"].flatMap { Int(String($0)) }.map { max(0, $0) } ?? 0
+            let view = try await self.jobView(visitor, request, context, logsFrom: known)
+            let steps = view["steps"] as? [[String: Any]] ?? []
+            var parts = ["job-meta": ConsoleTemplates.render(view, "jobMeta")]
+            for step in steps {
+                let name = step["stepName"] as? String ?? ""
+                parts["step-\(name)-head"] = ConsoleTemplates.render(step, "stepHead")
+                parts["step-\(name)-files"] = ConsoleTemplates.render(step, "stepFiles")
+            }
+            let summary = view["job"] as? [String: Any] ?? [:]
+            return try Self.jsonResponse(.ok, [
+                "status": summary["status"] ?? "", "done": view["done"] as? String == "true", "parts": parts,
+                "added": steps.dropFirst(known).map { ConsoleTemplates.render($0, "step") }.joined(separator: "\n"),
+            ])
+        } catch {
+            let (status, message) = self.message(error, context)
+            return try Self.jsonResponse(status, ["message": message])
+        }
+    }
+
+    /// The job page's view of the job in the path (GetJob, ListArtifacts): its summary and steps; the end of each
+    /// step's log (the last `logTailBytes`) for the steps from `logsFrom` on, the ones a page is to show.
+    private func jobView(_ visitor: Visitor, _ request: Request, _ context: AmplifyRequestContext, logsFrom: Int) async throws -> [String: Any] {
+        let appId = try Self.parameter(context, "appId")
+        let branchName = try Self.parameter(context, "branch")
+        let jobId = try Self.parameter(context, "jobId")
         let job = try await self.call(.getJob, visitor, request, context, labels: ["appId": appId, "branchName": branchName, "jobId": jobId])["job"]
             as? [String: Any] ?? [:]
         let summary = job["summary"] as? [String: Any] ?? [:]
         let href = "\(Self.root)/apps/\(appId)/branches/\(Self.segment(branchName))/jobs/\(jobId)"
         let key = JobKey(scope: visitor.scope, appId: appId, branchName: branchName, jobId: Int(jobId) ?? 0)
         var steps: [[String: Any]] = []
-        for step in job["steps"] as? [[String: Any]] ?? [] {
+        for (index, step) in (job["steps"] as? [[String: Any]] ?? []).enumerated() {
             let name = step["stepName"] as? String ?? ""
             let status = step["status"] as? String ?? ""
-            // The last 32 KB of each step's log as the page opens (no page over 150 KB), the whole log a link away;
-            // the script follows what comes after.
-            let size = try await self.api.store.log(key, step: name, from: Int.max)?.total ?? 0
-            let tail = try await self.api.store.log(key, step: name, from: max(0, size - Self.logTailBytes))
             var artifacts: [[String: String]] = []
             if name == "TEST" {
                 let listed = try await self.call(
@@ -168,27 +209,34 @@ extension ConsoleRoutes {
                     artifacts.append(["name": artifact["artifactFileName"] as? String ?? id, "url": url as? String ?? ""])
                 }
             }
-            steps.append([
+            var view: [String: Any] = [
                 "stepName": name, "status": status, "statusReason": step["statusReason"] ?? false,
                 "duration": Self.duration(step["startTime"], step["endTime"]), "logHref": "\(href)/log/\(Self.segment(name))",
-                "offset": tail?.total ?? 0, "done": ["SUCCEED", "FAILED", "CANCELLED"].contains(status) ? "true" : "false",
-                "log": String(decoding: tail?.bytes ?? [], as: UTF8.self), "artifacts": artifacts,
-                "earlier": size > Self.logTailBytes ? (step["logUrl"] ?? false) : false, "hasArtifacts": !artifacts.isEmpty,
-            ])
+                "done": Self.finished(status) ? "true" : "false", "artifacts": artifacts, "hasArtifacts": !artifacts.isEmpty,
+            ]
+            if index >= logsFrom {
+                // The last 32 KB of the log as the step is shown (no page over 150 KB), the whole log a link away; the
+                // script follows what comes after.
+                let size = try await self.api.store.log(key, step: name, from: Int.max)?.total ?? 0
+                let tail = try await self.api.store.log(key, step: name, from: max(0, size - Self.logTailBytes))
+                view["offset"] = tail?.total ?? 0
+                view["log"] = String(decoding: tail?.bytes ?? [], as: UTF8.self)
+                view["earlier"] = size > Self.logTailBytes ? (step["logUrl"] ?? false) : false
+            }
+            steps.append(view)
         }
-        let view: [String: Any] = [
-            "job": summary, "steps": steps, "live": true,
+        return [
+            "job": summary, "steps": steps, "live": true, "progressHref": "\(href)/progress",
+            "done": Self.finished(summary["status"] as? String ?? "") ? "true" : "false",
             "commit": (summary["commitId"] as? String).map { String($0.prefix(8)) } ?? false,
             "started": Self.time(summary["startTime"]), "ended": summary["endTime"] == nil ? false : Self.time(summary["endTime"]),
             "duration": Self.duration(summary["startTime"], summary["endTime"]),
         ]
-        return .page(
-            title: "Job #\(jobId)", template: "job", view: view,
-            crumbs: [
-                ("Apps", "\(Self.root)/"), (appId, "\(Self.root)/apps/\(appId)"),
-                (branchName, "\(Self.root)/apps/\(appId)/branches/\(Self.segment(branchName))"),
-            ]
-        )
+    }
+
+    /// Whether a job or step status is a final one.
+    static func finished(_ status: String) -> Bool {
+        ["SUCCEED", "FAILED", "CANCELLED"].contains(status)
     }
 
     /// `GET …/jobs/<id>/log/<step>?offset=N`: the log's bytes after N, `X-Log-Size` (where the next read starts) and

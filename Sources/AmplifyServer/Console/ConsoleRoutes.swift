@@ -80,6 +80,7 @@ struct ConsoleRoutes {
         group.post("apps/:appId/branches/:branch/jobs") { request, context in try await self.action(request, context, self.startJob) }
         group.post("apps/:appId/branches/:branch/deploy") { request, context in try await self.deploy(request, context) }
         group.get("apps/:appId/branches/:branch/jobs/:jobId") { request, context in try await self.page(request, context, self.jobPage) }
+        group.get("apps/:appId/branches/:branch/jobs/:jobId/progress") { request, context in try await self.jobProgress(request, context) }
         group.get("apps/:appId/branches/:branch/jobs/:jobId/log/:step") { request, context in try await self.logTail(request, context) }
         for verb in ["stop", "retry", "delete"] {
             group.post(RouterPath(stringLiteral: "apps/:appId/branches/:branch/jobs/:jobId/\(verb)")) { request, context in

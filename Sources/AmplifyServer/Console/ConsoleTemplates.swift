@@ -48,10 +48,10 @@ enum ConsoleTemplates {
             <section aria-labelledby="apps-title"><h1 id="apps-title">Apps</h1>
             {{^apps}}<p>No apps in {{account}} / {{region}} yet.</p>{{/apps}}
             {{#hasApps}}
-            <table><thead><tr><th scope="col">Name</th><th scope="col">App id</th><th scope="col">Platform</th><th scope="col">Branches</th><th scope="col"></th></tr></thead><tbody>
-            {{#apps}}<tr><td><a href="{{href}}">{{name}}</a></td><td><code>{{appId}}</code></td><td>{{platform}}</td>
-              <td id="app-{{appId}}-branches" data-live>{{#branches}}<a class="branch" href="{{href}}">{{name}} <span class="status status-{{status}}">{{statusLabel}}</span></a> {{/branches}}{{^branches}}none{{/branches}}</td>
-              <td><a href="{{href}}/delete">Delete…</a></td></tr>{{/apps}}
+            <table class="cards"><thead><tr><th scope="col">Name</th><th scope="col">App id</th><th scope="col">Platform</th><th scope="col">Branches</th><th scope="col">Actions</th></tr></thead><tbody>
+            {{#apps}}<tr><td><a href="{{href}}">{{name}}</a></td><td data-label="App id"><code>{{appId}}</code></td><td data-label="Platform">{{platform}}</td>
+              <td id="app-{{appId}}-branches" data-label="Branches" data-live>{{#branches}}<a class="branch" href="{{href}}">{{name}} <span class="status status-{{status}}">{{statusLabel}}</span></a> {{/branches}}{{^branches}}none{{/branches}}</td>
+              <td><form method="get" action="{{href}}/delete" class="inline"><button>Delete…</button></form></td></tr>{{/apps}}
             </tbody></table>{{/hasApps}}
             {{#next}}<p><a href="?next={{next}}">More apps</a></p>{{/next}}
             </section>
@@ -67,7 +67,7 @@ enum ConsoleTemplates {
             """,
         "app": """
             <section aria-labelledby="app-title"><h1 id="app-title">{{app.name}} <code>{{app.appId}}</code></h1>
-            <p>{{app.platform}}{{#app.repository}} · repository <code>{{app.repository}}</code>{{/app.repository}}{{#production}} · production branch <a href="{{href}}">{{name}}</a> (<a href="{{site}}">{{site}}</a>){{/production}}</p>
+            <p>{{app.platform}}{{#repository}} · repository <code>{{repository}}</code>{{/repository}}{{#production}} · production branch <a href="{{href}}">{{name}}</a> (<a href="{{site}}">{{site}}</a>){{/production}}</p>
             <h2>Branches</h2>
             <table><thead><tr><th scope="col">Branch</th><th scope="col">Stage</th><th scope="col">Latest job</th><th scope="col">Site</th></tr></thead><tbody id="branches" data-live>
             {{#branches}}<tr><td><a href="{{href}}">{{name}}</a></td><td>{{stage}}</td><td><span class="status status-{{status}}">{{statusLabel}}</span></td><td>{{#site}}<a href="{{site}}">{{site}}</a>{{/site}}</td></tr>{{/branches}}
@@ -115,7 +115,7 @@ enum ConsoleTemplates {
               <form method="post" action="{{href}}/backends/{{environmentName}}/delete" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button>Delete</button></form></li>{{/backends}}{{^backends}}<li>none</li>{{/backends}}</ul>
             <form method="post" action="{{href}}/backends" class="inline"><input type="hidden" name="csrf" value="{{csrf}}">
               <label>Environment <input name="environmentName" required></label><label>Stack <input name="stackName"></label><button>Add environment</button></form>
-            <p><a href="{{href}}/delete">Delete this app…</a></p>
+            <form method="get" action="{{href}}/delete" class="inline"><button>Delete this app…</button></form>
             </section>
             """,
         "confirm": """
@@ -150,17 +150,31 @@ enum ConsoleTemplates {
             </section>
             """,
         "job": """
-            <section aria-labelledby="job-title"><h1 id="job-title">Job #{{job.jobId}} <span id="job-status" class="status status-{{job.status}}" data-live>{{job.status}}</span></h1>
-            <p>{{job.jobType}}{{#commit}} · <code>{{commit}}</code> {{job.commitMessage}}{{/commit}} · started {{started}}{{#ended}} · ended {{ended}} ({{duration}}){{/ended}}</p>
-            {{#steps}}<section class="step" aria-labelledby="step-{{stepName}}">
-              <h2 id="step-{{stepName}}">{{stepName}} <span class="status status-{{status}}" id="step-{{stepName}}-status" data-live>{{status}}</span> <small>{{duration}}</small></h2>
-              {{#statusReason}}<p class="error" role="alert">{{statusReason}}</p>{{/statusReason}}
+            <section aria-labelledby="job-title" id="job" data-progress="{{progressHref}}" data-done="{{done}}">
+            <h1 id="job-title">Job #{{job.jobId}} <span id="job-status" class="status status-{{job.status}}" role="status">{{job.status}}</span></h1>
+            <p id="job-meta">{{> jobMeta}}</p>
+            {{#steps}}{{> step}}{{/steps}}
+            {{^steps}}<p id="no-steps">No step has started yet.</p>{{/steps}}
+            </section>
+            """,
+        // The parts of a job's page that its script replaces as the job goes on (`ConsoleRoutes.jobProgress`).
+        "jobMeta": """
+            {{job.jobType}}{{#commit}} · <code>{{commit}}</code> {{job.commitMessage}}{{/commit}} · started {{started}}{{#ended}} · ended {{ended}} ({{duration}}){{/ended}}
+            """,
+        "step": """
+            <section class="step" aria-labelledby="step-{{stepName}}">
+              <div id="step-{{stepName}}-head">{{> stepHead}}</div>
               {{#earlier}}<p><a href="{{earlier}}">The whole log</a> (the page shows its end).</p>{{/earlier}}
               <pre class="log" id="log-{{stepName}}" tabindex="0" aria-label="{{stepName}} log" data-log="{{logHref}}" data-offset="{{offset}}" data-done="{{done}}">{{log}}</pre>
-              {{#hasArtifacts}}<h3>Test artifacts</h3><ul>{{#artifacts}}<li><a href="{{url}}">{{name}}</a></li>{{/artifacts}}</ul>{{/hasArtifacts}}
-            </section>{{/steps}}
-            {{^steps}}<p>No step has started yet.</p>{{/steps}}
+              <div id="step-{{stepName}}-files">{{> stepFiles}}</div>
             </section>
+            """,
+        "stepHead": """
+            <h2 id="step-{{stepName}}">{{stepName}} <span class="status status-{{status}}" id="step-{{stepName}}-status">{{status}}</span> <small>{{duration}}</small></h2>
+            {{#statusReason}}<p class="error" role="alert">{{statusReason}}</p>{{/statusReason}}
+            """,
+        "stepFiles": """
+            {{#hasArtifacts}}<h3>Test artifacts</h3><ul>{{#artifacts}}<li><a href="{{url}}">{{name}}</a></li>{{/artifacts}}</ul>{{/hasArtifacts}}
             """,
         "error": """
             <section aria-labelledby="error-title"><h1 id="error-title">That did not work</h1>
