@@ -25,13 +25,18 @@ def podman(*args, check=True, **options):
     return subprocess.run(PODMAN + list(args), check=check, **options)
 
 
+# The most processes a container is given: runc failed here to set a limit of 65536 or more ("error setting rlimit
+# type 6: operation not permitted", with the host's own limit at 96367), and 32768 works (measured).
+MOST_PROCESSES = 32768
+
+
 def ulimits():
-    """`--ulimit` flags that give a container this process's own limits of open files and processes."""
+    """`--ulimit` flags that give a container this process's own limits of open files, and of processes up to
+    MOST_PROCESSES."""
     flags = []
-    for name, limit in (("nofile", resource.RLIMIT_NOFILE), ("nproc", resource.RLIMIT_NPROC)):
+    for name, limit, most in (("nofile", resource.RLIMIT_NOFILE, 1048576), ("nproc", resource.RLIMIT_NPROC, MOST_PROCESSES)):
         soft, hard = resource.getrlimit(limit)
-        if hard == resource.RLIM_INFINITY:
-            hard = soft if soft != resource.RLIM_INFINITY else 1048576
-            soft = min(soft, hard) if soft != resource.RLIM_INFINITY else hard
+        hard = most if hard == resource.RLIM_INFINITY else min(hard, most)
+        soft = hard if soft == resource.RLIM_INFINITY else min(soft, hard)
         flags += ["--ulimit", f"{name}={soft}:{hard}"]
     return flags

@@ -47,7 +47,7 @@ def test_each_test_starts_empty(amplify_local):
 def test_simulated_job_and_delete_job(amplify_local):
     amplify = amplify_local.client("amplify")
     app_id = amplify.create_app(name="simulated", repository="https://github.com/example/site",
-                             accessToken="a-token")["app"]["appId"]
+                                 accessToken="a-token")["app"]["appId"]
     amplify.create_branch(appId=app_id, branchName="main")
     job_id = amplify.start_job(appId=app_id, branchName="main", jobType="RELEASE")["jobSummary"]["jobId"]
     assert job_id == "1"
