@@ -8,10 +8,18 @@ import Foundation
 /// `nvm` is a shell function in `$NVM_DIR/nvm.sh` (the build's `~/.nvm`), as nvm's own is, so that a spec's
 /// `. ~/.nvm/nvm.sh` works too; `$NVM_DIR/versions/node` is the `--node-versions` folder. It downloads nothing.
 struct BuildImageShell: Sendable {
+    /// The builds' options this shell follows (`--backend-builds`, `--node-versions`).
+    let configuration: BuildRunner.Configuration
+
     /// What a build does with a command that deploys (or reads) the app's backend on AWS.
-    let backendBuilds: BackendBuilds
+    var backendBuilds: BackendBuilds { self.configuration.backendBuilds }
     /// The Node.js installations in nvm's layout (`DIR/v20.18.0/bin/node`), if any.
-    let nodeVersions: NodeVersions
+    var nodeVersions: NodeVersions { NodeVersions(folder: self.configuration.nodeVersions) }
+
+    /// What the build's log says of them.
+    var description: String {
+        "# Node.js versions for nvm: \(self.nodeVersions.description); backend deployments (amplifyPush, ampx pipeline-deploy): \(self.backendBuilds.rawValue) (--backend-builds)."
+    }
 
     /// The lines a build's shell runs before its phases: nvm loaded, the backend helpers defined, then `liveUpdates`
     /// (the app's or branch's `_LIVE_UPDATES`) applied; a live update that cannot be honoured fails the build.

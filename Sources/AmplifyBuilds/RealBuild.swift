@@ -24,7 +24,6 @@ struct RealBuild: Sendable {
     static let machineCPUs = ProcessInfo.processInfo.activeProcessorCount
 
     /// The Node.js versions `nvm` picks from (`--node-versions`).
-    private var nodeVersions: NodeVersions { NodeVersions(folder: self.configuration.nodeVersions) }
 
     /// Returns whether the job was deleted while it ran.
     func run() async -> Bool {
@@ -160,7 +159,7 @@ struct RealBuild: Sendable {
     /// The build image's commands before the phases: nvm over --node-versions (installed in `nvmDirectory`), the
     /// backend helpers, `_LIVE_UPDATES` (the app's or branch's variable; AWS does not read it from the build spec's env).
     private func prelude(_ variables: [String: String], nvmDirectory: URL, log: BuildLog) throws -> [String] {
-        let image = BuildImageShell(backendBuilds: self.configuration.backendBuilds, nodeVersions: self.nodeVersions)
+        let image = BuildImageShell(configuration: self.configuration)
         try image.install(in: nvmDirectory)
         let prelude: [String]
         do {
@@ -168,7 +167,7 @@ struct RealBuild: Sendable {
         } catch {
             throw JobProgress.Interruption.failed(error.message)
         }
-        log.info("# Node.js versions for nvm: \(self.nodeVersions.description); backend deployments (amplifyPush, ampx pipeline-deploy): \(self.configuration.backendBuilds.rawValue) (--backend-builds).")
+        log.info(image.description)
         return prelude
     }
 
@@ -392,7 +391,7 @@ struct RealBuild: Sendable {
             ProcessContainment.sandbox(
                 sandbox,
                 writable: [workspace.path, files.cache(key.scope, appId: key.appId, branchName: key.branchName).deletingLastPathComponent().path],
-                readOnly: self.nodeVersions.folder.map { [$0] } ?? [],
+                readOnly: BuildImageShell(configuration: self.configuration).nodeVersions.folder.map { [$0] } ?? [],
                 hidden: [files.root.path, files.builds.path, files.cacheRoot.path], workingDirectory: appRoot.path
             )
         } ?? self.isolation.containment
