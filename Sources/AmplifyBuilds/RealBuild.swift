@@ -391,7 +391,7 @@ struct RealBuild: Sendable {
             ProcessContainment.sandbox(
                 sandbox,
                 writable: [workspace.path, files.cache(key.scope, appId: key.appId, branchName: key.branchName).deletingLastPathComponent().path],
-                readOnly: BuildImageShell(configuration: self.configuration).nodeVersions.folder.map { [$0] } ?? [],
+                readOnly: self.configuration.nodeVersions.map { [$0] } ?? [],
                 hidden: [files.root.path, files.builds.path, files.cacheRoot.path], workingDirectory: appRoot.path
             )
         } ?? self.isolation.containment
