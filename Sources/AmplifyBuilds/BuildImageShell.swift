@@ -23,9 +23,15 @@ struct BuildImageShell: Sendable {
 
     /// The lines a build's shell runs before its phases: nvm loaded, the backend helpers defined, then `liveUpdates`
     /// (the app's or branch's `_LIVE_UPDATES`) applied; a live update that cannot be honoured fails the build.
-    func prelude(liveUpdates: String?) throws(LiveUpdate.Invalid) -> [String] {
+    ///
+    /// In a container (`inImage`), the image's own nvm is loaded when it has one (its `$NVM_DIR`, else `~/.nvm`), and
+    /// this one (at `ownNvm`) only when it has none.
+    func prelude(liveUpdates: String?, inImage ownNvm: String? = nil) throws(LiveUpdate.Invalid) -> [String] {
+        let nvm = ownNvm.map { own in
+            ##"[ -n "${NVM_DIR:-}" ] || [ ! -s "$HOME/.nvm/nvm.sh" ] || export NVM_DIR="$HOME/.nvm"; if [ -n "${NVM_DIR:-}" ] && [ -s "$NVM_DIR/nvm.sh" ]; then printf '%s\n' "# nvm: the image's ($NVM_DIR)"; else export NVM_DIR=\##(BuildScript.quote(own)); fi; . "$NVM_DIR/nvm.sh""##
+        } ?? #". "$NVM_DIR/nvm.sh""#
         var lines = [
-            #". "$NVM_DIR/nvm.sh""#,
+            nvm,
             "__amplify_local_backend_builds=\(self.backendBuilds.rawValue)",
             Self.backendHelpers,
         ]
@@ -36,12 +42,13 @@ struct BuildImageShell: Sendable {
     }
 
     /// Makes the build's `~/.nvm`: `nvm.sh`, and `versions/node` as a link to the installations.
-    func install(in nvmDirectory: URL) throws {
+    /// `versionsPath` is where the build sees the installations (a container's mount), the folder itself when nil.
+    func install(in nvmDirectory: URL, versionsPath: String? = nil) throws {
         let manager = FileManager.default
         try manager.createDirectory(at: nvmDirectory.appending(path: "versions"), withIntermediateDirectories: true)
         try Self.nvmScript.write(to: nvmDirectory.appending(path: "nvm.sh"), atomically: false, encoding: .utf8)
         if let folder = self.nodeVersions.folder {
-            try manager.createSymbolicLink(atPath: nvmDirectory.appending(path: "versions/node").path, withDestinationPath: folder)
+            try manager.createSymbolicLink(atPath: nvmDirectory.appending(path: "versions/node").path, withDestinationPath: versionsPath ?? folder)
         } else {
             try manager.createDirectory(at: nvmDirectory.appending(path: "versions/node"), withIntermediateDirectories: true)
         }

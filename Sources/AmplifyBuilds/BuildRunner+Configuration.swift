@@ -28,6 +28,9 @@ extension BuildRunner {
         /// The folders `file://` sources (a deployment's `sourceUrl`, a repository on this machine) may be read from
         /// (`--deploy-from`); none by default.
         public var deployFrom: [String] = []
+        /// The image builds run in under podman when the app names none with `_CUSTOM_IMAGE` (`--build-image`); it also
+        /// stands for Amplify's own (`_CUSTOM_IMAGE` amplify:al2023). Nil: builds that name no image run on the host.
+        public var image: String? = nil
 
         public init() {}
 

@@ -118,6 +118,10 @@ public final class BuildRunner: Service, Sendable {
                 self.logger.notice("Killed processes left by builds of the previous run", metadata: ["processes": "\(leftovers)"])
             }
             ControlGroup.removeLeftovers(runs: self.context.files.workspaceRuns)
+            if let containers = await self.context.launcher.isolation.containers {
+                let removed = await containers.removeLeftovers(owner: self.context.files.builds.path, launcher: self.context.launcher)
+                if removed > 0 { self.logger.notice("Removed containers left by builds of the previous run", metadata: ["containers": "\(removed)"]) }
+            }
             self.context.files.removeWorkspaces()
         }
         if self.configuration.mode == .auto, !self.context.missingTools.isEmpty {

@@ -39,15 +39,17 @@ struct RealBuild: Sendable {
             let cgroup = limits.cgroup.withLock { $0 }
             cgroup?.kill()
             cgroup?.remove()
+            if let container = limits.container.withLock({ $0 }) { await container.remove(launcher: self.context.launcher) }
             SiteFiles.remove(workspace)
         }) {
             try await self.build(in: workspace, run: run, marker: marker, limits: limits)
         }
     }
 
-    /// The control group a build made (removed when it ends, however it ends).
+    /// The control group a build made, and its container (removed when it ends, however it ends).
     private final class Limits: Sendable {
         let cgroup = Mutex<ControlGroup?>(nil)
+        let container = Mutex<BuildContainer?>(nil)
     }
 
     /// The marker every process of a build carries; the part before `#` is shared by all builds of this
@@ -65,7 +67,6 @@ struct RealBuild: Sendable {
         let buildEnvironment = BuildEnvironment(app: app, branch: branch)
         let variables = buildEnvironment.console
         let timeout = buildEnvironment.timeoutMinutes
-        let repositoryFolder = workspace.appending(path: "repository", directoryHint: .isDirectory)
         let home = workspace.appending(path: "home", directoryHint: .isDirectory)
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         let runner = LoggedProcessRunner(
@@ -73,12 +74,15 @@ struct RealBuild: Sendable {
             deadline: ContinuousClock.now + .milliseconds(Int(timeout * 60_000)),
             timeoutReason: "The build timed out after \(buildEnvironment.timeoutText) minutes (_BUILD_TIMEOUT)."
         )
-        let sizing = self.size(app, run: run, limits: limits, log: log)
-
-        // Clone.
         guard let repository = app.repository, !repository.isEmpty else {
             throw JobProgress.Interruption.failed("The app has no repository to build.")
         }
+        let container = try await self.container(variables, workspace: workspace, run: run, repository: repository, runner: runner)
+        limits.container.withLock { $0 = container }
+        let sizing = self.size(app, run: run, limits: limits, container: container, log: log)
+        let repositoryFolder = container?.repositoryFolder ?? workspace.appending(path: "repository", directoryHint: .isDirectory)
+
+        // Clone.
         let checkout = GitCheckout(
             repository: repository, branchName: key.branchName, ref: branch.pullRequest?.ref, commitId: self.job.commitId,
             environment: self.context.hostEnvironment, sources: self.context.sources
@@ -89,12 +93,12 @@ struct RealBuild: Sendable {
         var (spec, detection) = try await self.buildSpec(app: app, branch: branch, repository: repositoryFolder, log: log, variables: variables)
         let (appRoot, buildFolder) = try Self.folders(of: spec, in: repositoryFolder, log: log)
         let nvmDirectory = home.appending(path: ".nvm", directoryHint: .isDirectory)
-        let prelude = try self.prelude(variables, nvmDirectory: nvmDirectory, log: log)
+        let prelude = try self.prelude(variables, nvmDirectory: nvmDirectory, container: container, log: log)
         var environment = buildEnvironment.variables(
             specVariables: spec.variables, builtIns: buildEnvironment.builtIns(app: app, branch: branch, jobId: key.jobId, commit: commit.id),
-            home: home.path, hostPath: self.context.hostEnvironment["PATH"]
+            place: container == nil ? .host(home: home.path, hostPath: self.context.hostEnvironment["PATH"]) : .image
         )
-        try self.complete(&environment, nvmDirectory: nvmDirectory, secrets: secrets, workspace: workspace, log: log)
+        try self.complete(&environment, nvmDirectory: container == nil ? nvmDirectory : nil, secrets: secrets, workspace: workspace, log: log)
         if NextStandaloneOutput.wantsStandalone(platform: app.platform, baseDirectory: spec.artifactsBaseDirectory, detected: detection?.framework) {
             Self.askForStandalone(&environment, log: log)
         }
@@ -122,9 +126,14 @@ struct RealBuild: Sendable {
 
     /// What the build gets of the machine (its compute type's size, in a control group of its own where one can be
     /// made), said in its log.
-    private func size(_ app: App, run: String, limits: Limits, log: BuildLog) -> Sizing {
+    private func size(_ app: App, run: String, limits: Limits, container: BuildContainer?, log: BuildLog) -> Sizing {
         let resources = BuildResources(app.jobConfig.buildComputeType, machineCPUs: Self.machineCPUs, memoryCap: self.configuration.memoryCap)
         let processLimit = self.context.launcher.processLimit
+        if let container {
+            log.info("# Build size: \(resources.description); memory, CPUs and processes (at most \(processLimit.maximum), --build-max-processes) limited by podman.")
+            log.info(container.description)
+            return Sizing(resources: resources, cgroup: nil, machineCPUs: Self.machineCPUs, processLimit: processLimit, container: container)
+        }
         let cgroup = ControlGroup.make(
             run: run, memoryBytes: resources.memoryBytes, cpus: resources.cpus, machineCPUs: Self.machineCPUs, processLimit: processLimit
         )
@@ -135,6 +144,34 @@ struct RealBuild: Sendable {
         let sandbox = self.isolation.sandbox
         log.info("# Sandbox: \(sandbox != nil ? "bubblewrap" : "none") (\(self.isolation.sandboxReason))\(sandbox?.network == false ? ", no network" : "").")
         return Sizing(resources: resources, cgroup: cgroup, machineCPUs: Self.machineCPUs, processLimit: processLimit)
+    }
+
+    /// The build's container, where it runs in one (`--build-runtime`, `_CUSTOM_IMAGE`), with its image ready; nil
+    /// for a build on the host. A build that must run in an image it cannot have fails.
+    private func container(
+        _ variables: [String: String], workspace: URL, run: String, repository: String, runner: LoggedProcessRunner
+    ) async throws -> BuildContainer? {
+        let placement = self.isolation.buildRuntime.placement(
+            customImage: variables["_CUSTOM_IMAGE"], defaultImage: self.configuration.image,
+            podmanProblem: self.isolation.containers == nil ? self.isolation.containersReason : nil
+        )
+        switch placement {
+        case .host(let note):
+            if let note { runner.log.line(note, level: .warning) }
+            return nil
+        case .refused(let reason):
+            throw JobProgress.Interruption.failed(reason)
+        case .container(let image, let source):
+            guard let runtime = self.isolation.containers else { return nil }
+            let key = self.job.key
+            let container = BuildContainer(
+                runtime: runtime, image: image, source: source, workspace: workspace, run: run, repository: repository,
+                cacheFolder: self.context.files.cache(key.scope, appId: key.appId, branchName: key.branchName).deletingLastPathComponent(),
+                nodeVersions: self.configuration.nodeVersions, owner: self.context.files.builds.path
+            )
+            try await container.prepare(runner: runner)
+            return container
+        }
     }
 
     /// The build spec's app root and the folder its commands run in (`buildPath`), which must be folders of the
@@ -158,12 +195,12 @@ struct RealBuild: Sendable {
 
     /// The build image's commands before the phases: nvm over --node-versions (installed in `nvmDirectory`), the
     /// backend helpers, `_LIVE_UPDATES` (the app's or branch's variable; AWS does not read it from the build spec's env).
-    private func prelude(_ variables: [String: String], nvmDirectory: URL, log: BuildLog) throws -> [String] {
+    private func prelude(_ variables: [String: String], nvmDirectory: URL, container: BuildContainer?, log: BuildLog) throws -> [String] {
         let image = BuildImageShell(configuration: self.configuration)
-        try image.install(in: nvmDirectory)
+        try image.install(in: nvmDirectory, versionsPath: container.map { _ in BuildContainer.nodeVersionsPath })
         let prelude: [String]
         do {
-            prelude = try image.prelude(liveUpdates: variables["_LIVE_UPDATES"])
+            prelude = try image.prelude(liveUpdates: variables["_LIVE_UPDATES"], inImage: container?.path(of: nvmDirectory))
         } catch {
             throw JobProgress.Interruption.failed(error.message)
         }
@@ -175,14 +212,14 @@ struct RealBuild: Sendable {
     /// `secrets`, a JSON object of name → value), and without a sandbox (no private /tmp) a temporary folder of the
     /// build's own for the tools that honour TMPDIR.
     private func complete(
-        _ environment: inout [String: String], nvmDirectory: URL, secrets: [String: String], workspace: URL, log: BuildLog
+        _ environment: inout [String: String], nvmDirectory: URL?, secrets: [String: String], workspace: URL, log: BuildLog
     ) throws {
-        environment["NVM_DIR"] = nvmDirectory.path
+        if let nvmDirectory { environment["NVM_DIR"] = nvmDirectory.path }
         if !secrets.isEmpty {
             environment["secrets"] = String(decoding: try JSONSerialization.data(withJSONObject: secrets, options: [.sortedKeys]), as: UTF8.self)
             log.info("# \(secrets.count) secrets are in the secrets environment variable (JSON); their values are hidden in the logs.")
         }
-        if self.isolation.sandbox == nil {
+        if self.isolation.sandbox == nil, nvmDirectory != nil {
             let temporary = workspace.appending(path: "tmp", directoryHint: .isDirectory)
             try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
             environment["TMPDIR"] = temporary.path
@@ -265,9 +302,10 @@ struct RealBuild: Sendable {
         }
         let control = workspace.appending(path: "control", directoryHint: .notDirectory)
         let script = BuildScript(
-            phases: spec.phases, appRoot: appRoot.path, controlFile: control.path, prelude: prelude, cacheFile: cacheFile.path, cachePaths: spec.cachePaths
+            phases: spec.phases, appRoot: sizing.path(of: appRoot), controlFile: sizing.path(of: control), prelude: prelude,
+            cacheFile: sizing.path(of: cacheFile), cachePaths: spec.cachePaths
         )
-        if let failure = try await self.run(script, name: "build", appRoot: appRoot, environment: environment, workspace: workspace, runner: runner, sizing: sizing) {
+        if let failure = try await self.run(script, name: "build", control: control, appRoot: appRoot, environment: environment, workspace: workspace, runner: runner, sizing: sizing) {
             runner.log.line("!!! Build failed", level: .error)
             runner.log.line("!!! Error: \(failure)", level: .error)
             await runner.log.close()
@@ -326,8 +364,8 @@ struct RealBuild: Sendable {
             launcher: build.launcher, log: log, progress: self.progress, marker: build.marker, grace: build.grace, deadline: build.deadline, timeoutReason: build.timeoutReason
         )
         let control = workspace.appending(path: "test-control", directoryHint: .notDirectory)
-        let script = BuildScript(phases: spec.testPhases, appRoot: appRoot.path, controlFile: control.path, prelude: prelude)
-        let failure = try await self.run(script, name: "test", appRoot: appRoot, environment: environment, workspace: workspace, runner: runner, sizing: sizing)
+        let script = BuildScript(phases: spec.testPhases, appRoot: sizing.path(of: appRoot), controlFile: sizing.path(of: control), prelude: prelude)
+        let failure = try await self.run(script, name: "test", control: control, appRoot: appRoot, environment: environment, workspace: workspace, runner: runner, sizing: sizing)
         await log.flush()
         if let artifacts = spec.testArtifacts {
             let collected = try TestArtifactCollector(
@@ -357,6 +395,13 @@ struct RealBuild: Sendable {
         var cgroup: ControlGroup?
         var machineCPUs: Int
         var processLimit: ProcessLimit
+        /// The container the build runs in, nil on the host.
+        var container: BuildContainer? = nil
+
+        /// Where the build's commands see `url`.
+        func path(of url: URL) -> String {
+            self.container?.path(of: url) ?? url.path
+        }
 
         /// The process limit the build's shell gets as `RLIMIT_NPROC`: none where the control group's `pids.max`
         /// holds it (the control group then is the one that refuses, and says so in `pids.events`).
@@ -379,12 +424,41 @@ struct RealBuild: Sendable {
     /// Runs one step's script as the build's user, sized and in the sandbox; returns why it failed, or nil when it ran
     /// every command.
     private func run(
-        _ script: BuildScript, name: String, appRoot: URL, environment: [String: String], workspace: URL, runner: LoggedProcessRunner,
+        _ script: BuildScript, name: String, control: URL, appRoot: URL, environment: [String: String], workspace: URL, runner: LoggedProcessRunner,
         sizing: Sizing
     ) async throws -> String? {
         let scriptFile = workspace.appending(path: "\(name).sh", directoryHint: .notDirectory)
         try script.text.write(to: scriptFile, atomically: false, encoding: .utf8)
         if let user = self.runAs { user.own(scriptFile) }
+        let outcome: ProcessOutcome
+        let killedForMemory: Bool
+        let reachedProcessLimit: Bool
+        if let container = sizing.container {
+            let (command, report) = try container.command(
+                step: name, script: scriptFile, environment: environment, workingDirectory: appRoot, sizing: sizing, runAs: self.runAs,
+                network: self.isolation.network, marker: runner.marker, log: runner.log
+            )
+            outcome = try await runner.run(command)
+            let counted = BuildContainer.report(report)
+            (killedForMemory, reachedProcessLimit) = (counted.killedForMemory, counted.reachedProcessLimit)
+        } else {
+            outcome = try await runner.run(self.hostCommand(scriptFile, appRoot: appRoot, environment: environment, workspace: workspace, marker: runner.marker, sizing: sizing))
+            (killedForMemory, reachedProcessLimit) = (sizing.cgroup?.killedForMemory == true, sizing.cgroup?.reachedProcessLimit == true)
+        }
+        let reached = (try? String(contentsOf: control, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let failure = Self.failure(outcome, reached: reached, commands: script.commands)
+        if let failure, killedForMemory {
+            return "\(sizing.resources.outOfMemoryReason) (\(failure))"
+        }
+        if reachedProcessLimit {
+            if let failure { return "\(sizing.processLimit.reachedReason) (\(failure))" }
+            runner.log.line(sizing.processLimit.reachedReason, level: .warning)
+        }
+        return failure
+    }
+
+    /// The build shell of a step on the host: as the build's user, sized, in the sandbox (or the containment there is).
+    private func hostCommand(_ scriptFile: URL, appRoot: URL, environment: [String: String], workspace: URL, marker: String, sizing: Sizing) -> ProcessCommand {
         let files = self.context.files
         let key = self.job.key
         let containment = self.isolation.sandbox.map { sandbox in
@@ -396,20 +470,10 @@ struct RealBuild: Sendable {
             )
         } ?? self.isolation.containment
         var command = ProcessCommand(
-            "bash", ["--noprofile", "--norc", scriptFile.path], environment: environment, workingDirectory: appRoot.path, marker: runner.marker
+            "bash", ["--noprofile", "--norc", scriptFile.path], environment: environment, workingDirectory: appRoot.path, marker: marker
         )
         (command.containment, command.runAs, command.prefix, command.processLimit) = (containment, self.runAs, sizing.prefix, sizing.processRlimit)
-        let outcome = try await runner.run(command)
-        let reached = (try? String(contentsOf: URL(fileURLWithPath: script.controlFile), encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        let failure = Self.failure(outcome, reached: reached, commands: script.commands)
-        if let failure, sizing.cgroup?.killedForMemory == true {
-            return "\(sizing.resources.outOfMemoryReason) (\(failure))"
-        }
-        if sizing.cgroup?.reachedProcessLimit == true {
-            if let failure { return "\(sizing.processLimit.reachedReason) (\(failure))" }
-            runner.log.line(sizing.processLimit.reachedReason, level: .warning)
-        }
-        return failure
+        return command
     }
 
     /// How the build's processes are limited, for its log: `at most 2048 processes and threads

@@ -2,7 +2,7 @@ import Foundation
 
 /// The variables a build runs with, as AWS sets them: the build spec's `env.variables`, the app's environment
 /// variables over them, the branch's over the app's, AWS's built-ins over all; then PATH (the spec's or the
-/// console's, else the server's), HOME, LANG and CI.
+/// console's, else the server's), HOME, LANG (on the host; in a container the image's) and CI.
 public struct BuildEnvironment: Sendable {
     /// The app's environment variables with the branch's over them (what `_BUILD_TIMEOUT`, `_LIVE_UPDATES` and
     /// `AMPLIFY_MONOREPO_APP_ROOT` are read from).
@@ -47,14 +47,23 @@ public struct BuildEnvironment: Sendable {
         ]) { _, builtIn in builtIn }
     }
 
-    /// The whole environment of a build whose spec sets `specVariables`, with `builtIns`, its home folder `home`, and
-    /// the server's PATH `hostPath`.
-    public func variables(specVariables: [String: String], builtIns: [String: String], home: String, hostPath: String?) -> [String: String] {
+    /// Where a build's shell runs, which decides the variables the machine gives it.
+    public enum Place: Sendable, Equatable {
+        /// On the server's machine: its home folder `home`, and the server's PATH `hostPath`.
+        case host(home: String, hostPath: String?)
+        /// In a container of the build image, whose own HOME, PATH and LANG apply unless the build sets them.
+        case image
+    }
+
+    /// The whole environment of a build whose spec sets `specVariables`, with `builtIns`, run at `place`.
+    public func variables(specVariables: [String: String], builtIns: [String: String], place: Place) -> [String: String] {
         var environment = specVariables.merging(self.console) { _, console in console }
         environment.merge(builtIns) { _, builtIn in builtIn }
-        environment["PATH"] = environment["PATH"] ?? hostPath ?? SearchPath.standard
-        environment["HOME"] = home
-        environment["LANG"] = environment["LANG"] ?? "C.UTF-8"
+        if case .host(let home, let hostPath) = place {
+            environment["PATH"] = environment["PATH"] ?? hostPath ?? SearchPath.standard
+            environment["HOME"] = home
+            environment["LANG"] = environment["LANG"] ?? "C.UTF-8"
+        }
         environment["CI"] = "true"
         return environment
     }

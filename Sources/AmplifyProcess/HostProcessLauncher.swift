@@ -26,6 +26,10 @@ public final class HostProcessLauncher: ProcessLauncher, Service {
         public var maxProcesses = ProcessLimit.defaultMaximum
         /// Whether the machine is probed at all (not when every build is simulated).
         public var probes = true
+        /// Where builds run: on the host, or in a container under podman (`--build-runtime`).
+        public var buildRuntime = BuildRuntime.auto
+        /// The server's environment, whose podman variables (`CONTAINERS_STORAGE_CONF`, …) podman runs with.
+        public var environment: [String: String] = [:]
 
         public init() {}
     }
@@ -47,21 +51,26 @@ public final class HostProcessLauncher: ProcessLauncher, Service {
     }
 
     /// Decides at once what the server's start depends on: a sandbox that is required (`bubblewrap`, or any sandbox for
-    /// `--build-network none`), which throws `Sandbox.Unavailable` naming why it cannot be made.
+    /// `--build-network none`), which throws `Sandbox.Unavailable` naming why it cannot be made, and podman when builds
+    /// must run in containers (`--build-runtime podman`), which throws `ContainerRuntime.Unavailable`.
     public func prepare() async throws {
         guard self.configuration.probes else { return self.decided.decide(.unprobed) }
-        guard self.configuration.sandbox != .auto || !self.configuration.network else { return }
+        let sandboxRequired = self.configuration.sandbox == .bubblewrap || !self.configuration.network
+        guard sandboxRequired || self.configuration.buildRuntime == .podman else { return }
         let (sandbox, reason) = try await Sandbox.resolve(self.configuration.sandbox, network: self.configuration.network)
-        await self.settle(sandbox, reason)
+        let containers = try await ContainerRuntime.resolve(self.configuration.buildRuntime, environment: self.configuration.environment)
+        await self.settle(sandbox, reason, containers)
     }
 
     public func run() async throws {
         if self.decided.decided == nil {
             self.tasks.add {
-                // `auto` with the network does not throw: it falls back to no sandbox, saying why.
+                // `auto` with the network does not throw: it falls back to no sandbox, or no containers, saying why.
                 let resolved: (sandbox: Sandbox?, reason: String) =
                     (try? await Sandbox.resolve(self.configuration.sandbox, network: self.configuration.network)) ?? (nil, "the sandbox could not be probed")
-                await self.settle(resolved.sandbox, resolved.reason)
+                let containers = (try? await ContainerRuntime.resolve(self.configuration.buildRuntime, environment: self.configuration.environment))
+                    ?? (nil, "podman could not be probed")
+                await self.settle(resolved.sandbox, resolved.reason, containers)
             }
         }
         await withGracefulShutdownHandler {
@@ -71,17 +80,28 @@ public final class HostProcessLauncher: ProcessLauncher, Service {
         }
     }
 
-    private func settle(_ sandbox: Sandbox?, _ reason: String) async {
+    private func settle(_ sandbox: Sandbox?, _ reason: String, _ containers: (runtime: ContainerRuntime?, reason: String)) async {
         let containment = await ProcessContainment.probe()
         self.logger.notice(
             sandbox != nil ? "Builds run in a bubblewrap sandbox" : "Builds run without a sandbox",
             metadata: ["reason": "\(reason)", "network": "\(self.configuration.network ? "all" : "none")"]
         )
+        if self.configuration.buildRuntime != .host {
+            self.logger.notice(
+                containers.runtime != nil ? "Builds that name an image run in containers" : "Builds run on the host: no containers",
+                metadata: ["reason": "\(containers.reason)", "build.runtime": "\(self.configuration.buildRuntime.rawValue)"]
+            )
+        }
         self.logger.debug(
             "Builds are contained by \(sandbox != nil ? "the sandbox" : containment.description)",
             metadata: ["build.users": "\(ProcessUser.available ? "one per build" : "the server's own")"]
         )
-        self.decided.decide(Isolation(sandbox: sandbox, sandboxReason: reason, containment: containment))
+        self.decided.decide(
+            Isolation(
+                sandbox: sandbox, sandboxReason: reason, containment: containment, containers: containers.runtime, containersReason: containers.reason,
+                buildRuntime: self.configuration.buildRuntime, network: self.configuration.network
+            )
+        )
     }
 
     public func killMarked(_ marker: String, prefix: Bool) -> Int {

@@ -29,10 +29,11 @@ public struct ProcessUser: Sendable, Equatable {
         geteuid() == 0 && SearchPath.find("setpriv") != nil
     }
 
-    /// A new user for one build when `available`; else nil, and builds run as the server's own user.
+    /// A new user for one build when `available`; else nil, and builds run as the server's own user. In a container it
+    /// is the container's root, and the ids after it (the container's other users) stay in the range too.
     public static func forBuild() -> ProcessUser? {
         guard self.available else { return nil }
-        let id = self.firstId + UInt32.random(in: 0..<self.idCount)
+        let id = self.firstId + UInt32.random(in: 0..<(self.idCount - ContainerRun.mappedIds))
         return ProcessUser(uid: id, gid: id)
     }
 

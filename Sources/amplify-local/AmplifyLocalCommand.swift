@@ -1,6 +1,7 @@
 import ArgumentParser
 import AmplifyBuilds
 import AmplifyCompute
+import AmplifyCore
 import AmplifyProcess
 import AmplifyServer
 
@@ -22,6 +23,7 @@ struct AmplifyLocalCommand: AsyncParsableCommand {
 
 extension BuildMode: ExpressibleByArgument {}
 extension Sandbox.Mode: ExpressibleByArgument {}
+extension BuildRuntime: ExpressibleByArgument {}
 extension BackendBuilds: ExpressibleByArgument {}
 
 /// `--build-network`: whether sandboxed builds reach the network.

@@ -59,6 +59,12 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "What sandboxed builds reach: all (the machine's network) or none. [env: AMPLIFY_LOCAL_BUILD_NETWORK] (default: all)")
     var buildNetwork: BuildNetwork?
 
+    @Option(help: "Where builds run: host, podman (every build in a container of its image) or auto (in a container when the build names an image and podman works). [env: AMPLIFY_LOCAL_BUILD_RUNTIME] (default: auto)")
+    var buildRuntime: BuildRuntime?
+
+    @Option(help: "The image builds run in under podman when the app's _CUSTOM_IMAGE names none; it also stands for Amplify's own (amplify:al2023). [env: AMPLIFY_LOCAL_BUILD_IMAGE]")
+    var buildImage: String?
+
     @Option(help: "Hours a console sign-in lasts without a request (--auth strict). [env: AMPLIFY_LOCAL_CONSOLE_IDLE_HOURS] (default: 12)")
     var consoleIdleHours: Double?
 
@@ -170,6 +176,7 @@ struct ServeOptions: ParsableArguments {
         try self.storage(&configuration, options)
         configuration.builds = try self.builds(options, environment: environment)
         configuration.processes = try self.processes(options)
+        configuration.processes.environment = environment
         configuration.computes.network = try options.value(self.computeNetwork, "COMPUTE_NETWORK", ComputeNamespaces.Mode.init(rawValue:))
             ?? configuration.computes.network
         configuration.git = try self.git(options)
@@ -276,6 +283,7 @@ struct ServeOptions: ParsableArguments {
             builds.nodeVersions = NodeVersions.defaultFolder(home: environment["HOME"])
         }
         builds.backendBuilds = try options.value(self.backendBuilds, "BACKEND_BUILDS", BackendBuilds.init(rawValue:)) ?? builds.backendBuilds
+        builds.image = try options.value(self.buildImage, "BUILD_IMAGE", { $0.isEmpty ? nil : $0 })
         let deployFrom = options.list(self.deployFrom, "DEPLOY_FROM", separator: ":")
         for folder in deployFrom where !FileManager.default.fileExists(atPath: folder) {
             throw ValidationError("--deploy-from \(folder): no such folder.")
@@ -295,6 +303,7 @@ struct ServeOptions: ParsableArguments {
         var processes = HostProcessLauncher.Configuration()
         processes.sandbox = try options.value(self.buildSandbox, "BUILD_SANDBOX", Sandbox.Mode.init(rawValue:)) ?? processes.sandbox
         processes.network = try options.value(self.buildNetwork, "BUILD_NETWORK", BuildNetwork.init(rawValue:)).map { $0 == .all } ?? processes.network
+        processes.buildRuntime = try options.value(self.buildRuntime, "BUILD_RUNTIME", BuildRuntime.init(rawValue:)) ?? processes.buildRuntime
         if let maximum = try options.value(self.buildMaxProcesses, "BUILD_MAX_PROCESSES", Int.init) {
             guard maximum >= ProcessLimit.leastMaximum else { throw ValidationError("--build-max-processes must be at least \(ProcessLimit.leastMaximum).") }
             processes.maxProcesses = maximum

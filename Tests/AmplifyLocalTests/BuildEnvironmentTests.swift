@@ -39,11 +39,14 @@ import Testing
         #expect(builtIns["AWS_JOB_ID"] == "0000000012" && builtIns["AWS_COMMIT_ID"] == "abc" && builtIns["_BUILD_TIMEOUT"] == "0.5")
         #expect(builtIns["AWS_PULL_REQUEST_ID"] == "7")
         let variables = environment.variables(
-            specVariables: ["SHARED": "spec", "SPEC_ONLY": "s", "PATH": "/opt/bin"], builtIns: builtIns, home: "/work/home", hostPath: "/usr/bin"
+            specVariables: ["SHARED": "spec", "SPEC_ONLY": "s", "PATH": "/opt/bin"], builtIns: builtIns, place: .host(home: "/work/home", hostPath: "/usr/bin")
         )
         #expect(variables["SHARED"] == "branch" && variables["APP_ONLY"] == "a" && variables["SPEC_ONLY"] == "s")
         #expect(variables["AWS_BRANCH"] == "pr-7" && variables["AWS_CLONE_URL"] == "https://git.example/app.git")
         #expect(variables["PATH"] == "/opt/bin" && variables["HOME"] == "/work/home" && variables["CI"] == "true" && variables["LANG"] == "C.UTF-8")
-        #expect(environment.variables(specVariables: [:], builtIns: [:], home: "/h", hostPath: "/usr/bin")["PATH"] == "/usr/bin")
+        #expect(environment.variables(specVariables: [:], builtIns: [:], place: .host(home: "/h", hostPath: "/usr/bin"))["PATH"] == "/usr/bin")
+        // In the build image, its own HOME, PATH and LANG stay unless the build sets them.
+        let inImage = environment.variables(specVariables: ["PATH": "/opt/bin"], builtIns: [:], place: .image)
+        #expect(inImage["PATH"] == "/opt/bin" && inImage["HOME"] == nil && inImage["LANG"] == nil && inImage["CI"] == "true")
     }
 }
