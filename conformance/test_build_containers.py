@@ -124,7 +124,7 @@ def test_a_memory_hog_is_killed_with_the_sizes_message(image, tmp_path):
         app_id = make_app(client, path)
         job = wait_for_status(client, app_id, "main", start(client, app_id), FINISHED, timeout=120)
         assert job["summary"]["status"] == "FAILED", log_of(job)
-        assert "The build ran out of memory" in job["steps"][0]["statusReason"], job["steps"][0]["statusReason"]
+        assert "The build ran out of memory" in job["steps"][0]["statusReason"], log_of(job)
     finally:
         server.stop()
 
