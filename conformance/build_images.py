@@ -90,8 +90,10 @@ def image():
 
 
 def containers(data_dir):
-    """The names of the build containers (running or not) of servers on this machine, by their label. (A server keeps
-    its workspaces outside `data_dir`, in /tmp/amplify-local-builds-<hash of it>, which the label names; the tests run
-    one at a time, so every labelled container is the current test's.)"""
-    listed = podman("ps", "--all", "--format", "{{.Names}}", "--filter", "label=amplify-local.builds", capture_output=True, text=True)
+    """The names of the build containers (running or not) of the server of `data_dir`, by their label: the folder of its
+    builds, which a root server keeps outside `data_dir`, in <temporary folder>/amplify-local-builds-<hash of it>."""
+    digest = hashlib.sha256(os.path.abspath(data_dir).encode()).hexdigest()[:16]
+    builds = os.path.join(tempfile.gettempdir(), f"amplify-local-builds-{digest}", "builds")
+    listed = podman("ps", "--all", "--format", "{{.Names}}", "--filter", f"label=amplify-local.builds={builds}",
+                    capture_output=True, text=True)
     return listed.stdout.split()

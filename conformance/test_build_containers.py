@@ -188,3 +188,19 @@ def test_a_server_killed_during_a_build_leaves_no_container(image, tmp_path):
         assert job["summary"]["status"] == "FAILED"
     finally:
         server.stop()
+
+
+def test_a_server_stopped_during_a_build_removes_its_container(image, tmp_path):
+    data = str(tmp_path / "data")
+    path, _ = make_repo(tmp_path / "repo", {"amplify.yml": spec("sleep 600")})
+    server = container_server("--build-runtime", "podman", "--build-image", image, data_dir=data)
+    try:
+        client = server.client()
+        app_id = make_app(client, path)
+        start(client, app_id)
+        assert wait_until(lambda: build_images.containers(data), timeout=60)
+    finally:
+        server.stop()
+    # SIGTERM cancels the build; its container is removed before the server exits, not left to the next start.
+    assert server.process.returncode == 0
+    assert build_images.containers(data) == []

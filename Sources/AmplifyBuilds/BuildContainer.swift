@@ -88,7 +88,9 @@ struct BuildContainer: Sendable {
     }
 
     /// The first process: reads the variables (then deletes their file), runs the step's script with SIGTERM passed on
-    /// to the whole container, and writes what the control groups counted to the report file.
+    /// to the whole container, and writes what the control groups counted to the report file. Its groups are found
+    /// through `/proc/self/cgroup`: in a user namespace on the host's network podman mounts the host's `/sys`, whose
+    /// `/sys/fs/cgroup/memory` is the root group, not the container's.
     static let entrypoint = #"""
         . "$1" && rm -f -- "$1"
         trap 'kill -TERM -1 2>/dev/null' TERM INT
@@ -104,9 +106,18 @@ struct BuildContainer: Sendable {
             while read -r key value; do [ "$key" = "$1" ] && { printf '%s %s\n' "$3" "$value"; return; }; done < "$file"
           done
         }
+        __amplify_local_group() {
+          local id controllers path
+          while IFS=: read -r id controllers path; do
+            case ",$controllers," in *",$1,"*) printf '%s' "/sys/fs/cgroup/$1$path"; return;; esac
+          done < /proc/self/cgroup
+          while IFS=: read -r id controllers path; do
+            [ "$id" = 0 ] && [ -z "$controllers" ] && { printf '%s' "/sys/fs/cgroup$path"; return; }
+          done < /proc/self/cgroup
+        }
         {
-          __amplify_local_count oom_kill "/sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events" memory
-          __amplify_local_count max "/sys/fs/cgroup/pids/pids.events /sys/fs/cgroup/pids.events" processes
+          __amplify_local_count oom_kill "$(__amplify_local_group memory)/memory.oom_control $(__amplify_local_group memory)/memory.events" memory
+          __amplify_local_count max "$(__amplify_local_group pids)/pids.events" processes
         } > "$3" 2>/dev/null
         exit "$__amplify_local_status"
         """#
@@ -172,8 +183,8 @@ struct BuildContainer: Sendable {
         return name.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && CharacterSet.alphanumerics.contains($0)) }
     }
 
-    /// Removes the build's containers (its steps'), whatever state they are in.
-    func remove(launcher: any ProcessLauncher) async {
+    /// Removes the build's containers (its steps'), whatever state they are in; returns why it could not.
+    func remove(launcher: any ProcessLauncher) async -> String? {
         await self.runtime.removeContainers(["\(self.name)-build", "\(self.name)-test"], launcher: launcher)
     }
 }

@@ -1,13 +1,13 @@
 import AmplifyCore
 import AmplifyProcess
 import Foundation
+import Logging
 import Synchronization
 
 /// A real build of a RELEASE, RETRY or WEB_HOOK job: BUILD clones the branch into a fresh workspace,
 /// reads the build spec and runs its phases with bash; DEPLOY takes the artifacts as the job's output;
 /// VERIFY checks it. The workspace and every process the build started are gone when it ends.
 struct RealBuild: Sendable {
-    /// `_BUILD_TIMEOUT` when the app and branch do not set it, in minutes.
     /// The build spec file looked for in the repository when neither the branch nor the app has one.
     static let buildSpecFiles = ["amplify.yml", "amplify.yaml"]
 
@@ -23,8 +23,6 @@ struct RealBuild: Sendable {
 
     static let machineCPUs = ProcessInfo.processInfo.activeProcessorCount
 
-    /// The Node.js versions `nvm` picks from (`--node-versions`).
-
     /// Returns whether the job was deleted while it ran.
     func run() async -> Bool {
         let run = UUID().uuidString.lowercased()
@@ -39,7 +37,10 @@ struct RealBuild: Sendable {
             let cgroup = limits.cgroup.withLock { $0 }
             cgroup?.kill()
             cgroup?.remove()
-            if let container = limits.container.withLock({ $0 }) { await container.remove(launcher: self.context.launcher) }
+            if let container = limits.container.withLock({ $0 }), let complaint = await container.remove(launcher: self.context.launcher) {
+                // The next start removes it, by its label.
+                self.progress.logger.warning("A build's container could not be removed", metadata: ["container": "\(container.name)", "reason": "\(complaint)"])
+            }
             SiteFiles.remove(workspace)
         }) {
             try await self.build(in: workspace, run: run, marker: marker, limits: limits)

@@ -109,14 +109,23 @@ public struct ContainerRuntime: Sendable, Equatable {
         (try? await launcher.capture(self.command(["image", "exists", image]), timeout: .seconds(30)))?.outcome == .exited(0)
     }
 
-    /// Removes the containers `names` and what they wrote, killing what still runs in them (none when they are gone).
-    public func removeContainers(_ names: [String], launcher: any ProcessLauncher) async {
-        // Twice: right after its end, podman can still hold a container's /dev/shm ("device or resource busy").
-        for _ in 0..<2 {
-            let removed = try? await launcher.capture(self.command(["rm", "--force", "--time", "0", "--ignore"] + names), timeout: .seconds(60))
-            if removed?.outcome == .exited(0) { return }
-            try? await Task.sleep(for: .milliseconds(200))
-        }
+    /// Removes the containers `names` and what they wrote, killing what still runs in them (none when they are gone);
+    /// returns podman's last complaint when it could not. It runs to its end even when the caller's task is cancelled
+    /// (a server's shutdown ends its builds that way): their containers would outlive the server otherwise.
+    @discardableResult
+    public func removeContainers(_ names: [String], launcher: any ProcessLauncher) async -> String? {
+        await Task.detached {
+            // Again, a while later: right after its end podman can still hold a container's /dev/shm ("device or
+            // resource busy").
+            var complaint: String?
+            for pause in [0, 250, 1000, 3000] {
+                try? await Task.sleep(for: .milliseconds(pause))
+                let removed = try? await launcher.capture(self.command(["rm", "--force", "--time", "0", "--ignore"] + names), timeout: .seconds(60))
+                if removed?.outcome == .exited(0) { return nil }
+                complaint = removed.map { Self.lastLine($0.error) } ?? "podman rm could not be run"
+            }
+            return complaint
+        }.value
     }
 
     /// Removes every container that carries `ownerLabel` with the value `owner` (a crashed server's builds); how many.
