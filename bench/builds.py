@@ -1,7 +1,9 @@
 """What a real build costs amplify-local itself: a build whose commands do nothing, against doing the same
 work by hand (git clone + bash + moving the artifacts) in the same run; then how the cost grows with the
 repository's size and with the volume of log a build writes; then what the bubblewrap sandbox adds to a build
-(the same no-op build on a server with `--build-sandbox none` and one with `bubblewrap`, taking turns).
+(the same no-op build on a server with `--build-sandbox none` and one with `bubblewrap`, taking turns); then what a
+container of the build image adds (`--build-runtime podman` against `host`, taking turns; the test image of
+conformance/build_images.py, in its overlay store).
 
 Run through `bench/run-builds` (builds in release mode first). Prints a Markdown report and writes it to
 bench/results-builds.md.
@@ -72,12 +74,12 @@ def by_hand(repo, command, runs):
     return times
 
 
-def start_server(binary, data_dir, *extra):
+def start_server(binary, data_dir, *extra, env=None):
     """A server on a free port (build mode auto unless `extra` names one), and a client of it."""
     mode = [] if "--build-mode" in extra else ["--build-mode", "auto"]
     process = subprocess.Popen(
         [binary, "--port", "0", "--data-dir", data_dir, *mode, "--log-level", "error", *extra],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, text=True, env={**os.environ, **(env or {})},
     )
     line = process.stdout.readline()
     port = int(line.split("listening on http://")[1].split()[0].rsplit(":", 1)[1])
@@ -106,25 +108,41 @@ def through_server(client, repo, runs, app_id=None):
     return times
 
 
-def sandbox_cost(binary, root, runs):
-    """Median no-op build time without and with the sandbox, the two servers taking turns build by build."""
-    repo = os.path.join(root, "repo-sandbox")
-    make_repo(repo, 0, "'true'")
-    servers = {mode: start_server(binary, os.path.join(root, f"data-{mode}"), "--build-sandbox", mode) for mode in ("none", "bubblewrap")}
-    times = {mode: [] for mode in servers}
+def taking_turns(binary, root, runs, servers, env=None):
+    """Median no-op build time of each server (name → its options), the servers taking turns build by build."""
+    repo = os.path.join(root, "repo-turns")
+    if not os.path.exists(repo):
+        make_repo(repo, 0, "'true'")
+    started = {name: start_server(binary, os.path.join(root, f"data-{name}"), *extra, env=env) for name, extra in servers.items()}
+    times = {name: [] for name in started}
     try:
         apps = {}
-        for mode, (_, client) in servers.items():
-            apps[mode] = client.create_app(name="bench", repository=repo)["app"]["appId"]
-            client.create_branch(appId=apps[mode], branchName="main")
+        for name, (_, client) in started.items():
+            apps[name] = client.create_app(name="bench", repository=repo)["app"]["appId"]
+            client.create_branch(appId=apps[name], branchName="main")
         for _ in range(runs):
-            for mode, (_, client) in servers.items():
-                times[mode] += through_server(client, repo, 1, app_id=apps[mode])
+            for name, (_, client) in started.items():
+                times[name] += through_server(client, repo, 1, app_id=apps[name])
     finally:
-        for process, _ in servers.values():
+        for process, _ in started.values():
             process.terminate()
             process.wait()
-    return {mode: statistics.median(values) * 1000 for mode, values in times.items()}
+    return {name: statistics.median(values) * 1000 for name, values in times.items()}
+
+
+def container_cost(binary, root, runs):
+    """The no-op build on the host and in a container of the test build image, or why it cannot be measured."""
+    sys.path.insert(0, os.path.join(os.path.dirname(HERE), "conformance"))
+    import build_images
+
+    missing = build_images.podman_missing()
+    if missing:
+        return missing
+    image = build_images.image()
+    return taking_turns(
+        binary, root, runs, {"host": ["--build-runtime", "host"], "podman": ["--build-runtime", "podman", "--build-image", image]},
+        env=build_images.environment(),
+    )
 
 
 def main():
@@ -154,7 +172,10 @@ def main():
         finally:
             process.terminate()
             process.wait()
-        sandbox = sandbox_cost(options.binary, root, options.runs) if shutil.which("bwrap") else None
+        sandbox = taking_turns(options.binary, root, options.runs, {
+            "none": ["--build-sandbox", "none"], "bubblewrap": ["--build-sandbox", "bubblewrap"],
+        }) if shutil.which("bwrap") else None
+        containers = container_cost(options.binary, root, options.runs)
     lines = [
         f"# Build overhead ({datetime.date.today()}, {platform.machine()}, {os.cpu_count()} cores)",
         "",
@@ -178,6 +199,20 @@ def main():
             f"| none | {sandbox['none']:.0f} |",
             f"| bubblewrap | {sandbox['bubblewrap']:.0f} |",
             f"| **the sandbox adds** | **{sandbox['bubblewrap'] - sandbox['none']:+.0f}** |",
+        ]
+    lines += ["", "## A container's cost", ""]
+    if isinstance(containers, str):
+        lines.append(f"podman cannot run build containers here ({containers}): not measured.")
+    else:
+        lines += [
+            f"The no-op build, {options.runs} runs each, the two servers taking turns; the container is of the test image",
+            "(conformance/build_images.py) in an overlay store (target: the container adds < 1 s):",
+            "",
+            "| `--build-runtime` | median build (ms) |",
+            "|---|---:|",
+            f"| host | {containers['host']:.0f} |",
+            f"| podman | {containers['podman']:.0f} |",
+            f"| **the container adds** | **{containers['podman'] - containers['host']:+.0f}** |",
         ]
     report = "\n".join(lines) + "\n"
     print(report)

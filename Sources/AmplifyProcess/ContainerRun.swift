@@ -28,7 +28,8 @@ public struct ContainerRun: Sendable, Equatable {
     /// How many CPUs' time it gets, and (fewer than the machine's) which ones, so that `nproc` says how many.
     public var cpus: Int? = nil
     public var machineCPUs: Int = 1
-    public var processLimit: Int? = nil
+    /// How many processes and threads it may have (`--pids-limit`, and `RLIMIT_NPROC` for its processes).
+    public var processLimit = ProcessLimit.defaultMaximum
     /// Whether it reaches the network (the host's: `--network host`), or has none.
     public var network = true
     public var command: [String] = []
@@ -53,8 +54,7 @@ public struct ContainerRun: Sendable, Equatable {
             arguments += ["--cpus", "\(cpus)"]
             if cpus < self.machineCPUs { arguments += ["--cpuset-cpus", "0-\(cpus - 1)"] }
         }
-        if let processes = self.processLimit { arguments += ["--pids-limit", "\(processes)"] + runtime.ulimits(processes: processes) }
-        else { arguments += runtime.ulimits(processes: 32768) }
+        arguments += ["--pids-limit", "\(self.processLimit)"] + runtime.ulimits(processes: self.processLimit)
         for mount in self.mounts { arguments += ["--volume", "\(mount.host):\(mount.container)\(mount.readOnly ? ":ro" : "")"] }
         arguments += ["--workdir", self.workingDirectory, self.image]
         return arguments + self.command

@@ -86,4 +86,28 @@ import Testing
             #expect(executable != "prlimit" && !arguments.contains("prlimit"))
         }
     }
+
+    /// A build container's `podman run`: never pulled or logged by podman, root mapped to the build's user, memory with
+    /// no swap beyond it, fewer CPUs pinned, the process limit as both `--pids-limit` and `RLIMIT_NPROC`.
+    @Test func aContainerRunsWithItsLimitsAndMounts() {
+        let runtime = ContainerRuntime(executable: "/usr/bin/podman", version: "4.3.1", storageDriver: "overlay", rootless: false, environment: [:])
+        var run = ContainerRun(image: "img", name: "amplify-local-r-build")
+        run.labels = [ContainerRuntime.ownerLabel: "/tmp/builds"]
+        run.mounts = [.init(host: "/w", container: "/codebuild/output/src1"), .init(host: "/n", container: "/opt/n", readOnly: true)]
+        run.workingDirectory = "/codebuild/output/src1/src/app"
+        run.rootAs = ProcessUser(uid: 70000, gid: 70000)
+        (run.memoryBytes, run.cpus, run.machineCPUs, run.processLimit, run.network) = (1 << 30, 1, 2, 512, false)
+        run.command = ["bash", "-c", "true"]
+        let arguments = run.arguments(runtime: runtime).joined(separator: " ")
+        for expected in [
+            "run --name amplify-local-r-build --pull never --log-driver none --network none --label amplify-local.builds=/tmp/builds",
+            "--uidmap 0:70000:65536 --gidmap 0:70000:65536", "--memory 1073741824 --memory-swap 1073741824", "--cpus 1 --cpuset-cpus 0-0",
+            "--pids-limit 512", "nproc=512:512", "--volume /w:/codebuild/output/src1 --volume /n:/opt/n:ro",
+            "--workdir /codebuild/output/src1/src/app img bash -c true",
+        ] {
+            #expect(arguments.contains(expected), "\(expected) not in \(arguments)")
+        }
+        run.cpus = 2
+        #expect(!run.arguments(runtime: runtime).contains("--cpuset-cpus"))
+    }
 }
