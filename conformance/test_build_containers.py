@@ -50,6 +50,21 @@ def make_app(client, repository, **variables):
     return app["appId"]
 
 
+def long_build_server(image, tmp_path, *commands):
+    """A server building in containers of `image`, the data directory, and a repository whose build runs `commands`
+    (a ten-minute sleep unless given)."""
+    data = str(tmp_path / "data")
+    path, _ = make_repo(tmp_path / "repo", {"amplify.yml": spec(*(commands or ("sleep 600",)))})
+    return container_server("--build-runtime", "podman", "--build-image", image, data_dir=data), data, path
+
+
+def start_in_a_container(client, app_id, data):
+    """Starts the app's build and waits until its container is there; its job id."""
+    job_id = start(client, app_id)
+    assert wait_until(lambda: build_images.containers(data), timeout=60)
+    return job_id
+
+
 def test_a_build_runs_in_the_build_image_at_amplifys_path(image, tmp_path):
     path, _ = make_repo(tmp_path / "my-site", {"amplify.yml": SITE})
     server = container_server("--build-runtime", "podman", "--build-image", image, data_dir=str(tmp_path / "data"))
@@ -132,14 +147,11 @@ def test_a_memory_hog_is_killed_with_the_sizes_message(image, tmp_path):
 
 
 def test_stop_job_ends_the_container(image, tmp_path):
-    data = str(tmp_path / "data")
-    path, _ = make_repo(tmp_path / "repo", {"amplify.yml": spec("echo started", "sleep 600")})
-    server = container_server("--build-runtime", "podman", "--build-image", image, data_dir=data)
+    server, data, path = long_build_server(image, tmp_path, "echo started", "sleep 600")
     try:
         client = server.client()
         app_id = make_app(client, path)
-        job_id = start(client, app_id)
-        assert wait_until(lambda: build_images.containers(data), timeout=60)
+        job_id = start_in_a_container(client, app_id, data)
         began = time.monotonic()
         client.stop_job(appId=app_id, branchName="main", jobId=job_id)
         job = wait_for_status(client, app_id, "main", job_id, {"CANCELLED"}, timeout=30)
@@ -152,16 +164,13 @@ def test_stop_job_ends_the_container(image, tmp_path):
 
 
 def test_no_variable_or_secret_is_on_podmans_command_line_or_in_its_record(image, tmp_path):
-    data = str(tmp_path / "data")
-    path, _ = make_repo(tmp_path / "repo", {"amplify.yml": spec("sleep 600")})
-    server = container_server("--build-runtime", "podman", "--build-image", image, data_dir=data)
+    server, data, path = long_build_server(image, tmp_path)
     try:
         client = server.client()
         app_id = make_app(client, path, VISIBLE_VARIABLE="variable-value-" + uuid.uuid4().hex)
         assert admin(server, "PUT", f"{app_id}/TOKEN", b"secret-value-in-a-file")[0] == 200
-        start(client, app_id)
-        names = wait_until(lambda: build_images.containers(data), timeout=60)
-        assert names
+        start_in_a_container(client, app_id, data)
+        names = build_images.containers(data)
         command_lines = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
         record = build_images.podman("inspect", names[0], capture_output=True, text=True).stdout
         for text in (command_lines, record):
@@ -171,14 +180,11 @@ def test_no_variable_or_secret_is_on_podmans_command_line_or_in_its_record(image
 
 
 def test_a_server_killed_during_a_build_leaves_no_container(image, tmp_path):
-    data = str(tmp_path / "data")
-    path, _ = make_repo(tmp_path / "repo", {"amplify.yml": spec("sleep 600")})
-    server = container_server("--build-runtime", "podman", "--build-image", image, data_dir=data)
+    server, data, path = long_build_server(image, tmp_path)
     try:
         client = server.client()
         app_id = make_app(client, path)
-        start(client, app_id)
-        assert wait_until(lambda: build_images.containers(data), timeout=60)
+        start_in_a_container(client, app_id, data)
     finally:
         server.kill9()
     # The container outlives the server (conmon holds it) until the next start removes it by its label.
@@ -193,14 +199,11 @@ def test_a_server_killed_during_a_build_leaves_no_container(image, tmp_path):
 
 
 def test_a_server_stopped_during_a_build_removes_its_container(image, tmp_path):
-    data = str(tmp_path / "data")
-    path, _ = make_repo(tmp_path / "repo", {"amplify.yml": spec("sleep 600")})
-    server = container_server("--build-runtime", "podman", "--build-image", image, data_dir=data)
+    server, data, path = long_build_server(image, tmp_path)
     try:
         client = server.client()
         app_id = make_app(client, path)
-        start(client, app_id)
-        assert wait_until(lambda: build_images.containers(data), timeout=60)
+        start_in_a_container(client, app_id, data)
     finally:
         server.stop()
     # SIGTERM cancels the build; its container is removed before the server exits, not left to the next start.
