@@ -118,12 +118,11 @@ public final class BuildRunner: Service, Sendable {
                 self.logger.notice("Killed processes left by builds of the previous run", metadata: ["processes": "\(leftovers)"])
             }
             ControlGroup.removeLeftovers(runs: self.context.files.workspaceRuns)
+            if let podman = await self.context.launcher.containers.runtime {
+                let removed = await podman.removeLeftovers(owner: self.context.files.builds.path, launcher: self.context.launcher)
+                if removed > 0 { self.logger.notice("Removed containers left by builds of the previous run", metadata: ["containers": "\(removed)"]) }
+            }
             self.context.files.removeWorkspaces()
-        }
-        // Containers are asked for even without workspaces: a container podman could not remove outlives its workspace.
-        if let containers = await self.context.launcher.isolation.containers {
-            let removed = await containers.removeLeftovers(owner: self.context.files.builds.path, launcher: self.context.launcher)
-            if removed > 0 { self.logger.notice("Removed containers left by builds of the previous run", metadata: ["containers": "\(removed)"]) }
         }
         if self.configuration.mode == .auto, !self.context.missingTools.isEmpty {
             self.logger.warning(

@@ -38,8 +38,9 @@ struct RealBuild: Sendable {
             cgroup?.kill()
             cgroup?.remove()
             if let container = limits.container.withLock({ $0 }), let complaint = await container.remove(launcher: self.context.launcher) {
-                // The next start removes it, by its label.
+                // Its workspace stays: the next start finds it, and removes the container by its label.
                 self.progress.logger.warning("A build's container could not be removed", metadata: ["container": "\(container.name)", "reason": "\(complaint)"])
+                return
             }
             SiteFiles.remove(workspace)
         }) {
@@ -152,10 +153,11 @@ struct RealBuild: Sendable {
     private func container(
         _ variables: [String: String], workspace: URL, run: String, repository: String, runner: LoggedProcessRunner
     ) async throws -> BuildContainer? {
-        let placement = self.isolation.buildRuntime.placement(
-            customImage: variables["_CUSTOM_IMAGE"], defaultImage: self.configuration.image,
-            podmanProblem: self.isolation.containers == nil ? self.isolation.containersReason : nil
-        )
+        let launcher = self.context.launcher
+        let placement = await self.isolation.buildRuntime.placement(customImage: variables["_CUSTOM_IMAGE"], defaultImage: self.configuration.image) {
+            let podman = await launcher.containers
+            return podman.runtime == nil ? podman.reason : nil
+        }
         switch placement {
         case .host(let note):
             if let note { runner.log.line(note, level: .warning) }
@@ -163,7 +165,7 @@ struct RealBuild: Sendable {
         case .refused(let reason):
             throw JobProgress.Interruption.failed(reason)
         case .container(let image, let source):
-            guard let runtime = self.isolation.containers else { return nil }
+            guard let runtime = await launcher.containers.runtime else { return nil }
             let key = self.job.key
             let container = BuildContainer(
                 runtime: runtime, image: image, source: source, workspace: workspace, run: run, repository: repository,

@@ -19,8 +19,8 @@ public enum BuildRuntime: String, Sendable, CaseIterable {
 
     /// Where a build runs: `customImage` is the app's or branch's `_CUSTOM_IMAGE` (empty counts as none),
     /// `defaultImage` the server's `--build-image`, `podmanProblem` why podman cannot run containers here (nil when it
-    /// can).
-    public func placement(customImage: String?, defaultImage: String?, podmanProblem: String?) -> Placement {
+    /// can), asked only when a container is wanted (finding out costs a probe of podman).
+    public func placement(customImage: String?, defaultImage: String?, podmanProblem: () async -> String?) async -> Placement {
         let custom = customImage.flatMap { $0.isEmpty ? nil : $0 }
         let chosen: (image: String, source: String)?
         switch custom {
@@ -46,11 +46,11 @@ public enum BuildRuntime: String, Sendable, CaseIterable {
             guard let chosen else {
                 return .refused("--build-runtime podman runs builds in an image, and none is named: set _CUSTOM_IMAGE on the app or branch, or start the server with --build-image.")
             }
-            if let podmanProblem { return .refused("The build needs podman (--build-runtime podman), which cannot run containers here: \(podmanProblem)") }
+            if let podmanProblem = await podmanProblem() { return .refused("The build needs podman (--build-runtime podman), which cannot run containers here: \(podmanProblem)") }
             return .container(image: chosen.image, source: chosen.source)
         case .auto:
             guard let chosen else { return .host(note: nil) }
-            if let podmanProblem {
+            if let podmanProblem = await podmanProblem() {
                 return .host(note: "The build image \(chosen.image) (\(chosen.source)) is not used: podman cannot run containers here (\(podmanProblem)); building on the host (--build-runtime auto).")
             }
             return .container(image: chosen.image, source: chosen.source)

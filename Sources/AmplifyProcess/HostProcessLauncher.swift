@@ -37,6 +37,8 @@ public final class HostProcessLauncher: ProcessLauncher, Service {
     private let configuration: Configuration
     private let logger: Logger
     private let decided = Eventual<Isolation>()
+    private let podman = Eventual<(runtime: ContainerRuntime?, reason: String)>()
+    private let podmanAsked = Mutex(false)
     private let tasks = ServiceTasks()
     public let processLimit: ProcessLimit
 
@@ -56,21 +58,49 @@ public final class HostProcessLauncher: ProcessLauncher, Service {
     public func prepare() async throws {
         guard self.configuration.probes else { return self.decided.decide(.unprobed) }
         let sandboxRequired = self.configuration.sandbox == .bubblewrap || !self.configuration.network
-        guard sandboxRequired || self.configuration.buildRuntime == .podman else { return }
+        if self.configuration.buildRuntime == .podman {
+            self.podmanAsked.withLock { $0 = true }
+            self.decide(try await ContainerRuntime.resolve(.podman, environment: self.configuration.environment))
+        }
+        guard sandboxRequired else { return }
         let (sandbox, reason) = try await Sandbox.resolve(self.configuration.sandbox, network: self.configuration.network)
-        let containers = try await ContainerRuntime.resolve(self.configuration.buildRuntime, environment: self.configuration.environment)
-        await self.settle(sandbox, reason, containers)
+        await self.settle(sandbox, reason)
+    }
+
+    public var containers: (runtime: ContainerRuntime?, reason: String) {
+        get async {
+            guard self.configuration.probes else { return (nil, "builds are simulated: nothing probed") }
+            if self.configuration.buildRuntime == .host { return (nil, "--build-runtime host") }
+            let first = self.podmanAsked.withLock { asked in
+                defer { asked = true }
+                return !asked
+            }
+            if first {
+                // `auto` does not throw: without podman, builds run on the host, saying why.
+                self.decide(
+                    (try? await ContainerRuntime.resolve(self.configuration.buildRuntime, environment: self.configuration.environment))
+                        ?? (nil, "podman could not be probed")
+                )
+            }
+            return await self.podman.value
+        }
+    }
+
+    private func decide(_ containers: (runtime: ContainerRuntime?, reason: String)) {
+        self.logger.notice(
+            containers.runtime != nil ? "Builds that name an image run in containers" : "Builds run on the host: no containers",
+            metadata: ["reason": "\(containers.reason)", "build.runtime": "\(self.configuration.buildRuntime.rawValue)"]
+        )
+        self.podman.decide(containers)
     }
 
     public func run() async throws {
         if self.decided.decided == nil {
             self.tasks.add {
-                // `auto` with the network does not throw: it falls back to no sandbox, or no containers, saying why.
+                // `auto` with the network does not throw: it falls back to no sandbox, saying why.
                 let resolved: (sandbox: Sandbox?, reason: String) =
                     (try? await Sandbox.resolve(self.configuration.sandbox, network: self.configuration.network)) ?? (nil, "the sandbox could not be probed")
-                let containers = (try? await ContainerRuntime.resolve(self.configuration.buildRuntime, environment: self.configuration.environment))
-                    ?? (nil, "podman could not be probed")
-                await self.settle(resolved.sandbox, resolved.reason, containers)
+                await self.settle(resolved.sandbox, resolved.reason)
             }
         }
         await withGracefulShutdownHandler {
@@ -80,26 +110,20 @@ public final class HostProcessLauncher: ProcessLauncher, Service {
         }
     }
 
-    private func settle(_ sandbox: Sandbox?, _ reason: String, _ containers: (runtime: ContainerRuntime?, reason: String)) async {
+    private func settle(_ sandbox: Sandbox?, _ reason: String) async {
         let containment = await ProcessContainment.probe()
         self.logger.notice(
             sandbox != nil ? "Builds run in a bubblewrap sandbox" : "Builds run without a sandbox",
             metadata: ["reason": "\(reason)", "network": "\(self.configuration.network ? "all" : "none")"]
         )
-        if self.configuration.buildRuntime != .host {
-            self.logger.notice(
-                containers.runtime != nil ? "Builds that name an image run in containers" : "Builds run on the host: no containers",
-                metadata: ["reason": "\(containers.reason)", "build.runtime": "\(self.configuration.buildRuntime.rawValue)"]
-            )
-        }
         self.logger.debug(
             "Builds are contained by \(sandbox != nil ? "the sandbox" : containment.description)",
             metadata: ["build.users": "\(ProcessUser.available ? "one per build" : "the server's own")"]
         )
         self.decided.decide(
             Isolation(
-                sandbox: sandbox, sandboxReason: reason, containment: containment, containers: containers.runtime, containersReason: containers.reason,
-                buildRuntime: self.configuration.buildRuntime, network: self.configuration.network
+                sandbox: sandbox, sandboxReason: reason, containment: containment, buildRuntime: self.configuration.buildRuntime,
+                network: self.configuration.network
             )
         )
     }

@@ -6,6 +6,10 @@ public protocol ProcessLauncher: Sendable {
     /// How commands can be held on this machine (the sandbox, a PID namespace), once the launcher has found out.
     var isolation: Isolation { get async }
 
+    /// podman as builds use it, or nil and why not: found out the first time a build wants a container (probing it costs
+    /// ~0.5 s of CPU, which a server whose builds name no image never spends), or at start for `--build-runtime podman`.
+    var containers: (runtime: ContainerRuntime?, reason: String) { get async }
+
     /// The most processes (and threads) a build or a compute may have at once (`--build-max-processes`).
     var processLimit: ProcessLimit { get }
 
@@ -47,6 +51,10 @@ public struct CapturedRun: Sendable {
 }
 
 extension ProcessLauncher {
+    public var containers: (runtime: ContainerRuntime?, reason: String) {
+        get async { (nil, "this launcher runs no containers") }
+    }
+
     /// Runs `command` with its output and errors read whole (at most `limit` bytes of each; ref listings, commit
     /// headers, a tool's complaint), stopped `timeout` after it started (`.stopped` then says so).
     public func capture(_ command: ProcessCommand, timeout: Duration = .seconds(30), limit: Int = 16 << 20) async throws -> CapturedRun {
