@@ -59,8 +59,9 @@ public final class HostProcessLauncher: ProcessLauncher, Service {
         guard self.configuration.probes else { return self.decided.decide(.unprobed) }
         let sandboxRequired = self.configuration.sandbox == .bubblewrap || !self.configuration.network
         if self.configuration.buildRuntime == .podman {
+            let podman = try await ContainerRuntime.resolve(.podman, environment: self.configuration.environment)
             self.podmanAsked.withLock { $0 = true }
-            self.decide(try await ContainerRuntime.resolve(.podman, environment: self.configuration.environment))
+            self.decide(podman)
         }
         guard sandboxRequired else { return }
         let (sandbox, reason) = try await Sandbox.resolve(self.configuration.sandbox, network: self.configuration.network)
