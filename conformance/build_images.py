@@ -96,9 +96,11 @@ def image():
 
 def containers(data_dir):
     """The names of the build containers (running or not) of the server of `data_dir`, by their label: the folder of its
-    builds, which a root server keeps outside `data_dir`, in <temporary folder>/amplify-local-builds-<hash of it>."""
+    builds (or of its node's, in a subfolder), which a root server keeps outside `data_dir`, in
+    <temporary folder>/amplify-local-builds-<hash of it>."""
     digest = hashlib.sha256(os.path.abspath(data_dir).encode()).hexdigest()[:16]
     builds = os.path.join(tempfile.gettempdir(), f"amplify-local-builds-{digest}", "builds")
-    listed = podman("ps", "--all", "--format", "{{.Names}}", "--filter", f"label=amplify-local.builds={builds}",
-                    capture_output=True, text=True)
-    return listed.stdout.split()
+    listed = podman("ps", "--all", "--format", '{{.Names}} {{index .Labels "amplify-local.builds"}}', "--filter",
+                    "label=amplify-local.builds", capture_output=True, text=True)
+    pairs = [line.split(" ", 1) for line in listed.stdout.splitlines() if " " in line]
+    return [name for name, owner in pairs if owner == builds or owner.startswith(builds + "/")]

@@ -8,12 +8,13 @@ import uuid
 import pytest
 
 import build_images
-from conftest import Server, http_request, wait_for_status, wait_until
+from conftest import Server, http_request, store_free, wait_for_status, wait_until
 from test_builds import FINISHED, log_of, make_repo, spec, start
 from test_secrets import admin
 
 MISSING = build_images.podman_missing()
-pytestmark = pytest.mark.skipif(MISSING is not None, reason=f"podman cannot run build containers here: {MISSING}")
+# Builds in containers have no store behaviour of their own: SQLite only.
+pytestmark = [store_free, pytest.mark.skipif(MISSING is not None, reason=f"podman cannot run build containers here: {MISSING}")]
 
 SITE = spec(
     "mkdir -p out",
