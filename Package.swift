@@ -44,6 +44,17 @@ let package = Package(
             swiftSettings: ourSettings
         ),
         .target(
+            name: "AmplifyObjects",
+            dependencies: [
+                "AmplifyWire",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: ourSettings
+        ),
+        .target(
             name: "AmplifyStore",
             dependencies: [
                 "AmplifyCore",
@@ -109,6 +120,7 @@ let package = Package(
             name: "AmplifyServer",
             dependencies: [
                 "AmplifyWire", "AmplifyCore", "AmplifyProcess", "AmplifyStore", "AmplifyBuilds", "AmplifyHosting", "AmplifyGit", "AmplifyCompute",
+                "AmplifyObjects",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -150,6 +162,7 @@ let package = Package(
             name: "AmplifyLocalTests",
             dependencies: [
                 "AmplifyWire", "AmplifyCore", "AmplifyProcess", "AmplifyStore", "AmplifyBuilds", "AmplifyHosting", "AmplifyGit", "AmplifyCompute", "AmplifyServer",
+                "AmplifyObjects",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

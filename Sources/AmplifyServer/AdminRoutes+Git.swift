@@ -1,5 +1,6 @@
 import AmplifyCore
 import AmplifyGit
+import AmplifyObjects
 import Crypto
 import Foundation
 import HTTPTypes

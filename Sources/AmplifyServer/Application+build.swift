@@ -3,6 +3,7 @@ import AmplifyCompute
 import AmplifyCore
 import AmplifyGit
 import AmplifyHosting
+import AmplifyObjects
 import AmplifyProcess
 import AmplifyStore
 import Crypto

@@ -1,3 +1,4 @@
+import AmplifyObjects
 import Crypto
 import Foundation
 
@@ -18,14 +19,14 @@ public struct SigV4Signer: Sendable {
 
     /// The headers to add to a request for `path` (percent-encoded as sent) and `query` at `host`.
     public func headers(method: String, host: String, path: String, query: String?, body: [UInt8], now: Date = Date()) -> [(String, String)] {
-        let amzDate = SigV4Verifier.format(now)
+        let amzDate = SigV4.format(now)
         let payloadHash = Hex.lowercase(SHA256.hash(data: body))
         let signedHeaders = "host;x-amz-content-sha256;x-amz-date"
         let canonical = [
             method, SigV4Verifier.canonicalPath(path), SigV4Verifier.canonicalQuery(SigV4Verifier.queryPairs(query)),
             "host:\(host)\nx-amz-content-sha256:\(payloadHash)\nx-amz-date:\(amzDate)\n", signedHeaders, payloadHash,
         ].joined(separator: "\n")
-        let signature = SigV4Verifier.signature(
+        let signature = SigV4.signature(
             canonicalRequest: canonical, amzDate: amzDate, region: self.region, service: self.service, secret: self.secretAccessKey
         )
         let credential = "\(self.accessKeyId)/\(amzDate.prefix(8))/\(self.region)/\(self.service)/aws4_request"

@@ -1,4 +1,5 @@
 import AmplifyCore
+import AmplifyObjects
 import AmplifyWire
 import Crypto
 import Foundation
@@ -102,7 +103,7 @@ public struct SigV4Verifier: Sendable {
             signed.signedHeaders.joined(separator: ";"),
             payloadHash,
         ].joined(separator: "\n")
-        let expected = Self.signature(
+        let expected = SigV4.signature(
             canonicalRequest: canonical, amzDate: signed.amzDate, region: signed.region, service: signed.service, secret: credential.secret
         )
         guard ConstantTime.equal(expected, signed.signature.lowercased()) else {
@@ -162,8 +163,8 @@ public struct SigV4Verifier: Sendable {
         if time > now.addingTimeInterval(Self.allowedSkew) {
             throw AmplifyError(
                 .invalidSignature,
-                "Signature not yet current: \(amzDate) is still later than \(Self.format(now.addingTimeInterval(Self.allowedSkew))) "
-                    + "(\(Self.format(now)) + \(minutes) min.)"
+                "Signature not yet current: \(amzDate) is still later than \(SigV4.format(now.addingTimeInterval(Self.allowedSkew))) "
+                    + "(\(SigV4.format(now)) + \(minutes) min.)"
             )
         }
         if let expires {
@@ -171,30 +172,16 @@ public struct SigV4Verifier: Sendable {
             if now > end {
                 throw AmplifyError(
                     .invalidSignature,
-                    "Signature expired: \(Self.format(end)) is now earlier than \(Self.format(now)) (\(amzDate) + \(Int(expires)) s, X-Amz-Expires)."
+                    "Signature expired: \(SigV4.format(end)) is now earlier than \(SigV4.format(now)) (\(amzDate) + \(Int(expires)) s, X-Amz-Expires)."
                 )
             }
         } else if time < now.addingTimeInterval(-Self.allowedSkew) {
             throw AmplifyError(
                 .invalidSignature,
-                "Signature expired: \(amzDate) is now earlier than \(Self.format(now.addingTimeInterval(-Self.allowedSkew))) "
-                    + "(\(Self.format(now)) - \(minutes) min.)"
+                "Signature expired: \(amzDate) is now earlier than \(SigV4.format(now.addingTimeInterval(-Self.allowedSkew))) "
+                    + "(\(SigV4.format(now)) - \(minutes) min.)"
             )
         }
-    }
-
-    /// The signature of a canonical request (SigV4's string to sign, under the key derived from `secret` for the day
-    /// of `amzDate`, the region and the service), in lowercase hex.
-    static func signature(canonicalRequest: String, amzDate: String, region: String, service: String, secret: String) -> String {
-        let date = String(amzDate.prefix(8))
-        let credentialScope = "\(date)/\(region)/\(service)/aws4_request"
-        let stringToSign = ["AWS4-HMAC-SHA256", amzDate, credentialScope, Hex.lowercase(SHA256.hash(data: Array(canonicalRequest.utf8)))]
-            .joined(separator: "\n")
-        var key = SymmetricKey(data: Array("AWS4\(secret)".utf8))
-        for part in [date, region, service, "aws4_request"] {
-            key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
-        }
-        return Hex.lowercase(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
     }
 
     /// The hash the signature covers: the `x-amz-content-sha256` header when sent (and then it must be the
@@ -268,12 +255,5 @@ public struct SigV4Verifier: Sendable {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         return calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second))
-    }
-
-    static func format(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(format: "%04d%02d%02dT%02d%02d%02dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
     }
 }

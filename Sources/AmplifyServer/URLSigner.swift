@@ -1,4 +1,5 @@
 import AmplifyCore
+import AmplifyObjects
 import Crypto
 import Foundation
 

@@ -1,4 +1,5 @@
 import AmplifyCore
+import AmplifyObjects
 import AmplifyWire
 @testable import AmplifyServer
 import Crypto
@@ -115,7 +116,7 @@ import Testing
     @Test func timestampsRoundTrip() throws {
         let date = try #require(SigV4Verifier.parse("20261129T044030Z"))
         #expect(date.timeIntervalSince1970 == 1_795_927_230)
-        #expect(SigV4Verifier.format(date) == "20261129T044030Z")
+        #expect(SigV4.format(date) == "20261129T044030Z")
         #expect(SigV4Verifier.parse("2026-11-29T04:40:30Z") == nil)
     }
 
@@ -124,7 +125,7 @@ import Testing
         func check(_ offset: TimeInterval, expires: TimeInterval? = nil) -> String? {
             let time = now.addingTimeInterval(offset)
             do {
-                try SigV4Verifier.requireCurrent(time, amzDate: SigV4Verifier.format(time), expires: expires, now: now)
+                try SigV4Verifier.requireCurrent(time, amzDate: SigV4.format(time), expires: expires, now: now)
                 return nil
             } catch {
                 #expect(error.code == .invalidSignature)

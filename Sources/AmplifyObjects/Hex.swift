@@ -1,9 +1,9 @@
 /// Lowercase hexadecimal of bytes (digests, signatures), without `String(format:)`, which costs
 /// microseconds a byte on Linux; GetJob signs a URL per step, strict auth hashes every request.
-enum Hex {
+public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
-    static func lowercase(_ bytes: some Sequence<UInt8>) -> String {
+    public static func lowercase(_ bytes: some Sequence<UInt8>) -> String {
         var hex: [UInt8] = []
         hex.reserveCapacity(64)
         for byte in bytes {
