@@ -23,11 +23,9 @@ struct S3XMLText {
 
     private final class Collector: NSObject, XMLParserDelegate {
         var texts: [(element: String, text: String)] = []
-        private var open: [String] = []
         private var text = ""
 
         func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String]) {
-            self.open.append(name)
             self.text = ""
         }
 
@@ -37,7 +35,6 @@ struct S3XMLText {
 
         func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
             self.texts.append((name, self.text))
-            self.open.removeLast()
             self.text = ""
         }
     }
