@@ -139,7 +139,7 @@ let package = Package(
         .executableTarget(
             name: "amplify-local",
             dependencies: [
-                "AmplifyServer", "AmplifyCore", "AmplifyProcess", "AmplifyBuilds", "AmplifyStore", "AmplifyCompute", "AmplifyGit",
+                "AmplifyServer", "AmplifyCore", "AmplifyProcess", "AmplifyBuilds", "AmplifyStore", "AmplifyCompute", "AmplifyGit", "AmplifyObjects",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -239,6 +239,7 @@ public final class BuildRunner: Service, Sendable {
             job: job.key, store: self.store, clock: self.clock, isStopRequested: { self.isStopRequested(job.key) }, logger: logger
         )
         progress.controls = self.controls
+        progress.sites = self.context.files.sites
         progress.control = self.controls.take(for: job.key)
         let deleted: Bool
         if job.jobType == .manual {
@@ -257,7 +258,7 @@ public final class BuildRunner: Service, Sendable {
         }
         // Deleted while it ran (with its branch or app): what it put on disk goes too.
         if deleted {
-            self.context.files.removeJob(job.key)
+            await self.context.files.removeJob(job.key)
         } else if let ended = try? await self.store.job(job.key), ended.status.isFinished {
             self.context.buildEnded(ended)
         }

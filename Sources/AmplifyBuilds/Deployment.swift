@@ -29,6 +29,11 @@ struct Deployment: Sendable {
             try await self.progress.begin("DEPLOY", log: "Starting deployment \(self.job.key.jobId).")
             let key = self.job.key
             let app = try await self.progress.store.app(key.scope, appId: key.appId)
+            do {
+                try await self.files.fetchUploads(key)
+            } catch {
+                throw JobProgress.Interruption.failed("The deployment's uploads could not be fetched from the object store: \(error)")
+            }
             let (count, bytes) = try await self.unpack(into: staging, keepingLinks: app.platform != .web)
             try await self.applyCustomHttp(in: staging, app: app)
             if app.platform != .web, let bundle = ComputeBundle.find(in: staging) {

@@ -23,11 +23,16 @@ public struct JobFiles: Sendable {
     /// The node whose workspaces these are, when several share the folder: each sees and cleans up only its own.
     public let node: String?
 
-    public init(root: URL, buildRoot: URL? = nil, isTemporary: Bool = false, node: String? = nil) {
+    /// With `shared`, the object store the nodes keep their files in, of which this node holds up to `cacheBytes` of
+    /// sites (`SiteFiles`).
+    public init(
+        root: URL, buildRoot: URL? = nil, isTemporary: Bool = false, node: String? = nil, shared: (any SharedFolders)? = nil,
+        cacheBytes: Int64 = 2 << 30
+    ) {
         self.root = root
         self.buildRoot = buildRoot ?? root
         self.isTemporary = isTemporary
-        self.sites = SiteFiles(root: root)
+        self.sites = SiteFiles(root: root, shared: shared, cacheBytes: cacheBytes)
         self.node = node
     }
 
@@ -59,28 +64,63 @@ public struct JobFiles: Sendable {
     }
 
     /// Removes a deleted job's site and uploads.
-    public func removeJob(_ key: JobKey) {
-        self.sites.removeJob(key)
+    public func removeJob(_ key: JobKey) async {
+        await self.sites.removeJob(key)
     }
 
     /// Removes a deleted branch's sites, uploads and cache.
-    public func removeBranch(_ scope: Scope, appId: String, branchName: String) {
-        self.sites.removeBranch(scope, appId: appId, branchName: branchName)
-        SiteFiles.remove(self.cache(scope, appId: appId, branchName: branchName))
+    public func removeBranch(_ scope: Scope, appId: String, branchName: String) async {
+        await self.sites.removeBranch(scope, appId: appId, branchName: branchName)
+        let cache = self.cache(scope, appId: appId, branchName: branchName)
+        SiteFiles.remove(cache)
+        try? await self.sites.shared?.remove(self.cacheKey(cache))
     }
 
     /// Removes a deleted app's sites, uploads and caches.
-    public func removeApp(_ scope: Scope, appId: String) {
-        self.sites.removeApp(scope, appId: appId)
-        SiteFiles.remove(self.cacheFolder(scope, appId: appId))
+    public func removeApp(_ scope: Scope, appId: String) async {
+        await self.sites.removeApp(scope, appId: appId)
+        let caches = self.cacheFolder(scope, appId: appId)
+        SiteFiles.remove(caches)
+        try? await self.sites.shared?.remove(self.cacheKey(caches))
     }
 
-    /// Removes every site, upload and cache (the admin reset).
-    public func removeAll() {
+    /// Removes every site, upload and cache (the admin reset), here and in the object store.
+    public func removeAll() async {
         for kind in SiteFiles.kinds + ["access-logs"] {
             SiteFiles.remove(self.root.appending(path: kind, directoryHint: .isDirectory))
+            try? await self.sites.shared?.remove(kind)
         }
         SiteFiles.remove(self.cacheRoot)
+        try? await self.sites.shared?.remove("cache")
+        self.sites.cache?.forget { _ in true }
+    }
+
+    /// Fetches the branch's build cache from the object store, when there is one (the branch's last build may have run
+    /// on another node); whether it came. Without it, the build starts from this node's cache, or none.
+    func fetchCache(_ file: URL) async -> Bool {
+        guard let shared = self.sites.shared else { return false }
+        let partial = file.deletingLastPathComponent().appending(path: ".\(file.lastPathComponent).\(UUID().uuidString.lowercased()).part")
+        guard (try? await shared.pull(file: self.cacheKey(file), into: partial)) == true else {
+            SiteFiles.remove(partial)
+            return false
+        }
+        return rename(partial.path, file.path) == 0
+    }
+
+    /// Stores the branch's build cache in the object store, when there is one; a failure is a warning in the log (the
+    /// next build starts without it), not the build's.
+    func shareCache(_ file: URL, log: BuildLog) async {
+        guard let shared = self.sites.shared, FileManager.default.fileExists(atPath: file.path) else { return }
+        do {
+            try await shared.push(file: file, as: self.cacheKey(file))
+        } catch {
+            log.line("The build cache could not be stored in the object store: \(error)", level: .warning)
+        }
+    }
+
+    /// A build cache's object in the object store: its path under `buildRoot`.
+    func cacheKey(_ url: URL) -> String {
+        String(url.standardizedFileURL.path.dropFirst(self.buildRoot.standardizedFileURL.path.count + 1))
     }
 
     /// Whether a workspace is there (a build is running, or was when the server stopped).

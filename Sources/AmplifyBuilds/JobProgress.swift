@@ -24,6 +24,8 @@ struct JobProgress: Sendable {
     var control: BuildControl.Action? = nil
     /// Where a held job waits to be released.
     var controls: BuildControls? = nil
+    /// Where the job's site goes (with an object store, there first: `publish`).
+    var sites: SiteFiles? = nil
 
     /// Starts step `name` (the job goes RUNNING with its first step), with a first log line.
     func begin(_ name: String, log line: String) async throws {
@@ -77,12 +79,27 @@ struct JobProgress: Sendable {
     /// Makes the job's site the branch's live site (the end of DEPLOY), with a line in DEPLOY's log.
     func publish(_ line: String) async throws {
         try await self.log("DEPLOY", line)
+        try await self.share()
         do {
             guard try await self.store.publishSite(self.job, now: self.clock.now()) else { throw Interruption.stopped }
         } catch let error as AmplifyError where error.code == .notFound {
             throw Interruption.deleted
         }
         try await self.log("DEPLOY", "The site is live.")
+    }
+
+    /// Stores the site in the object store, when there is one, before it goes live: no node is told of a site it cannot
+    /// fetch, and a node that dies on the way leaves a job that never went live.
+    private func share() async throws {
+        guard let sites, sites.shared != nil else { return }
+        do {
+            let branch = try await self.store.branch(self.job.scope, appId: self.job.appId, branchName: self.job.branchName)
+            try await sites.share(self.job, generation: branch.createTime)
+        } catch let error as AmplifyError where error.code == .notFound {
+            throw Interruption.deleted
+        } catch {
+            throw Interruption.failed("The site could not be stored in the object store: \(error)")
+        }
     }
 
     /// VERIFY: checks the live site for an `index.html` at its root.

@@ -303,6 +303,8 @@ struct RealBuild: Sendable {
             chmod(workspace.path, 0o700)
             user.own(cacheFile.deletingLastPathComponent())
         }
+        // The last build of the branch may have run on another node.
+        if await self.context.files.fetchCache(cacheFile) { self.runAs?.own(cacheFile) }
         let control = workspace.appending(path: "control", directoryHint: .notDirectory)
         let script = BuildScript(
             phases: spec.phases, appRoot: sizing.path(of: appRoot), controlFile: sizing.path(of: control), prelude: prelude,
@@ -315,6 +317,7 @@ struct RealBuild: Sendable {
             throw JobProgress.Interruption.failed(failure)
         }
         runner.log.info("## Build completed successfully")
+        await self.context.files.shareCache(cacheFile, log: runner.log)
     }
 
     /// `customHttp.yml`, read where AWS reads it: after the build phases and caching, before the artifact upload (so a
@@ -376,6 +379,11 @@ struct RealBuild: Sendable {
                 staging: workspace.appending(path: "test-artifacts", directoryHint: .isDirectory)
             ).collect()
             for note in collected.notes { try await self.progress.log("TEST", note) }
+            do {
+                try await self.context.files.sites.shareTestArtifacts(self.job.key)
+            } catch {
+                throw JobProgress.Interruption.failed("The test artifacts could not be stored in the object store: \(error)")
+            }
             do {
                 try await self.store.recordTestArtifacts(self.job.key, collected.artifacts)
             } catch let error as AmplifyError where error.code == .notFound {

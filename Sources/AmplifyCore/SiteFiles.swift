@@ -10,11 +10,21 @@ import Foundation
 ///                                                          customHttp.yml gave its deployment
 ///
 /// Path segments are percent-encoded, so a branch named `feature/x` stays one folder.
+///
+/// With an object store (`shared`, `--object-store`), the folder is this node's copy: what a job publishes, a deployment's
+/// uploads and a TEST step's files go to the store under the same names, and the sites this node serves come from it
+/// into `cache` (SiteFiles+Sharing).
 public struct SiteFiles: Sendable {
     public let root: URL
+    /// The object store every node keeps its files in, if any.
+    public let shared: (any SharedFolders)?
+    /// The sites this node holds of those in `shared`.
+    public let cache: SiteCache?
 
-    public init(root: URL) {
+    public init(root: URL, shared: (any SharedFolders)? = nil, cacheBytes: Int64 = 2 << 30) {
         self.root = root
+        self.shared = shared
+        self.cache = shared == nil ? nil : SiteCache(limitBytes: cacheBytes)
     }
 
     /// The folder a job's site is served from.
@@ -86,11 +96,15 @@ public struct SiteFiles: Sendable {
     /// What a job, branch or app keeps on disk, by kind.
     public static let kinds = ["artifacts", "uploads", "test-artifacts", "deploy-settings"]
 
-    public func removeJob(_ key: JobKey) {
+    /// Removes a job's files (and objects).
+    public func removeJob(_ key: JobKey) async {
         for kind in Self.kinds { Self.remove(self.folder(kind, key)) }
+        await self.unshare(key)
     }
 
-    public func removeBranch(_ scope: Scope, appId: String, branchName: String) {
+    /// Removes a branch's files (and objects).
+    public func removeBranch(_ scope: Scope, appId: String, branchName: String) async {
+        await self.unshare(scope, appId: appId, branchName: branchName)
         let output = self.computeOutput(JobKey(scope: scope, appId: appId, branchName: branchName, jobId: 0))
         Self.remove(output)
         Self.remove(output.appendingPathExtension("1"))
@@ -99,7 +113,9 @@ public struct SiteFiles: Sendable {
         }
     }
 
-    public func removeApp(_ scope: Scope, appId: String) {
+    /// Removes an app's files (and objects).
+    public func removeApp(_ scope: Scope, appId: String) async {
+        await self.unshare(scope, appId: appId, branchName: nil)
         Self.remove(self.appFolder("compute-output", scope, appId: appId))
         for kind in Self.kinds {
             Self.remove(self.appFolder(kind, scope, appId: appId))
@@ -117,7 +133,7 @@ public struct SiteFiles: Sendable {
             .appending(path: Self.segment(appId), directoryHint: .isDirectory)
     }
 
-    private func folder(_ kind: String, _ key: JobKey) -> URL {
+    func folder(_ kind: String, _ key: JobKey) -> URL {
         self.appFolder(kind, key.scope, appId: key.appId)
             .appending(path: Self.segment(key.branchName), directoryHint: .isDirectory)
             .appending(path: String(key.jobId), directoryHint: .isDirectory)

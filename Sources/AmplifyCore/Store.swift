@@ -109,6 +109,9 @@ public protocol Store: Sendable {
     func putSecret(_ secret: BuildSecret, sealed: [UInt8]) async throws
     /// Removes a secret; NotFound when the app or the secret does not exist.
     func deleteSecret(_ scope: Scope, appId: String, branchName: String?, name: String) async throws
+    /// The key every node of this store signs URLs and seals secrets with: the one kept, or `proposed` kept from now on
+    /// when there is none yet (the first of several nodes starting at once wins; all get the same).
+    func serverKey(proposed: [UInt8]) async throws -> [UInt8]
     /// The app's secrets (for the app and for each branch) with their sealed values, by branch then name; NotFound
     /// for the app.
     func secrets(_ scope: Scope, appId: String) async throws -> [(secret: BuildSecret, sealed: [UInt8])]

@@ -125,6 +125,12 @@ public struct SiteMiddleware<Context: RemoteAddressRequestContext>: RouterMiddle
         guard let path = Self.sitePath(of: request) else {
             return Self.page(.notFound, "Not found.")
         }
+        // With an object store, a node that has not served this deployment yet fetches it first.
+        do {
+            try await self.files.fetch(live, generation: branch.createTime)
+        } catch {
+            return Self.page(.serviceUnavailable, "The deployment could not be fetched from the object store: \(error)", headers: [.retryAfter: "1"])
+        }
         let settings = self.cache.settings(for: app, branch: branch)
         let deployment = self.cache.deployment(site: folder, deployedAt: branch.lastDeployTime) { self.files.deploymentHeaders(live) }
         // An SSR app's deployment of Amplify's deployment specification: routes, and its files in static/.

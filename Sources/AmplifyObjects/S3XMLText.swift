@@ -29,6 +29,11 @@ struct S3XMLText {
         self.texts.filter { $0.element == element }.map(\.text)
     }
 
+    /// Text as it goes between an element's tags.
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
     /// XML's five named entities and numeric character references resolved.
     static func unescape(_ text: Substring) -> String {
         guard text.contains("&") else { return String(text) }

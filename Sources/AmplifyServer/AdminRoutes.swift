@@ -147,7 +147,7 @@ struct AdminRoutes {
         self.domainControls.removeAll()
         self.runner.controls.removeAll()
         self.accessLog.flush()
-        self.runner.files.removeAll()
+        await self.runner.files.removeAll()
     }
 
     /// Drops one account and region's apps as DeleteApp drops each (their builds stopped, their files removed, their
@@ -162,7 +162,7 @@ struct AdminRoutes {
         let logs = SiteFiles(root: self.runner.files.root)
         for appId in appIds {
             self.runner.stopBuilds(of: scope, appId: appId)
-            self.runner.files.removeApp(scope, appId: appId)
+            await self.runner.files.removeApp(scope, appId: appId)
             SiteFiles.remove(logs.appFolder("access-logs", scope, appId: appId))
         }
         return appIds.count
@@ -181,6 +181,12 @@ struct AdminRoutes {
                 throw HTTPError(.notFound, message: "No such test artifact.")
             }
             (path, name) = (sites.testArtifact(key, artifactId: file), (artifact.artifact.fileName as NSString).lastPathComponent)
+        }
+        // The job may have run on another node: its TEST step's files are in the object store, if there is one.
+        do {
+            _ = try await sites.fetchIfMissing(path)
+        } catch {
+            throw HTTPError(.serviceUnavailable, message: "The test artifact could not be fetched from the object store: \(error)")
         }
         guard let size = (try? FileManager.default.attributesOfItem(atPath: path.path))?[.size] as? NSNumber else {
             throw HTTPError(.notFound, message: "No such test artifact.")
@@ -292,6 +298,13 @@ struct AdminRoutes {
             // NIO's file system reports the body's own 413 (a chunked upload past the limit) as an error of its own.
             if body.exceeded { throw HTTPError(.contentTooLarge, message: "The upload is larger than \(limit) bytes.") }
             throw error
+        }
+        // Acknowledged only once the node that deploys it, whichever it is, can fetch it.
+        do {
+            try await self.runner.files.sites.share(file: file)
+        } catch {
+            SiteFiles.remove(file)
+            throw HTTPError(.serviceUnavailable, message: "The upload could not be stored in the object store: \(error)")
         }
         return Response(status: .ok)
     }

@@ -38,7 +38,7 @@ extension AmplifyAPI {
     func deleteApp(_ input: Wire.DeleteAppRequest, _ call: APICall) async throws -> Wire.DeleteAppResult {
         let app = try await self.store.deleteApp(call.scope, appId: input.appId)
         self.runner.stopBuilds(of: call.scope, appId: app.appId)
-        self.runner.files.removeApp(call.scope, appId: app.appId)
+        await self.runner.files.removeApp(call.scope, appId: app.appId)
         call.log(.info, "Deleted app", ["app.id": "\(app.appId)"])
         return Wire.DeleteAppResult(app: Wire.App(app, call))
     }

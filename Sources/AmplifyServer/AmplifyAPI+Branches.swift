@@ -37,7 +37,7 @@ extension AmplifyAPI {
     func deleteBranch(_ input: Wire.DeleteBranchRequest, _ call: APICall) async throws -> Wire.DeleteBranchResult {
         let branch = try await self.store.deleteBranch(call.scope, appId: input.appId, branchName: input.branchName)
         self.runner.stopBuilds(of: call.scope, appId: branch.appId, branchName: branch.branchName)
-        self.runner.files.removeBranch(call.scope, appId: branch.appId, branchName: branch.branchName)
+        await self.runner.files.removeBranch(call.scope, appId: branch.appId, branchName: branch.branchName)
         return Wire.DeleteBranchResult(branch: Wire.Branch(branch, call))
     }
 }

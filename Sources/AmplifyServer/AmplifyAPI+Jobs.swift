@@ -50,7 +50,7 @@ extension AmplifyAPI {
 
     func deleteJob(_ input: Wire.DeleteJobRequest, _ call: APICall) async throws -> Wire.DeleteJobResult {
         let job = try await self.store.deleteFinishedJob(try Self.jobKey(call, input.appId, input.branchName, input.jobId))
-        self.runner.files.removeJob(job.key)
+        await self.runner.files.removeJob(job.key)
         call.log(.info, "Deleted job", ["job.id": "\(job.key)"])
         return Wire.DeleteJobResult(jobSummary: Wire.JobSummary(job))
     }

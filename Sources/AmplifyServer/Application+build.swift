@@ -27,7 +27,8 @@ public func buildApplication(
     let connections = ConnectionGuards(configuration: configuration, logger: logger)
     let (store, storeService) = try await openStore(configuration, logger: logger, metrics: metrics)
     let shared = configuration.database != nil
-    let files = try jobFiles(configuration, node: shared ? configuration.node : nil)
+    let objects = try await objectStore(configuration, logger: logger)
+    let files = try jobFiles(configuration, node: shared ? configuration.node : nil, objects: objects)
     var processes = configuration.processes
     processes.probes = configuration.builds.mode != .simulate
     let launcher = HostProcessLauncher(configuration: processes, logger: logger)
@@ -38,7 +39,8 @@ public func buildApplication(
         logger: logger
     )
     try await computes.prepare()
-    let serverKey = try URLSigner.key(in: configuration.dataDirectory)
+    // Every node of the store signs and seals with the same key: the store keeps the first node's.
+    let serverKey = SymmetricKey(data: try await store.serverKey(proposed: URLSigner.key(in: configuration.dataDirectory).withUnsafeBytes { Array($0) }))
     let secrets = SecretBox(serverKey: serverKey)
     var context = BuildRunner.Context(files: files, launcher: launcher)
     context.startCompute = { try await computes.start($0) }
@@ -101,7 +103,7 @@ private func follower(
         jobStarted: { runner.wake() },
         branchDeleted: { branch in
             runner.stopBuilds(of: branch.scope, appId: branch.appId, branchName: branch.branchName)
-            runner.files.removeBranch(branch.scope, appId: branch.appId, branchName: branch.branchName)
+            Task { await runner.files.removeBranch(branch.scope, appId: branch.appId, branchName: branch.branchName) }
         }
     )
     return RepositoryFollower(store: store, clock: clock, configuration: git, hooks: hooks, launcher: launcher, logger: logger)
@@ -111,16 +113,32 @@ private func follower(
 /// A root server's builds run as `nobody`, who may not reach the data directory (often under a 0700 home):
 /// their workspaces and caches go to a folder of their own under the temporary folder, the same for the
 /// same data directory, so caches outlive restarts. A node of several keeps its workspaces apart (`node`).
-private func jobFiles(_ configuration: ServerConfiguration, node: String?) throws -> JobFiles {
+private func jobFiles(_ configuration: ServerConfiguration, node: String?, objects: (any SharedFolders)?) throws -> JobFiles {
     guard let directory = configuration.dataDirectory else { return JobFiles.temporary() }
     let root = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL
-    guard geteuid() == 0 else { return JobFiles(root: root, node: node) }
+    let cacheBytes = configuration.siteCacheBytes
+    guard geteuid() == 0 else { return JobFiles(root: root, node: node, shared: objects, cacheBytes: cacheBytes) }
     let digest = Hex.lowercase(SHA256.hash(data: Data(root.path.utf8)).prefix(8))
     let buildRoot = FileManager.default.temporaryDirectory.appending(path: "amplify-local-builds-\(digest)", directoryHint: .isDirectory)
     try FileManager.default.createDirectory(at: buildRoot, withIntermediateDirectories: true)
     try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: buildRoot.path)
-    return JobFiles(root: root, buildRoot: buildRoot, node: node)
+    return JobFiles(root: root, buildRoot: buildRoot, node: node, shared: objects, cacheBytes: cacheBytes)
 }
+
+/// The object store of `--object-store`, once it answers a listing with these credentials.
+private func objectStore(_ configuration: ServerConfiguration, logger: Logger) async throws -> (any SharedFolders)? {
+    guard let bucket = configuration.objectStore else { return nil }
+    let client = S3Client(bucket: bucket)
+    do {
+        try await client.check()
+    } catch {
+        throw AmplifyError.badRequest("--object-store s3://\(bucket.name)/\(bucket.prefix) at \(bucket.endpoint.absoluteString): \(error)")
+    }
+    logger.notice("Files go to the object store", metadata: ["bucket": "\(bucket.name)", "prefix": "\(bucket.prefix)", "endpoint": "\(bucket.endpoint)"])
+    return ObjectStoreFolders(client: client)
+}
+
+extension ObjectStoreFolders: SharedFolders {}
 
 /// The store, and the service that must run for it (PostgreSQL's connection pool).
 private func openStore(_ configuration: ServerConfiguration, logger: Logger, metrics: ServerMetrics?) async throws -> (any Store, (any Service)?) {

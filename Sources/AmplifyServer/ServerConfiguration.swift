@@ -2,6 +2,7 @@ import AmplifyBuilds
 import AmplifyCompute
 import AmplifyCore
 import AmplifyGit
+import AmplifyObjects
 import AmplifyProcess
 import Foundation
 
@@ -16,6 +17,11 @@ public struct ServerConfiguration: Sendable {
     /// A PostgreSQL database (`postgres://user:password@host:port/database`) to keep state in instead of
     /// SQLite, shared by every node that names it.
     public var database: String?
+    /// The object store nodes keep their files in (`--object-store s3://BUCKET[/PREFIX]`, `--object-store-endpoint`), so
+    /// that they share no folder; nil keeps them in the data folder alone.
+    public var objectStore: S3Bucket?
+    /// How many bytes of the sites it fetched from the object store a node keeps (`--object-store-cache-mb`).
+    public var siteCacheBytes: Int64 = 2 << 30
     /// The name this server's build claims go under; unique among the nodes of one database. A node that
     /// starts again under the name it had ends its previous run's jobs at once (not when their lease runs out).
     /// Host and process, and a random part: containers often share a host name and a process id of 1.

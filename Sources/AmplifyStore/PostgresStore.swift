@@ -243,6 +243,11 @@ public final class PostgresStore: Store, Service {
             )
             """
         ),
+        (
+            6,
+            // The key of URL signatures and sealed secrets, for every node of the database (see `serverKey(proposed:)`).
+            "CREATE TABLE server_key (name TEXT PRIMARY KEY, value BYTEA NOT NULL)"
+        ),
     ]
 
     /// Applies the migrations the database lacks, in one transaction under an advisory lock: a node that

@@ -244,6 +244,10 @@ public final class SQLiteStore: Store {
                 );
                 """)
         }
+        migrator.registerMigration("v14: the server key") { db in
+            // The key of URL signatures and sealed secrets, for every node of the store (see `serverKey(proposed:)`).
+            try db.execute(sql: "CREATE TABLE server_key (name TEXT PRIMARY KEY, value BLOB NOT NULL);")
+        }
         return migrator
     }
 

@@ -2,6 +2,7 @@ import AmplifyBuilds
 import AmplifyCompute
 import AmplifyCore
 import AmplifyGit
+import AmplifyObjects
 import AmplifyProcess
 import AmplifyServer
 import AmplifyStore
@@ -28,6 +29,18 @@ struct ServeOptions: ParsableArguments {
 
     @Option(help: "Keep state in this PostgreSQL database instead of SQLite, shared with other nodes: postgres://user:password@host:5432/database[?sslmode=disable|prefer|require|verify-full]. [env: AMPLIFY_LOCAL_DATABASE]")
     var database: String?
+
+    @Option(help: "Keep sites, uploads, build caches and test artifacts in this S3-compatible bucket too, so that nodes share no folder: s3://BUCKET[/PREFIX]; needs --object-store-endpoint, and AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN too, if any). [env: AMPLIFY_LOCAL_OBJECT_STORE]")
+    var objectStore: String?
+
+    @Option(help: "The object store's endpoint, addressed path-style: http(s)://host:port. [env: AMPLIFY_LOCAL_OBJECT_STORE_ENDPOINT]")
+    var objectStoreEndpoint: String?
+
+    @Option(help: "The region object store requests are signed for. [env: AMPLIFY_LOCAL_OBJECT_STORE_REGION] (default: AWS_REGION, else us-east-1)")
+    var objectStoreRegion: String?
+
+    @Option(help: "How many MiB of the sites it fetched from the object store a node keeps on disk; past it, the least recently used go. [env: AMPLIFY_LOCAL_OBJECT_STORE_CACHE_MB] (default: 2048)")
+    var objectStoreCacheMb: Int?
 
     @Option(help: "This node's name among those sharing a database (letters, digits, '.', '_', '-'): under the same name, a restarted node ends its previous run's jobs at once. [env: AMPLIFY_LOCAL_NODE_NAME] (default: <hostname>-<pid>-<random>)")
     var nodeName: String?
@@ -246,6 +259,26 @@ struct ServeOptions: ParsableArguments {
                 throw ValidationError(error.description)
             }
             configuration.database = database
+        }
+        if let url = try options.value(self.objectStore, "OBJECT_STORE", { $0 }) {
+            guard let endpoint = try options.value(self.objectStoreEndpoint, "OBJECT_STORE_ENDPOINT", { $0 }) else {
+                throw ValidationError("--object-store needs --object-store-endpoint (the store's http(s)://host:port).")
+            }
+            let region = try options.value(self.objectStoreRegion, "OBJECT_STORE_REGION", { $0 })
+                ?? options.environment["AWS_REGION"] ?? options.environment["AWS_DEFAULT_REGION"] ?? "us-east-1"
+            do {
+                configuration.objectStore = try S3Bucket(
+                    url: url, endpoint: endpoint, region: region, accessKeyId: options.environment["AWS_ACCESS_KEY_ID"] ?? "",
+                    secretAccessKey: options.environment["AWS_SECRET_ACCESS_KEY"] ?? "", sessionToken: options.environment["AWS_SESSION_TOKEN"]
+                )
+            } catch {
+                throw ValidationError(error.description)
+            }
+            guard configuration.dataDirectory != nil else { throw ValidationError("--object-store needs a data folder for this node's copies: not --in-memory.") }
+        }
+        if let megabytes = try options.value(self.objectStoreCacheMb, "OBJECT_STORE_CACHE_MB", Int.init) {
+            guard megabytes >= 1 else { throw ValidationError("--object-store-cache-mb must be at least 1.") }
+            configuration.siteCacheBytes = Int64(megabytes) << 20
         }
         if let name = try options.value(self.nodeName, "NODE_NAME", { $0 }) {
             let allowed = name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }

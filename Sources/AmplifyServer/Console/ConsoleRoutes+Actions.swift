@@ -161,6 +161,7 @@ extension ConsoleRoutes {
             let upload = self.files.zipUpload(JobKey(scope: visitor.scope, appId: appId, branchName: name, jobId: id))
             try FileManager.default.createDirectory(at: upload.deletingLastPathComponent(), withIntermediateDirectories: true)
             try await FileIO(threadPool: .singleton).writeFile(buffer: zip, path: upload.path, context: context)
+            try await self.files.share(file: upload)
             _ = try await self.call(.startDeployment, visitor, request, context, labels: labels, body: ["jobId": jobId])
             return try Self.jsonResponse(.ok, ["jobId": jobId, "href": "\(Self.root)/apps/\(appId)/branches/\(Self.segment(name))/jobs/\(jobId)"])
         } catch {
