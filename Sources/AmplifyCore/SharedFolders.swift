@@ -13,6 +13,8 @@ public protocol SharedFolders: Sendable {
     func push(file: URL, as key: String) async throws
     /// Fetches the object `key` into `file`; false when there is none.
     func pull(file key: String, into file: URL) async throws -> Bool
+    /// Whether there is an object `key`.
+    func has(_ key: String) async throws -> Bool
     /// The keys of the objects under `key/` (for a folder stored file by file, such as a deployment's uploads).
     func list(_ key: String) async throws -> [String]
     /// Removes the object `key`, the folder of that key, and everything under `key/`.

@@ -78,6 +78,12 @@ extension SiteFiles {
         try await shared.push(folder: folder, as: self.objectKey(folder))
     }
 
+    /// Whether this node, or else the object store, has a file of the data folder.
+    public func has(_ file: URL) async throws -> Bool {
+        if FileManager.default.fileExists(atPath: file.path) { return true }
+        return try await self.shared?.has(self.objectKey(file)) ?? false
+    }
+
     /// Fetches a file of a TEST step this node lacks (the job ran on another); false when there is none.
     public func fetchIfMissing(_ file: URL) async throws -> Bool {
         if FileManager.default.fileExists(atPath: file.path) { return true }

@@ -90,6 +90,10 @@ public struct ObjectStoreFolders: Sendable {
         try await self.client.upload(file: file.path, as: key)
     }
 
+    public func has(_ key: String) async throws -> Bool {
+        try await self.client.exists(key)
+    }
+
     /// Fetches the object `key` into `file` (its folder made); false when there is none.
     public func pull(file key: String, into file: URL) async throws -> Bool {
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)

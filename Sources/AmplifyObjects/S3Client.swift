@@ -20,9 +20,20 @@ public struct S3Client: Sendable {
     private let http: HTTPClient
     private let timeout: TimeAmount
 
-    public init(bucket: S3Bucket, http: HTTPClient = .shared, timeout: TimeAmount = .seconds(30)) {
+    public init(bucket: S3Bucket, http: HTTPClient = S3Client.http, timeout: TimeAmount = .seconds(30)) {
         (self.bucket, self.http, self.timeout) = (bucket, http, timeout)
     }
+
+    /// The HTTP client of object stores: a store that does not take a connection fails the request at once (within 2 s),
+    /// instead of the request waiting out its timeout while connections are tried again (AsyncHTTPClient's default); what
+    /// asked answers 503, and asks again later. Never shut down, as `HTTPClient.shared`.
+    public static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(2)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 16
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
 
     public struct Failure: Error, Equatable, CustomStringConvertible {
         /// The HTTP status, 0 when the store could not be reached.
@@ -47,6 +58,17 @@ public struct S3Client: Sendable {
             return try await self.send(.GET, key: key, headers: headers, limit: limit)
         } catch where error.status == 404 && error.code != "NoSuchBucket" {
             return nil
+        }
+    }
+
+    /// Whether there is an object `key` (a HEAD request).
+    public func exists(_ key: String) async throws(Failure) -> Bool {
+        do {
+            _ = try await self.send(.HEAD, key: key, limit: 1 << 16)
+            return true
+        } catch where error.status == 404 {
+            // A HEAD answer has no body to name the bucket missing in: the check at start found it.
+            return false
         }
     }
 

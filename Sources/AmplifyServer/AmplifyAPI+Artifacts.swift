@@ -25,7 +25,7 @@ extension AmplifyAPI {
     /// The TEST step's links: the zip of its artifacts, its report (`configFilePath`) and its screenshots by name.
     func testStepLinks(_ key: JobKey, _ call: APICall) async throws -> (artifacts: String?, config: String?, screenshots: [String: String]?) {
         let files = try await self.store.testArtifacts(key, kinds: [.screenshot, .config], after: nil, limit: Self.maxScreenshots).items
-        let zip = FileManager.default.fileExists(atPath: self.runner.files.sites.testArtifactsZip(key).path)
+        let zip = (try? await self.runner.files.sites.has(self.runner.files.sites.testArtifactsZip(key))) ?? false
         let config = files.first { $0.kind == .config }
         var screenshots: [String: String] = [:]
         for file in files where file.kind == .screenshot {

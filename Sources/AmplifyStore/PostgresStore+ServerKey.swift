@@ -3,13 +3,15 @@ import Foundation
 import PostgresNIO
 
 /// The server key: one row, kept by the first node that proposes one (nodes starting at once race on the insert; the
-/// row's lock makes the others wait, and they read the winner's).
+/// key's row makes the others wait, and they read the winner's). Asked at start, before the pool runs: on a connection
+/// of its own.
 extension PostgresStore {
     public func serverKey(proposed: [UInt8]) async throws -> [UInt8] {
-        try await self.write { connection in
+        var key = proposed
+        try await Self.transaction(self.location, logger: self.logger) { connection in
             try await connection.run("INSERT INTO server_key (name, value) VALUES ('server', \(Data(proposed))) ON CONFLICT (name) DO NOTHING")
-            let row = try await connection.row("SELECT value FROM server_key WHERE name = 'server'")
-            return Array(try row?.decode(Data.self) ?? Data(proposed))
+            if let stored = try await connection.row("SELECT value FROM server_key WHERE name = 'server'")?.decode(Data.self) { key = Array(stored) }
         }
+        return key
     }
 }
