@@ -105,13 +105,14 @@ public struct ObjectStoreFolders: Sendable {
         try await self.client.list(prefix: key + "/")
     }
 
-    /// Removes the object `key`, the folder of that key (its listing first, so that it is never fetched half gone) and
-    /// everything else under `key/`.
+    /// Removes the folder of that key (its listing first, so that it is never fetched half gone), everything else under
+    /// `key/`, and the object `key`.
     public func remove(_ key: String) async throws {
         let client = self.client
         try await client.delete(Self.listingKey(key))
-        try await client.delete(key)
         try await Self.each(try await client.list(prefix: key + "/")) { object in try await client.delete(object) }
+        // An object of that very name (a file's); a store on a file system may refuse it for a folder it keeps.
+        try? await client.delete(key)
     }
 
     /// A path of a listing that stays inside its folder.

@@ -127,7 +127,7 @@ public struct S3Client: Sendable {
     private func sendForETag(key: String, query: [(String, String)], body: [UInt8]) async throws(Failure) -> String {
         let (request, path, host) = self.request(.PUT, key: key, query: query, headers: [("Content-Length", String(body.count))], body: body)
         do {
-            let response = try await self.http.execute(request, timeout: self.timeout)
+            let response = try await self.execute(request)
             let bytes = Array(try await response.body.collect(upTo: 1 << 16).readableBytesView)
             guard (200..<300).contains(Int(response.status.code)) else {
                 throw Self.failure(Int(response.status.code), bytes, method: .PUT, path: path)
@@ -166,7 +166,7 @@ public struct S3Client: Sendable {
             if !complete { unlink(path) }
         }
         do {
-            let response = try await self.http.execute(request, timeout: self.timeout)
+            let response = try await self.execute(request)
             let status = Int(response.status.code)
             guard (200..<300).contains(status) else {
                 let failure = Self.failure(status, Array(try await response.body.collect(upTo: 1 << 16).readableBytesView), method: .GET, path: bucketPath)
@@ -221,7 +221,7 @@ public struct S3Client: Sendable {
         let status: Int
         let answer: ByteBuffer
         do {
-            let response = try await self.http.execute(request, timeout: self.timeout)
+            let response = try await self.execute(request)
             status = Int(response.status.code)
             answer = try await response.body.collect(upTo: limit)
         } catch {
@@ -230,6 +230,19 @@ public struct S3Client: Sendable {
         let bytes = Array(answer.readableBytesView)
         guard (200..<300).contains(status) else { throw Self.failure(status, bytes, method: method, path: path) }
         return bytes
+    }
+
+    /// Sends the request; a 500, 502, 503 or 504 of the store's is tried again twice (after 50 and 250 ms), as S3's own
+    /// clients do (rclone's answers 500 to puts that race into a folder it is making).
+    private func execute(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
+        var attempt = 0
+        while true {
+            let response = try await self.http.execute(request, timeout: self.timeout)
+            guard [500, 502, 503, 504].contains(response.status.code), attempt < 2 else { return response }
+            _ = try? await response.body.collect(upTo: 1 << 20)
+            attempt += 1
+            try await Task.sleep(for: .milliseconds(attempt == 1 ? 50 : 250))
+        }
     }
 
     private static func failure(_ status: Int, _ bytes: [UInt8], method: HTTPMethod, path: String) -> Failure {
