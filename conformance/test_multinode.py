@@ -16,11 +16,15 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from conftest import Server, http_request, wait_for_status
+from conftest import POSTGRES, Server, http_request, wait_for_status
 from test_hosting import deploy, make_zip, put
 
 SERVER = os.environ.get("AMPLIFY_LOCAL_TEST_POSTGRES")
-pytestmark = pytest.mark.skipif(not SERVER, reason="no PostgreSQL server: AMPLIFY_LOCAL_TEST_POSTGRES is not set")
+pytestmark = [
+    pytest.mark.skipif(not SERVER, reason="no PostgreSQL server: AMPLIFY_LOCAL_TEST_POSTGRES is not set"),
+    # The nodes are on a database of their own whichever store the suite's other servers use: once is enough.
+    pytest.mark.skipif(bool(POSTGRES), reason="its nodes make their own PostgreSQL database: run in the SQLite pass only"),
+]
 FINISHED = ("SUCCEED", "FAILED", "CANCELLED")
 
 

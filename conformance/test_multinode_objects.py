@@ -2,7 +2,7 @@
 (`--object-store`), each node with a --data-dir of its own. What one node publishes, uploads or collects, the other
 serves; deletions take their objects with them; an outage of the store is a clear 503 that ends with it.
 
-Needs $AMPLIFY_LOCAL_TEST_POSTGRES and $AMPLIFY_LOCAL_TEST_S3_ENDPOINT: scripts/test runs the PostgreSQL suite under
+Needs $AMPLIFY_LOCAL_TEST_POSTGRES and $AMPLIFY_LOCAL_TEST_S3_ENDPOINT: scripts/test runs the suite under
 scripts/with-object-store (SeaweedFS), and this file again under `scripts/with-object-store --rclone`.
 """
 import http.client
@@ -22,7 +22,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from conftest import http_request, wait_for_status
+from conftest import POSTGRES, http_request, wait_for_status
 from test_builds import make_repo
 from test_hosting import deploy, make_zip, put
 from test_multinode import FINISHED, SERVER, Cluster, Node, builder
@@ -33,6 +33,7 @@ CONTROL = os.environ.get("AMPLIFY_LOCAL_TEST_S3_CONTROL")
 pytestmark = [
     pytest.mark.skipif(not SERVER, reason="no PostgreSQL server: AMPLIFY_LOCAL_TEST_POSTGRES is not set"),
     pytest.mark.skipif(not S3, reason="no object store: run under scripts/with-object-store"),
+    pytest.mark.skipif(bool(POSTGRES), reason="its nodes make their own PostgreSQL database: run in the SQLite pass only"),
 ]
 
 

@@ -24,12 +24,13 @@ public struct S3Client: Sendable {
         (self.bucket, self.http, self.timeout) = (bucket, http, timeout)
     }
 
-    /// The HTTP client of object stores: a store that does not take a connection fails the request at once (within 2 s),
-    /// instead of the request waiting out its timeout while connections are tried again (AsyncHTTPClient's default); what
-    /// asked answers 503, and asks again later. Never shut down, as `HTTPClient.shared`.
+    /// The HTTP client of object stores: a store that refuses a connection fails the request at once, instead of the
+    /// request waiting out its timeout while connections are tried again (AsyncHTTPClient's default); what asked answers
+    /// 503, and asks again later. A connection (or a turn for one of the pool's) may take 10 s. Never shut down, as
+    /// `HTTPClient.shared`.
     public static let http: HTTPClient = {
         var configuration = HTTPClient.Configuration()
-        configuration.timeout.connect = .seconds(2)
+        configuration.timeout.connect = .seconds(10)
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 16
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
