@@ -373,3 +373,28 @@ def test_delete_job_branch_and_app_remove_their_objects(nodes):
     b.delete_app(appId=app_id)
     assert objects(app_id) == []
     assert objects(other_id, "main") and objects(other_id, "dev")
+
+
+def test_access_logs_from_any_node_hold_every_nodes_requests(nodes):
+    cluster = nodes()
+    first, second = cluster.nodes
+    a, b = cluster.clients()
+    app_id = a.create_app(name="logged")["app"]["appId"]
+    a.create_branch(appId=app_id, branchName="main")
+    assert deploy(a, app_id, {"index.html": "<h1>logged</h1>"})["summary"]["status"] == "SUCCEED"
+    assert get(first, app_id, "/from-first")[0] == 404 and get(second, app_id, "/from-second")[0] == 404
+    # The other node's lines come within seconds (each node puts its hour every 5 s); the asking node's at once.
+    deadline, paths = time.monotonic() + 20, set()
+    while time.monotonic() < deadline:
+        url = on(second, b.generate_access_logs(appId=app_id, domainName=f"{app_id}.amplifyapp.com")["logUrl"])
+        with urllib.request.urlopen(url) as response:
+            rows = response.read().decode().splitlines()
+        paths = {row.split(",")[7] for row in rows[1:]}
+        assert "/from-second" in paths, rows
+        if "/from-first" in paths:
+            break
+        time.sleep(0.5)
+    assert {"/from-first", "/from-second"} <= paths, paths
+    assert rows[0].startswith("date,time,")
+    b.delete_app(appId=app_id)
+    assert [key for key in cluster.keys("access-logs/") if f"/{app_id}/" in key] == []

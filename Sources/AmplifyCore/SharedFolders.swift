@@ -13,6 +13,10 @@ public protocol SharedFolders: Sendable {
     func push(file: URL, as key: String) async throws
     /// Fetches the object `key` into `file`; false when there is none.
     func pull(file key: String, into file: URL) async throws -> Bool
+    /// Stores `bytes` as the object `key` (a small one: an hour of a node's access log).
+    func put(_ bytes: [UInt8], as key: String) async throws
+    /// The object `key`'s bytes; nil when there is none.
+    func get(_ key: String) async throws -> [UInt8]?
     /// Whether there is an object `key`.
     func has(_ key: String) async throws -> Bool
     /// The keys of the objects under `key/` (for a folder stored file by file, such as a deployment's uploads).

@@ -101,7 +101,8 @@ extension SiteFiles {
     func unshare(_ scope: Scope, appId: String, branchName: String?) async {
         guard let shared, let cache else { return }
         cache.forget { $0.scope == scope && $0.appId == appId && (branchName == nil || $0.branchName == branchName) }
-        for kind in Self.kinds {
+        // An app's access logs go with it (`AccessLog`'s objects: access-logs/<account>/<region>/<app>/…).
+        for kind in Self.kinds + (branchName == nil ? ["access-logs"] : []) {
             var folder = self.appFolder(kind, scope, appId: appId)
             if let branchName { folder = folder.appending(path: Self.segment(branchName), directoryHint: .isDirectory) }
             try? await shared.remove(self.objectKey(folder))

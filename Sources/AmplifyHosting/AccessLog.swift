@@ -65,9 +65,15 @@ public final class AccessLog: Service, Sendable {
 
     private let root: String
     private let pending = Mutex(Pending())
+    /// With an object store: this node's lines of each app's current hours, the store's copy of which is replaced
+    /// every few seconds (`share`).
+    private let shared: SharedAccessLog?
 
-    public init(root: URL) {
+    /// The log in `root`'s access-logs folder; with `shared` (an object store), each node's lines go there too, an
+    /// object per app, hour and node, so that any node reads every node's.
+    public init(root: URL, shared: (any SharedFolders)? = nil, node: String = "") {
         self.root = root.appending(path: "access-logs", directoryHint: .isDirectory).path
+        self.shared = shared.map { SharedAccessLog(folders: $0, node: node) }
     }
 
     public func record(_ entry: Entry, scope: Scope, appId: String) {
@@ -91,6 +97,7 @@ public final class AccessLog: Service, Sendable {
         add(entry.contentType ?? "-")
         line += "," + String(entry.bytesSent) + ",-,-\n"
         let file = self.file(scope: scope, appId: appId, day: day)
+        self.shared?.add(line, key: Self.hourKey(scope: scope, appId: appId, day: day, hour: time.prefix(2)))
         let flush = self.pending.withLock { pending -> [String: String]? in
             pending.lines[file, default: ""] += line
             pending.bytes += line.utf8.count
@@ -103,23 +110,43 @@ public final class AccessLog: Service, Sendable {
         if let flush { Self.write(flush) }
     }
 
-    /// The log lines of the app from `start` to `end`, with the header line first.
-    public func read(scope: Scope, appId: String, from start: Date, to end: Date) -> String {
+    /// The log lines of the app from `start` to `end`, with the header line first: this node's (and those of nodes that
+    /// share its data folder), or with an object store every node's, this one's to now and the others' to a few
+    /// seconds ago (in time order).
+    public func read(scope: Scope, appId: String, from start: Date, to end: Date) async throws -> String {
         self.flush()
-        var text = Self.header
+        var lines: [Substring] = []
         var day = Calendar(identifier: .gregorian).startOfDay(for: start)
         while day <= end {
             let name = Self.dayAndTime(day).day
-            if let content = try? String(contentsOfFile: self.file(scope: scope, appId: appId, day: name), encoding: .utf8) {
+            let contents: [String]
+            if let shared = self.shared {
+                try await shared.share()
+                contents = try await shared.hours(Self.dayKey(scope: scope, appId: appId, day: name))
+            } else {
+                contents = [try? String(contentsOfFile: self.file(scope: scope, appId: appId, day: name), encoding: .utf8)].compactMap { $0 }
+            }
+            for content in contents {
                 for line in content.split(separator: "\n") {
                     let fields = line.split(separator: ",", maxSplits: 2)
                     guard fields.count >= 2, let time = Self.parse(String(fields[0]), String(fields[1])), time >= start, time <= end else { continue }
-                    text += line + "\n"
+                    lines.append(line)
                 }
             }
             day = day.addingTimeInterval(86_400)
         }
-        return text
+        if self.shared != nil { lines.sort { $0.prefix(19) < $1.prefix(19) } }
+        return Self.header + lines.map { $0 + "\n" }.joined()
+    }
+
+    /// The app's objects of one day in the object store (`access-logs/<account>/<region>/<app>/<day>`).
+    static func dayKey(scope: Scope, appId: String, day: String) -> String {
+        ["access-logs", SiteFiles.segment(scope.account), SiteFiles.segment(scope.region), SiteFiles.segment(appId), day].joined(separator: "/")
+    }
+
+    /// The object of an hour of the app's log (`<day>/<hh>`; the node's name follows).
+    static func hourKey(scope: Scope, appId: String, day: String, hour: Substring) -> String {
+        self.dayKey(scope: scope, appId: appId, day: day) + "/" + hour
     }
 
     /// Writes what is buffered every second until the server shuts down, and then once more.
@@ -131,8 +158,10 @@ public final class AccessLog: Service, Sendable {
                 break
             }
             self.flush()
+            try? await self.shared?.shareEvery(seconds: 5)
         }
         self.flush()
+        try? await self.shared?.share()
     }
 
     /// Writes what is buffered.

@@ -90,6 +90,14 @@ public struct ObjectStoreFolders: Sendable {
         try await self.client.upload(file: file.path, as: key)
     }
 
+    public func put(_ bytes: [UInt8], as key: String) async throws {
+        try await self.client.put(key, bytes)
+    }
+
+    public func get(_ key: String) async throws -> [UInt8]? {
+        try await self.client.get(key)
+    }
+
     public func has(_ key: String) async throws -> Bool {
         try await self.client.exists(key)
     }

@@ -126,9 +126,14 @@ struct AdminRoutes {
             guard let start = query["start"].flatMap({ Double(String($0)) }), let end = query["end"].flatMap({ Double(String($0)) }) else {
                 throw HTTPError(.badRequest, message: "start and end are needed.")
             }
-            let csv = self.accessLog.read(
-                scope: scope, appId: appId, from: Date(timeIntervalSince1970: start), to: Date(timeIntervalSince1970: end)
-            )
+            let csv: String
+            do {
+                csv = try await self.accessLog.read(
+                    scope: scope, appId: appId, from: Date(timeIntervalSince1970: start), to: Date(timeIntervalSince1970: end)
+                )
+            } catch {
+                throw HTTPError(.serviceUnavailable, message: "The access logs could not be read from the object store: \(error)")
+            }
             return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: csv)))
         }
         signed.get(AdminPath.thumbnailRoute) { _, context in

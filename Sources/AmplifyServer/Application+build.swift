@@ -50,7 +50,7 @@ public func buildApplication(
     let parts = ServerParts(
         configuration: configuration, store: store, clock: clock, files: files, runner: runner, computes: computes, proxy: ComputeProxy(supervisor: computes),
         follower: follower(configuration, store: store, clock: clock, runner: runner, launcher: launcher, logger: logger),
-        images: ImageOptimizer(path: configuration.hostEnvironment["PATH"], launcher: launcher), accessLog: AccessLog(root: files.root),
+        images: ImageOptimizer(path: configuration.hostEnvironment["PATH"], launcher: launcher), accessLog: AccessLog(root: files.root, shared: objects, node: configuration.node),
         signer: URLSigner(key: serverKey, lifetime: configuration.urlLifetime), secrets: secrets, serverKey: serverKey, metrics: metrics,
         peers: connections.peers
     )
