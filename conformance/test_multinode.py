@@ -3,6 +3,7 @@
 Needs $AMPLIFY_LOCAL_TEST_POSTGRES (scripts/test starts a throwaway server and sets it); each test gets a
 database of its own.
 """
+import contextlib
 import json
 import os
 import shutil
@@ -79,18 +80,26 @@ class Cluster:
         self.directory.cleanup()
 
 
+@contextlib.contextmanager
+def clusters(kind, count):
+    """A function that starts a cluster of `kind` (of `count` nodes unless told), each closed at the end."""
+    made = []
+
+    def start(nodes=count, *args):
+        made.append(kind(nodes, *args))
+        return made[-1]
+
+    try:
+        yield start
+    finally:
+        for instance in made:
+            instance.close()
+
+
 @pytest.fixture
 def cluster():
-    clusters = []
-
-    def start(count=3, *args):
-        instance = Cluster(count, *args)
-        clusters.append(instance)
-        return instance
-
-    yield start
-    for instance in clusters:
-        instance.close()
+    with clusters(Cluster, 3) as start:
+        yield start
 
 
 def test_any_node_answers_any_request_with_the_same_result(cluster):

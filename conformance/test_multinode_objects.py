@@ -11,7 +11,6 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
 import threading
 import time
 import urllib.error
@@ -25,7 +24,7 @@ from botocore.config import Config
 from conftest import POSTGRES, http_request, wait_for_status
 from test_builds import make_repo
 from test_hosting import deploy, make_zip, put
-from test_multinode import FINISHED, SERVER, Cluster, Node, builder
+from test_multinode import FINISHED, SERVER, Cluster, Node, builder, clusters
 
 S3 = os.environ.get("AMPLIFY_LOCAL_TEST_S3_ENDPOINT")
 BUCKET = os.environ.get("AMPLIFY_LOCAL_TEST_S3_BUCKET")
@@ -83,16 +82,18 @@ class ObjectCluster(Cluster):
 
 @pytest.fixture
 def nodes():
-    clusters = []
+    with clusters(ObjectCluster, 2) as start:
+        yield start
 
-    def start(count=2, *args):
-        instance = ObjectCluster(count, *args)
-        clusters.append(instance)
-        return instance
 
-    yield start
-    for instance in clusters:
-        instance.close()
+def deployed(nodes, name, files):
+    """Two nodes, an app with a branch main, and `files` deployed to it through the first node."""
+    cluster = nodes()
+    a, b = cluster.clients()
+    app_id = a.create_app(name=name)["app"]["appId"]
+    a.create_branch(appId=app_id, branchName="main")
+    assert deploy(a, app_id, files)["summary"]["status"] == "SUCCEED"
+    return cluster, a, b, app_id
 
 
 def get(node, app_id, path="/", branch="main"):
@@ -137,12 +138,8 @@ def test_a_site_deployed_through_one_node_is_served_by_the_other_which_never_had
 
 
 def test_custom_headers_of_a_deployments_customhttp_yml_come_with_it_to_the_other_node(nodes):
-    cluster = nodes()
-    a, b = cluster.clients()
-    app_id = a.create_app(name="headers")["app"]["appId"]
-    a.create_branch(appId=app_id, branchName="main")
     custom = "customHeaders:\n  - pattern: '**/*'\n    headers:\n      - key: X-From-Yml\n        value: deployed\n"
-    assert deploy(a, app_id, {"index.html": "<h1>h</h1>", "customHttp.yml": custom})["summary"]["status"] == "SUCCEED"
+    cluster, _, _, app_id = deployed(nodes, "headers", {"index.html": "<h1>h</h1>", "customHttp.yml": custom})
     for node in cluster.nodes:
         status, headers, _ = http_request(node.port, "GET", "/", {"Host": f"main.{app_id}.localhost:{node.port}"})
         assert status == 200 and headers.get("x-from-yml") == "deployed", (node.port, headers)
@@ -239,12 +236,8 @@ def test_test_artifacts_and_get_artifact_url_work_from_the_other_node(nodes, tmp
 
 
 def test_a_node_killed_during_an_upload_leaves_nothing_half_published(nodes):
-    cluster = nodes()
+    cluster, a, b, app_id = deployed(nodes, "killed", {"index.html": "<h1>before</h1>"})
     first, second = cluster.nodes
-    a, b = cluster.clients()
-    app_id = a.create_app(name="killed")["app"]["appId"]
-    a.create_branch(appId=app_id, branchName="main")
-    assert deploy(a, app_id, {"index.html": "<h1>before</h1>"})["summary"]["status"] == "SUCCEED"
     created = a.create_deployment(appId=app_id, branchName="main")
     target = on(first, created["zipUploadUrl"])
     host_port, path = target.split("/", 3)[2], "/" + target.split("/", 3)[3]
@@ -294,13 +287,9 @@ def resume_store():
 
 @pytest.mark.skipif(not CONTROL, reason="the object store cannot be stopped: AMPLIFY_LOCAL_TEST_S3_CONTROL is not set")
 def test_an_object_store_outage_is_a_clear_503_and_nothing_acknowledged_is_lost(nodes):
-    cluster = nodes()
+    cluster, a, b, app_id = deployed(nodes, "outage", {"index.html": "<h1>main</h1>"})
     first, second = cluster.nodes
-    a, b = cluster.clients()
-    app_id = a.create_app(name="outage")["app"]["appId"]
-    for name in ("main", "later"):
-        a.create_branch(appId=app_id, branchName=name)
-    assert deploy(a, app_id, {"index.html": "<h1>main</h1>"})["summary"]["status"] == "SUCCEED"
+    a.create_branch(appId=app_id, branchName="later")
     assert deploy(a, app_id, {"index.html": "<h1>later</h1>"}, branch="later")["summary"]["status"] == "SUCCEED"
     served = get(first, app_id)  # first holds main's site now; second has not seen either
     assert served == (200, b"<h1>main</h1>")
@@ -376,12 +365,8 @@ def test_delete_job_branch_and_app_remove_their_objects(nodes):
 
 
 def test_access_logs_from_any_node_hold_every_nodes_requests(nodes):
-    cluster = nodes()
+    cluster, _, b, app_id = deployed(nodes, "logged", {"index.html": "<h1>logged</h1>"})
     first, second = cluster.nodes
-    a, b = cluster.clients()
-    app_id = a.create_app(name="logged")["app"]["appId"]
-    a.create_branch(appId=app_id, branchName="main")
-    assert deploy(a, app_id, {"index.html": "<h1>logged</h1>"})["summary"]["status"] == "SUCCEED"
     assert get(first, app_id, "/from-first")[0] == 404 and get(second, app_id, "/from-second")[0] == 404
     # The other node's lines come within seconds (each node puts its hour every 5 s); the asking node's at once.
     deadline, paths = time.monotonic() + 20, set()
