@@ -122,6 +122,7 @@ def test_a_site_deployed_through_one_node_is_served_by_the_other_which_never_had
     assert put(on(second, created["zipUploadUrl"]), make_zip(site)) == 200
     b.start_deployment(appId=app_id, branchName="main", jobId=created["jobId"])
     assert wait_for_status(a, app_id, "main", created["jobId"], FINISHED)["summary"]["status"] == "SUCCEED"
+    assert cluster.keys("uploads/") == []  # a deployment's uploads go once it is deployed
     deployer = builder(cluster, f"{app_id}/main/{created['jobId']}")
     other = second if deployer is first else first
     assert not any("artifacts" in path for path in files_under(other.data_dir)), "the other node had the site before it was asked"

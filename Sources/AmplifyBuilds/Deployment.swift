@@ -39,12 +39,12 @@ struct Deployment: Sendable {
             if app.platform != .web, let bundle = ComputeBundle.find(in: staging) {
                 let name = bundle.lastPathComponent == ".amplify-hosting" ? "the upload's .amplify-hosting" : "the upload"
                 try await ComputeBundle.deploy(bundle, named: name, to: site, progress: self.progress, startCompute: self.startCompute)
-                SiteFiles.remove(self.files.uploads(key))
+                await self.files.removeUploads(key)
                 return
             }
             SiteFiles.remove(site)
             try FileManager.default.moveItem(at: staging, to: site)
-            SiteFiles.remove(self.files.uploads(self.job.key))
+            await self.files.removeUploads(self.job.key)
             try await self.progress.publish("Deployed \(count) files (\(bytes) bytes).")
             try await self.progress.verify(site)
         }

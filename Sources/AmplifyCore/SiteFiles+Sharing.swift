@@ -71,6 +71,13 @@ extension SiteFiles {
         }
     }
 
+    /// Removes a deployment's uploads once it is deployed, here and in the object store.
+    public func removeUploads(_ key: JobKey) async {
+        let uploads = self.uploads(key)
+        Self.remove(uploads)
+        try? await self.shared?.remove(self.objectKey(uploads))
+    }
+
     /// Stores a TEST step's files (each artifact and their zip) in the object store.
     public func shareTestArtifacts(_ key: JobKey) async throws {
         let folder = self.testArtifacts(key)

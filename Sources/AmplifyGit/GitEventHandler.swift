@@ -120,7 +120,7 @@ final class GitEventHandler: Sendable {
     private func delete(_ name: String, app: App, why: String, logger: Logger) async -> String {
         do {
             let deleted = try await self.store.deleteBranch(app.scope, appId: app.appId, branchName: name)
-            self.hooks.branchDeleted(deleted)
+            await self.hooks.branchDeleted(deleted)
             logger.info("Deleted a branch: \(why)", metadata: ["branch": "\(name)"])
             return "branch \(name) deleted"
         } catch let error as AmplifyError where error.code == .notFound {

@@ -44,9 +44,9 @@ public final class RepositoryFollower: Service, Sendable {
         /// A job was queued: the build runner should look for it.
         public var jobStarted: @Sendable () -> Void
         /// A branch was deleted: its builds stop and its files go, as after DeleteBranch.
-        public var branchDeleted: @Sendable (Branch) -> Void
+        public var branchDeleted: @Sendable (Branch) async -> Void
 
-        public init(jobStarted: @escaping @Sendable () -> Void, branchDeleted: @escaping @Sendable (Branch) -> Void) {
+        public init(jobStarted: @escaping @Sendable () -> Void, branchDeleted: @escaping @Sendable (Branch) async -> Void) {
             self.jobStarted = jobStarted
             self.branchDeleted = branchDeleted
         }

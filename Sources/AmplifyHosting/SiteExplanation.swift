@@ -53,6 +53,10 @@ public struct SiteExplanation: Codable, Sendable, Equatable {
         let app = try await store.app(scope, appId: appId)
         let branch = try await store.branch(scope, appId: appId, branchName: branchName)
         let authorization = headers.first { $0.key.lowercased() == "authorization" }?.value
+        // The files the site would serve, on this node too (with an object store).
+        if let liveJobId = branch.liveJobId {
+            try await files.fetch(JobKey(scope: scope, appId: appId, branchName: branchName, jobId: liveJobId), generation: branch.createTime)
+        }
         return SiteExplanation(app: app, branch: branch, path: path, authorization: authorization, files: files)
     }
 

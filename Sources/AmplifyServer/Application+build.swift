@@ -103,7 +103,7 @@ private func follower(
         jobStarted: { runner.wake() },
         branchDeleted: { branch in
             runner.stopBuilds(of: branch.scope, appId: branch.appId, branchName: branch.branchName)
-            Task { await runner.files.removeBranch(branch.scope, appId: branch.appId, branchName: branch.branchName) }
+            await runner.files.removeBranch(branch.scope, appId: branch.appId, branchName: branch.branchName)
         }
     )
     return RepositoryFollower(store: store, clock: clock, configuration: git, hooks: hooks, launcher: launcher, logger: logger)
