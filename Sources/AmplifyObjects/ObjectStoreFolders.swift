@@ -81,6 +81,10 @@ public struct ObjectStoreFolders: Sendable {
             chmod(path, mode_t(file.mode))
         }
         for link in listing.links {
+            // As a deployment's zip may keep only links that stay inside it, so may a listing.
+            guard Self.staysInside(link.target, from: link.path) else {
+                throw S3Client.Failure(status: 200, code: "BadListing", message: "\(key)'s link \(link.path) leads out of the folder (\(link.target)).")
+            }
             try FileManager.default.createSymbolicLink(atPath: root + "/" + link.path, withDestinationPath: link.target)
         }
         return listing.files.reduce(0) { $0 + $1.size }
@@ -127,6 +131,17 @@ public struct ObjectStoreFolders: Sendable {
     static func isInside(_ path: String) -> Bool {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         return !path.isEmpty && !path.hasPrefix("/") && !path.contains("\0") && parts.allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." }
+    }
+
+    /// Whether a link at `path` (in the folder) to `target` names something in the folder: relative, never above it.
+    static func staysInside(_ target: String, from path: String) -> Bool {
+        guard !target.hasPrefix("/"), !target.contains("\0") else { return false }
+        var depth = path.split(separator: "/").count - 1
+        for part in target.split(separator: "/") {
+            if part == ".." { depth -= 1 } else if part != "." { depth += 1 }
+            if depth < 0 { return false }
+        }
+        return true
     }
 
     /// Runs `work` for every item, `parallel` at a time; the first failure ends it.
