@@ -115,13 +115,13 @@ public final class AccessLog: Service, Sendable {
     /// seconds ago (in time order).
     public func read(scope: Scope, appId: String, from start: Date, to end: Date) async throws -> String {
         self.flush()
+        try await self.shared?.share()
         var lines: [Substring] = []
         var day = Calendar(identifier: .gregorian).startOfDay(for: start)
         while day <= end {
             let name = Self.dayAndTime(day).day
             let contents: [String]
             if let shared = self.shared {
-                try await shared.share()
                 contents = try await shared.hours(Self.dayKey(scope: scope, appId: appId, day: name))
             } else {
                 contents = [try? String(contentsOfFile: self.file(scope: scope, appId: appId, day: name), encoding: .utf8)].compactMap { $0 }
@@ -144,7 +144,7 @@ public final class AccessLog: Service, Sendable {
         ["access-logs", SiteFiles.segment(scope.account), SiteFiles.segment(scope.region), SiteFiles.segment(appId), day].joined(separator: "/")
     }
 
-    /// The object of an hour of the app's log (`<day>/<hh>`; the node's name follows).
+    /// The objects of an hour of the app's log (`<day>/<hh>`; each node's lines follow, an object per put).
     static func hourKey(scope: Scope, appId: String, day: String, hour: Substring) -> String {
         self.dayKey(scope: scope, appId: appId, day: day) + "/" + hour
     }

@@ -2,68 +2,62 @@ import AmplifyCore
 import Foundation
 import Synchronization
 
-/// The access log of a node of several on an object store: the node's lines of each app's hour, kept in memory, and
-/// put as one object per app, hour and node (`access-logs/<account>/<region>/<app>/<day>/<hh>/<node>`) every few
-/// seconds and when the log is read; an hour's lines are dropped from memory once its last copy is put. Readers list
-/// a day's objects and take every node's.
+/// The access log of a node of several on an object store: the node's lines since it last put them, by app and hour,
+/// put every few seconds (and when the log is read) as one object each
+/// (`access-logs/<account>/<region>/<app>/<day>/<hh>/<node>-<milliseconds>`). Readers list a day's objects and take
+/// every node's. Lines that could not be put wait for the next time.
 final class SharedAccessLog: Sendable {
-    struct Hours {
-        /// By object key: the hour's lines, and whether they changed since they were last put.
-        var lines: [String: (text: String, changed: Bool)] = [:]
+    struct Pending {
+        /// By hour's key (`AccessLog.hourKey`): the lines not put yet.
+        var lines: [String: String] = [:]
         var lastShare = ContinuousClock.now
     }
 
     let folders: any SharedFolders
     let node: String
-    private let hours = Mutex(Hours())
+    private let pending = Mutex(Pending())
 
     init(folders: any SharedFolders, node: String) {
         (self.folders, self.node) = (folders, node)
     }
 
     func add(_ line: String, key: String) {
-        self.hours.withLock { hours in
-            let old = hours.lines[key]?.text ?? ""
-            hours.lines[key] = (old + line, true)
-        }
+        self.pending.withLock { $0.lines[key, default: ""] += line }
     }
 
     /// `share`, when `seconds` have gone by since the last.
     func shareEvery(seconds: Int) async throws {
-        let due = self.hours.withLock { ContinuousClock.now - $0.lastShare >= .seconds(seconds) }
+        let due = self.pending.withLock { ContinuousClock.now - $0.lastShare >= .seconds(seconds) }
         if due { try await self.share() }
     }
 
-    /// Puts every hour whose lines changed; forgets the hours before the current one once they are put.
+    /// Puts the lines of each hour not put yet as an object of their own.
     func share() async throws {
-        let (changed, current) = self.hours.withLock { hours -> ([(String, String)], String) in
-            hours.lastShare = .now
-            return (hours.lines.filter(\.value.changed).map { ($0.key, $0.value.text) }, Self.currentHour())
+        let taken = self.pending.withLock { pending -> [String: String] in
+            pending.lastShare = .now
+            defer { pending.lines = [:] }
+            return pending.lines
         }
-        for (key, text) in changed {
-            try await self.folders.put(Array(text.utf8), as: key + "/" + SiteFiles.segment(self.node))
-            self.hours.withLock { hours in
-                guard hours.lines[key]?.text == text else { return }  // more lines came meanwhile: put next time
-                if key.hasSuffix(current) { hours.lines[key]?.changed = false } else { hours.lines.removeValue(forKey: key) }
+        let stamp = String(Int(Date().timeIntervalSince1970 * 1000))
+        var failure: (any Error)?
+        for (key, text) in taken {
+            do {
+                try await self.folders.put(Array(text.utf8), as: key + "/" + SiteFiles.segment(self.node) + "-" + stamp)
+            } catch {
+                // Kept, before what came meanwhile, for the next time.
+                self.pending.withLock { $0.lines[key] = text + ($0.lines[key] ?? "") }
+                failure = error
             }
         }
+        if let failure { throw failure }
     }
 
-    /// Every node's lines of a day (`dayKey`), an hour and node at a time.
+    /// Every node's lines of a day (`dayKey`), an object at a time.
     func hours(_ dayKey: String) async throws -> [String] {
         var texts: [String] = []
         for key in try await self.folders.list(dayKey) {
             if let bytes = try await self.folders.get(key) { texts.append(String(decoding: bytes, as: UTF8.self)) }
         }
         return texts
-    }
-
-    /// `<yyyy-mm-dd>/<hh>` of now, in UTC: the end of the current hour's keys.
-    static func currentHour() -> String {
-        var seconds = time_t(Date().timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))/\(two(parts.tm_hour))"
     }
 }
