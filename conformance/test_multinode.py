@@ -267,18 +267,27 @@ def test_a_site_deployed_through_one_node_is_served_by_every_node(cluster):
         assert (status, body) == (200, b"<h1>two</h1>")
 
 
+def deploy_ssr(client):
+    """An SSR app whose branch main is a deployment of test_compute's bundle, deployed through `client`; its id."""
+    from test_compute import bundle_zip
+
+    app_id = client.create_app(name="ssr", platform="WEB_COMPUTE")["app"]["appId"]
+    client.create_branch(appId=app_id, branchName="main")
+    created = client.create_deployment(appId=app_id, branchName="main")
+    assert put(created["zipUploadUrl"], bundle_zip("assets/site.css")) == 200
+    client.start_deployment(appId=app_id, branchName="main", jobId=created["jobId"])
+    job = wait_for_status(client, app_id, "main", created["jobId"], FINISHED, timeout=60)
+    assert job["summary"]["status"] == "SUCCEED", [(step["stepName"], step.get("statusReason")) for step in job["steps"]]
+    return app_id
+
+
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js (Debian: nodejs)")
 def test_every_node_serves_an_ssr_deployment_through_a_compute_of_its_own(cluster):
-    from test_compute import bundle_zip, computes, wait_until
+    from test_compute import computes, wait_until
 
     nodes = cluster(2)
     a, b = nodes.clients()
-    app_id = a.create_app(name="ssr", platform="WEB_COMPUTE")["app"]["appId"]
-    a.create_branch(appId=app_id, branchName="main")
-    created = a.create_deployment(appId=app_id, branchName="main")
-    assert put(created["zipUploadUrl"], bundle_zip("assets/site.css")) == 200
-    a.start_deployment(appId=app_id, branchName="main", jobId=created["jobId"])
-    assert wait_for_status(a, app_id, "main", created["jobId"], FINISHED, timeout=60)["summary"]["status"] == "SUCCEED"
+    app_id = deploy_ssr(a)
     for node in nodes.nodes:
         status, _, body = http_request(node.port, "GET", "/api/x", {"Host": f"main.{app_id}.localhost:{node.port}"})
         assert status == 200 and json.loads(body)["url"] == "/api/x", (status, body)

@@ -24,7 +24,7 @@ from botocore.config import Config
 from conftest import POSTGRES, http_request, wait_for_status
 from test_builds import make_repo
 from test_hosting import deploy, make_zip, put
-from test_multinode import FINISHED, SERVER, Cluster, Node, builder, clusters
+from test_multinode import FINISHED, SERVER, Cluster, Node, builder, clusters, deploy_ssr
 
 S3 = os.environ.get("AMPLIFY_LOCAL_TEST_S3_ENDPOINT")
 BUCKET = os.environ.get("AMPLIFY_LOCAL_TEST_S3_BUCKET")
@@ -148,17 +148,8 @@ def test_custom_headers_of_a_deployments_customhttp_yml_come_with_it_to_the_othe
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js (Debian: nodejs)")
 def test_an_ssr_deployment_runs_on_a_node_that_fetched_its_bundle(nodes):
-    from test_compute import bundle_zip
-
     cluster = nodes()
-    a, b = cluster.clients()
-    app_id = a.create_app(name="ssr", platform="WEB_COMPUTE")["app"]["appId"]
-    a.create_branch(appId=app_id, branchName="main")
-    created = a.create_deployment(appId=app_id, branchName="main")
-    assert put(created["zipUploadUrl"], bundle_zip("assets/site.css")) == 200
-    a.start_deployment(appId=app_id, branchName="main", jobId=created["jobId"])
-    job = wait_for_status(a, app_id, "main", created["jobId"], FINISHED, timeout=60)
-    assert job["summary"]["status"] == "SUCCEED", [(s["stepName"], s.get("statusReason")) for s in job["steps"]]
+    app_id = deploy_ssr(cluster.clients()[0])
     for node in cluster.nodes:
         status, body = get(node, app_id, "/api/x")
         assert status == 200 and json.loads(body)["url"] == "/api/x", (status, body)
