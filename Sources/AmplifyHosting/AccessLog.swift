@@ -65,12 +65,11 @@ public final class AccessLog: Service, Sendable {
 
     private let root: String
     private let pending = Mutex(Pending())
-    /// With an object store: this node's lines of each app's current hours, the store's copy of which is replaced
-    /// every few seconds (`share`).
+    /// With an object store: this node's lines since they were last put there (every 5 s, and before a read).
     private let shared: SharedAccessLog?
 
-    /// The log in `root`'s access-logs folder; with `shared` (an object store), each node's lines go there too, an
-    /// object per app, hour and node, so that any node reads every node's.
+    /// The log in `root`'s access-logs folder; with `shared` (an object store), each node's lines go there too (by
+    /// app and hour, an object per put), so that any node reads every node's.
     public init(root: URL, shared: (any SharedFolders)? = nil, node: String = "") {
         self.root = root.appending(path: "access-logs", directoryHint: .isDirectory).path
         self.shared = shared.map { SharedAccessLog(folders: $0, node: node) }
