@@ -1,5 +1,5 @@
 """podman as these machines run it: as root, with no daemon, no registry and no systemd: runc, cgroupfs and the vfs
-storage driver (what works in a container or VM without overlayfs), and explicit ulimits for the containers (runc
+storage driver (what works in a container or VM without overlayfs) in a store of its own, and explicit ulimits for the containers (runc
 cannot raise a container's limits above the host's hard ones: "error setting rlimit type 7"). $AMPLIFY_LOCAL_PODMAN
 replaces the command (e.g. `podman` where podman's defaults work)."""
 import os
@@ -8,7 +8,14 @@ import shlex
 import shutil
 import subprocess
 
-PODMAN = shlex.split(os.environ.get("AMPLIFY_LOCAL_PODMAN", "podman --runtime runc --cgroup-manager cgroupfs --storage-driver vfs"))
+# A store of its own (--root, --runroot): podman's default store keeps the driver it was first made with in its database,
+# and refuses another ("database storage graph driver ... does not match"), so a machine whose default store some other
+# podman made (a build's, with overlay) would fail here.
+PODMAN = shlex.split(os.environ.get(
+    "AMPLIFY_LOCAL_PODMAN",
+    "podman --runtime runc --cgroup-manager cgroupfs --storage-driver vfs"
+    " --root /var/lib/amplify-local-podman/storage --runroot /run/amplify-local-podman",
+))
 
 
 def podman_missing():
