@@ -98,13 +98,7 @@ public struct JobFiles: Sendable {
     /// Fetches the branch's build cache from the object store, when there is one (the branch's last build may have run
     /// on another node); whether it came. Without it, the build starts from this node's cache, or none.
     func fetchCache(_ file: URL) async -> Bool {
-        guard let shared = self.sites.shared else { return false }
-        let partial = file.deletingLastPathComponent().appending(path: ".\(file.lastPathComponent).\(UUID().uuidString.lowercased()).part")
-        guard (try? await shared.pull(file: self.cacheKey(file), into: partial)) == true else {
-            SiteFiles.remove(partial)
-            return false
-        }
-        return rename(partial.path, file.path) == 0
+        (try? await self.sites.fetch(file: file, key: self.cacheKey(file))) == true
     }
 
     /// Stores the branch's build cache in the object store, when there is one; a failure is a warning in the log (the

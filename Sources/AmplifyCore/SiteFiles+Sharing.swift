@@ -53,9 +53,15 @@ extension SiteFiles {
     /// Fetches a file of the data folder from the object store, replacing this node's copy; false when the store has
     /// none (or there is no store).
     public func fetch(file: URL) async throws -> Bool {
+        try await self.fetch(file: file, key: self.objectKey(file))
+    }
+
+    /// Fetches the object `key` into `file`, replacing what is there (through a file beside it, moved in place); false
+    /// when the store has none (or there is no store).
+    public func fetch(file: URL, key: String) async throws -> Bool {
         guard let shared else { return false }
         let partial = file.deletingLastPathComponent().appending(path: ".\(file.lastPathComponent).\(UUID().uuidString.lowercased()).part")
-        guard try await shared.pull(file: self.objectKey(file), into: partial) else { return false }
+        guard try await shared.pull(file: key, into: partial) else { return false }
         guard rename(partial.path, file.path) == 0 else {
             Self.remove(partial)
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path])
