@@ -10,8 +10,8 @@ from test_builds import FINISHED, SITE, log_of, make_repo, spec, start
 STOPPED = "The job was stopped (StopJob) before it finished."
 
 
-def run_binary(*args, cwd=None, timeout=20):
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("AMPLIFY_LOCAL_")}
+def run_binary(*args, cwd=None, timeout=20, env=None):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("AMPLIFY_LOCAL_")} | (env or {})
     return subprocess.run([binary_path(), *args], capture_output=True, text=True, timeout=timeout, cwd=cwd, env=environment)
 
 

@@ -132,7 +132,7 @@ private func objectStore(_ configuration: ServerConfiguration, logger: Logger) a
     do {
         try await client.check()
     } catch {
-        throw AmplifyError.badRequest("--object-store s3://\(bucket.name)/\(bucket.prefix) at \(bucket.endpoint.absoluteString): \(error)")
+        throw ObjectStoreUnavailable(bucket: bucket, failure: error)
     }
     logger.notice("Files go to the object store", metadata: ["bucket": "\(bucket.name)", "prefix": "\(bucket.prefix)", "endpoint": "\(bucket.endpoint)"])
     return ObjectStoreFolders(client: client)

@@ -27,6 +27,8 @@ struct StartupFailure: Error, CustomStringConvertible {
             self.init("--host \(configuration.host) --port \(configuration.port): cannot listen on \(listen): \(Self.reason(error.errnoCode)).")
         case let error as PostgresStore.Unavailable:
             self.init("--database: \(error)")
+        case let error as ObjectStoreUnavailable:
+            self.init("--object-store \(error)")
         case let error as AmplifyError where configuration.initialState != nil:
             self.init("--init: \(error.message)")
         default:
